@@ -1,0 +1,113 @@
+//! `lgsp versions` and `lgsp export`.
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use lgsp_hub::objects;
+use lgsp_hub::settings::Settings;
+use polars::prelude::*;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct VersionsArgs {
+    /// Dataset name.
+    pub dataset: String,
+    /// Print JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Ndjson,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Dataset name.
+    pub dataset: String,
+    /// The version's snapshot (default: the current version).
+    #[arg(long, conflicts_with = "changes_since")]
+    pub version: Option<i64>,
+    /// Instead of a snapshot, every change after this version up to the current one, with a
+    /// `_version` column.
+    #[arg(long)]
+    pub changes_since: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: Format,
+    /// Output file.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub async fn versions(settings: &Settings, a: VersionsArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    let rows = store.list_versions(&a.dataset).await?;
+    if rows.is_empty() {
+        bail!("dataset '{}' has no published version", a.dataset);
+    }
+    for v in rows {
+        if a.json {
+            println!("{}", serde_json::to_string(&v)?);
+        } else {
+            println!(
+                "v{:<4} {}  rows {:>8}  +{} ~{} -{}  quarantined {}  {}",
+                v.version, v.created_at, v.row_count, v.inserted, v.updated, v.deleted, v.quarantined, v.prefix
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    let objects = objects::open(&settings.object_store_url)?;
+    let current = store
+        .current_version(&a.dataset)
+        .await?
+        .with_context(|| format!("dataset '{}' has no published version", a.dataset))?;
+    let mut df = if let Some(since) = a.changes_since {
+        if since < 0 || since > current.version {
+            bail!("--changes-since {since}: dataset '{}' has versions 1 to {}", a.dataset, current.version);
+        }
+        let mut parts = Vec::new();
+        for v in since + 1..=current.version {
+            let bytes = objects::get(&objects, &format!("{}/changes.parquet", publish_prefix(&a.dataset, v))).await?;
+            let part = ParquetReader::new(std::io::Cursor::new(bytes)).finish()?;
+            parts.push(part.lazy().with_column(lit(v).alias("_version")));
+        }
+        if parts.is_empty() {
+            DataFrame::empty()
+        } else {
+            concat(parts, UnionArgs { diagonal: true, ..Default::default() })?.collect()?
+        }
+    } else {
+        let v = a.version.unwrap_or(current.version);
+        let row = store
+            .version(&a.dataset, v)
+            .await?
+            .with_context(|| format!("dataset '{}' has no version {v}", a.dataset))?;
+        let bytes = objects::get(&objects, &format!("{}/snapshot.parquet", row.prefix)).await?;
+        ParquetReader::new(std::io::Cursor::new(bytes)).finish()?
+    };
+    if df.schema().contains("_row_hash") {
+        df = df.drop("_row_hash")?;
+    }
+    let mut file = std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    match a.format {
+        Format::Parquet => {
+            ParquetWriter::new(&mut file).finish(&mut df)?;
+        }
+        Format::Csv => CsvWriter::new(&mut file).finish(&mut df)?,
+        Format::Ndjson => JsonWriter::new(&mut file).with_json_format(JsonFormat::JsonLines).finish(&mut df)?,
+    }
+    eprintln!("wrote {} rows to {}", df.height(), a.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn publish_prefix(dataset: &str, version: i64) -> String {
+    lgsp_hub::pipeline::publish::version_prefix(dataset, version)
+}

@@ -1,0 +1,91 @@
+//! Command-line interface: argument parsing and one function per command.
+
+mod data;
+mod run;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use lgsp_hub::settings::Settings;
+use lgsp_hub::store::Store;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// lgsp-hub: batch data-sync and master-data hub of a provincial data-sharing platform (LGSP).
+#[derive(Parser, Debug)]
+#[command(name = "lgsp", version, about)]
+pub struct Cli {
+    /// Settings file (default: ./lgsp.toml when present; LGSP_* variables override it).
+    #[arg(long, global = true, env = "LGSP_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create or upgrade the store and load the shipped catalogs.
+    Init,
+    /// Run a pipeline once (by id, or the path of its file).
+    Run(run::RunArgs),
+    /// Show the run history, newest first.
+    Runs(run::RunsArgs),
+    /// Check pipeline files (or folders of them) without running them.
+    Check {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List the published versions of a dataset.
+    Versions(data::VersionsArgs),
+    /// Write a version's snapshot, or the changes since a version, to a file.
+    Export(data::ExportArgs),
+}
+
+/// Sets up structured logs on stderr (`RUST_LOG` overrides the level).
+pub fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},sqlx=warn")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Opens and migrates the store named by the settings.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.store_url)
+        .await
+        .with_context(|| format!("opening the store {}", lgsp_hub::settings::redact(&settings.store_url)))?;
+    store.migrate().await.context("migrating the store")?;
+    Ok(store)
+}
+
+/// Runs the parsed command.
+pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Init => init(&settings).await,
+        Command::Run(a) => run::run(&settings, a).await,
+        Command::Runs(a) => run::runs(&settings, a).await,
+        Command::Check { paths } => run::check(&paths),
+        Command::Versions(a) => data::versions(&settings, a).await,
+        Command::Export(a) => data::export(&settings, a).await,
+    }
+}
+
+async fn init(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await?;
+    lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+    let loaded = lgsp_hub::catalog::load_builtin(&store).await?;
+    println!("store ready: {}", lgsp_hub::settings::redact(&settings.store_url));
+    println!("published files: {}", settings.object_store_url);
+    for (id, n) in loaded {
+        println!("catalog {id}: {n} items");
+    }
+    Ok(ExitCode::SUCCESS)
+}

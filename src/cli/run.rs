@@ -1,0 +1,137 @@
+//! `lgsp run`, `lgsp runs` and `lgsp check`.
+
+use anyhow::{bail, Context};
+use clap::Args;
+use lgsp_hub::pipeline::{self, PipelineSpec, RunOptions};
+use lgsp_hub::settings::Settings;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Pipeline id (a file `<id>.toml` in the pipelines folder) or path of a pipeline file.
+    pub pipeline: String,
+    /// Read this file instead of the source path in the pipeline file.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Print one JSON object describing the run.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RunsArgs {
+    /// Only runs of this pipeline.
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    /// Only failed runs.
+    #[arg(long)]
+    pub failed: bool,
+    /// At most this many runs.
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// Print JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Finds a pipeline file by id or path.
+pub fn find_pipeline(settings: &Settings, name: &str) -> anyhow::Result<PipelineSpec> {
+    let as_path = Path::new(name);
+    if name.ends_with(".toml") || as_path.components().count() > 1 {
+        return Ok(PipelineSpec::load(as_path)?);
+    }
+    let file = settings.pipelines_dir.join(format!("{name}.toml"));
+    if file.exists() {
+        return Ok(PipelineSpec::load(&file)?);
+    }
+    if let Ok(dir) = std::fs::read_dir(&settings.pipelines_dir) {
+        for entry in dir.flatten() {
+            let p = entry.path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                if let Ok(spec) = PipelineSpec::load(&p) {
+                    if spec.id == name {
+                        return Ok(spec);
+                    }
+                }
+            }
+        }
+    }
+    bail!("no pipeline '{name}' in {}: give its id or the path of its file", settings.pipelines_dir.display())
+}
+
+pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
+    let spec = find_pipeline(settings, &a.pipeline)?;
+    let store = super::open_store(settings).await?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+    let opts = RunOptions { input: a.input, trigger: None, progress: !a.json && std::io::stderr().is_terminal() };
+    let report = pipeline::run(&store, &objects, &spec, opts).await?;
+    if a.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        let what = match (&report.status[..], report.version) {
+            ("published", Some(v)) => format!("published version {v}"),
+            (_, Some(v)) => format!("unchanged: version {v} stays current"),
+            _ => "nothing published".to_string(),
+        };
+        println!("{} → {}: {what}", report.pipeline, report.dataset);
+        println!(
+            "  read {}  valid {}  quarantined {}  duplicates collapsed {}",
+            report.rows_read, report.rows_valid, report.rows_quarantined, report.duplicates_collapsed
+        );
+        println!("  inserted {}  updated {}  deleted {}", report.inserted, report.updated, report.deleted);
+        if let Some(m) = &report.manifest {
+            println!("  manifest {m}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn runs(settings: &Settings, a: RunsArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    let rows = store.list_runs(a.pipeline.as_deref(), a.failed, a.limit).await?;
+    for r in rows {
+        if a.json {
+            println!("{}", serde_json::to_string(&r)?);
+            continue;
+        }
+        let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
+        println!(
+            "{}  {:<10} {:<20} v{:<4} read {:>8} valid {:>8} quar {:>6} +{} ~{} -{}{}",
+            r.started_at, r.status, r.pipeline, n(r.version), n(r.rows_read), n(r.rows_valid), n(r.rows_quarantined),
+            n(r.inserted), n(r.updated), n(r.deleted),
+            r.error.map(|e| format!("\n    error: {e}")).unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading {}", p.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| f.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut failed = 0;
+    for f in &files {
+        match PipelineSpec::load(f) {
+            Ok(spec) => println!("ok {} ({} → {})", f.display(), spec.id, spec.dataset),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -1,0 +1,13 @@
+//! lgsp-hub: the batch data-sync and master-data hub of a provincial data-sharing platform.
+//!
+//! Data flow: `pipeline` (extract → transform → dedupe → changes → publish) writes master
+//! records to `store` and published files to `objects`; `catalog` holds the shared code tables
+//! pipelines validate against; `text` owns the Vietnamese text rules.
+
+pub mod catalog;
+pub mod objects;
+pub mod pipeline;
+pub mod progress;
+pub mod settings;
+pub mod store;
+pub mod text;

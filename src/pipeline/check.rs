@@ -1,0 +1,254 @@
+//! Loading and checking pipeline files: syntax, unknown keys, and what must hold across fields.
+
+use super::spec::{FieldType, Normalizer, PipelineSpec, RuleSpec, SourceSpec, Survivorship};
+use crate::text::legacy::Encoding;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// A pipeline file that cannot be used, with where and what.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {key}: {message}", file.display())]
+pub struct SpecError {
+    /// The pipeline file.
+    pub file: PathBuf,
+    /// Key path inside the file (`fields[2].type`), or `(file)` for the whole file.
+    pub key: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+fn err(file: &Path, key: impl Into<String>, message: impl Into<String>) -> SpecError {
+    SpecError { file: file.to_path_buf(), key: key.into(), message: message.into() }
+}
+
+/// Reads, parses and checks a pipeline file.
+pub fn load(path: &Path) -> Result<PipelineSpec, SpecError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(path, "(file)", format!("cannot read: {e}")))?;
+    parse(path, &text)
+}
+
+/// Parses and checks pipeline text; `path` is only used in messages.
+pub fn parse(path: &Path, text: &str) -> Result<PipelineSpec, SpecError> {
+    let de = toml::Deserializer::new(text);
+    let spec: PipelineSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        let line = inner.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let message = inner.message().trim().to_string();
+        let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        err(path, if key == "." { "(file)".into() } else { key }, format!("{message}{at}"))
+    })?;
+    check(path, &spec)?;
+    Ok(spec)
+}
+
+fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// True when `code` has the agency electronic identifier form `AAA.BB.CC.XNN`.
+pub fn is_agency_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 13
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && b[3] == b'.'
+        && b[4..6].iter().all(u8::is_ascii_digit)
+        && b[6] == b'.'
+        && b[7..9].iter().all(u8::is_ascii_digit)
+        && b[9] == b'.'
+        && b[10].is_ascii_uppercase()
+        && b[11..].iter().all(u8::is_ascii_digit)
+}
+
+fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
+    if !is_ident(&spec.id) {
+        return Err(err(path, "id", "use 1-64 lower case letters, digits, '_' or '-'"));
+    }
+    if !is_ident(&spec.dataset) {
+        return Err(err(path, "dataset", "use 1-64 lower case letters, digits, '_' or '-'"));
+    }
+    if !is_agency_code(&spec.owner) {
+        return Err(err(path, "owner", format!(
+            "'{}' is not an agency code of the form AAA.BB.CC.XNN (e.g. 000.00.12.H48)", spec.owner)));
+    }
+    if let Some(cron) = &spec.schedule {
+        let n = cron.split_whitespace().count();
+        if !(6..=7).contains(&n) {
+            return Err(err(path, "schedule", format!(
+                "'{cron}' has {n} fields; write 'sec min hour day month weekday' (e.g. '0 0 2 * * *')")));
+        }
+    }
+    if spec.fields.is_empty() {
+        return Err(err(path, "fields", "declare at least one field with [[fields]]"));
+    }
+    let mut names = HashSet::new();
+    for (i, f) in spec.fields.iter().enumerate() {
+        if f.name.is_empty() || f.name.starts_with('_') {
+            return Err(err(path, format!("fields[{i}].name"), "names must be non-empty and not start with '_'"));
+        }
+        if !names.insert(f.name.as_str()) {
+            return Err(err(path, format!("fields[{i}].name"), format!("'{}' is declared twice", f.name)));
+        }
+        check_field(path, i, f)?;
+    }
+    if spec.key.is_empty() {
+        return Err(err(path, "key", "name at least one field as the business key"));
+    }
+    for (i, k) in spec.key.iter().enumerate() {
+        if spec.field(k).is_none() {
+            return Err(err(path, format!("key[{i}]"), format!("'{k}' is not a declared field")));
+        }
+    }
+    check_source(path, spec)?;
+    match spec.survivorship.rule {
+        Survivorship::Latest | Survivorship::Earliest => match &spec.survivorship.field {
+            None => return Err(err(path, "survivorship.field", "'latest' and 'earliest' need the field to compare")),
+            Some(f) if spec.field(f).is_none() => {
+                return Err(err(path, "survivorship.field", format!("'{f}' is not a declared field")))
+            }
+            _ => {}
+        },
+        Survivorship::First | Survivorship::Last => {}
+    }
+    if !["zstd", "snappy", "lz4", "none"].contains(&spec.publish.compression.as_str()) {
+        return Err(err(path, "publish.compression", "use zstd, snappy, lz4 or none"));
+    }
+    if spec.publish.row_group_size == 0 {
+        return Err(err(path, "publish.row_group_size", "must be at least 1"));
+    }
+    Ok(())
+}
+
+fn check_source(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
+    let SourceSpec::Csv(csv) = &spec.source;
+    if Encoding::parse(&csv.encoding).is_none() {
+        return Err(err(path, "source.encoding", format!(
+            "'{}' is not supported; use utf-8, windows-1258, tcvn3 or vni", csv.encoding)));
+    }
+    if !csv.delimiter.is_ascii() {
+        return Err(err(path, "source.delimiter", "must be one ASCII character"));
+    }
+    let mut targets = HashSet::new();
+    for (column, field) in &csv.columns {
+        if spec.field(field).is_none() {
+            return Err(err(path, format!("source.columns.{column}"), format!("'{field}' is not a declared field")));
+        }
+        if !targets.insert(field) {
+            return Err(err(path, format!("source.columns.{column}"), format!("field '{field}' is mapped twice")));
+        }
+    }
+    Ok(())
+}
+
+fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), SpecError> {
+    let at = |k: &str| format!("fields[{i}].{k}");
+    match (f.kind, f.scale) {
+        (FieldType::Decimal, Some(s)) if s > 18 => return Err(err(path, at("scale"), "at most 18")),
+        (FieldType::Decimal, _) | (_, None) => {}
+        (_, Some(_)) => return Err(err(path, at("scale"), "only decimal fields take a scale")),
+    }
+    for (j, n) in f.normalize.iter().enumerate() {
+        if let Normalizer::PadLeft(0) = n {
+            return Err(err(path, format!("fields[{i}].normalize[{j}]"), "pad_left needs a width of 1 or more"));
+        }
+    }
+    for (j, r) in f.rules.iter().enumerate() {
+        let key = format!("fields[{i}].rules[{j}]");
+        match r {
+            RuleSpec::Regex { pattern } => {
+                regex::Regex::new(pattern).map_err(|e| err(path, format!("{key}.pattern"), e.to_string()))?;
+            }
+            RuleSpec::Range { min, max } => {
+                for (name, v) in [("min", min), ("max", max)] {
+                    if let Some(v) = v {
+                        super::validate::range_bound(f.kind, v)
+                            .map_err(|m| err(path, format!("{key}.{name}"), m))?;
+                    }
+                }
+            }
+            RuleSpec::Enum { values } if values.is_empty() => {
+                return Err(err(path, format!("{key}.values"), "list at least one value"));
+            }
+            RuleSpec::InCatalog { catalog } if !is_ident(catalog) => {
+                return Err(err(path, format!("{key}.catalog"), "not a catalog identifier"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "t"
+owner = "000.00.12.H48"
+dataset = "t"
+key = ["a"]
+[source]
+kind = "csv"
+path = "x.csv"
+[[fields]]
+name = "a"
+"#;
+
+    fn parse_str(s: &str) -> Result<PipelineSpec, SpecError> {
+        parse(Path::new("p.toml"), s)
+    }
+
+    #[test]
+    fn minimal_pipeline_parses_with_defaults() {
+        let spec = parse_str(GOOD).unwrap();
+        assert_eq!(spec.csv().encoding, "utf-8");
+        assert_eq!(spec.survivorship.rule, Survivorship::Last);
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_key_path() {
+        let e = parse_str(&GOOD.replace("name = \"a\"", "name = \"a\"\nrequird = true")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("p.toml: fields[0]"), "{msg}");
+        assert!(msg.contains("requird"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_normalizer_is_rejected_with_its_path() {
+        let e = parse_str(&GOOD.replace("name = \"a\"", "name = \"a\"\nnormalize = [\"uper\"]")).unwrap_err();
+        assert!(e.key.starts_with("fields[0].normalize"), "{}", e);
+    }
+
+    #[test]
+    fn key_must_name_a_declared_field() {
+        let e = parse_str(&GOOD.replace("key = [\"a\"]", "key = [\"b\"]")).unwrap_err();
+        assert_eq!(e.key, "key[0]");
+    }
+
+    #[test]
+    fn owner_must_be_an_agency_code() {
+        let e = parse_str(&GOOD.replace("000.00.12.H48", "so-tai-chinh")).unwrap_err();
+        assert_eq!(e.key, "owner");
+        assert!(is_agency_code("000.00.00.G12"));
+    }
+
+    #[test]
+    fn parametrized_normalizers_and_rules_parse() {
+        let s = GOOD.replace(
+            "name = \"a\"",
+            "name = \"a\"\nnormalize = [\"upper\", { pad_left = 5 }]\nrules = [{ kind = \"regex\", pattern = \"^[0-9]+$\" }, { kind = \"in_catalog\", catalog = \"communes_2025\" }]",
+        );
+        let spec = parse_str(&s).unwrap();
+        assert_eq!(spec.fields[0].normalize, vec![Normalizer::Upper, Normalizer::PadLeft(5)]);
+        assert_eq!(spec.fields[0].rules.len(), 2);
+    }
+
+    #[test]
+    fn bad_regex_is_reported() {
+        let s = GOOD.replace("name = \"a\"", "name = \"a\"\nrules = [{ kind = \"regex\", pattern = \"([\" }]");
+        assert_eq!(parse_str(&s).unwrap_err().key, "fields[0].rules[0].pattern");
+    }
+}

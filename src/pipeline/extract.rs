@@ -1,0 +1,230 @@
+//! Extract: read a source file, checksum it, decode its encoding to UTF-8 NFC and cut it into
+//! batches of CSV records, keeping each record's line number.
+
+use crate::text::legacy::{self, Encoding};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Records handed to the transform stage at a time.
+pub const BATCH_ROWS: usize = 32_768;
+
+/// Why a source cannot be read at all (bad rows are not errors: they are quarantined).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file cannot be opened or read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// Zero bytes, or only a header line's worth of nothing.
+    #[error("{}: the file is empty: expected a header line and data rows", path.display())]
+    Empty { path: PathBuf },
+    /// A header line but no data rows (a full extract of nothing would delete every record).
+    #[error("{}: the file has a header line but no data rows; if the dataset is really empty, remove the pipeline's records by hand", path.display())]
+    NoRows { path: PathBuf },
+    /// NUL bytes: not a text file.
+    #[error("{}: byte {offset} is NUL: this is a binary file, not {expected} text; check the source path", path.display())]
+    Binary { path: PathBuf, offset: usize, expected: &'static str },
+    /// Bytes that the declared encoding cannot decode.
+    #[error("{}: {source}", path.display())]
+    Decode { path: PathBuf, source: legacy::DecodeError },
+    /// A malformed CSV record (e.g. an unclosed quote).
+    #[error("{}: line {line}: {message}", path.display())]
+    Csv { path: PathBuf, line: u64, message: String },
+    /// A declared column is missing from the header.
+    #[error("{}: column '{column}' (field '{field}') is not in the header line; the header has: {header}", path.display())]
+    MissingColumn { path: PathBuf, column: String, field: String, header: String },
+}
+
+/// Result type of this module.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// One data record of the source, with the line it starts on (1-based; line 1 is the header).
+pub struct RawRecord {
+    /// Line number in the source file.
+    pub line: u64,
+    /// The record's fields, as decoded text.
+    pub record: csv::StringRecord,
+}
+
+/// What was read: checksum, size and header; records are streamed to the caller.
+#[derive(Debug, Clone)]
+pub struct ExtractInfo {
+    /// sha256 of the raw input bytes, hex.
+    pub sha256: String,
+    /// Size of the raw input in bytes.
+    pub bytes: u64,
+    /// Header names as found.
+    pub header: Vec<String>,
+}
+
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+    checked_binary: bool,
+    nul_at: Option<usize>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if !self.checked_binary && n > 0 {
+            self.checked_binary = true;
+            self.nul_at = buf[..n.min(8192)].iter().position(|&b| b == 0);
+            if self.nul_at.is_some() {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "binary"));
+            }
+        }
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+enum Inner {
+    Utf8(csv::Reader<std::io::BufReader<Hashing<std::fs::File>>>),
+    Decoded(csv::Reader<std::io::Cursor<Vec<u8>>>, String, u64),
+}
+
+/// An open CSV source, read batch by batch.
+pub struct CsvSource {
+    path: PathBuf,
+    encoding: Encoding,
+    inner: Inner,
+    header: Vec<String>,
+    positions: Vec<usize>,
+    record: csv::StringRecord,
+}
+
+impl CsvSource {
+    /// Opens `path` as CSV in `encoding` and checks that every `(column, field)` of `columns`
+    /// is in the header.
+    pub fn open(path: &Path, encoding: Encoding, delimiter: u8, columns: &[(String, String)]) -> Result<CsvSource> {
+        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut reader = Hashing { inner: file, hasher: Sha256::new(), bytes: 0, checked_binary: false, nul_at: None };
+        let builder = {
+            let mut b = csv::ReaderBuilder::new();
+            b.delimiter(delimiter).flexible(true).has_headers(true);
+            b
+        };
+        let mut inner = match encoding {
+            Encoding::Utf8 => Inner::Utf8(builder.from_reader(std::io::BufReader::with_capacity(1 << 20, reader))),
+            other => {
+                let mut raw = Vec::new();
+                if let Err(e) = reader.read_to_end(&mut raw) {
+                    return Err(binary_or_io(path, reader.nul_at, e, encoding));
+                }
+                let text = legacy::decode(&raw, other).map_err(|source| Error::Decode { path: path.to_path_buf(), source })?;
+                let sha = hex::encode(reader.hasher.finalize());
+                Inner::Decoded(builder.from_reader(std::io::Cursor::new(text.into_bytes())), sha, reader.bytes)
+            }
+        };
+        let headers = match &mut inner {
+            Inner::Utf8(r) => r.headers().cloned(),
+            Inner::Decoded(r, ..) => r.headers().cloned(),
+        };
+        let nul_at = |inner: &Inner| match inner {
+            Inner::Utf8(r) => r.get_ref().get_ref().nul_at,
+            Inner::Decoded(..) => None,
+        };
+        let headers = headers.map_err(|e| csv_error(path, nul_at(&inner), e, encoding))?;
+        let header: Vec<String> = headers.iter().map(|h| crate::text::clean(h.trim_start_matches('\u{feff}')).into_owned()).collect();
+        if header.iter().all(|h| h.is_empty()) {
+            return Err(Error::Empty { path: path.to_path_buf() });
+        }
+        let mut positions = Vec::with_capacity(columns.len());
+        for (column, field) in columns {
+            match header.iter().position(|h| h == column) {
+                Some(p) => positions.push(p),
+                None => {
+                    return Err(Error::MissingColumn {
+                        path: path.to_path_buf(),
+                        column: column.clone(),
+                        field: field.clone(),
+                        header: header.join(", "),
+                    })
+                }
+            }
+        }
+        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::StringRecord::new() })
+    }
+
+    /// Positions in the header of the requested columns, in request order.
+    pub fn positions(&self) -> &[usize] {
+        &self.positions
+    }
+
+    /// Number of header columns.
+    pub fn header_len(&self) -> usize {
+        self.header.len()
+    }
+
+    /// The next batch of at most `BATCH_ROWS` records; `None` at the end.
+    pub fn next_batch(&mut self) -> Result<Option<Vec<RawRecord>>> {
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        while batch.len() < BATCH_ROWS {
+            let read = match &mut self.inner {
+                Inner::Utf8(r) => r.read_record(&mut self.record),
+                Inner::Decoded(r, ..) => r.read_record(&mut self.record),
+            };
+            match read {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    batch.push(RawRecord { line, record: std::mem::take(&mut self.record) });
+                }
+                Err(e) => {
+                    let nul = match &self.inner {
+                        Inner::Utf8(r) => r.get_ref().get_ref().nul_at,
+                        Inner::Decoded(..) => None,
+                    };
+                    return Err(csv_error(&self.path, nul, e, self.encoding));
+                }
+            }
+        }
+        Ok(if batch.is_empty() { None } else { Some(batch) })
+    }
+
+    /// Checksum, size and header, once every batch has been read.
+    pub fn finish(self) -> ExtractInfo {
+        let (sha256, bytes) = match self.inner {
+            Inner::Utf8(r) => {
+                let h = r.into_inner().into_inner();
+                (hex::encode(h.hasher.finalize()), h.bytes)
+            }
+            Inner::Decoded(_, sha, bytes) => (sha, bytes),
+        };
+        ExtractInfo { sha256, bytes, header: self.header }
+    }
+}
+
+fn binary_or_io(path: &Path, nul_at: Option<usize>, e: std::io::Error, encoding: Encoding) -> Error {
+    match nul_at {
+        Some(offset) => Error::Binary { path: path.to_path_buf(), offset, expected: encoding.name() },
+        None => Error::Io { path: path.to_path_buf(), source: e },
+    }
+}
+
+fn csv_error(path: &Path, nul_at: Option<usize>, e: csv::Error, encoding: Encoding) -> Error {
+    if let Some(offset) = nul_at {
+        return Error::Binary { path: path.to_path_buf(), offset, expected: encoding.name() };
+    }
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => Error::Io { path: path.to_path_buf(), source },
+        csv::ErrorKind::Utf8 { pos, err } => {
+            let line = pos.map(|p| p.line()).unwrap_or(line);
+            Error::Csv {
+                path: path.to_path_buf(),
+                line,
+                message: format!(
+                    "field {} is not valid UTF-8 (bytes from {}): declare the file's encoding in [source] encoding (windows-1258, tcvn3 or vni)",
+                    err.field() + 1,
+                    err.valid_up_to()
+                ),
+            }
+        }
+        other => Error::Csv { path: path.to_path_buf(), line, message: format!("{other:?}") },
+    }
+}

@@ -1,0 +1,47 @@
+//! The batch path of a pipeline: extract → transform (normalize + validate) → dedupe → changes →
+//! publish → store. `run` drives one run end to end.
+
+pub mod changes;
+pub mod check;
+pub mod dedupe;
+pub mod extract;
+pub mod normalize;
+pub mod publish;
+mod run;
+mod stage;
+pub mod spec;
+pub mod transform;
+pub mod unique;
+pub mod validate;
+
+pub use run::{run, RunOptions, RunReport};
+pub use spec::PipelineSpec;
+
+/// Why a run failed. A failed run publishes nothing and leaves the current version as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The source could not be read.
+    #[error(transparent)]
+    Extract(#[from] extract::Error),
+    /// The pipeline's rules cannot be applied.
+    #[error(transparent)]
+    Rules(#[from] validate::Error),
+    /// Dataframe work failed.
+    #[error("dataframe: {0}")]
+    Frame(#[from] polars::error::PolarsError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    /// The object store failed.
+    #[error(transparent)]
+    Objects(#[from] crate::objects::Error),
+    /// The previous version's snapshot is unreadable.
+    #[error("previous version {version} of '{dataset}': {message}")]
+    Previous { dataset: String, version: i64, message: String },
+    /// A worker thread stopped abnormally.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Result type of this module.
+pub type Result<T> = std::result::Result<T, Error>;

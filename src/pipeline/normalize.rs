@@ -1,0 +1,190 @@
+//! Normalize: turn one raw cell into a clean, typed value (white space, NFC, case, phones, tax
+//! codes, dates, Vietnamese number separators), or say why it cannot be.
+
+use super::spec::{FieldSpec, FieldType, Normalizer};
+use crate::text;
+use chrono::NaiveDate;
+use std::borrow::Cow;
+
+/// A normalized, typed value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Missing (empty after trimming, or listed in `null_if`).
+    Null,
+    /// Text, NFC.
+    Str(String),
+    /// Integer.
+    Int(i64),
+    /// Fixed-point number, as the integer `value × 10^scale` of the field.
+    Dec(i128),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Microseconds since 1970-01-01 00:00:00.
+    Datetime(i64),
+    /// Boolean.
+    Bool(bool),
+}
+
+/// Why a cell could not be normalized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// Short rule name: `type`, `phone`, `tax_code`.
+    pub rule: &'static str,
+    /// Explanation for the steward.
+    pub message: String,
+}
+
+fn fail(rule: &'static str, message: impl Into<String>) -> Failure {
+    Failure { rule, message: message.into() }
+}
+
+/// Days from 0001-01-01 (CE) to 1970-01-01.
+const EPOCH_DAYS_CE: i32 = 719_163;
+
+/// Days since 1970-01-01 of a date.
+pub fn date_days(d: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    d.num_days_from_ce() - EPOCH_DAYS_CE
+}
+
+/// Normalizes one raw cell for `field` (`scale` is the decimal scale in effect).
+pub fn normalize(raw: &str, field: &FieldSpec, scale: u32) -> Result<Value, Failure> {
+    let cleaned = text::clean(raw);
+    if cleaned.is_empty() {
+        return Ok(Value::Null);
+    }
+    let mut s: Cow<'_, str> = cleaned;
+    for n in &field.normalize {
+        s = match n {
+            Normalizer::Upper => Cow::Owned(text::upper(&s)),
+            Normalizer::Lower => Cow::Owned(text::lower(&s)),
+            Normalizer::Title => Cow::Owned(text::title(&s)),
+            Normalizer::Digits => Cow::Owned(s.chars().filter(char::is_ascii_digit).collect()),
+            Normalizer::Phone => Cow::Owned(
+                text::phone::normalize_phone(&s).map_err(|e| fail("phone", e.to_string()))?,
+            ),
+            Normalizer::TaxCode => Cow::Owned(text::taxcode::normalize_tax_code(&s)),
+            Normalizer::PadLeft(width) => {
+                if s.len() < *width && s.bytes().all(|b| b.is_ascii_digit()) {
+                    Cow::Owned(format!("{s:0>width$}"))
+                } else {
+                    s
+                }
+            }
+            Normalizer::NullIf(values) => {
+                if values.iter().any(|v| text::lower(v.trim()) == text::lower(&s)) {
+                    return Ok(Value::Null);
+                }
+                s
+            }
+        };
+        if s.is_empty() {
+            return Ok(Value::Null);
+        }
+    }
+    typed(s, field.kind, scale)
+}
+
+fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32) -> Result<Value, Failure> {
+    match kind {
+        FieldType::String => Ok(Value::Str(s.into_owned())),
+        FieldType::Int => text::number::parse_int(&s)
+            .map(Value::Int)
+            .map_err(|e| fail("type", format!("not an integer: {e}"))),
+        FieldType::Decimal => {
+            let d = text::number::parse_decimal(&s).map_err(|e| fail("type", format!("not a number: {e}")))?;
+            d.rescale(scale)
+                .map(Value::Dec)
+                .ok_or_else(|| fail("type", "number too large"))
+        }
+        FieldType::Date => text::date::parse_date(&s)
+            .map(|d| Value::Date(date_days(d)))
+            .map_err(|e| fail("type", format!("not a date (dd/mm/yyyy or yyyy-mm-dd): {e}"))),
+        FieldType::Datetime => text::date::parse_datetime(&s)
+            .map(|t| Value::Datetime(t.and_utc().timestamp_micros()))
+            .map_err(|e| fail("type", format!("not a date-time (yyyy-mm-dd HH:MM:SS): {e}"))),
+        FieldType::Bool => parse_bool(&s)
+            .map(Value::Bool)
+            .ok_or_else(|| fail("type", "not a boolean (true/false, 1/0, có/không)")),
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match text::fold(s).as_str() {
+        "true" | "1" | "yes" | "y" | "co" | "x" | "dung" => Some(true),
+        "false" | "0" | "no" | "n" | "khong" | "sai" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(kind: FieldType, normalize: Vec<Normalizer>) -> FieldSpec {
+        FieldSpec {
+            name: "f".into(),
+            kind,
+            required: false,
+            scale: None,
+            normalize,
+            rules: vec![],
+            description: String::new(),
+        }
+    }
+
+    #[test]
+    fn nfd_input_with_nbsp_becomes_clean_nfc() {
+        let v = normalize(" Nguye\u{302}\u{303}n\u{a0}\u{a0}Va\u{306}n  ", &field(FieldType::String, vec![]), 0);
+        assert_eq!(v, Ok(Value::Str("Nguyễn Văn".into())));
+    }
+
+    #[test]
+    fn upper_keeps_vietnamese_letters() {
+        let v = normalize("công ty tnhh Hòa Bình", &field(FieldType::String, vec![Normalizer::Upper]), 0);
+        assert_eq!(v, Ok(Value::Str("CÔNG TY TNHH HÒA BÌNH".into())));
+    }
+
+    #[test]
+    fn vietnamese_separators_parse_as_numbers() {
+        assert_eq!(normalize("1.234.567", &field(FieldType::Int, vec![]), 0), Ok(Value::Int(1_234_567)));
+        assert_eq!(normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2), Ok(Value::Dec(123_456_750)));
+    }
+
+    #[test]
+    fn dates_in_vietnamese_order_become_days() {
+        let d = NaiveDate::from_ymd_opt(2021, 3, 5).unwrap();
+        let f = field(FieldType::Date, vec![]);
+        assert_eq!(normalize("05/03/2021", &f, 0), Ok(Value::Date(date_days(d))));
+        assert_eq!(normalize("5/3/2021", &f, 0), Ok(Value::Date(date_days(d))));
+        assert_eq!(normalize("2021-03-05", &f, 0), Ok(Value::Date(date_days(d))));
+        assert_eq!(normalize("31/02/2021", &f, 0).unwrap_err().rule, "type");
+    }
+
+    #[test]
+    fn codes_that_lost_leading_zeros_are_padded() {
+        let f = field(FieldType::String, vec![Normalizer::PadLeft(5)]);
+        assert_eq!(normalize("4", &f, 0), Ok(Value::Str("00004".into())));
+        assert_eq!(normalize("A4", &f, 0), Ok(Value::Str("A4".into())));
+    }
+
+    #[test]
+    fn null_if_values_become_missing() {
+        let f = field(FieldType::String, vec![Normalizer::NullIf(vec!["N/A".into()])]);
+        assert_eq!(normalize(" n/a ", &f, 0), Ok(Value::Null));
+    }
+
+    #[test]
+    fn phones_are_normalized_or_fail_with_rule_phone() {
+        let f = field(FieldType::String, vec![Normalizer::Phone]);
+        assert_eq!(normalize("+84 162 567 8945", &f, 0), Ok(Value::Str("0325678945".into())));
+        assert_eq!(normalize("12345", &f, 0).unwrap_err().rule, "phone");
+    }
+
+    #[test]
+    fn booleans_accept_vietnamese_words() {
+        let f = field(FieldType::Bool, vec![]);
+        assert_eq!(normalize("Có", &f, 0), Ok(Value::Bool(true)));
+        assert_eq!(normalize("không", &f, 0), Ok(Value::Bool(false)));
+    }
+}

@@ -1,0 +1,121 @@
+//! Publish: write a version's files (snapshot, changes, quarantine, duplicates) and its
+//! manifest with checksums through the object store. The store transaction that makes the
+//! version visible happens after this, so a failure here leaves only unreferenced files.
+
+use super::spec::PublishSpec;
+use crate::objects::{self, Objects};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// A published file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    /// Location in the object store.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// sha256 of the content, hex.
+    pub sha256: String,
+    /// Rows in the file.
+    pub rows: u64,
+}
+
+/// The input a version was computed from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InputInfo {
+    /// Where it was read.
+    pub path: String,
+    /// sha256 of the raw bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// Row counts of a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Counts {
+    pub rows_read: u64,
+    pub rows_valid: u64,
+    pub rows_quarantined: u64,
+    pub duplicates_collapsed: u64,
+    /// Rows of the snapshot.
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+}
+
+/// A field of the published schema (the data dictionary).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SchemaField {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+    pub description: String,
+}
+
+/// `manifest.json` of a version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub dataset: String,
+    pub version: i64,
+    pub previous_version: Option<i64>,
+    pub pipeline: String,
+    pub owner: String,
+    pub run_id: String,
+    pub created_at: String,
+    pub extract: String,
+    /// Business key fields.
+    pub key: Vec<String>,
+    pub input: InputInfo,
+    pub counts: Counts,
+    pub schema: Vec<SchemaField>,
+    /// `snapshot`, `changes`, `quarantine`, `duplicates` → file.
+    pub files: BTreeMap<String, FileEntry>,
+}
+
+/// Object-store prefix of a dataset version.
+pub fn version_prefix(dataset: &str, version: i64) -> String {
+    format!("datasets/{dataset}/v{version}")
+}
+
+/// Encodes a frame as Parquet.
+pub fn parquet_bytes(df: &mut DataFrame, opts: &PublishSpec) -> PolarsResult<Vec<u8>> {
+    let compression = match opts.compression.as_str() {
+        "snappy" => ParquetCompression::Snappy,
+        "lz4" => ParquetCompression::Lz4Raw,
+        "none" => ParquetCompression::Uncompressed,
+        _ => ParquetCompression::Zstd(None),
+    };
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .with_compression(compression)
+        .with_row_group_size(Some(opts.row_group_size))
+        .finish(df)?;
+    Ok(buf)
+}
+
+/// sha256 of bytes, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Uploads the encoded files of a version, then its manifest (last). Returns the manifest's
+/// location and sha256.
+pub async fn upload(objects: &Objects, manifest: &mut Manifest, files: Vec<(&'static str, Vec<u8>, u64)>) -> objects::Result<(String, String)> {
+    let prefix = version_prefix(&manifest.dataset, manifest.version);
+    for (name, bytes, rows) in files {
+        let path = format!("{prefix}/{name}.parquet");
+        let entry = FileEntry { path: path.clone(), bytes: bytes.len() as u64, sha256: sha256_hex(&bytes), rows };
+        objects::put(objects, &path, bytes).await?;
+        manifest.files.insert(name.to_string(), entry);
+    }
+    let body = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    let sha = sha256_hex(&body);
+    let path = format!("{prefix}/manifest.json");
+    objects::put(objects, &path, body).await?;
+    Ok((path, sha))
+}

@@ -1,0 +1,312 @@
+//! One run of a pipeline, end to end, recorded in the run history whatever its outcome.
+
+use super::changes::{self, CHANGE_TYPE};
+use super::dedupe;
+use super::publish::{self, Counts, InputInfo, Manifest, SchemaField};
+use super::spec::{ExtractMode, PipelineSpec, RuleSpec};
+use super::stage::{self, Staged};
+use super::transform::{LINE, ROW_HASH};
+use super::validate::CatalogCodes;
+use super::{Error, Result};
+use crate::objects::{self, Objects};
+use crate::store::{PublishTx, RecordChange, RunEnd, RunStart, Store};
+use polars::prelude::*;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Read this file instead of the source path of the spec.
+    pub input: Option<PathBuf>,
+    /// `manual` (default), `schedule` or `retry`.
+    pub trigger: Option<String>,
+    /// Show a progress bar on the terminal.
+    pub progress: bool,
+}
+
+/// What a run did (printed by `lgsp run --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub run_id: String,
+    pub pipeline: String,
+    pub dataset: String,
+    /// `published` or `unchanged`.
+    pub status: String,
+    /// The version published, or the current one when nothing was published.
+    pub version: Option<i64>,
+    pub rows_read: u64,
+    pub rows_valid: u64,
+    pub rows_quarantined: u64,
+    pub duplicates_collapsed: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    pub input_sha256: String,
+    /// Locations of the published files (null when nothing was published).
+    pub snapshot: Option<String>,
+    pub changes: Option<String>,
+    pub quarantine: Option<String>,
+    pub manifest: Option<String>,
+}
+
+fn run_id(pipeline: &str) -> String {
+    let now = chrono::Utc::now();
+    let salt = xxhash_rust::xxh3::xxh3_64(format!("{}{}", now.timestamp_nanos_opt().unwrap_or(0), std::process::id()).as_bytes());
+    format!("{}-{pipeline}-{:06x}", now.format("%Y%m%dT%H%M%S%.3fZ"), salt & 0xff_ffff)
+}
+
+/// Runs `spec` once: reads its source, and publishes a new version when the data changed.
+#[tracing::instrument(skip_all, fields(pipeline = %spec.id))]
+pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: RunOptions) -> Result<RunReport> {
+    let input = opts.input.clone().unwrap_or_else(|| spec.csv().path.clone());
+    let id = run_id(&spec.id);
+    store
+        .start_run(&RunStart {
+            id: id.clone(),
+            pipeline: spec.id.clone(),
+            dataset: spec.dataset.clone(),
+            trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()),
+            input_path: input.display().to_string(),
+        })
+        .await?;
+    match execute(store, objects, spec, &id, input, opts.progress).await {
+        Ok((report, timings)) => {
+            let n = |v: u64| Some(v as i64);
+            let end = RunEnd {
+                status: report.status.clone(),
+                input_sha256: Some(report.input_sha256.clone()),
+                input_bytes: None,
+                rows_read: n(report.rows_read),
+                rows_valid: n(report.rows_valid),
+                rows_quarantined: n(report.rows_quarantined),
+                duplicates_collapsed: n(report.duplicates_collapsed),
+                inserted: n(report.inserted),
+                updated: n(report.updated),
+                deleted: n(report.deleted),
+                version: if report.status == "published" { report.version } else { None },
+                timings: Some(timings.to_string()),
+                error: None,
+            };
+            store.finish_run(&id, &end).await?;
+            tracing::info!(status = %report.status, version = ?report.version, "run finished");
+            Ok(report)
+        }
+        Err(e) => {
+            let end = RunEnd { status: "failed".into(), error: Some(e.to_string()), ..RunEnd::default() };
+            if let Err(e2) = store.finish_run(&id, &end).await {
+                tracing::error!(error = %e2, "could not record the failed run");
+            }
+            tracing::warn!(error = %e, "run failed");
+            Err(e)
+        }
+    }
+}
+
+async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes> {
+    let mut out = CatalogCodes::new();
+    for f in &spec.fields {
+        for r in &f.rules {
+            if let RuleSpec::InCatalog { catalog } = r {
+                let codes = store.catalog_codes(catalog).await?;
+                if !codes.is_empty() {
+                    out.insert(catalog.clone(), Arc::new(codes));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str, input: PathBuf, progress: bool) -> Result<(RunReport, serde_json::Value)> {
+    let t0 = Instant::now();
+    let current = store.current_version(&spec.dataset).await?;
+    let catalogs = catalogs_of(store, spec).await?;
+    let bar = crate::progress::rows_bar(progress, &spec.id);
+    let (spec2, input2, bar2) = (spec.clone(), input.clone(), bar.clone());
+    let staged: Staged = tokio::task::spawn_blocking(move || {
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        stage::extract_transform(&spec2, &input2, &catalogs, workers, &|n| bar2.set_position(n))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))??;
+    bar.finish_and_clear();
+    let t_stage = t0.elapsed();
+    let mut report = RunReport {
+        run_id: id.to_string(),
+        pipeline: spec.id.clone(),
+        dataset: spec.dataset.clone(),
+        status: "unchanged".into(),
+        version: current.as_ref().map(|v| v.version),
+        rows_read: staged.rows_read,
+        rows_valid: staged.valid.height() as u64,
+        rows_quarantined: staged.quarantine.height() as u64,
+        duplicates_collapsed: 0,
+        inserted: 0,
+        updated: 0,
+        deleted: 0,
+        input_sha256: staged.info.sha256.clone(),
+        snapshot: None,
+        changes: None,
+        quarantine: None,
+        manifest: None,
+    };
+    if current.as_ref().is_some_and(|c| c.input_sha256 == staged.info.sha256) {
+        return Ok((report, serde_json::json!({ "extract_transform_ms": t_stage.as_millis() })));
+    }
+    let prev = match &current {
+        Some(v) => Some(read_snapshot(objects, &v.prefix, &spec.dataset, v.version).await?),
+        None => None,
+    };
+    let spec2 = spec.clone();
+    let (mut deduped, changes, mut snapshot) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let deduped = dedupe::dedupe(staged.valid, &spec2.key, &spec2.survivorship)?;
+        let rows = deduped.rows.drop(LINE)?;
+        let (changes, snapshot) = changes::compute(rows, prev.as_ref(), &spec2.key, spec2.extract)?;
+        Ok((deduped.collapsed, changes, snapshot))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))??;
+    let t_changes = t0.elapsed();
+    report.duplicates_collapsed = deduped.height() as u64;
+    report.inserted = changes.inserted as u64;
+    report.updated = changes.updated as u64;
+    report.deleted = changes.deleted as u64;
+    if changes.is_empty() {
+        return Ok((report, serde_json::json!({ "extract_transform_ms": t_stage.as_millis(), "changes_ms": t_changes.as_millis() })));
+    }
+    let version = current.as_ref().map(|v| v.version).unwrap_or(0) + 1;
+    let mut manifest = Manifest {
+        dataset: spec.dataset.clone(),
+        version,
+        previous_version: current.as_ref().map(|v| v.version),
+        pipeline: spec.id.clone(),
+        owner: spec.owner.clone(),
+        run_id: id.to_string(),
+        created_at: crate::store::now(),
+        extract: if spec.extract == ExtractMode::Full { "full" } else { "partial" }.into(),
+        key: spec.key.clone(),
+        input: InputInfo { path: input.display().to_string(), sha256: staged.info.sha256.clone(), bytes: staged.info.bytes },
+        counts: Counts {
+            rows_read: report.rows_read,
+            rows_valid: report.rows_valid,
+            rows_quarantined: report.rows_quarantined,
+            duplicates_collapsed: report.duplicates_collapsed,
+            rows: snapshot.height() as u64,
+            inserted: report.inserted,
+            updated: report.updated,
+            deleted: report.deleted,
+        },
+        schema: schema_of(spec),
+        files: Default::default(),
+    };
+    let record_changes = record_changes(&changes.frame, &spec.key, &spec.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>())?;
+    let publish_opts = spec.publish.clone();
+    let mut quarantine = staged.quarantine;
+    let mut changes_frame = changes.frame.drop(ROW_HASH)?;
+    let files = tokio::task::spawn_blocking(move || -> Result<Vec<(&'static str, Vec<u8>, u64)>> {
+        let mut out = Vec::new();
+        for (name, df) in [("snapshot", &mut snapshot), ("changes", &mut changes_frame), ("quarantine", &mut quarantine), ("duplicates", &mut deduped)] {
+            let rows = df.height() as u64;
+            out.push((name, publish::parquet_bytes(df, &publish_opts)?, rows));
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))??;
+    let (manifest_path, manifest_sha) = publish::upload(objects, &mut manifest, files).await?;
+    let t_upload = t0.elapsed();
+    store
+        .publish(&PublishTx {
+            dataset: spec.dataset.clone(),
+            pipeline: spec.id.clone(),
+            owner: spec.owner.clone(),
+            title: spec.title.clone(),
+            description: spec.description.clone(),
+            key_fields: serde_json::to_string(&spec.key).unwrap_or_default(),
+            schema_json: serde_json::to_string(&manifest.schema).unwrap_or_default(),
+            version,
+            run_id: id.to_string(),
+            input_sha256: staged.info.sha256.clone(),
+            row_count: manifest.counts.rows as i64,
+            inserted: report.inserted as i64,
+            updated: report.updated as i64,
+            deleted: report.deleted as i64,
+            quarantined: report.rows_quarantined as i64,
+            prefix: publish::version_prefix(&spec.dataset, version),
+            manifest_sha256: manifest_sha,
+            changes: record_changes,
+        })
+        .await?;
+    let file = |n: &str| manifest.files.get(n).map(|f| f.path.clone());
+    report.status = "published".into();
+    report.version = Some(version);
+    report.snapshot = file("snapshot");
+    report.changes = file("changes");
+    report.quarantine = file("quarantine");
+    report.manifest = Some(manifest_path);
+    let timings = serde_json::json!({
+        "extract_transform_ms": t_stage.as_millis(),
+        "changes_ms": (t_changes - t_stage).as_millis(),
+        "upload_ms": (t_upload - t_changes).as_millis(),
+        "store_ms": (t0.elapsed() - t_upload).as_millis(),
+    });
+    Ok((report, timings))
+}
+
+fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
+    spec.fields
+        .iter()
+        .map(|f| SchemaField {
+            name: f.name.clone(),
+            kind: format!("{:?}", f.kind).to_lowercase(),
+            required: f.required || spec.key.contains(&f.name),
+            description: f.description.clone(),
+        })
+        .collect()
+}
+
+/// Reads the snapshot of a published version.
+pub async fn read_snapshot(objects: &Objects, prefix: &str, dataset: &str, version: i64) -> Result<DataFrame> {
+    let bytes = objects::get(objects, &format!("{prefix}/snapshot.parquet")).await?;
+    ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| Error::Previous { dataset: dataset.into(), version, message: e.to_string() })
+}
+
+/// The store's record key of each row: the key value, or key values joined by `|`.
+pub fn record_keys(df: &DataFrame, key: &[String]) -> PolarsResult<Vec<String>> {
+    let cols: Vec<Series> = key
+        .iter()
+        .map(|k| df.column(k).and_then(|c| c.as_materialized_series().cast(&DataType::String)))
+        .collect::<PolarsResult<_>>()?;
+    let strs: Vec<&StringChunked> = cols.iter().map(|s| s.str()).collect::<PolarsResult<_>>()?;
+    Ok((0..df.height())
+        .map(|i| strs.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
+        .collect())
+}
+
+fn record_changes(frame: &DataFrame, key: &[String], fields: &[String]) -> Result<Vec<RecordChange>> {
+    let upserts = frame
+        .clone()
+        .lazy()
+        .filter(col(CHANGE_TYPE).eq(lit("insert")).or(col(CHANGE_TYPE).eq(lit("update_postimage"))))
+        .collect()?;
+    let deletes = frame.clone().lazy().filter(col(CHANGE_TYPE).eq(lit("delete"))).collect()?;
+    let mut out = Vec::with_capacity(upserts.height() + deletes.height());
+    let keys = record_keys(&upserts, key)?;
+    let hashes: Vec<String> = upserts.column(ROW_HASH)?.u64()?.iter().map(|h| format!("{:016x}", h.unwrap_or(0))).collect();
+    let mut data = upserts.select(fields.iter().map(|f| f.as_str()))?;
+    let mut buf = Vec::new();
+    JsonWriter::new(&mut buf).with_json_format(JsonFormat::JsonLines).finish(&mut data)?;
+    let text = String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))?;
+    for ((k, h), d) in keys.into_iter().zip(hashes).zip(text.lines()) {
+        out.push(RecordChange::Upsert { key: k, hash: h, data: d.to_string() });
+    }
+    for k in record_keys(&deletes, key)? {
+        out.push(RecordChange::Delete { key: k });
+    }
+    Ok(out)
+}

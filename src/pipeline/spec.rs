@@ -1,0 +1,279 @@
+//! `PipelineSpec`: the pipeline file a data steward writes (`pipelines/*.toml`).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One pipeline: where an agency dataset comes from and how it becomes a master dataset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    /// Pipeline identifier: lower case letters, digits, `_` and `-` (used in run history and CLI).
+    pub id: String,
+    /// Electronic identifier code of the agency that owns the data (Decision 20/2020/QĐ-TTg form,
+    /// e.g. `000.00.12.H48`).
+    pub owner: String,
+    /// Name of the master dataset this pipeline maintains (same character set as `id`).
+    pub dataset: String,
+    /// Human title of the dataset, shown to consumers.
+    #[serde(default)]
+    pub title: String,
+    /// What the dataset holds and what it may be used for.
+    #[serde(default)]
+    pub description: String,
+    /// When to pull, as a cron expression with seconds (`sec min hour day month weekday`).
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// `full` (the extract is the whole dataset: a key missing from it is deleted) or `partial`
+    /// (the extract holds changed rows only: deletes are never inferred).
+    #[serde(default)]
+    pub extract: ExtractMode,
+    /// Field names that identify a record (the business key). Rows with the same normalized key
+    /// are duplicates and collapse into one by `survivorship`.
+    pub key: Vec<String>,
+    /// Where the data is pulled from.
+    pub source: SourceSpec,
+    /// The fields of the dataset, in published column order.
+    pub fields: Vec<FieldSpec>,
+    /// Which row survives when several rows share a business key.
+    #[serde(default)]
+    pub survivorship: SurvivorshipSpec,
+    /// How versions are published.
+    #[serde(default)]
+    pub publish: PublishSpec,
+}
+
+/// Whether an extract is the whole dataset or only the rows that changed.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtractMode {
+    /// The whole dataset; keys missing from it are deletes.
+    #[default]
+    Full,
+    /// Changed rows only; deletes are never inferred.
+    Partial,
+}
+
+/// Where a pipeline reads its data. Internally tagged by `kind`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SourceSpec {
+    /// A delimited text file.
+    Csv(CsvSourceSpec),
+}
+
+/// A delimited text file with a header row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvSourceSpec {
+    /// Path of the file, relative to the working directory (`lgsp run --input` overrides it).
+    pub path: PathBuf,
+    /// Field delimiter, one ASCII character (default `,`).
+    #[serde(default = "default_delimiter")]
+    pub delimiter: char,
+    /// Character encoding of the file: `utf-8` (default), `windows-1258`, `tcvn3` or `vni`.
+    #[serde(default = "default_encoding")]
+    pub encoding: String,
+    /// Source column name → field name, for columns whose name differs from the field's.
+    /// Fields not listed here are read from the column of the same name.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+fn default_delimiter() -> char {
+    ','
+}
+
+fn default_encoding() -> String {
+    "utf-8".into()
+}
+
+/// One field of the dataset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// Field name as published (a column of the snapshot).
+    pub name: String,
+    /// Value type (default `string`).
+    #[serde(rename = "type", default)]
+    pub kind: FieldType,
+    /// A row without a value here is quarantined (reason `required`).
+    #[serde(default)]
+    pub required: bool,
+    /// For `decimal`: digits kept after the decimal mark (default 2).
+    #[serde(default)]
+    pub scale: Option<u32>,
+    /// Normalizers applied in order, after white space is trimmed and collapsed and text is put
+    /// in Unicode NFC (always done).
+    #[serde(default)]
+    pub normalize: Vec<Normalizer>,
+    /// Rules a value must satisfy; a row failing any goes to quarantine with every reason.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+    /// What the field means, published in the data dictionary.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The type of a field's values.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// Text (UTF-8, NFC).
+    #[default]
+    String,
+    /// 64-bit integer; Vietnamese thousand separators accepted (`1.234.567`).
+    Int,
+    /// Fixed-point number with `scale` decimals; `1.234.567,5` and `1,234,567.5` both accepted.
+    Decimal,
+    /// Calendar date; `dd/mm/yyyy`, `d/m/yyyy`, `yyyy-mm-dd` (and `-`/`.` separators) accepted.
+    Date,
+    /// Date and time (no zone); a date form followed by `HH:MM[:SS]`.
+    Datetime,
+    /// Boolean; `true/false`, `1/0`, `yes/no`, `có/không`, `x`/empty.
+    Bool,
+}
+
+/// A value transformation, applied before type parsing. Written as a string
+/// (`"upper"`) or, for those with a parameter, a one-key table (`{ pad_left = 5 }`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Normalizer {
+    /// Upper case (Vietnamese-aware, result in NFC).
+    Upper,
+    /// Lower case.
+    Lower,
+    /// First letter of each word upper case, the rest lower case.
+    Title,
+    /// Keep digits only.
+    Digits,
+    /// Phone number to the national form: `+84`/`84` → `0`, 2018 11→10-digit mobile prefixes.
+    Phone,
+    /// Tax code: spaces and dots removed, 13 digits written `XXXXXXXXXX-NNN`.
+    TaxCode,
+    /// Left-pad a value made only of digits with `0` to this width (codes that lost leading zeros).
+    PadLeft(usize),
+    /// Treat these values (after trimming, case-insensitive) as missing.
+    NullIf(Vec<String>),
+}
+
+/// A validation rule. Internally tagged by `kind`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RuleSpec {
+    /// The text value must match this regular expression (whole value: anchor it with `^…$`).
+    Regex {
+        /// Regular expression (Rust `regex` syntax).
+        pattern: String,
+    },
+    /// The value must lie within `[min, max]` (numbers for int/decimal, `yyyy-mm-dd` for dates).
+    Range {
+        /// Lower bound, inclusive.
+        #[serde(default)]
+        min: Option<toml::Value>,
+        /// Upper bound, inclusive.
+        #[serde(default)]
+        max: Option<toml::Value>,
+    },
+    /// Text length in characters within `[min, max]`.
+    Length {
+        /// Shortest allowed length.
+        #[serde(default)]
+        min: Option<usize>,
+        /// Longest allowed length.
+        #[serde(default)]
+        max: Option<usize>,
+    },
+    /// The value must be one of these (compared after normalization).
+    Enum {
+        /// Allowed values.
+        values: Vec<String>,
+    },
+    /// No two different business keys may share this value; every row involved is quarantined.
+    Unique,
+    /// Vietnamese tax code: 10 digits with a valid check digit, optionally `-NNN` (branch).
+    TaxCode,
+    /// The value must be a code of this shared catalog (loaded with `lgsp init`).
+    InCatalog {
+        /// Catalog identifier, e.g. `communes_2025`.
+        catalog: String,
+    },
+}
+
+/// Which row survives among rows sharing a business key.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivorshipSpec {
+    /// `latest` (greatest `field`), `earliest` (smallest `field`), `first` or `last` (file order).
+    #[serde(default)]
+    pub rule: Survivorship,
+    /// The field compared by `latest` / `earliest` (required for them). Ties go to the later row.
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+impl Default for SurvivorshipSpec {
+    fn default() -> Self {
+        SurvivorshipSpec { rule: Survivorship::Last, field: None }
+    }
+}
+
+/// Survivorship rules for exact duplicates.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Survivorship {
+    /// The row with the greatest value of `field`.
+    Latest,
+    /// The row with the smallest value of `field`.
+    Earliest,
+    /// The first row in file order.
+    First,
+    /// The last row in file order.
+    #[default]
+    Last,
+}
+
+/// Publishing options.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishSpec {
+    /// Parquet compression: `zstd` (default), `snappy`, `lz4` or `none`.
+    #[serde(default = "default_compression")]
+    pub compression: String,
+    /// Rows per Parquet row group (default 131072).
+    #[serde(default = "default_row_group")]
+    pub row_group_size: usize,
+}
+
+fn default_compression() -> String {
+    "zstd".into()
+}
+
+fn default_row_group() -> usize {
+    131_072
+}
+
+impl Default for PublishSpec {
+    fn default() -> Self {
+        PublishSpec { compression: default_compression(), row_group_size: default_row_group() }
+    }
+}
+
+impl PipelineSpec {
+    /// Reads and checks a pipeline file. Errors name the file, the key path and what is wrong.
+    pub fn load(path: &Path) -> Result<PipelineSpec, super::check::SpecError> {
+        super::check::load(path)
+    }
+
+    /// The field named `name`, if any.
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The CSV source options.
+    pub fn csv(&self) -> &CsvSourceSpec {
+        match &self.source {
+            SourceSpec::Csv(c) => c,
+        }
+    }
+}

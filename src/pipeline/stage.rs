@@ -1,0 +1,122 @@
+//! The CPU-bound part of a run: read the source on one thread while workers normalize and
+//! validate its batches on the others, then put the batches back in input order.
+
+use super::extract::{CsvSource, ExtractInfo, RawRecord};
+use super::spec::PipelineSpec;
+use super::transform::Plan;
+use super::validate::CatalogCodes;
+use super::{Error, Result};
+use crate::text::legacy::Encoding;
+use polars::prelude::*;
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Output of extract + transform.
+pub struct Staged {
+    /// Checksum, size and header of the input.
+    pub info: ExtractInfo,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Valid rows (fields + `_line` + `_row_hash`), in input order.
+    pub valid: DataFrame,
+    /// Quarantined rows (`_line`, raw fields, `_reasons`), in input order.
+    pub quarantine: DataFrame,
+}
+
+/// The (source column, field) pairs of a spec, in field order.
+pub fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
+    let csv = spec.csv();
+    spec.fields
+        .iter()
+        .map(|f| {
+            let column = csv.columns.iter().find(|(_, field)| **field == f.name).map(|(c, _)| c.clone());
+            (column.unwrap_or_else(|| f.name.clone()), f.name.clone())
+        })
+        .collect()
+}
+
+type Batch = (usize, Vec<RawRecord>);
+type Done = (usize, PolarsResult<(DataFrame, DataFrame)>);
+
+/// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read.
+pub fn extract_transform(
+    spec: &PipelineSpec,
+    input: &Path,
+    catalogs: &CatalogCodes,
+    workers: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Staged> {
+    let csv = spec.csv();
+    let encoding = Encoding::parse(&csv.encoding).unwrap_or(Encoding::Utf8);
+    let mut source = CsvSource::open(input, encoding, csv.delimiter as u8, &column_map(spec))?;
+    let plan = Arc::new(Plan::new(spec, source.positions(), source.header_len(), catalogs)?);
+    let (tx, rx) = mpsc::sync_channel::<Batch>(workers.max(1) * 2);
+    let rx = Arc::new(Mutex::new(rx));
+    let mut done: Vec<Done> = Vec::new();
+    let mut rows_read = 0u64;
+    let read = std::thread::scope(|scope| -> Result<()> {
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                let (rx, plan) = (rx.clone(), plan.clone());
+                scope.spawn(move || work(&rx, &plan))
+            })
+            .collect();
+        let mut seq = 0;
+        let read = loop {
+            match source.next_batch() {
+                Ok(Some(batch)) => {
+                    rows_read += batch.len() as u64;
+                    progress(rows_read);
+                    if tx.send((seq, batch)).is_err() {
+                        break Err(Error::Internal("transform workers stopped".into()));
+                    }
+                    seq += 1;
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e.into()),
+            }
+        };
+        drop(tx);
+        for h in handles {
+            done.extend(h.join().map_err(|_| Error::Internal("transform worker panicked".into()))?);
+        }
+        read
+    });
+    read?;
+    let info = source.finish();
+    if rows_read == 0 {
+        return Err(super::extract::Error::NoRows { path: input.to_path_buf() }.into());
+    }
+    done.sort_by_key(|(seq, _)| *seq);
+    let mut valid = plan.empty_valid()?;
+    let mut quarantine: Option<DataFrame> = None;
+    for (_, res) in done {
+        let (v, q) = res?;
+        valid.vstack_mut_owned(v)?;
+        match &mut quarantine {
+            Some(all) => {
+                all.vstack_mut_owned(q)?;
+            }
+            None => quarantine = Some(q),
+        }
+    }
+    let quarantine = quarantine.unwrap_or_default();
+    let (mut valid, quarantine) = super::unique::enforce(spec, valid, quarantine)?;
+    valid.rechunk_mut_par();
+    Ok(Staged { info, rows_read, valid, quarantine })
+}
+
+fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan) -> Vec<Done> {
+    let mut out = Vec::new();
+    loop {
+        let next = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => break,
+        };
+        match next {
+            Ok((seq, batch)) => out.push((seq, plan.run(&batch))),
+            Err(_) => break,
+        }
+    }
+    out
+}

@@ -1,0 +1,208 @@
+//! Transform: normalize and validate batches of raw records in one pass per cell, building the
+//! valid rows and the quarantined rows as Polars frames.
+
+use super::extract::RawRecord;
+use super::normalize::{self, Value};
+use super::spec::{FieldSpec, FieldType, PipelineSpec};
+use super::validate::{self, CatalogCodes, FieldRules, Reason};
+use polars::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Column with the source line of a row.
+pub const LINE: &str = "_line";
+/// Column with the row hash (over the normalized values, in field order).
+pub const ROW_HASH: &str = "_row_hash";
+/// Column with the quarantine reasons (JSON array of `{rule, field, value, message}`).
+pub const REASONS: &str = "_reasons";
+
+/// A field ready to transform.
+pub struct FieldPlan {
+    /// The field as declared.
+    pub spec: FieldSpec,
+    /// Decimal scale in effect.
+    pub scale: u32,
+    rules: FieldRules,
+    /// Position of the field's column in the source record.
+    pub source_pos: usize,
+}
+
+/// The compiled transform of a pipeline.
+pub struct Plan {
+    /// Fields in published order.
+    pub fields: Vec<FieldPlan>,
+    /// Number of columns of the header.
+    pub header_len: usize,
+}
+
+impl Plan {
+    /// Compiles the fields of `spec`; `positions[i]` is the source column of field `i`.
+    pub fn new(spec: &PipelineSpec, positions: &[usize], header_len: usize, catalogs: &CatalogCodes) -> Result<Plan, validate::Error> {
+        let mut fields = Vec::with_capacity(spec.fields.len());
+        for (f, &pos) in spec.fields.iter().zip(positions) {
+            let mut f = f.clone();
+            f.required |= spec.key.contains(&f.name);
+            fields.push(FieldPlan {
+                rules: FieldRules::compile(&f, catalogs)?,
+                scale: if f.kind == FieldType::Decimal { f.scale.unwrap_or(2) } else { 0 },
+                source_pos: pos,
+                spec: f,
+            });
+        }
+        Ok(Plan { fields, header_len })
+    }
+
+    /// Transforms one batch into (valid rows, quarantined rows).
+    pub fn run(&self, batch: &[RawRecord]) -> PolarsResult<(DataFrame, DataFrame)> {
+        let mut cols: Vec<Builder> = self.fields.iter().map(|f| Builder::new(f, batch.len())).collect();
+        let mut lines = Vec::with_capacity(batch.len());
+        let mut hashes = Vec::with_capacity(batch.len());
+        let mut q = QuarantineBuilder::new(self);
+        let mut values = Vec::with_capacity(self.fields.len());
+        let mut reasons = Vec::new();
+        let mut buf = Vec::with_capacity(256);
+        for rec in batch {
+            values.clear();
+            reasons.clear();
+            if rec.record.len() != self.header_len {
+                reasons.push(Reason {
+                    rule: "columns".into(),
+                    field: String::new(),
+                    value: String::new(),
+                    message: format!("has {} columns, the header has {}", rec.record.len(), self.header_len),
+                });
+            }
+            for f in &self.fields {
+                let raw = rec.record.get(f.source_pos).unwrap_or("");
+                let v = match normalize::normalize(raw, &f.spec, f.scale) {
+                    Ok(v) => v,
+                    Err(fail) => {
+                        reasons.push(Reason { rule: fail.rule.into(), field: f.spec.name.clone(), value: raw.into(), message: fail.message });
+                        Value::Null
+                    }
+                };
+                f.rules.check(&f.spec.name, &v, f.scale, &mut reasons);
+                values.push(v);
+            }
+            if reasons.is_empty() {
+                buf.clear();
+                for (b, v) in cols.iter_mut().zip(values.drain(..)) {
+                    hash_value(&mut buf, &v);
+                    b.push(v);
+                }
+                hashes.push(xxh3_64(&buf));
+                lines.push(rec.line as i64);
+            } else {
+                q.push(self, rec, &reasons);
+            }
+        }
+        let mut columns: Vec<Column> = cols.into_iter().map(|b| b.finish().into_column()).collect();
+        columns.push(Column::new(LINE.into(), lines));
+        columns.push(Column::new(ROW_HASH.into(), hashes));
+        Ok((DataFrame::new_infer_height(columns)?, q.finish()?))
+    }
+
+    /// An empty frame with the valid-row schema.
+    pub fn empty_valid(&self) -> PolarsResult<DataFrame> {
+        self.run(&[]).map(|(v, _)| v)
+    }
+}
+
+fn hash_value(buf: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => buf.push(0),
+        Value::Str(s) => {
+            buf.push(1);
+            buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            buf.extend_from_slice(s.as_bytes());
+        }
+        Value::Int(i) => { buf.push(2); buf.extend_from_slice(&i.to_le_bytes()); }
+        Value::Dec(d) => { buf.push(3); buf.extend_from_slice(&d.to_le_bytes()); }
+        Value::Date(d) => { buf.push(4); buf.extend_from_slice(&d.to_le_bytes()); }
+        Value::Datetime(t) => { buf.push(5); buf.extend_from_slice(&t.to_le_bytes()); }
+        Value::Bool(b) => buf.extend_from_slice(&[6, *b as u8]),
+    }
+}
+
+enum Builder {
+    Str(StringChunkedBuilder),
+    Int(PrimitiveChunkedBuilder<Int64Type>),
+    Dec(PrimitiveChunkedBuilder<Int128Type>, u32),
+    Date(PrimitiveChunkedBuilder<Int32Type>),
+    Datetime(PrimitiveChunkedBuilder<Int64Type>),
+    Bool(BooleanChunkedBuilder),
+}
+
+impl Builder {
+    fn new(f: &FieldPlan, cap: usize) -> Builder {
+        let name: PlSmallStr = f.spec.name.as_str().into();
+        match f.spec.kind {
+            FieldType::String => Builder::Str(StringChunkedBuilder::new(name, cap)),
+            FieldType::Int => Builder::Int(PrimitiveChunkedBuilder::new(name, cap)),
+            FieldType::Decimal => Builder::Dec(PrimitiveChunkedBuilder::new(name, cap), f.scale),
+            FieldType::Date => Builder::Date(PrimitiveChunkedBuilder::new(name, cap)),
+            FieldType::Datetime => Builder::Datetime(PrimitiveChunkedBuilder::new(name, cap)),
+            FieldType::Bool => Builder::Bool(BooleanChunkedBuilder::new(name, cap)),
+        }
+    }
+
+    fn push(&mut self, v: Value) {
+        match (self, v) {
+            (Builder::Str(b), Value::Str(s)) => b.append_value(&s),
+            (Builder::Int(b), Value::Int(i)) => b.append_value(i),
+            (Builder::Dec(b, _), Value::Dec(d)) => b.append_value(d),
+            (Builder::Date(b), Value::Date(d)) => b.append_value(d),
+            (Builder::Datetime(b), Value::Datetime(t)) => b.append_value(t),
+            (Builder::Bool(b), Value::Bool(x)) => b.append_value(x),
+            (Builder::Str(b), _) => b.append_null(),
+            (Builder::Int(b), _) | (Builder::Datetime(b), _) => b.append_null(),
+            (Builder::Dec(b, _), _) => b.append_null(),
+            (Builder::Date(b), _) => b.append_null(),
+            (Builder::Bool(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(self) -> Series {
+        match self {
+            Builder::Str(b) => b.finish().into_series(),
+            Builder::Int(b) => b.finish().into_series(),
+            Builder::Dec(b, scale) => b.finish().into_decimal_unchecked(38, scale as usize).into_series(),
+            Builder::Date(b) => b.finish().into_date().into_series(),
+            Builder::Datetime(b) => b.finish().into_datetime(TimeUnit::Microseconds, None).into_series(),
+            Builder::Bool(b) => b.finish().into_series(),
+        }
+    }
+}
+
+struct QuarantineBuilder {
+    lines: Vec<i64>,
+    raw: Vec<StringChunkedBuilder>,
+    reasons: Vec<String>,
+}
+
+impl QuarantineBuilder {
+    fn new(plan: &Plan) -> Self {
+        QuarantineBuilder {
+            lines: Vec::new(),
+            raw: plan.fields.iter().map(|f| StringChunkedBuilder::new(f.spec.name.as_str().into(), 0)).collect(),
+            reasons: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, plan: &Plan, rec: &RawRecord, reasons: &[Reason]) {
+        self.lines.push(rec.line as i64);
+        for (b, f) in self.raw.iter_mut().zip(&plan.fields) {
+            match rec.record.get(f.source_pos) {
+                Some(v) => b.append_value(v),
+                None => b.append_null(),
+            }
+        }
+        self.reasons.push(serde_json::to_string(reasons).unwrap_or_default());
+    }
+
+    fn finish(self) -> PolarsResult<DataFrame> {
+        let mut columns = vec![Column::new(LINE.into(), self.lines)];
+        columns.extend(self.raw.into_iter().map(|b| b.finish().into_column()));
+        columns.push(Column::new(REASONS.into(), self.reasons));
+        DataFrame::new_infer_height(columns)
+    }
+}

@@ -1,0 +1,167 @@
+//! Validate: the rules of a pipeline's fields, compiled once and checked on each typed value.
+
+use super::normalize::{date_days, Value};
+use super::spec::{FieldSpec, FieldType, RuleSpec};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// One reason a row is quarantined.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Reason {
+    /// Rule that failed (`required`, `type`, `regex`, `range`, `in_catalog`, ...).
+    pub rule: String,
+    /// Field concerned (empty for row-level reasons such as a wrong number of columns).
+    pub field: String,
+    /// The offending value as read.
+    pub value: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Codes of each shared catalog a pipeline refers to.
+pub type CatalogCodes = HashMap<String, Arc<HashSet<String>>>;
+
+enum Check {
+    Regex(regex::Regex),
+    Range { min: Option<f64>, max: Option<f64> },
+    Length { min: Option<usize>, max: Option<usize> },
+    Enum(HashSet<String>),
+    TaxCode,
+    InCatalog(String, Arc<HashSet<String>>),
+}
+
+/// A field's rules, ready to run.
+pub struct FieldRules {
+    required: bool,
+    checks: Vec<Check>,
+}
+
+/// Why a pipeline's rules cannot be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A rule names a catalog that is not in the store.
+    #[error("field '{field}': catalog '{catalog}' is not loaded: run `lgsp init` (or `lgsp catalog load`)")]
+    UnknownCatalog { field: String, catalog: String },
+    /// Already checked by `lgsp check`; kept for specs built in code.
+    #[error("field '{field}': {message}")]
+    Invalid { field: String, message: String },
+}
+
+/// Converts a `range` bound to a comparable number for a field type.
+pub fn range_bound(kind: FieldType, v: &toml::Value) -> Result<f64, String> {
+    match (kind, v) {
+        (FieldType::Int | FieldType::Decimal, toml::Value::Integer(i)) => Ok(*i as f64),
+        (FieldType::Int | FieldType::Decimal, toml::Value::Float(f)) => Ok(*f),
+        (FieldType::Date | FieldType::Datetime, toml::Value::String(s)) => crate::text::date::parse_date(s)
+            .map(|d| date_days(d) as f64)
+            .map_err(|e| format!("'{s}' is not a date: {e}")),
+        (FieldType::Date | FieldType::Datetime, toml::Value::Datetime(d)) => {
+            let s = d.to_string();
+            crate::text::date::parse_date(&s[..s.len().min(10)])
+                .map(|d| date_days(d) as f64)
+                .map_err(|e| format!("'{s}' is not a date: {e}"))
+        }
+        (k, v) => Err(format!("a {k:?} field cannot be bounded by {v}")),
+    }
+}
+
+impl FieldRules {
+    /// Compiles the rules of `field`, taking catalog code sets from `catalogs`.
+    pub fn compile(field: &FieldSpec, catalogs: &CatalogCodes) -> Result<FieldRules, Error> {
+        let invalid = |message: String| Error::Invalid { field: field.name.clone(), message };
+        let mut checks = Vec::new();
+        for rule in &field.rules {
+            checks.push(match rule {
+                RuleSpec::Regex { pattern } => Check::Regex(regex::Regex::new(pattern).map_err(|e| invalid(e.to_string()))?),
+                RuleSpec::Range { min, max } => Check::Range {
+                    min: min.as_ref().map(|v| range_bound(field.kind, v)).transpose().map_err(invalid)?,
+                    max: max.as_ref().map(|v| range_bound(field.kind, v)).transpose().map_err(invalid)?,
+                },
+                RuleSpec::Length { min, max } => Check::Length { min: *min, max: *max },
+                RuleSpec::Enum { values } => Check::Enum(values.iter().map(|v| crate::text::clean(v).into_owned()).collect()),
+                RuleSpec::TaxCode => Check::TaxCode,
+                RuleSpec::InCatalog { catalog } => match catalogs.get(catalog) {
+                    Some(codes) => Check::InCatalog(catalog.clone(), codes.clone()),
+                    None => return Err(Error::UnknownCatalog { field: field.name.clone(), catalog: catalog.clone() }),
+                },
+                RuleSpec::Unique => continue,
+            });
+        }
+        Ok(FieldRules { required: field.required, checks })
+    }
+
+    /// Checks one value; pushes a reason for each failed rule.
+    pub fn check(&self, field: &str, value: &Value, scale: u32, out: &mut Vec<Reason>) {
+        let reason = |rule: &str, message: String| Reason {
+            rule: rule.into(),
+            field: field.into(),
+            value: display(value, scale),
+            message,
+        };
+        if *value == Value::Null {
+            if self.required {
+                out.push(reason("required", "a value is required".into()));
+            }
+            return;
+        }
+        for check in &self.checks {
+            if let Some(r) = self.run(check, value, scale) {
+                let rule = match check {
+                    Check::Regex(_) => "regex",
+                    Check::Range { .. } => "range",
+                    Check::Length { .. } => "length",
+                    Check::Enum(_) => "enum",
+                    Check::TaxCode => "tax_code",
+                    Check::InCatalog(..) => "in_catalog",
+                };
+                out.push(reason(rule, r));
+            }
+        }
+    }
+
+    fn run(&self, check: &Check, value: &Value, scale: u32) -> Option<String> {
+        let text = display(value, scale);
+        match check {
+            Check::Regex(re) => (!re.is_match(&text)).then(|| format!("does not match {}", re.as_str())),
+            Check::Range { min, max } => {
+                let x = match value {
+                    Value::Int(i) => *i as f64,
+                    Value::Dec(d) => *d as f64 / 10f64.powi(scale as i32),
+                    Value::Date(d) => *d as f64,
+                    Value::Datetime(t) => t.div_euclid(86_400_000_000) as f64,
+                    _ => return None,
+                };
+                let low = min.is_some_and(|m| x < m);
+                let high = max.is_some_and(|m| x > m);
+                (low || high).then(|| "out of the allowed range".to_string())
+            }
+            Check::Length { min, max } => {
+                let n = text.chars().count();
+                (min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m))
+                    .then(|| format!("length {n} is outside the allowed range"))
+            }
+            Check::Enum(values) => (!values.contains(&text)).then(|| "not one of the allowed values".to_string()),
+            Check::TaxCode => crate::text::taxcode::check_tax_code(&text).err().map(|e| e.to_string()),
+            Check::InCatalog(catalog, codes) => {
+                (!codes.contains(&text)).then(|| format!("not a code of catalog '{catalog}'"))
+            }
+        }
+    }
+}
+
+/// Text form of a value, as published in quarantine reasons and used by text rules.
+pub fn display(value: &Value, scale: u32) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Str(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Dec(d) => crate::text::number::Decimal { mantissa: *d, scale }.to_string(),
+        Value::Date(d) => chrono::DateTime::from_timestamp(*d as i64 * 86_400, 0)
+            .map(|t| t.date_naive().to_string())
+            .unwrap_or_default(),
+        Value::Datetime(t) => chrono::DateTime::from_timestamp_micros(*t)
+            .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default(),
+        Value::Bool(b) => b.to_string(),
+    }
+}

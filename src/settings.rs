@@ -1,0 +1,131 @@
+//! Runtime settings: embedded defaults, then `lgsp.toml`, then `LGSP_*` environment variables.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Errors raised while loading settings.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The settings file exists but cannot be read.
+    #[error("cannot read settings file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The settings file is not valid TOML or has unknown keys.
+    #[error("settings file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// Result type of this module.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// How the hub is wired: where the master store and the published files live.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Master-data store: `sqlite://PATH` (default `sqlite://data/hub.db`) or `postgres://...`.
+    /// Env: `LGSP_STORE_URL`.
+    pub store_url: String,
+    /// Where published versions are written: a local folder (default `data/store`), `file:///abs/path`,
+    /// or `s3://bucket/prefix` (S3-compatible; credentials and endpoint from the usual `AWS_*`
+    /// variables). Env: `LGSP_OBJECT_STORE_URL`.
+    pub object_store_url: String,
+    /// Folder of pipeline files (`*.toml`). Env: `LGSP_PIPELINES_DIR`.
+    pub pipelines_dir: PathBuf,
+    /// Folder of catalog files and their data. Env: `LGSP_CATALOGS_DIR`.
+    pub catalogs_dir: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            store_url: "sqlite://data/hub.db".into(),
+            object_store_url: "data/store".into(),
+            pipelines_dir: "pipelines".into(),
+            catalogs_dir: "catalogs".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("store_url", &redact(&self.store_url))
+            .field("object_store_url", &self.object_store_url)
+            .field("pipelines_dir", &self.pipelines_dir)
+            .field("catalogs_dir", &self.catalogs_dir)
+            .finish()
+    }
+}
+
+/// Hides the password of a `scheme://user:password@host` URL.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Settings {
+    /// Loads settings: defaults, then `path` (or `lgsp.toml` in the working directory when it
+    /// exists), then `LGSP_*` environment variables.
+    pub fn load(path: Option<&Path>) -> Result<Settings> {
+        let default_path = Path::new("lgsp.toml");
+        let file = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None if default_path.exists() => Some(default_path.to_path_buf()),
+            None => None,
+        };
+        let mut settings = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| Error::Read { path: path.clone(), source })?;
+                toml::from_str(&text).map_err(|e| Error::Parse { path, message: e.to_string() })?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(|k| std::env::var(k).ok());
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("LGSP_STORE_URL") {
+            self.store_url = v;
+        }
+        if let Some(v) = get("LGSP_OBJECT_STORE_URL") {
+            self.object_store_url = v;
+        }
+        if let Some(v) = get("LGSP_PIPELINES_DIR") {
+            self.pipelines_dir = v.into();
+        }
+        if let Some(v) = get("LGSP_CATALOGS_DIR") {
+            self.catalogs_dir = v.into();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_values() {
+        let mut s: Settings = toml::from_str("store_url = \"sqlite://x.db\"").unwrap();
+        s.apply_env(|k| (k == "LGSP_OBJECT_STORE_URL").then(|| "s3://b/p".to_string()));
+        assert_eq!(s.store_url, "sqlite://x.db");
+        assert_eq!(s.object_store_url, "s3://b/p");
+        assert_eq!(s.pipelines_dir, PathBuf::from("pipelines"));
+    }
+
+    #[test]
+    fn unknown_settings_key_is_rejected() {
+        assert!(toml::from_str::<Settings>("stor_url = \"x\"").is_err());
+    }
+
+    #[test]
+    fn debug_hides_database_password() {
+        let s = Settings { store_url: "postgres://u:secret@h/db".into(), ..Settings::default() };
+        assert!(!format!("{s:?}").contains("secret"));
+    }
+}

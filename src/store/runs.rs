@@ -1,0 +1,133 @@
+//! Run history: one row per pipeline run, written when it starts and completed when it ends.
+
+use super::{Result, Store};
+use serde::Serialize;
+
+/// What is known when a run starts.
+#[derive(Debug, Clone)]
+pub struct RunStart {
+    /// Run identifier.
+    pub id: String,
+    /// Pipeline identifier.
+    pub pipeline: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// `manual`, `schedule` or `retry`.
+    pub trigger: String,
+    /// Input location.
+    pub input_path: String,
+}
+
+/// What is known when a run ends.
+#[derive(Debug, Clone, Default)]
+pub struct RunEnd {
+    /// `published`, `unchanged` or `failed`.
+    pub status: String,
+    /// sha256 of the input.
+    pub input_sha256: Option<String>,
+    /// Input size in bytes.
+    pub input_bytes: Option<i64>,
+    /// Data rows read.
+    pub rows_read: Option<i64>,
+    /// Rows that passed validation.
+    pub rows_valid: Option<i64>,
+    /// Rows quarantined.
+    pub rows_quarantined: Option<i64>,
+    /// Rows collapsed into another by exact deduplication.
+    pub duplicates_collapsed: Option<i64>,
+    /// Keys inserted.
+    pub inserted: Option<i64>,
+    /// Keys updated.
+    pub updated: Option<i64>,
+    /// Keys deleted.
+    pub deleted: Option<i64>,
+    /// Version published, if any.
+    pub version: Option<i64>,
+    /// Stage timings as JSON (`{"extract_transform_ms": …}`).
+    pub timings: Option<String>,
+    /// Error message of a failed run.
+    pub error: Option<String>,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: String,
+    pub pipeline: String,
+    pub dataset: String,
+    pub trigger_kind: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub input_path: String,
+    pub input_sha256: Option<String>,
+    pub rows_read: Option<i64>,
+    pub rows_valid: Option<i64>,
+    pub rows_quarantined: Option<i64>,
+    pub duplicates_collapsed: Option<i64>,
+    pub inserted: Option<i64>,
+    pub updated: Option<i64>,
+    pub deleted: Option<i64>,
+    pub version: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Records the start of a run (status `running`).
+    pub async fn start_run(&self, r: &RunStart) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path) VALUES ($1, $2, $3, $4, $5, 'running', $6)",
+        )
+        .bind(&r.id)
+        .bind(&r.pipeline)
+        .bind(&r.dataset)
+        .bind(&r.trigger)
+        .bind(super::now())
+        .bind(&r.input_path)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records the end of a run.
+    pub async fn finish_run(&self, id: &str, e: &RunEnd) -> Result<()> {
+        sqlx::query(
+            "UPDATE runs SET finished_at = $1, status = $2, input_sha256 = $3, input_bytes = $4, rows_read = $5, rows_valid = $6, \
+             rows_quarantined = $7, duplicates_collapsed = $8, inserted = $9, updated = $10, deleted = $11, version = $12, \
+             timings = $13, error = $14 WHERE id = $15",
+        )
+        .bind(super::now())
+        .bind(&e.status)
+        .bind(&e.input_sha256)
+        .bind(e.input_bytes)
+        .bind(e.rows_read)
+        .bind(e.rows_valid)
+        .bind(e.rows_quarantined)
+        .bind(e.duplicates_collapsed)
+        .bind(e.inserted)
+        .bind(e.updated)
+        .bind(e.deleted)
+        .bind(e.version)
+        .bind(&e.timings)
+        .bind(&e.error)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Latest runs first, optionally of one pipeline and/or failed only.
+    pub async fn list_runs(&self, pipeline: Option<&str>, failed_only: bool, limit: i64) -> Result<Vec<RunRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, pipeline, dataset, trigger_kind, started_at, finished_at, status, input_path, input_sha256, rows_read, \
+             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error FROM runs \
+             WHERE ($1 = '' OR pipeline = $2) AND ($3 = 0 OR status = 'failed') ORDER BY started_at DESC, id DESC LIMIT $4",
+        )
+        .bind(pipeline.unwrap_or(""))
+        .bind(pipeline.unwrap_or(""))
+        .bind(failed_only as i64)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

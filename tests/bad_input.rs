@@ -1,0 +1,72 @@
+//! Bad input gets a one-line error naming where and what, and leaves the current version as it was.
+
+mod common;
+
+use common::{repo, Hub};
+use std::path::PathBuf;
+
+fn write(hub: &Hub, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = hub.dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn one_line(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got:\n{stderr}");
+    lines[0]
+}
+
+fn v1_text() -> String {
+    std::fs::read_to_string(repo().join("data/samples/enterprises_v1.csv")).unwrap()
+}
+
+#[test]
+fn pipeline_file_with_unknown_key_is_named_with_its_key_path() {
+    let hub = Hub::sqlite();
+    let text = std::fs::read_to_string(repo().join("pipelines/enterprises.toml")).unwrap();
+    let bad = write(&hub, "bad.toml", text.replace("required = true\nnormalize = [\"upper\"]", "requried = true\nnormalize = [\"upper\"]").as_bytes());
+    let err = hub.fails(&["check", bad.to_str().unwrap()]);
+    let line = one_line(&err);
+    assert!(line.contains("bad.toml") && line.contains("fields[1]") && line.contains("requried"), "{line}");
+    let ok = hub.ok(&["check", "pipelines"]);
+    assert!(ok.contains("enterprises") && ok.contains("health_facilities"), "{ok}");
+}
+
+#[test]
+fn bad_files_fail_the_run_and_keep_the_current_version() {
+    for hub in Hub::all() {
+        hub.ok(&["init"]);
+        hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+        let missing_col = write(&hub, "missing.csv", v1_text().replacen("ma_xa,", "ma_phuong,", 1).as_bytes());
+        let mut bad_utf8 = v1_text().into_bytes();
+        let third_line = bad_utf8.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(1).map(|(i, _)| i + 1).unwrap();
+        bad_utf8.insert(third_line + 12, 0xff);
+        let undecodable = write(&hub, "undecodable.csv", &bad_utf8);
+        let empty = write(&hub, "empty.csv", b"");
+        let mut bin = vec![0x50u8, 0x4b, 0x03, 0x04, 0, 0, 0, 0];
+        bin.extend(std::iter::repeat_n(7u8, 200));
+        let binary = write(&hub, "binary.csv", &bin);
+        let header_only = write(&hub, "header.csv", b"ma_so_thue,ten_doanh_nghiep,dia_chi,ma_xa,ngay_cap,so_dien_thoai,email,trang_thai,von_dieu_le,updated_at\n");
+        let cases = [
+            (&missing_col, vec!["missing.csv", "column 'ma_xa'"]),
+            (&undecodable, vec!["undecodable.csv", "line 3", "UTF-8"]),
+            (&empty, vec!["empty.csv", "empty"]),
+            (&binary, vec!["binary.csv", "binary"]),
+            (&header_only, vec!["header.csv", "no data rows"]),
+        ];
+        for (file, words) in cases {
+            let err = hub.fails(&["run", "enterprises", "--input", file.to_str().unwrap()]);
+            let line = one_line(&err);
+            for w in words {
+                assert!(line.contains(w), "[{}] '{w}' not in: {line}", hub.kind());
+            }
+        }
+        let versions = hub.ok(&["versions", "enterprises"]);
+        assert_eq!(versions.lines().count(), 1, "still only version 1: {versions}");
+        let failed = hub.ok(&["runs", "--failed", "--json"]);
+        assert_eq!(failed.lines().count(), 5, "{failed}");
+        let v2 = hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
+        assert_eq!(v2["version"], 2, "the next good run publishes");
+    }
+}

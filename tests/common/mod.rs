@@ -1,0 +1,142 @@
+//! Test helpers: a hub in a temporary folder, driven through the real `lgsp` binary, on SQLite
+//! or on a fresh PostgreSQL database.
+#![allow(dead_code)]
+
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Root of the repository (pipelines and samples are read from here).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A hub with its own store and published-files folder.
+pub struct Hub {
+    pub dir: tempfile::TempDir,
+    pub store_url: String,
+    pg: Option<PgDb>,
+}
+
+struct PgDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = psql(&self.admin_url, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+fn psql(url: &str, sql: &str) -> std::io::Result<Output> {
+    Command::new("psql").arg(url).arg("-qAtc").arg(sql).output()
+}
+
+/// The PostgreSQL server for tests, or `None` (tests then say they were skipped).
+pub fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("LGSP_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let ok = psql(&url, "SELECT 1").map(|o| o.status.success()).unwrap_or(false);
+    if ok {
+        return Some(url);
+    }
+    if std::env::var("LGSP_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        panic!("PostgreSQL is required (LGSP_TEST_REQUIRE_POSTGRES=1) but {url} is not reachable");
+    }
+    eprintln!("skipped: PostgreSQL not reachable at {url} (set LGSP_TEST_POSTGRES_URL)");
+    None
+}
+
+impl Hub {
+    /// A hub on a fresh SQLite file.
+    pub fn sqlite() -> Hub {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store_url = format!("sqlite://{}", dir.path().join("hub.db").display());
+        Hub { dir, store_url, pg: None }
+    }
+
+    /// A hub on a fresh PostgreSQL database, or `None` when no server is reachable.
+    pub fn postgres() -> Option<Hub> {
+        let admin = postgres_admin_url()?;
+        let name = format!("lgsp_test_{}_{}", std::process::id(), rand_suffix());
+        let out = psql(&admin, &format!("CREATE DATABASE {name}")).expect("psql");
+        assert!(out.status.success(), "create database: {}", String::from_utf8_lossy(&out.stderr));
+        let (base, _) = admin.rsplit_once('/').expect("database URL with a path");
+        let store_url = format!("{base}/{name}");
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(Hub { dir, store_url, pg: Some(PgDb { admin_url: admin, name }) })
+    }
+
+    /// Both backends that are available here.
+    pub fn all() -> Vec<Hub> {
+        let mut v = vec![Hub::sqlite()];
+        v.extend(Hub::postgres());
+        v
+    }
+
+    /// Which backend this is (for messages).
+    pub fn kind(&self) -> &'static str {
+        if self.pg.is_some() { "postgres" } else { "sqlite" }
+    }
+
+    /// The published-files folder.
+    pub fn objects(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Runs `lgsp ARGS` from the repository root with this hub's settings.
+    pub fn lgsp(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_lgsp"))
+            .args(args)
+            .current_dir(repo())
+            .env("LGSP_STORE_URL", &self.store_url)
+            .env("LGSP_OBJECT_STORE_URL", self.objects())
+            .env_remove("LGSP_CONFIG")
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run lgsp")
+    }
+
+    /// Runs `lgsp ARGS`, asserting success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.lgsp(args);
+        assert!(
+            out.status.success(),
+            "[{}] lgsp {:?} failed:\n{}{}",
+            self.kind(),
+            args,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs `lgsp ARGS`, asserting failure; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.lgsp(args);
+        assert!(!out.status.success(), "[{}] lgsp {:?} should fail", self.kind(), args);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// `lgsp run PIPELINE --json [--input FILE]` parsed.
+    pub fn run_json(&self, pipeline: &str, input: Option<&Path>) -> serde_json::Value {
+        let mut args = vec!["run", pipeline, "--json"];
+        let input_s;
+        if let Some(i) = input {
+            input_s = i.display().to_string();
+            args.extend(["--input", &input_s]);
+        }
+        serde_json::from_str(self.ok(&args).trim()).expect("run --json prints one JSON object")
+    }
+
+    /// Reads a published Parquet file by its object-store location.
+    pub fn read_parquet(&self, location: &str) -> DataFrame {
+        let file = std::fs::File::open(self.objects().join(location)).expect("published file");
+        ParquetReader::new(file).finish().expect("readable parquet")
+    }
+}
+
+fn rand_suffix() -> String {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{:x}", t & 0xffff_ffff)
+}
