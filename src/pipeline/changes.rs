@@ -133,7 +133,7 @@ mod tests {
     fn kinds(c: &Changes) -> Vec<(String, String)> {
         let k = c.frame.column("k").unwrap().str().unwrap();
         let t = c.frame.column(CHANGE_TYPE).unwrap().str().unwrap();
-        k.into_iter().zip(t).map(|(a, b)| (a.unwrap().to_string(), b.unwrap().to_string())).collect()
+        k.iter().zip(t.iter()).map(|(a, b)| (a.unwrap().to_string(), b.unwrap().to_string())).collect()
     }
 
     #[test]
@@ -156,7 +156,7 @@ mod tests {
         let new = snap(&["b", "d"], &[20, 4]);
         let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Partial).unwrap();
         assert_eq!((c.inserted, c.updated, c.deleted), (1, 1, 0));
-        let keys: Vec<_> = s.column("k").unwrap().str().unwrap().into_no_null_iter().collect();
+        let keys: Vec<_> = s.column("k").unwrap().str().unwrap().iter().flatten().collect();
         assert_eq!(keys, vec!["a", "b", "c", "d"]);
     }
 

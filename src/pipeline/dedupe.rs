@@ -104,9 +104,9 @@ mod tests {
         let rule = SurvivorshipSpec { rule: Survivorship::Latest, field: Some("t".into()) };
         let d = dedupe(frame(), &["k".into()], &rule).unwrap();
         assert_eq!(d.rows.height(), 2);
-        let lines: Vec<_> = d.rows.column(LINE).unwrap().i64().unwrap().into_no_null_iter().collect();
+        let lines: Vec<_> = d.rows.column(LINE).unwrap().i64().unwrap().iter().flatten().collect();
         assert_eq!(lines, vec![4, 3]);
-        let kept: Vec<_> = d.collapsed.column(KEPT_LINE).unwrap().i64().unwrap().into_no_null_iter().collect();
+        let kept: Vec<_> = d.collapsed.column(KEPT_LINE).unwrap().i64().unwrap().iter().flatten().collect();
         assert_eq!(kept, vec![4, 4]);
     }
 
@@ -114,7 +114,7 @@ mod tests {
     fn first_keeps_earliest_line() {
         let rule = SurvivorshipSpec { rule: Survivorship::First, field: None };
         let d = dedupe(frame(), &["k".into()], &rule).unwrap();
-        let lines: Vec<_> = d.rows.column(LINE).unwrap().i64().unwrap().into_no_null_iter().collect();
+        let lines: Vec<_> = d.rows.column(LINE).unwrap().i64().unwrap().iter().flatten().collect();
         assert_eq!(lines, vec![2, 3]);
         assert_eq!(d.collapsed.height(), 2);
     }

@@ -28,20 +28,23 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM catalog_items WHERE catalog = $1").bind(catalog).execute(&mut *tx).await?;
         for chunk in items.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
-                "INSERT INTO catalog_items (catalog, code, name, parent_code, level, attrs, valid_from, valid_to) ",
+            let sql = format!(
+                "INSERT INTO catalog_items (catalog, code, name, parent_code, level, attrs, valid_from, valid_to) VALUES {}",
+                super::values_placeholders(chunk.len(), 8, 0)
             );
-            qb.push_values(chunk, |mut b, it| {
-                b.push_bind(catalog)
-                    .push_bind(it.code.clone())
-                    .push_bind(it.name.clone())
-                    .push_bind(it.parent_code.clone())
-                    .push_bind(it.level)
-                    .push_bind(it.attrs.clone())
-                    .push_bind(it.valid_from.clone())
-                    .push_bind(it.valid_to.clone());
-            });
-            qb.build().execute(&mut *tx).await?;
+            let mut q = sqlx::query(&sql);
+            for it in chunk {
+                q = q
+                    .bind(catalog)
+                    .bind(&it.code)
+                    .bind(&it.name)
+                    .bind(&it.parent_code)
+                    .bind(it.level)
+                    .bind(&it.attrs)
+                    .bind(&it.valid_from)
+                    .bind(&it.valid_to);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

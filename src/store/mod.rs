@@ -131,3 +131,32 @@ impl Store {
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
+
+/// `($1, $2), ($3, $4), …` for `rows` rows of `cols` values, numbered from `start + 1`
+/// (numbered placeholders work on both SQLite and PostgreSQL).
+pub(crate) fn values_placeholders(rows: usize, cols: usize, start: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(start + r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_row_by_row() {
+        assert_eq!(super::values_placeholders(2, 2, 1), "($2, $3), ($4, $5)");
+    }
+}

@@ -153,26 +153,31 @@ impl Store {
             RecordChange::Upsert { key, .. } | RecordChange::Delete { key } => key.as_str(),
         }).collect();
         for chunk in closing.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new("UPDATE records SET valid_to = ");
-            qb.push_bind(p.version).push(" WHERE dataset = ").push_bind(&p.dataset);
-            qb.push(" AND valid_to IS NULL AND record_key IN (");
-            let mut sep = qb.separated(", ");
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN ({})",
+                list.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(p.version).bind(&p.dataset);
             for k in chunk {
-                sep.push_bind(*k);
+                q = q.bind(*k);
             }
-            qb.push(")");
-            qb.build().execute(&mut *tx).await?;
+            q.execute(&mut *tx).await?;
         }
         let upserts: Vec<(&str, &str, &str)> = p.changes.iter().filter_map(|c| match c {
             RecordChange::Upsert { key, hash, data } => Some((key.as_str(), hash.as_str(), data.as_str())),
             RecordChange::Delete { .. } => None,
         }).collect();
         for chunk in upserts.chunks(1000) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new("INSERT INTO records (dataset, record_key, row_hash, data, valid_from) ");
-            qb.push_values(chunk, |mut b, (k, h, d)| {
-                b.push_bind(&p.dataset).push_bind(*k).push_bind(*h).push_bind(*d).push_bind(p.version);
-            });
-            qb.build().execute(&mut *tx).await?;
+            let sql = format!(
+                "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) VALUES {}",
+                super::values_placeholders(chunk.len(), 5, 0)
+            );
+            let mut q = sqlx::query(&sql);
+            for (k, h, d) in chunk {
+                q = q.bind(&p.dataset).bind(*k).bind(*h).bind(*d).bind(p.version);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
