@@ -46,19 +46,21 @@ pub fn find_pipeline(settings: &Settings, name: &str) -> anyhow::Result<Pipeline
     if file.exists() {
         return Ok(PipelineSpec::load(&file)?);
     }
+    let mut broken = Vec::new();
     if let Ok(dir) = std::fs::read_dir(&settings.pipelines_dir) {
         for entry in dir.flatten() {
             let p = entry.path();
             if p.extension().is_some_and(|e| e == "toml") {
-                if let Ok(spec) = PipelineSpec::load(&p) {
-                    if spec.id == name {
-                        return Ok(spec);
-                    }
+                match PipelineSpec::load(&p) {
+                    Ok(spec) if spec.id == name => return Ok(spec),
+                    Ok(_) => {}
+                    Err(e) => broken.push(e.to_string()),
                 }
             }
         }
     }
-    bail!("no pipeline '{name}' in {}: give its id or the path of its file", settings.pipelines_dir.display())
+    let also = if broken.is_empty() { String::new() } else { format!(" (files that do not load: {})", broken.join("; ")) };
+    bail!("no pipeline '{name}' in {}: give its id or the path of its file{also}", settings.pipelines_dir.display())
 }
 
 pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {

@@ -21,6 +21,9 @@ pub struct Changes {
     pub updated: usize,
     /// Keys removed.
     pub deleted: usize,
+    /// Keys absent from the valid rows of a full extract but kept at their previous version
+    /// because their new row was quarantined.
+    pub kept: usize,
 }
 
 impl Changes {
@@ -63,8 +66,9 @@ fn sort_by_key(lf: LazyFrame, key: &[String], extra: Option<&str>) -> LazyFrame 
 }
 
 /// Computes the changes from `prev` (the current snapshot, if any) to `new` (fields + row hash)
-/// and the snapshot of the new version.
-pub fn compute(new: DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode) -> PolarsResult<(Changes, DataFrame)> {
+/// and the snapshot of the new version. Keys in `held` (key columns of quarantined rows) are
+/// never deleted: their previous version stays.
+pub fn compute(new: DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<(Changes, DataFrame)> {
     let schema = new.schema().clone();
     let prev = match prev {
         Some(p) => conform(p, &schema).collect()?,
@@ -88,7 +92,14 @@ pub fn compute(new: DataFrame, prev: Option<&DataFrame>, key: &[String], mode: E
         .collect()?;
     let pick = |pred: Expr| joined.clone().lazy().filter(pred).select(keys_of(key));
     let ins = pick(col(PREV_HASH).is_null());
-    let del = pick(col(ROW_HASH).is_null());
+    let anti = |lf: LazyFrame, other: LazyFrame| lf.join(other, keys_of(key), keys_of(key), JoinArgs::new(JoinType::Anti));
+    let held = if held.height() == 0 || held.width() != key.len() {
+        DataFrame::empty_with_schema(&new.select(key.iter().map(|k| k.as_str()))?.schema().clone())
+    } else {
+        held.clone()
+    };
+    let del = anti(pick(col(ROW_HASH).is_null()), held.clone().lazy());
+    let kept_rows = anti(semi(prev.clone().lazy(), held.lazy(), key), new.clone().lazy()).collect()?;
     let upd = pick(col(ROW_HASH).is_not_null().and(col(PREV_HASH).is_not_null()).and(col(ROW_HASH).neq(col(PREV_HASH))));
     let tag = |lf: LazyFrame, kind: &str, order: u8| {
         lf.with_columns([lit(kind).alias(CHANGE_TYPE), lit(order as u32).alias(ORDER)])
@@ -109,10 +120,12 @@ pub fn compute(new: DataFrame, prev: Option<&DataFrame>, key: &[String], mode: E
         inserted: count("insert")?,
         updated: count("update_postimage")?,
         deleted: count("delete")?,
+        kept: if mode == ExtractMode::Full { kept_rows.height() } else { 0 },
         frame,
     };
     let snapshot = match mode {
-        ExtractMode::Full => new,
+        ExtractMode::Full if kept_rows.height() == 0 => new,
+        ExtractMode::Full => sort_by_key(concat([new.lazy(), kept_rows.lazy()], UnionArgs::default())?, key, None).collect()?,
         ExtractMode::Partial => {
             let kept = prev.lazy().join(new.clone().lazy(), keys_of(key), keys_of(key), JoinArgs::new(JoinType::Anti));
             sort_by_key(concat([kept, new.lazy()], UnionArgs::default())?, key, None).collect()?
@@ -140,7 +153,7 @@ mod tests {
     fn full_extract_gives_inserts_updates_and_deletes() {
         let prev = snap(&["a", "b", "c"], &[1, 2, 3]);
         let new = snap(&["a", "b", "d"], &[1, 20, 4]);
-        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Full).unwrap();
+        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
         assert_eq!((c.inserted, c.updated, c.deleted), (1, 1, 1));
         let pairs = kinds(&c);
         assert_eq!(pairs[0], ("b".into(), "update_preimage".into()));
@@ -154,22 +167,33 @@ mod tests {
     fn partial_extract_never_infers_deletes_and_merges_snapshot() {
         let prev = snap(&["a", "b", "c"], &[1, 2, 3]);
         let new = snap(&["b", "d"], &[20, 4]);
-        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Partial).unwrap();
+        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Partial, &DataFrame::empty()).unwrap();
         assert_eq!((c.inserted, c.updated, c.deleted), (1, 1, 0));
         let keys: Vec<_> = s.column("k").unwrap().str().unwrap().iter().flatten().collect();
         assert_eq!(keys, vec!["a", "b", "c", "d"]);
     }
 
     #[test]
+    fn a_quarantined_key_keeps_its_previous_version() {
+        let prev = snap(&["a", "b", "c"], &[1, 2, 3]);
+        let new = snap(&["a"], &[1]);
+        let held = df!("k" => ["b"]).unwrap();
+        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Full, &held).unwrap();
+        assert_eq!((c.inserted, c.updated, c.deleted, c.kept), (0, 0, 1, 1));
+        let keys: Vec<_> = s.column("k").unwrap().str().unwrap().iter().flatten().collect();
+        assert_eq!(keys, vec!["a", "b"]);
+    }
+
+    #[test]
     fn identical_data_has_no_changes() {
         let prev = snap(&["a", "b"], &[1, 2]);
-        let (c, _) = compute(prev.clone(), Some(&prev), &["k".into()], ExtractMode::Full).unwrap();
+        let (c, _) = compute(prev.clone(), Some(&prev), &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
         assert!(c.is_empty());
     }
 
     #[test]
     fn first_version_is_all_inserts() {
-        let (c, _) = compute(snap(&["a"], &[1]), None, &["k".into()], ExtractMode::Full).unwrap();
+        let (c, _) = compute(snap(&["a"], &[1]), None, &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
         assert_eq!((c.inserted, c.updated, c.deleted), (1, 0, 0));
     }
 }

@@ -34,7 +34,7 @@ pub fn parse(path: &Path, text: &str) -> Result<PipelineSpec, SpecError> {
     let spec: PipelineSpec = serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner();
-        let line = inner.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let line = inner.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
         let message = inner.message().trim().to_string();
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         err(path, if key == "." { "(file)".into() } else { key }, format!("{message}{at}"))
@@ -115,6 +115,9 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
     }
     if !["zstd", "snappy", "lz4", "none"].contains(&spec.publish.compression.as_str()) {
         return Err(err(path, "publish.compression", "use zstd, snappy, lz4 or none"));
+    }
+    if !(0.0..=1.0).contains(&spec.publish.max_delete_fraction) {
+        return Err(err(path, "publish.max_delete_fraction", "must be between 0 and 1"));
     }
     if spec.publish.row_group_size == 0 {
         return Err(err(path, "publish.row_group_size", "must be at least 1"));

@@ -38,6 +38,9 @@ pub enum Error {
     /// The previous version's snapshot is unreadable.
     #[error("previous version {version} of '{dataset}': {message}")]
     Previous { dataset: String, version: i64, message: String },
+    /// A full extract would delete more of the current records than the pipeline allows.
+    #[error("the extract would delete {deleted} of {current} current records, more than publish.max_delete_fraction = {fraction}: check that the file is complete, or raise the limit")]
+    TooManyDeletes { deleted: usize, current: i64, fraction: f64 },
     /// A worker thread stopped abnormally.
     #[error("internal: {0}")]
     Internal(String),

@@ -72,7 +72,7 @@ pub fn normalize(raw: &str, field: &FieldSpec, scale: u32) -> Result<Value, Fail
                 }
             }
             Normalizer::NullIf(values) => {
-                if values.iter().any(|v| text::lower(v.trim()) == text::lower(&s)) {
+                if values.iter().any(|v| text::lower(&text::clean(v)) == text::lower(&s)) {
                     return Ok(Value::Null);
                 }
                 s

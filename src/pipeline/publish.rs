@@ -54,6 +54,9 @@ pub struct SchemaField {
     #[serde(rename = "type")]
     pub kind: String,
     pub required: bool,
+    /// Decimals kept, for `decimal` fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<u32>,
     pub description: String,
 }
 

@@ -9,7 +9,7 @@ use super::transform::{LINE, ROW_HASH};
 use super::validate::CatalogCodes;
 use super::{Error, Result};
 use crate::objects::{self, Objects};
-use crate::store::{PublishTx, RecordChange, RunEnd, RunStart, Store};
+use crate::store::{ChangeChunks, PublishTx, RecordChange, RunEnd, RunStart, Store};
 use polars::prelude::*;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -44,7 +44,10 @@ pub struct RunReport {
     pub inserted: u64,
     pub updated: u64,
     pub deleted: u64,
+    /// Keys whose new row was quarantined and which keep their previous version.
+    pub kept_previous: u64,
     pub input_sha256: String,
+    pub input_bytes: u64,
     /// Locations of the published files (null when nothing was published).
     pub snapshot: Option<String>,
     pub changes: Option<String>,
@@ -78,7 +81,7 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
             let end = RunEnd {
                 status: report.status.clone(),
                 input_sha256: Some(report.input_sha256.clone()),
-                input_bytes: None,
+                input_bytes: Some(report.input_bytes as i64),
                 rows_read: n(report.rows_read),
                 rows_valid: n(report.rows_valid),
                 rows_quarantined: n(report.rows_quarantined),
@@ -147,24 +150,24 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
         inserted: 0,
         updated: 0,
         deleted: 0,
+        kept_previous: 0,
         input_sha256: staged.info.sha256.clone(),
+        input_bytes: staged.info.bytes,
         snapshot: None,
         changes: None,
         quarantine: None,
         manifest: None,
     };
-    if current.as_ref().is_some_and(|c| c.input_sha256 == staged.info.sha256) {
-        return Ok((report, serde_json::json!({ "extract_transform_ms": t_stage.as_millis() })));
-    }
     let prev = match &current {
         Some(v) => Some(read_snapshot(objects, &v.prefix, &spec.dataset, v.version).await?),
         None => None,
     };
     let spec2 = spec.clone();
+    let held = staged.held;
     let (mut deduped, changes, mut snapshot) = tokio::task::spawn_blocking(move || -> Result<_> {
         let deduped = dedupe::dedupe(staged.valid, &spec2.key, &spec2.survivorship)?;
         let rows = deduped.rows.drop(LINE)?;
-        let (changes, snapshot) = changes::compute(rows, prev.as_ref(), &spec2.key, spec2.extract)?;
+        let (changes, snapshot) = changes::compute(rows, prev.as_ref(), &spec2.key, spec2.extract, &held)?;
         Ok((deduped.collapsed, changes, snapshot))
     })
     .await
@@ -174,6 +177,13 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
     report.inserted = changes.inserted as u64;
     report.updated = changes.updated as u64;
     report.deleted = changes.deleted as u64;
+    report.kept_previous = changes.kept as u64;
+    if let Some(cur) = &current {
+        let limit = spec.publish.max_delete_fraction * cur.row_count as f64;
+        if changes.deleted > 0 && changes.deleted as f64 > limit {
+            return Err(Error::TooManyDeletes { deleted: changes.deleted, current: cur.row_count, fraction: spec.publish.max_delete_fraction });
+        }
+    }
     if changes.is_empty() {
         return Ok((report, serde_json::json!({ "extract_transform_ms": t_stage.as_millis(), "changes_ms": t_changes.as_millis() })));
     }
@@ -202,9 +212,9 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
         schema: schema_of(spec),
         files: Default::default(),
     };
-    let record_changes = record_changes(&changes.frame, &spec.key, &spec.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>())?;
     let publish_opts = spec.publish.clone();
     let mut quarantine = staged.quarantine;
+    let change_rows = changes.frame.clone();
     let mut changes_frame = changes.frame.drop(ROW_HASH)?;
     let files = tokio::task::spawn_blocking(move || -> Result<Vec<(&'static str, Vec<u8>, u64)>> {
         let mut out = Vec::new();
@@ -237,8 +247,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
             quarantined: report.rows_quarantined as i64,
             prefix: publish::version_prefix(&spec.dataset, version),
             manifest_sha256: manifest_sha,
-            changes: record_changes,
-        })
+        }, record_chunks(change_rows, spec))
         .await?;
     let file = |n: &str| manifest.files.get(n).map(|f| f.path.clone());
     report.status = "published".into();
@@ -263,6 +272,7 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
             name: f.name.clone(),
             kind: format!("{:?}", f.kind).to_lowercase(),
             required: f.required || spec.key.contains(&f.name),
+            scale: (f.kind == super::spec::FieldType::Decimal).then(|| f.scale.unwrap_or(2)),
             description: f.description.clone(),
         })
         .collect()
@@ -276,7 +286,8 @@ pub async fn read_snapshot(objects: &Objects, prefix: &str, dataset: &str, versi
         .map_err(|e| Error::Previous { dataset: dataset.into(), version, message: e.to_string() })
 }
 
-/// The store's record key of each row: the key value, or key values joined by `|`.
+/// The store's record key of each row: the key value, or for a composite key the JSON array of
+/// its values (`["a","b"]`).
 pub fn record_keys(df: &DataFrame, key: &[String]) -> PolarsResult<Vec<String>> {
     let cols: Vec<Series> = key
         .iter()
@@ -284,8 +295,23 @@ pub fn record_keys(df: &DataFrame, key: &[String]) -> PolarsResult<Vec<String>> 
         .collect::<PolarsResult<_>>()?;
     let strs: Vec<&StringChunked> = cols.iter().map(|s| s.str()).collect::<PolarsResult<_>>()?;
     Ok((0..df.height())
-        .map(|i| strs.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>().join("|"))
+        .map(|i| match strs.as_slice() {
+            [one] => one.get(i).unwrap_or("").to_string(),
+            many => serde_json::to_string(&many.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>()).unwrap_or_default(),
+        })
         .collect())
+}
+
+const RECORD_CHUNK: usize = 8192;
+
+/// The record changes of a change frame, converted a chunk at a time.
+fn record_chunks(frame: DataFrame, spec: &PipelineSpec) -> ChangeChunks<'static> {
+    let key = spec.key.clone();
+    let fields: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
+    let height = frame.height();
+    Box::new((0..height).step_by(RECORD_CHUNK).map(move |offset| {
+        record_changes(&frame.slice(offset as i64, RECORD_CHUNK), &key, &fields).map_err(|e| e.to_string())
+    }))
 }
 
 fn record_changes(frame: &DataFrame, key: &[String], fields: &[String]) -> Result<Vec<RecordChange>> {

@@ -126,11 +126,13 @@ pub enum FieldType {
     Int,
     /// Fixed-point number with `scale` decimals; `1.234.567,5` and `1,234,567.5` both accepted.
     Decimal,
-    /// Calendar date; `dd/mm/yyyy`, `d/m/yyyy`, `yyyy-mm-dd` (and `-`/`.` separators) accepted.
+    /// Calendar date; `dd/mm/yyyy`, `d/m/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy`, `yyyy-mm-dd` and
+    /// `yyyy/mm/dd` accepted.
     Date,
     /// Date and time (no zone); a date form followed by `HH:MM[:SS]`.
     Datetime,
-    /// Boolean; `true/false`, `1/0`, `yes/no`, `có/không`, `x`/empty.
+    /// Boolean; `true/false`, `1/0`, `yes/no`, `y/n`, `có/không`, `đúng/sai`, `x` (true).
+    /// An empty cell is missing, not false.
     Bool,
 }
 
@@ -191,7 +193,8 @@ pub enum RuleSpec {
     },
     /// No two different business keys may share this value; every row involved is quarantined.
     Unique,
-    /// Vietnamese tax code: 10 digits with a valid check digit, optionally `-NNN` (branch).
+    /// Vietnamese tax code: 10 digits with a valid check digit, optionally `-NNN` (branch), or
+    /// a 12-digit personal identification number (individuals from 2025-07-01).
     TaxCode,
     /// The value must be a code of this shared catalog (loaded with `lgsp init`).
     InCatalog {
@@ -243,6 +246,14 @@ pub struct PublishSpec {
     /// Rows per Parquet row group (default 131072).
     #[serde(default = "default_row_group")]
     pub row_group_size: usize,
+    /// Largest share (0 to 1) of the current records one run may delete (default 0.5). A full
+    /// extract that would delete more fails: it is usually a truncated or wrong file.
+    #[serde(default = "default_max_delete")]
+    pub max_delete_fraction: f64,
+}
+
+fn default_max_delete() -> f64 {
+    0.5
 }
 
 fn default_compression() -> String {
@@ -255,7 +266,7 @@ fn default_row_group() -> usize {
 
 impl Default for PublishSpec {
     fn default() -> Self {
-        PublishSpec { compression: default_compression(), row_group_size: default_row_group() }
+        PublishSpec { compression: default_compression(), row_group_size: default_row_group(), max_delete_fraction: default_max_delete() }
     }
 }
 

@@ -2,8 +2,8 @@
 //! validate its batches on the others, then put the batches back in input order.
 
 use super::extract::{CsvSource, ExtractInfo, RawRecord};
-use super::spec::PipelineSpec;
-use super::transform::Plan;
+use super::spec::{ExtractMode, PipelineSpec};
+use super::transform::{BatchOut, Plan};
 use super::validate::CatalogCodes;
 use super::{Error, Result};
 use crate::text::legacy::Encoding;
@@ -21,6 +21,8 @@ pub struct Staged {
     pub valid: DataFrame,
     /// Quarantined rows (`_line`, raw fields, `_reasons`), in input order.
     pub quarantine: DataFrame,
+    /// Valid business keys of quarantined rows (their records are kept, not deleted).
+    pub held: DataFrame,
 }
 
 /// The (source column, field) pairs of a spec, in field order.
@@ -36,7 +38,7 @@ pub fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
 }
 
 type Batch = (usize, Vec<RawRecord>);
-type Done = (usize, PolarsResult<(DataFrame, DataFrame)>);
+type Done = (usize, PolarsResult<BatchOut>);
 
 /// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read.
 pub fn extract_transform(
@@ -84,26 +86,27 @@ pub fn extract_transform(
     });
     read?;
     let info = source.finish();
-    if rows_read == 0 {
+    if rows_read == 0 && spec.extract == ExtractMode::Full {
         return Err(super::extract::Error::NoRows { path: input.to_path_buf() }.into());
     }
     done.sort_by_key(|(seq, _)| *seq);
-    let mut valid = plan.empty_valid()?;
-    let mut quarantine: Option<DataFrame> = None;
-    for (_, res) in done {
-        let (v, q) = res?;
-        valid.vstack_mut_owned(v)?;
-        match &mut quarantine {
-            Some(all) => {
-                all.vstack_mut_owned(q)?;
-            }
-            None => quarantine = Some(q),
+    let mut all = match done.is_empty() {
+        true => plan.run(&[])?,
+        false => BatchOut { valid: DataFrame::empty(), quarantine: DataFrame::empty(), held: DataFrame::empty() },
+    };
+    for (i, (_, res)) in done.into_iter().enumerate() {
+        let out = res?;
+        if i == 0 {
+            all = out;
+        } else {
+            all.valid.vstack_mut_owned(out.valid)?;
+            all.quarantine.vstack_mut_owned(out.quarantine)?;
+            all.held.vstack_mut_owned(out.held)?;
         }
     }
-    let quarantine = quarantine.unwrap_or_default();
-    let (mut valid, quarantine) = super::unique::enforce(spec, valid, quarantine)?;
+    let (mut valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held)?;
     valid.rechunk_mut_par();
-    Ok(Staged { info, rows_read, valid, quarantine })
+    Ok(Staged { info, rows_read, valid, quarantine, held })
 }
 
 fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan) -> Vec<Done> {

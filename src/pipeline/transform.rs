@@ -32,6 +32,19 @@ pub struct Plan {
     pub fields: Vec<FieldPlan>,
     /// Number of columns of the header.
     pub header_len: usize,
+    /// Positions in `fields` of the business-key fields.
+    key: Vec<usize>,
+}
+
+/// What one batch became.
+pub struct BatchOut {
+    /// Valid rows: fields + `_line` + `_row_hash`.
+    pub valid: DataFrame,
+    /// Quarantined rows: `_line`, raw fields, `_reasons`.
+    pub quarantine: DataFrame,
+    /// Business keys (typed key fields) of quarantined rows whose key itself is valid: these
+    /// records keep their previous version instead of being deleted.
+    pub held: DataFrame,
 }
 
 impl Plan {
@@ -48,12 +61,14 @@ impl Plan {
                 spec: f,
             });
         }
-        Ok(Plan { fields, header_len })
+        let key = spec.key.iter().filter_map(|k| fields.iter().position(|f| &f.spec.name == k)).collect();
+        Ok(Plan { fields, header_len, key })
     }
 
-    /// Transforms one batch into (valid rows, quarantined rows).
-    pub fn run(&self, batch: &[RawRecord]) -> PolarsResult<(DataFrame, DataFrame)> {
+    /// Transforms one batch.
+    pub fn run(&self, batch: &[RawRecord]) -> PolarsResult<BatchOut> {
         let mut cols: Vec<Builder> = self.fields.iter().map(|f| Builder::new(f, batch.len())).collect();
+        let mut held: Vec<Builder> = self.key.iter().map(|&i| Builder::new(&self.fields[i], 0)).collect();
         let mut lines = Vec::with_capacity(batch.len());
         let mut hashes = Vec::with_capacity(batch.len());
         let mut q = QuarantineBuilder::new(self);
@@ -73,15 +88,16 @@ impl Plan {
             }
             for f in &self.fields {
                 let raw = rec.record.get(f.source_pos).unwrap_or("");
-                let v = match normalize::normalize(raw, &f.spec, f.scale) {
-                    Ok(v) => v,
+                match normalize::normalize(raw, &f.spec, f.scale) {
+                    Ok(v) => {
+                        f.rules.check(&f.spec.name, &v, f.scale, &mut reasons);
+                        values.push(v);
+                    }
                     Err(fail) => {
                         reasons.push(Reason { rule: fail.rule.into(), field: f.spec.name.clone(), value: raw.into(), message: fail.message });
-                        Value::Null
+                        values.push(Value::Null);
                     }
-                };
-                f.rules.check(&f.spec.name, &v, f.scale, &mut reasons);
-                values.push(v);
+                }
             }
             if reasons.is_empty() {
                 buf.clear();
@@ -93,17 +109,19 @@ impl Plan {
                 lines.push(rec.line as i64);
             } else {
                 q.push(self, rec, &reasons);
+                let key_ok = reasons.iter().all(|r| r.rule != "columns" && !self.key.iter().any(|&i| self.fields[i].spec.name == r.field));
+                if key_ok {
+                    for (b, &i) in held.iter_mut().zip(&self.key) {
+                        b.push(std::mem::replace(&mut values[i], Value::Null));
+                    }
+                }
             }
         }
         let mut columns: Vec<Column> = cols.into_iter().map(|b| b.finish().into_column()).collect();
         columns.push(Column::new(LINE.into(), lines));
         columns.push(Column::new(ROW_HASH.into(), hashes));
-        Ok((DataFrame::new_infer_height(columns)?, q.finish()?))
-    }
-
-    /// An empty frame with the valid-row schema.
-    pub fn empty_valid(&self) -> PolarsResult<DataFrame> {
-        self.run(&[]).map(|(v, _)| v)
+        let held = DataFrame::new_infer_height(held.into_iter().map(|b| b.finish().into_column()).collect())?;
+        Ok(BatchOut { valid: DataFrame::new_infer_height(columns)?, quarantine: q.finish()?, held })
     }
 }
 

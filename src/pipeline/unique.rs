@@ -6,8 +6,13 @@ use super::transform::{LINE, REASONS};
 use super::validate::Reason;
 use polars::prelude::*;
 
-/// Moves rows that break a `unique` rule from `valid` to `quarantine`.
-pub fn enforce(spec: &PipelineSpec, mut valid: DataFrame, mut quarantine: DataFrame) -> PolarsResult<(DataFrame, DataFrame)> {
+/// Moves rows that break a `unique` rule from `valid` to `quarantine`; their keys go to `held`.
+pub fn enforce(
+    spec: &PipelineSpec,
+    mut valid: DataFrame,
+    mut quarantine: DataFrame,
+    mut held: DataFrame,
+) -> PolarsResult<(DataFrame, DataFrame, DataFrame)> {
     let keys: Vec<Expr> = spec.key.iter().map(|k| col(k.as_str())).collect();
     for field in spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)) {
         let f = field.name.as_str();
@@ -30,8 +35,9 @@ pub fn enforce(spec: &PipelineSpec, mut valid: DataFrame, mut quarantine: DataFr
         let bad = valid.clone().lazy().join(shared.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)).collect()?;
         valid = valid.lazy().join(shared.lazy(), on(), on(), JoinArgs::new(JoinType::Anti)).collect()?;
         quarantine.vstack_mut_owned(to_quarantine(spec, &bad, f)?)?;
+        held.vstack_mut_owned(bad.select(spec.key.iter().map(|k| k.as_str()))?)?;
     }
-    Ok((valid, quarantine))
+    Ok((valid, quarantine, held))
 }
 
 fn to_quarantine(spec: &PipelineSpec, bad: &DataFrame, field: &str) -> PolarsResult<DataFrame> {
@@ -57,4 +63,28 @@ fn to_quarantine(spec: &PipelineSpec, bad: &DataFrame, field: &str) -> PolarsRes
     }
     columns.push(Column::new(REASONS.into(), reasons));
     DataFrame::new_infer_height(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_shared_by_two_keys_quarantines_both_rows() {
+        let spec = super::super::check::parse(
+            std::path::Path::new("p.toml"),
+            "id = \"t\"\nowner = \"000.00.12.H48\"\ndataset = \"t\"\nkey = [\"k\"]\n[source]\nkind = \"csv\"\npath = \"x\"\n\
+             [[fields]]\nname = \"k\"\n[[fields]]\nname = \"email\"\nrules = [{ kind = \"unique\" }]\n",
+        )
+        .unwrap();
+        let valid = df!("k" => ["a", "b", "c", "c"], "email" => ["x@y.vn", "x@y.vn", "z@y.vn", "z@y.vn"], LINE => [2i64, 3, 4, 5]).unwrap();
+        let quarantine = df!(LINE => Vec::<i64>::new(), "k" => Vec::<String>::new(), "email" => Vec::<String>::new(), REASONS => Vec::<String>::new()).unwrap();
+        let held = df!("k" => Vec::<String>::new()).unwrap();
+        let (v, q, h) = enforce(&spec, valid, quarantine, held).unwrap();
+        assert_eq!(v.height(), 2, "the same key twice is a duplicate, not a clash");
+        assert_eq!(q.height(), 2);
+        assert_eq!(h.height(), 2);
+        let reasons: String = q.column(REASONS).unwrap().str().unwrap().iter().flatten().collect();
+        assert!(reasons.contains("\"rule\":\"unique\""));
+    }
 }

@@ -40,7 +40,7 @@ pub struct FieldRules {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A rule names a catalog that is not in the store.
-    #[error("field '{field}': catalog '{catalog}' is not loaded: run `lgsp init` (or `lgsp catalog load`)")]
+    #[error("field '{field}': catalog '{catalog}' is not loaded: run `lgsp init`")]
     UnknownCatalog { field: String, catalog: String },
     /// Already checked by `lgsp check`; kept for specs built in code.
     #[error("field '{field}': {message}")]

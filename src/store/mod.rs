@@ -6,7 +6,7 @@ mod records;
 mod runs;
 
 pub use catalogs::CatalogItem;
-pub use records::{PublishTx, RecordChange, VersionRow};
+pub use records::{ChangeChunks, PublishTx, RecordChange, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -28,9 +28,9 @@ pub enum Error {
     /// Another run published a version of this dataset at the same time.
     #[error("dataset '{dataset}' moved to version {found} while this run prepared version {expected}: run again")]
     Conflict { dataset: String, expected: i64, found: i64 },
-    /// A stored JSON column could not be read.
-    #[error("stored JSON in {what}: {source}")]
-    Json { what: &'static str, source: serde_json::Error },
+    /// The record changes of a version could not be produced.
+    #[error("preparing record changes: {0}")]
+    Changes(String),
 }
 
 /// Result type of this module.

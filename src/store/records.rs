@@ -48,9 +48,11 @@ pub struct PublishTx {
     pub prefix: String,
     /// sha256 of `manifest.json`.
     pub manifest_sha256: String,
-    /// Record changes to apply.
-    pub changes: Vec<RecordChange>,
 }
+
+/// Record changes in chunks, produced while the transaction runs (bounded memory); an `Err`
+/// aborts the publication.
+pub type ChangeChunks<'a> = Box<dyn Iterator<Item = std::result::Result<Vec<RecordChange>, String>> + Send + 'a>;
 
 /// A published version.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -116,7 +118,7 @@ impl Store {
     /// Makes a version current: applies the record changes, inserts the version row and moves
     /// the dataset's current version, all in one transaction. Fails with `Conflict` when the
     /// dataset is no longer at `version - 1`.
-    pub async fn publish(&self, p: &PublishTx) -> Result<()> {
+    pub async fn publish(&self, p: &PublishTx, changes: ChangeChunks<'_>) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         let now = super::now();
         sqlx::query(
@@ -149,37 +151,51 @@ impl Store {
             .bind(&p.prefix).bind(&p.manifest_sha256)
             .execute(&mut *tx)
             .await?;
-        let closing: Vec<&str> = p.changes.iter().map(|c| match c {
-            RecordChange::Upsert { key, .. } | RecordChange::Delete { key } => key.as_str(),
-        }).collect();
-        for chunk in closing.chunks(500) {
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
-            let sql = format!(
-                "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN ({})",
-                list.join(", ")
-            );
-            let mut q = sqlx::query(&sql).bind(p.version).bind(&p.dataset);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let upserts: Vec<(&str, &str, &str)> = p.changes.iter().filter_map(|c| match c {
-            RecordChange::Upsert { key, hash, data } => Some((key.as_str(), hash.as_str(), data.as_str())),
-            RecordChange::Delete { .. } => None,
-        }).collect();
-        for chunk in upserts.chunks(1000) {
-            let sql = format!(
-                "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) VALUES {}",
-                super::values_placeholders(chunk.len(), 5, 0)
-            );
-            let mut q = sqlx::query(&sql);
-            for (k, h, d) in chunk {
-                q = q.bind(&p.dataset).bind(*k).bind(*h).bind(*d).bind(p.version);
-            }
-            q.execute(&mut *tx).await?;
+        for chunk in changes {
+            let chunk = chunk.map_err(Error::Changes)?;
+            apply_chunk(&mut tx, p, &chunk).await?;
         }
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, p: &PublishTx, chunk: &[RecordChange]) -> Result<()> {
+    let closing: Vec<&str> = chunk
+        .iter()
+        .map(|c| match c {
+            RecordChange::Upsert { key, .. } | RecordChange::Delete { key } => key.as_str(),
+        })
+        .collect();
+    for keys in closing.chunks(500) {
+        let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(p.version).bind(&p.dataset);
+        for k in keys {
+            q = q.bind(*k);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let upserts: Vec<(&str, &str, &str)> = chunk
+        .iter()
+        .filter_map(|c| match c {
+            RecordChange::Upsert { key, hash, data } => Some((key.as_str(), hash.as_str(), data.as_str())),
+            RecordChange::Delete { .. } => None,
+        })
+        .collect();
+    for rows in upserts.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) VALUES {}",
+            super::values_placeholders(rows.len(), 5, 0)
+        );
+        let mut q = sqlx::query(&sql);
+        for (k, h, d) in rows {
+            q = q.bind(&p.dataset).bind(*k).bind(*h).bind(*d).bind(p.version);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }

@@ -8,7 +8,7 @@ const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
 pub enum TaxCodeError {
     /// Not one of the accepted shapes.
     #[error(
-        "a tax code has 10 digits, 10 digits, a hyphen and 3 digits (a dependent unit), \
+        "a tax code has 10 digits, or 10 digits, a hyphen and 3 digits (a dependent unit), \
          or 12 digits (a personal identification number)"
     )]
     Format,
