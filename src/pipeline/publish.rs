@@ -45,6 +45,9 @@ pub struct Counts {
     pub inserted: u64,
     pub updated: u64,
     pub deleted: u64,
+    /// Keys whose new row was quarantined and which keep their previous version.
+    #[serde(default)]
+    pub kept_previous: u64,
 }
 
 /// A field of the published schema (the data dictionary).

@@ -208,6 +208,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
             inserted: report.inserted,
             updated: report.updated,
             deleted: report.deleted,
+            kept_previous: report.kept_previous,
         },
         schema: schema_of(spec),
         files: Default::default(),
