@@ -60,7 +60,6 @@ CREATE TABLE records (
     valid_to    BIGINT,
     PRIMARY KEY (dataset, record_key, valid_from)
 );
-CREATE INDEX records_current ON records (dataset, record_key) WHERE valid_to IS NULL;
 
 CREATE TABLE catalog_items (
     catalog     TEXT NOT NULL,

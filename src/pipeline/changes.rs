@@ -69,6 +69,11 @@ fn sort_by_key(lf: LazyFrame, key: &[String], extra: Option<&str>) -> LazyFrame 
 /// and the snapshot of the new version. Keys in `held` (key columns of quarantined rows) are
 /// never deleted: their previous version stays.
 pub fn compute(new: DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<(Changes, DataFrame)> {
+    if prev.is_none() {
+        let inserted = new.height();
+        let frame = new.clone().lazy().with_column(lit("insert").alias(CHANGE_TYPE)).collect()?;
+        return Ok((Changes { frame, inserted, updated: 0, deleted: 0, kept: 0 }, new));
+    }
     let schema = new.schema().clone();
     let prev = match prev {
         Some(p) => conform(p, &schema).collect()?,

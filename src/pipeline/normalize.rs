@@ -8,11 +8,11 @@ use std::borrow::Cow;
 
 /// A normalized, typed value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     /// Missing (empty after trimming, or listed in `null_if`).
     Null,
-    /// Text, NFC.
-    Str(String),
+    /// Text, NFC (borrowed from the input when normalizing changed nothing).
+    Str(Cow<'a, str>),
     /// Integer.
     Int(i64),
     /// Fixed-point number, as the integer `value × 10^scale` of the field.
@@ -48,12 +48,12 @@ pub fn date_days(d: NaiveDate) -> i32 {
 }
 
 /// Normalizes one raw cell for `field` (`scale` is the decimal scale in effect).
-pub fn normalize(raw: &str, field: &FieldSpec, scale: u32) -> Result<Value, Failure> {
+pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32) -> Result<Value<'a>, Failure> {
     let cleaned = text::clean(raw);
     if cleaned.is_empty() {
         return Ok(Value::Null);
     }
-    let mut s: Cow<'_, str> = cleaned;
+    let mut s: Cow<'a, str> = cleaned;
     for n in &field.normalize {
         s = match n {
             Normalizer::Upper => Cow::Owned(text::upper(&s)),
@@ -85,9 +85,9 @@ pub fn normalize(raw: &str, field: &FieldSpec, scale: u32) -> Result<Value, Fail
     typed(s, field.kind, scale)
 }
 
-fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32) -> Result<Value, Failure> {
+fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32) -> Result<Value<'_>, Failure> {
     match kind {
-        FieldType::String => Ok(Value::Str(s.into_owned())),
+        FieldType::String => Ok(Value::Str(s)),
         FieldType::Int => text::number::parse_int(&s)
             .map(Value::Int)
             .map_err(|e| fail("type", format!("not an integer: {e}"))),

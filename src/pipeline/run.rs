@@ -1,15 +1,16 @@
 //! One run of a pipeline, end to end, recorded in the run history whatever its outcome.
 
-use super::changes::{self, CHANGE_TYPE};
+use super::changes;
+use super::version;
 use super::dedupe;
 use super::publish::{self, Counts, InputInfo, Manifest, SchemaField};
 use super::spec::{ExtractMode, PipelineSpec, RuleSpec};
 use super::stage::{self, Staged};
-use super::transform::{LINE, ROW_HASH};
+use super::transform::LINE;
 use super::validate::CatalogCodes;
 use super::{Error, Result};
 use crate::objects::{self, Objects};
-use crate::store::{ChangeChunks, PublishTx, RecordChange, RunEnd, RunStart, Store};
+use crate::store::{PublishTx, RunEnd, RunStart, Store};
 use polars::prelude::*;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -164,7 +165,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
     };
     let spec2 = spec.clone();
     let held = staged.held;
-    let (mut deduped, changes, mut snapshot) = tokio::task::spawn_blocking(move || -> Result<_> {
+    let (deduped, changes, snapshot) = tokio::task::spawn_blocking(move || -> Result<_> {
         let deduped = dedupe::dedupe(staged.valid, &spec2.key, &spec2.survivorship)?;
         let rows = deduped.rows.drop(LINE)?;
         let (changes, snapshot) = changes::compute(rows, prev.as_ref(), &spec2.key, spec2.extract, &held)?;
@@ -213,43 +214,27 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
         schema: schema_of(spec),
         files: Default::default(),
     };
-    let publish_opts = spec.publish.clone();
-    let mut quarantine = staged.quarantine;
-    let change_rows = changes.frame.clone();
-    let mut changes_frame = changes.frame.drop(ROW_HASH)?;
-    let files = tokio::task::spawn_blocking(move || -> Result<Vec<(&'static str, Vec<u8>, u64)>> {
-        let mut out = Vec::new();
-        for (name, df) in [("snapshot", &mut snapshot), ("changes", &mut changes_frame), ("quarantine", &mut quarantine), ("duplicates", &mut deduped)] {
-            let rows = df.height() as u64;
-            out.push((name, publish::parquet_bytes(df, &publish_opts)?, rows));
-        }
-        Ok(out)
-    })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))??;
-    let (manifest_path, manifest_sha) = publish::upload(objects, &mut manifest, files).await?;
+    let tx = PublishTx {
+        dataset: spec.dataset.clone(),
+        pipeline: spec.id.clone(),
+        owner: spec.owner.clone(),
+        title: spec.title.clone(),
+        description: spec.description.clone(),
+        key_fields: serde_json::to_string(&spec.key).unwrap_or_default(),
+        schema_json: serde_json::to_string(&manifest.schema).unwrap_or_default(),
+        version,
+        run_id: id.to_string(),
+        input_sha256: staged.info.sha256.clone(),
+        row_count: manifest.counts.rows as i64,
+        inserted: report.inserted as i64,
+        updated: report.updated as i64,
+        deleted: report.deleted as i64,
+        quarantined: report.rows_quarantined as i64,
+        prefix: publish::version_prefix(&spec.dataset, version),
+    };
+    let frames = version::Frames { snapshot, changes: changes.frame, quarantine: staged.quarantine, duplicates: deduped };
+    let manifest_path = version::write(store, objects, spec, &tx, &mut manifest, frames).await?;
     let t_upload = t0.elapsed();
-    store
-        .publish(&PublishTx {
-            dataset: spec.dataset.clone(),
-            pipeline: spec.id.clone(),
-            owner: spec.owner.clone(),
-            title: spec.title.clone(),
-            description: spec.description.clone(),
-            key_fields: serde_json::to_string(&spec.key).unwrap_or_default(),
-            schema_json: serde_json::to_string(&manifest.schema).unwrap_or_default(),
-            version,
-            run_id: id.to_string(),
-            input_sha256: staged.info.sha256.clone(),
-            row_count: manifest.counts.rows as i64,
-            inserted: report.inserted as i64,
-            updated: report.updated as i64,
-            deleted: report.deleted as i64,
-            quarantined: report.rows_quarantined as i64,
-            prefix: publish::version_prefix(&spec.dataset, version),
-            manifest_sha256: manifest_sha,
-        }, record_chunks(change_rows, spec))
-        .await?;
     let file = |n: &str| manifest.files.get(n).map(|f| f.path.clone());
     report.status = "published".into();
     report.version = Some(version);
@@ -260,8 +245,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
     let timings = serde_json::json!({
         "extract_transform_ms": t_stage.as_millis(),
         "changes_ms": (t_changes - t_stage).as_millis(),
-        "upload_ms": (t_upload - t_changes).as_millis(),
-        "store_ms": (t0.elapsed() - t_upload).as_millis(),
+        "publish_ms": (t_upload - t_changes).as_millis(),
     });
     Ok((report, timings))
 }
@@ -287,53 +271,3 @@ pub async fn read_snapshot(objects: &Objects, prefix: &str, dataset: &str, versi
         .map_err(|e| Error::Previous { dataset: dataset.into(), version, message: e.to_string() })
 }
 
-/// The store's record key of each row: the key value, or for a composite key the JSON array of
-/// its values (`["a","b"]`).
-pub fn record_keys(df: &DataFrame, key: &[String]) -> PolarsResult<Vec<String>> {
-    let cols: Vec<Series> = key
-        .iter()
-        .map(|k| df.column(k).and_then(|c| c.as_materialized_series().cast(&DataType::String)))
-        .collect::<PolarsResult<_>>()?;
-    let strs: Vec<&StringChunked> = cols.iter().map(|s| s.str()).collect::<PolarsResult<_>>()?;
-    Ok((0..df.height())
-        .map(|i| match strs.as_slice() {
-            [one] => one.get(i).unwrap_or("").to_string(),
-            many => serde_json::to_string(&many.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>()).unwrap_or_default(),
-        })
-        .collect())
-}
-
-const RECORD_CHUNK: usize = 8192;
-
-/// The record changes of a change frame, converted a chunk at a time.
-fn record_chunks(frame: DataFrame, spec: &PipelineSpec) -> ChangeChunks<'static> {
-    let key = spec.key.clone();
-    let fields: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
-    let height = frame.height();
-    Box::new((0..height).step_by(RECORD_CHUNK).map(move |offset| {
-        record_changes(&frame.slice(offset as i64, RECORD_CHUNK), &key, &fields).map_err(|e| e.to_string())
-    }))
-}
-
-fn record_changes(frame: &DataFrame, key: &[String], fields: &[String]) -> Result<Vec<RecordChange>> {
-    let upserts = frame
-        .clone()
-        .lazy()
-        .filter(col(CHANGE_TYPE).eq(lit("insert")).or(col(CHANGE_TYPE).eq(lit("update_postimage"))))
-        .collect()?;
-    let deletes = frame.clone().lazy().filter(col(CHANGE_TYPE).eq(lit("delete"))).collect()?;
-    let mut out = Vec::with_capacity(upserts.height() + deletes.height());
-    let keys = record_keys(&upserts, key)?;
-    let hashes: Vec<String> = upserts.column(ROW_HASH)?.u64()?.iter().map(|h| format!("{:016x}", h.unwrap_or(0))).collect();
-    let mut data = upserts.select(fields.iter().map(|f| f.as_str()))?;
-    let mut buf = Vec::new();
-    JsonWriter::new(&mut buf).with_json_format(JsonFormat::JsonLines).finish(&mut data)?;
-    let text = String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))?;
-    for ((k, h), d) in keys.into_iter().zip(hashes).zip(text.lines()) {
-        out.push(RecordChange::Upsert { key: k, hash: h, data: d.to_string() });
-    }
-    for k in record_keys(&deletes, key)? {
-        out.push(RecordChange::Delete { key: k });
-    }
-    Ok(out)
-}

@@ -104,8 +104,7 @@ pub fn extract_transform(
             all.held.vstack_mut_owned(out.held)?;
         }
     }
-    let (mut valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held)?;
-    valid.rechunk_mut_par();
+    let (valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held)?;
     Ok(Staged { info, rows_read, valid, quarantine, held })
 }
 

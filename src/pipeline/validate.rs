@@ -104,8 +104,15 @@ impl FieldRules {
             }
             return;
         }
+        if self.checks.is_empty() {
+            return;
+        }
+        let text: std::borrow::Cow<'_, str> = match value {
+            Value::Str(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(display(other, scale)),
+        };
         for check in &self.checks {
-            if let Some(r) = self.run(check, value, scale) {
+            if let Some(r) = self.run(check, value, &text, scale) {
                 let rule = match check {
                     Check::Regex(_) => "regex",
                     Check::Range { .. } => "range",
@@ -119,10 +126,9 @@ impl FieldRules {
         }
     }
 
-    fn run(&self, check: &Check, value: &Value, scale: u32) -> Option<String> {
-        let text = display(value, scale);
+    fn run(&self, check: &Check, value: &Value, text: &str, scale: u32) -> Option<String> {
         match check {
-            Check::Regex(re) => (!re.is_match(&text)).then(|| format!("does not match {}", re.as_str())),
+            Check::Regex(re) => (!re.is_match(text)).then(|| format!("does not match {}", re.as_str())),
             Check::Range { min, max } => {
                 let x = match value {
                     Value::Int(i) => *i as f64,
@@ -140,10 +146,10 @@ impl FieldRules {
                 (min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m))
                     .then(|| format!("length {n} is outside the allowed range"))
             }
-            Check::Enum(values) => (!values.contains(&text)).then(|| "not one of the allowed values".to_string()),
-            Check::TaxCode => crate::text::taxcode::check_tax_code(&text).err().map(|e| e.to_string()),
+            Check::Enum(values) => (!values.contains(text)).then(|| "not one of the allowed values".to_string()),
+            Check::TaxCode => crate::text::taxcode::check_tax_code(text).err().map(|e| e.to_string()),
             Check::InCatalog(catalog, codes) => {
-                (!codes.contains(&text)).then(|| format!("not a code of catalog '{catalog}'"))
+                (!codes.contains(text)).then(|| format!("not a code of catalog '{catalog}'"))
             }
         }
     }
@@ -153,7 +159,7 @@ impl FieldRules {
 pub fn display(value: &Value, scale: u32) -> String {
     match value {
         Value::Null => String::new(),
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Dec(d) => crate::text::number::Decimal { mantissa: *d, scale }.to_string(),
         Value::Date(d) => chrono::DateTime::from_timestamp(*d as i64 * 86_400, 0)

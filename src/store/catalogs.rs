@@ -30,7 +30,7 @@ impl Store {
         for chunk in items.chunks(500) {
             let sql = format!(
                 "INSERT INTO catalog_items (catalog, code, name, parent_code, level, attrs, valid_from, valid_to) VALUES {}",
-                super::values_placeholders(chunk.len(), 8, 0)
+                super::values_placeholders(self.backend(), chunk.len(), 8, 0)
             );
             let mut q = sqlx::query(&sql);
             for it in chunk {

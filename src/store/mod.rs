@@ -6,7 +6,7 @@ mod records;
 mod runs;
 
 pub use catalogs::CatalogItem;
-pub use records::{ChangeChunks, PublishTx, RecordChange, VersionRow};
+pub use records::{ChangeChunks, PendingPublish, PublishTx, RecordChange, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -86,7 +86,7 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").await?;
+                        conn.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;").await?;
                     }
                     Ok(())
                 })
@@ -132,9 +132,17 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-/// `($1, $2), ($3, $4), …` for `rows` rows of `cols` values, numbered from `start + 1`
-/// (numbered placeholders work on both SQLite and PostgreSQL).
-pub(crate) fn values_placeholders(rows: usize, cols: usize, start: usize) -> String {
+/// Placeholder number `n` (1-based): `$n` for PostgreSQL, `?` for SQLite (SQLite looks numbered
+/// parameters up by name, which is quadratic in the number of parameters of a statement).
+pub(crate) fn ph(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".into(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+/// `(p1, p2), (p3, p4), …` for `rows` rows of `cols` values, numbered from `start + 1`.
+pub(crate) fn values_placeholders(backend: Backend, rows: usize, cols: usize, start: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 6);
     for r in 0..rows {
         if r > 0 {
@@ -145,8 +153,7 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize, start: usize) -> Str
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push('$');
-            s.push_str(&(start + r * cols + c + 1).to_string());
+            s.push_str(&ph(backend, start + r * cols + c + 1));
         }
         s.push(')');
     }
@@ -157,6 +164,8 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize, start: usize) -> Str
 mod tests {
     #[test]
     fn placeholders_are_numbered_row_by_row() {
-        assert_eq!(super::values_placeholders(2, 2, 1), "($2, $3), ($4, $5)");
+        use super::Backend;
+        assert_eq!(super::values_placeholders(Backend::Postgres, 2, 2, 1), "($2, $3), ($4, $5)");
+        assert_eq!(super::values_placeholders(Backend::Sqlite, 1, 2, 0), "(?, ?)");
     }
 }

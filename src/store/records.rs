@@ -7,9 +7,11 @@ use serde::Serialize;
 /// A change to one master record.
 #[derive(Debug, Clone)]
 pub enum RecordChange {
-    /// A new or new-valued record: (key, row hash, data as a JSON object).
-    Upsert { key: String, hash: String, data: String },
-    /// A record that no longer exists.
+    /// A new record: key, row hash, data as a JSON object.
+    Insert { key: String, hash: String, data: String },
+    /// New values for an existing record (its current version is closed).
+    Update { key: String, hash: String, data: String },
+    /// A record that no longer exists (its current version is closed).
     Delete { key: String },
 }
 
@@ -46,8 +48,6 @@ pub struct PublishTx {
     pub quarantined: i64,
     /// Object-store prefix of the version's files.
     pub prefix: String,
-    /// sha256 of `manifest.json`.
-    pub manifest_sha256: String,
 }
 
 /// Record changes in chunks, produced while the transaction runs (bounded memory); an `Err`
@@ -115,10 +115,10 @@ impl Store {
         Ok(n)
     }
 
-    /// Makes a version current: applies the record changes, inserts the version row and moves
-    /// the dataset's current version, all in one transaction. Fails with `Conflict` when the
-    /// dataset is no longer at `version - 1`.
-    pub async fn publish(&self, p: &PublishTx, changes: ChangeChunks<'_>) -> Result<()> {
+    /// Starts making a version current: moves the dataset to `version` (failing with `Conflict`
+    /// when it is no longer at `version - 1`) inside a transaction that stays open until
+    /// [`PendingPublish::commit`]; nothing is visible before that, and dropping it rolls back.
+    pub async fn begin_publish(&self, p: &PublishTx) -> Result<PendingPublish> {
         let mut tx = self.pool().begin().await?;
         let now = super::now();
         sqlx::query(
@@ -144,58 +144,94 @@ impl Store {
                 .await?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
         }
+        Ok(PendingPublish { tx, backend: self.backend(), p: p.clone() })
+    }
+}
+
+/// A publication in progress: an open transaction with the dataset moved to the new version.
+pub struct PendingPublish {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: super::Backend,
+    p: PublishTx,
+}
+
+impl PendingPublish {
+    /// Applies record changes (closing current versions, inserting new ones).
+    pub async fn apply(&mut self, changes: ChangeChunks<'_>) -> Result<()> {
+        let (mut wait, mut exec) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let mut changes = changes;
+        loop {
+            let t = std::time::Instant::now();
+            let Some(chunk) = changes.next() else { break };
+            wait += t.elapsed();
+            let chunk = chunk.map_err(Error::Changes)?;
+            let t = std::time::Instant::now();
+            apply_chunk(&mut self.tx, self.backend, &self.p, &chunk).await?;
+            exec += t.elapsed();
+        }
+        tracing::debug!(wait_ms = wait.as_millis() as u64, exec_ms = exec.as_millis() as u64, "record changes applied");
+        Ok(())
+    }
+
+    /// Records the version (with its manifest's checksum) and commits: the version is visible.
+    pub async fn commit(mut self, manifest_sha256: &str) -> Result<()> {
+        let p = &self.p;
         let q = format!("INSERT INTO versions ({VERSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
         sqlx::query(&q)
-            .bind(&p.dataset).bind(p.version).bind(&p.run_id).bind(&now).bind(&p.input_sha256)
+            .bind(&p.dataset).bind(p.version).bind(&p.run_id).bind(super::now()).bind(&p.input_sha256)
             .bind(p.row_count).bind(p.inserted).bind(p.updated).bind(p.deleted).bind(p.quarantined)
-            .bind(&p.prefix).bind(&p.manifest_sha256)
-            .execute(&mut *tx)
+            .bind(&p.prefix).bind(manifest_sha256)
+            .execute(&mut *self.tx)
             .await?;
-        for chunk in changes {
-            let chunk = chunk.map_err(Error::Changes)?;
-            apply_chunk(&mut tx, p, &chunk).await?;
-        }
-        tx.commit().await?;
+        self.tx.commit().await?;
         Ok(())
     }
 }
 
-async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, p: &PublishTx, chunk: &[RecordChange]) -> Result<()> {
+/// Applies one chunk of record changes with two statements whose rows travel as one JSON
+/// array parameter (a bulk path on both engines, without a parameter per value).
+async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: super::Backend, p: &PublishTx, chunk: &[RecordChange]) -> Result<()> {
     let closing: Vec<&str> = chunk
         .iter()
-        .map(|c| match c {
-            RecordChange::Upsert { key, .. } | RecordChange::Delete { key } => key.as_str(),
+        .filter_map(|c| match c {
+            RecordChange::Update { key, .. } | RecordChange::Delete { key } => Some(key.as_str()),
+            RecordChange::Insert { .. } => None,
         })
         .collect();
-    for keys in closing.chunks(500) {
-        let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 3)).collect();
-        let sql = format!(
-            "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN ({})",
-            list.join(", ")
-        );
-        let mut q = sqlx::query(&sql).bind(p.version).bind(&p.dataset);
-        for k in keys {
-            q = q.bind(*k);
-        }
-        q.execute(&mut **tx).await?;
+    if !closing.is_empty() {
+        let sql = match backend {
+            super::Backend::Sqlite => {
+                "UPDATE records SET valid_to = ?1 WHERE dataset = ?2 AND valid_to IS NULL AND record_key IN (SELECT value FROM json_each(?3))"
+            }
+            super::Backend::Postgres => {
+                "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN (SELECT jsonb_array_elements_text($3::jsonb))"
+            }
+        };
+        let keys = serde_json::to_string(&closing).map_err(|e| Error::Changes(e.to_string()))?;
+        sqlx::query(sql).bind(p.version).bind(&p.dataset).bind(keys).execute(&mut **tx).await?;
     }
     let upserts: Vec<(&str, &str, &str)> = chunk
         .iter()
         .filter_map(|c| match c {
-            RecordChange::Upsert { key, hash, data } => Some((key.as_str(), hash.as_str(), data.as_str())),
+            RecordChange::Insert { key, hash, data } | RecordChange::Update { key, hash, data } => {
+                Some((key.as_str(), hash.as_str(), data.as_str()))
+            }
             RecordChange::Delete { .. } => None,
         })
         .collect();
-    for rows in upserts.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) VALUES {}",
-            super::values_placeholders(rows.len(), 5, 0)
-        );
-        let mut q = sqlx::query(&sql);
-        for (k, h, d) in rows {
-            q = q.bind(&p.dataset).bind(*k).bind(*h).bind(*d).bind(p.version);
-        }
-        q.execute(&mut **tx).await?;
+    if !upserts.is_empty() {
+        let sql = match backend {
+            super::Backend::Sqlite => {
+                "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) \
+                 SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?2 FROM json_each(?3)"
+            }
+            super::Backend::Postgres => {
+                "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) \
+                 SELECT $1, e->>0, e->>1, e->>2, $2 FROM jsonb_array_elements($3::jsonb) AS e"
+            }
+        };
+        let rows = serde_json::to_string(&upserts).map_err(|e| Error::Changes(e.to_string()))?;
+        sqlx::query(sql).bind(&p.dataset).bind(p.version).bind(rows).execute(&mut **tx).await?;
     }
     Ok(())
 }
