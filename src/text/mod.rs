@@ -115,9 +115,32 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}'
 }
 
-/// Tells, without allocating, whether `s` is certainly NFC.
+/// Tells, without allocating, whether `s` is certainly NFC. Letters below U+0300 and the
+/// precomposed Latin letters of U+1E00–U+1EFF (all of Vietnamese) need no table lookup.
 fn is_surely_nfc(s: &str) -> bool {
-    s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes
+    s.is_ascii()
+        || s.chars().all(|c| (c as u32) < 0x300 || (0x1E00..=0x1EFF).contains(&(c as u32)))
+        || is_nfc_quick(s.chars()) == IsNormalized::Yes
+}
+
+/// True when a byte scan proves `s` has no leading, trailing, doubled or non-space white
+/// space; false when the slower character scan must decide.
+fn surely_clean_spaces(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    for &c in b {
+        match c {
+            b' ' if prev_space => return false,
+            b' ' => prev_space = true,
+            b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return false,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF => return false,
+            _ => prev_space = false,
+        }
+    }
+    true
 }
 
 /// Normalizes an owned string to NFC, reusing it when it is already NFC.
@@ -150,6 +173,9 @@ fn embedded_rows(
 
 /// Trims and collapses white space; returns `None` when `s` is already clean.
 fn collapse_space(s: &str) -> Option<String> {
+    if surely_clean_spaces(s) {
+        return None;
+    }
     let mut prev_space = true;
     let mut first_change = None;
     for (i, c) in s.char_indices() {
