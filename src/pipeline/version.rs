@@ -30,15 +30,19 @@ pub struct Frames {
 pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &PublishTx, manifest: &mut Manifest, frames: Frames) -> Result<String> {
     let change_rows = frames.changes.clone();
     let opts = spec.publish.clone();
+    let t0 = std::time::Instant::now();
     let files = async {
         let encoded = tokio::task::spawn_blocking(move || encode(frames, &opts))
             .await
             .map_err(|e| Error::Internal(e.to_string()))??;
-        Ok::<_, Error>(publish::upload(objects, manifest, encoded).await?)
+        let written = publish::upload(objects, manifest, encoded).await?;
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files written");
+        Ok::<_, Error>(written)
     };
     let records = async {
         let mut pending = store.begin_publish(tx).await?;
         pending.apply(prefetch(record_chunks(change_rows, spec))).await?;
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "record changes loaded");
         Ok::<_, Error>(pending)
     };
     let ((manifest_path, manifest_sha), pending) = tokio::try_join!(files, records)?;
