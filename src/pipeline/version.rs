@@ -52,22 +52,16 @@ pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &P
 
 type Encoded = Vec<(&'static str, Vec<u8>, u64)>;
 
-/// Encodes the four files, the snapshot on one thread and the others on another.
+/// Encodes the four files one after the other (each frame is released once encoded; the
+/// store load runs meanwhile on the other core).
 fn encode(frames: Frames, opts: &PublishSpec) -> Result<Encoded> {
-    let Frames { mut snapshot, changes, mut quarantine, mut duplicates } = frames;
-    let mut changes = changes.drop(ROW_HASH)?;
-    let one = |name: &'static str, df: &mut DataFrame| -> Result<(&'static str, Vec<u8>, u64)> {
-        Ok((name, publish::parquet_bytes(df, opts)?, df.height() as u64))
-    };
-    let (snap, rest) = std::thread::scope(|s| {
-        let other = s.spawn(|| -> Result<Encoded> {
-            Ok(vec![one("changes", &mut changes)?, one("quarantine", &mut quarantine)?, one("duplicates", &mut duplicates)?])
-        });
-        let snap = one("snapshot", &mut snapshot);
-        (snap, other.join())
-    });
-    let mut out = vec![snap?];
-    out.extend(rest.map_err(|_| Error::Internal("parquet encoder panicked".into()))??);
+    let Frames { snapshot, changes, quarantine, duplicates } = frames;
+    let changes = changes.drop(ROW_HASH)?;
+    let mut out = Vec::with_capacity(4);
+    for (name, mut df) in [("snapshot", snapshot), ("changes", changes), ("quarantine", quarantine), ("duplicates", duplicates)] {
+        let rows = df.height() as u64;
+        out.push((name, publish::parquet_bytes(&mut df, opts)?, rows));
+    }
     Ok(out)
 }
 
