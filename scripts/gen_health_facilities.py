@@ -74,7 +74,7 @@ def main():
         rows.append([f"CS{48000 + i:06d}", name, kind, rng.choice(wards), f"Số {rng.randint(1, 300)} đường {rng.choice(NAMES)}",
                      beds_txt, f"{d}/{m}/{y}", phone, head, rng.choice(["Có", "Có", "Có", "Không"])])
     rows.append([f"CS{48000 + a.rows:06d}", "Trạm y tế xã cũ", "Trạm y tế", "20209", "Thôn 1", "0",
-                 "31/02/2020", "0905123456", "Lê Văn Tâm", "Có"])  # invalid date and retired commune code
+                 "31/02/2020", "0905123456", "Lê Văn Tâm", "Có"])  # not a calendar date
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(HEADER)

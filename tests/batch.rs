@@ -123,3 +123,28 @@ fn legacy_vni_dataset_comes_out_as_nfc_text() {
     let phones = snap.column("dien_thoai").unwrap().str().unwrap();
     assert!(phones.iter().flatten().all(|p| !p.starts_with("01") && (p.len() == 10 || p.starts_with("02"))));
 }
+
+/// Compares `actual` with the golden file `tests/golden/NAME` (rewritten when UPDATE_GOLDEN=1).
+fn golden(name: &str, actual: &str) {
+    let path = repo().join("tests/golden").join(name);
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
+    assert!(expected == actual, "{} differs from the output (UPDATE_GOLDEN=1 rewrites it after review)", path.display());
+}
+
+#[test]
+fn health_facilities_snapshot_and_quarantine_match_golden_files() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let run = hub.run_json("health_facilities", None);
+    let out = hub.dir.path().join("snapshot.csv");
+    hub.ok(&["export", "health_facilities", "--format", "csv", "--out", out.to_str().unwrap()]);
+    golden("health_facilities_v1.snapshot.csv", &std::fs::read_to_string(&out).unwrap());
+    let mut q = hub.read_parquet(run["quarantine"].as_str().unwrap());
+    let mut text = Vec::new();
+    CsvWriter::new(&mut text).finish(&mut q).unwrap();
+    golden("health_facilities_v1.quarantine.csv", &String::from_utf8(text).unwrap());
+}
