@@ -10,7 +10,7 @@ import argparse, csv, io, os, random, unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TABLE = os.path.join(HERE, "..", "data", "catalogs", "vn_legacy_charsets_tcvn3_vni.csv")
-COMMUNES = os.path.join(HERE, "..", "data", "catalogs", "vn_admin_2025_communes.csv")
+COMMUNES = os.path.join(HERE, "..", "catalogs", "data", "vn_admin_2025_communes.csv")
 
 KINDS = ["Bệnh viện đa khoa", "Trạm y tế", "Phòng khám đa khoa", "Nhà thuốc", "Trung tâm y tế",
          "Phòng khám chuyên khoa Răng Hàm Mặt", "Bệnh viện Phụ sản", "Phòng chẩn trị y học cổ truyền"]

@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and one function per command.
 
+mod catalog;
 mod data;
 mod run;
 
@@ -42,6 +43,9 @@ pub enum Command {
     Versions(data::VersionsArgs),
     /// Write a version's snapshot, or the changes since a version, to a file.
     Export(data::ExportArgs),
+    /// Shared catalogs: list, look codes up as of a date, resolve old codes, search names.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 /// Sets up structured logs on stderr (`RUST_LOG` overrides the level).
@@ -75,17 +79,18 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { paths } => run::check(&paths),
         Command::Versions(a) => data::versions(&settings, a).await,
         Command::Export(a) => data::export(&settings, a).await,
+        Command::Catalog(c) => catalog::run(&settings, c).await,
     }
 }
 
 async fn init(settings: &Settings) -> anyhow::Result<ExitCode> {
     let store = open_store(settings).await?;
-    lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
-    let loaded = lgsp_hub::catalog::load_builtin(&store).await?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+    let loaded = lgsp_hub::catalog::load_all(&store, &objects, &settings.catalogs_dir).await?;
     println!("store ready: {}", lgsp_hub::settings::redact(&settings.store_url));
     println!("published files: {}", settings.object_store_url);
-    for (id, n) in loaded {
-        println!("catalog {id}: {n} items");
+    for r in loaded {
+        println!("catalog {}: {} items, version {} ({})", r.catalog, r.items, r.version, r.status);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -114,8 +114,8 @@ async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes>
     for f in &spec.fields {
         for r in &f.rules {
             if let RuleSpec::InCatalog { catalog } = r {
-                let codes = store.catalog_codes(catalog).await?;
-                if !codes.is_empty() {
+                if store.catalog(catalog).await?.is_some() {
+                    let codes = store.catalog_codes(catalog, &crate::catalog::today()).await?;
                     out.insert(catalog.clone(), Arc::new(codes));
                 }
             }

@@ -198,7 +198,7 @@ pub enum RuleSpec {
     TaxCode,
     /// The value must be a code of this shared catalog (loaded with `lgsp init`).
     InCatalog {
-        /// Catalog identifier, e.g. `communes_2025`.
+        /// Catalog identifier, e.g. `communes`.
         catalog: String,
     },
 }

@@ -5,7 +5,7 @@ mod catalogs;
 mod records;
 mod runs;
 
-pub use catalogs::CatalogItem;
+pub use catalogs::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
 pub use records::{ChangeChunks, PendingPublish, PublishTx, RecordChange, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};
 
