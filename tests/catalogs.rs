@@ -134,3 +134,42 @@ async fn loading_a_modified_catalog_file_yields_the_exact_diff() {
     let err = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap_err().to_string();
     assert!(err.contains("b.csv line 3") && err.contains("'X'"), "{err}");
 }
+
+#[test]
+fn a_pipeline_translates_old_codes_and_quarantines_unknown_and_split_ones() {
+    for hub in Hub::all() {
+        hub.ok(&["init"]);
+        let dir = hub.dir.path();
+        std::fs::write(
+            dir.join("units.toml"),
+            "id = \"units\"\nowner = \"000.00.12.H48\"\ndataset = \"units\"\nkey = [\"id\"]\n\
+             [source]\nkind = \"csv\"\npath = \"units.csv\"\n\
+             [[fields]]\nname = \"id\"\n\
+             [[fields]]\nname = \"ma_xa\"\nnormalize = [{ pad_left = 5 }, { successor = \"communes\" }]\n\
+             rules = [{ kind = \"in_catalog\", catalog = \"communes\" }]\n\
+             [[fields]]\nname = \"ma_xa_goc\"\nrules = [{ kind = \"in_catalog\", catalog = \"communes\", as_of = \"ngay\" }]\n\
+             [[fields]]\nname = \"ngay\"\ntype = \"date\"\n",
+        )
+        .unwrap();
+        let csv = "id,ma_xa,ma_xa_goc,ngay\n\
+                   a,1,00001,01/06/2025\n\
+                   b,00007,00007,01/06/2025\n\
+                   c,99999,00004,01/06/2025\n\
+                   d,00004,00004,01/08/2025\n\
+                   e,00097,11948,01/01/2020\n";
+        std::fs::write(dir.join("units.csv"), csv).unwrap();
+        let toml = dir.join("units.toml");
+        let out = hub.ok(&["run", toml.to_str().unwrap(), "--input", dir.join("units.csv").to_str().unwrap(), "--json"]);
+        let run: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let snap = hub.read_parquet(run["snapshot"].as_str().unwrap());
+        let ids: Vec<&str> = snap.column("id").unwrap().str().unwrap().iter().flatten().collect();
+        let codes: Vec<&str> = snap.column("ma_xa").unwrap().str().unwrap().iter().flatten().collect();
+        assert_eq!(ids, vec!["a", "d"], "[{}]", hub.kind());
+        assert_eq!(codes, vec!["00097", "00004"], "00001 (Phúc Xá) became 00097");
+        let q = hub.read_parquet(run["quarantine"].as_str().unwrap());
+        let reasons: Vec<&str> = q.column("_reasons").unwrap().str().unwrap().iter().flatten().collect();
+        assert!(reasons[0].contains("\"rule\":\"successor\"") && reasons[0].contains("00008") && reasons[0].contains("00025"), "{}", reasons[0]);
+        assert!(reasons[1].contains("\"rule\":\"in_catalog\"") && reasons[1].contains("99999"), "{}", reasons[1]);
+        assert!(reasons[2].contains("\"field\":\"ma_xa_goc\"") && reasons[2].contains("on 2020-01-01"), "{}", reasons[2]);
+    }
+}

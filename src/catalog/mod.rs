@@ -5,6 +5,7 @@
 pub mod load;
 pub mod query;
 pub mod spec;
+pub mod table;
 
 pub use load::{load_all, load_file, LoadReport};
 pub use spec::CatalogSpec;

@@ -94,6 +94,15 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
         }
         check_field(path, i, f)?;
     }
+    for (i, f) in spec.fields.iter().enumerate() {
+        for (j, r) in f.rules.iter().enumerate() {
+            if let RuleSpec::InCatalog { as_of: Some(a), .. } = r {
+                if !spec.field(a).is_some_and(|d| matches!(d.kind, FieldType::Date | FieldType::Datetime)) {
+                    return Err(err(path, format!("fields[{i}].rules[{j}].as_of"), format!("'{a}' is not a declared date or datetime field")));
+                }
+            }
+        }
+    }
     if spec.key.is_empty() {
         return Err(err(path, "key", "name at least one field as the business key"));
     }
@@ -175,7 +184,7 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
             RuleSpec::Enum { values } if values.is_empty() => {
                 return Err(err(path, format!("{key}.values"), "list at least one value"));
             }
-            RuleSpec::InCatalog { catalog } if !is_ident(catalog) => {
+            RuleSpec::InCatalog { catalog, .. } if !is_ident(catalog) => {
                 return Err(err(path, format!("{key}.catalog"), "not a catalog identifier"));
             }
             _ => {}

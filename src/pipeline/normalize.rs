@@ -2,6 +2,8 @@
 //! codes, dates, Vietnamese number separators), or say why it cannot be.
 
 use super::spec::{FieldSpec, FieldType, Normalizer};
+use super::validate::CatalogCodes;
+use crate::catalog::table::Current;
 use crate::text;
 use chrono::NaiveDate;
 use std::borrow::Cow;
@@ -47,8 +49,9 @@ pub fn date_days(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - EPOCH_DAYS_CE
 }
 
-/// Normalizes one raw cell for `field` (`scale` is the decimal scale in effect).
-pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32) -> Result<Value<'a>, Failure> {
+/// Normalizes one raw cell for `field` (`scale` is the decimal scale in effect; `catalogs`
+/// serve the `successor` normalizer).
+pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &CatalogCodes) -> Result<Value<'a>, Failure> {
     let cleaned = text::clean(raw);
     if cleaned.is_empty() {
         return Ok(Value::Null);
@@ -71,6 +74,13 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32) -> Result<Valu
                     s
                 }
             }
+            Normalizer::Successor(catalog) => match catalogs.get(catalog).map(|t| t.current(&s)) {
+                Some(Current::One(code)) => Cow::Owned(code),
+                Some(Current::Many(codes)) => {
+                    return Err(fail("successor", format!("'{s}' was split into {} units of '{catalog}': {}; choose one", codes.len(), codes.join(", "))))
+                }
+                Some(Current::Keep) | None => s,
+            },
             Normalizer::NullIf(values) => {
                 if values.iter().any(|v| text::lower(&text::clean(v)) == text::lower(&s)) {
                     return Ok(Value::Null);
@@ -135,56 +145,56 @@ mod tests {
 
     #[test]
     fn nfd_input_with_nbsp_becomes_clean_nfc() {
-        let v = normalize(" Nguye\u{302}\u{303}n\u{a0}\u{a0}Va\u{306}n  ", &field(FieldType::String, vec![]), 0);
+        let v = normalize(" Nguye\u{302}\u{303}n\u{a0}\u{a0}Va\u{306}n  ", &field(FieldType::String, vec![]), 0, &CatalogCodes::new());
         assert_eq!(v, Ok(Value::Str("Nguyễn Văn".into())));
     }
 
     #[test]
     fn upper_keeps_vietnamese_letters() {
-        let v = normalize("công ty tnhh Hòa Bình", &field(FieldType::String, vec![Normalizer::Upper]), 0);
+        let v = normalize("công ty tnhh Hòa Bình", &field(FieldType::String, vec![Normalizer::Upper]), 0, &CatalogCodes::new());
         assert_eq!(v, Ok(Value::Str("CÔNG TY TNHH HÒA BÌNH".into())));
     }
 
     #[test]
     fn vietnamese_separators_parse_as_numbers() {
-        assert_eq!(normalize("1.234.567", &field(FieldType::Int, vec![]), 0), Ok(Value::Int(1_234_567)));
-        assert_eq!(normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2), Ok(Value::Dec(123_456_750)));
+        assert_eq!(normalize("1.234.567", &field(FieldType::Int, vec![]), 0, &CatalogCodes::new()), Ok(Value::Int(1_234_567)));
+        assert_eq!(normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2, &CatalogCodes::new()), Ok(Value::Dec(123_456_750)));
     }
 
     #[test]
     fn dates_in_vietnamese_order_become_days() {
         let d = NaiveDate::from_ymd_opt(2021, 3, 5).unwrap();
         let f = field(FieldType::Date, vec![]);
-        assert_eq!(normalize("05/03/2021", &f, 0), Ok(Value::Date(date_days(d))));
-        assert_eq!(normalize("5/3/2021", &f, 0), Ok(Value::Date(date_days(d))));
-        assert_eq!(normalize("2021-03-05", &f, 0), Ok(Value::Date(date_days(d))));
-        assert_eq!(normalize("31/02/2021", &f, 0).unwrap_err().rule, "type");
+        assert_eq!(normalize("05/03/2021", &f, 0, &CatalogCodes::new()), Ok(Value::Date(date_days(d))));
+        assert_eq!(normalize("5/3/2021", &f, 0, &CatalogCodes::new()), Ok(Value::Date(date_days(d))));
+        assert_eq!(normalize("2021-03-05", &f, 0, &CatalogCodes::new()), Ok(Value::Date(date_days(d))));
+        assert_eq!(normalize("31/02/2021", &f, 0, &CatalogCodes::new()).unwrap_err().rule, "type");
     }
 
     #[test]
     fn codes_that_lost_leading_zeros_are_padded() {
         let f = field(FieldType::String, vec![Normalizer::PadLeft(5)]);
-        assert_eq!(normalize("4", &f, 0), Ok(Value::Str("00004".into())));
-        assert_eq!(normalize("A4", &f, 0), Ok(Value::Str("A4".into())));
+        assert_eq!(normalize("4", &f, 0, &CatalogCodes::new()), Ok(Value::Str("00004".into())));
+        assert_eq!(normalize("A4", &f, 0, &CatalogCodes::new()), Ok(Value::Str("A4".into())));
     }
 
     #[test]
     fn null_if_values_become_missing() {
         let f = field(FieldType::String, vec![Normalizer::NullIf(vec!["N/A".into()])]);
-        assert_eq!(normalize(" n/a ", &f, 0), Ok(Value::Null));
+        assert_eq!(normalize(" n/a ", &f, 0, &CatalogCodes::new()), Ok(Value::Null));
     }
 
     #[test]
     fn phones_are_normalized_or_fail_with_rule_phone() {
         let f = field(FieldType::String, vec![Normalizer::Phone]);
-        assert_eq!(normalize("+84 162 567 8945", &f, 0), Ok(Value::Str("0325678945".into())));
-        assert_eq!(normalize("12345", &f, 0).unwrap_err().rule, "phone");
+        assert_eq!(normalize("+84 162 567 8945", &f, 0, &CatalogCodes::new()), Ok(Value::Str("0325678945".into())));
+        assert_eq!(normalize("12345", &f, 0, &CatalogCodes::new()).unwrap_err().rule, "phone");
     }
 
     #[test]
     fn booleans_accept_vietnamese_words() {
         let f = field(FieldType::Bool, vec![]);
-        assert_eq!(normalize("Có", &f, 0), Ok(Value::Bool(true)));
-        assert_eq!(normalize("không", &f, 0), Ok(Value::Bool(false)));
+        assert_eq!(normalize("Có", &f, 0, &CatalogCodes::new()), Ok(Value::Bool(true)));
+        assert_eq!(normalize("không", &f, 0, &CatalogCodes::new()), Ok(Value::Bool(false)));
     }
 }

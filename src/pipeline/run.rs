@@ -4,7 +4,8 @@ use super::changes;
 use super::version;
 use super::dedupe;
 use super::publish::{self, Counts, InputInfo, Manifest, SchemaField};
-use super::spec::{ExtractMode, PipelineSpec, RuleSpec};
+use super::spec::{ExtractMode, Normalizer, PipelineSpec, RuleSpec};
+use crate::catalog::table::CodeTable;
 use super::stage::{self, Staged};
 use super::transform::LINE;
 use super::validate::CatalogCodes;
@@ -111,13 +112,19 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
 
 async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes> {
     let mut out = CatalogCodes::new();
+    let today = crate::catalog::today();
     for f in &spec.fields {
-        for r in &f.rules {
-            if let RuleSpec::InCatalog { catalog } = r {
-                if store.catalog(catalog).await?.is_some() {
-                    let codes = store.catalog_codes(catalog, &crate::catalog::today()).await?;
-                    out.insert(catalog.clone(), Arc::new(codes));
-                }
+        let named = f.rules.iter().filter_map(|r| match r {
+            RuleSpec::InCatalog { catalog, .. } => Some(catalog),
+            _ => None,
+        });
+        let normalizers = f.normalize.iter().filter_map(|n| match n {
+            Normalizer::Successor(catalog) => Some(catalog),
+            _ => None,
+        });
+        for catalog in named.chain(normalizers) {
+            if !out.contains_key(catalog) && store.catalog(catalog).await?.is_some() {
+                out.insert(catalog.clone(), Arc::new(CodeTable::load(store, catalog, &today).await?));
             }
         }
     }

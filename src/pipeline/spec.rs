@@ -157,6 +157,9 @@ pub enum Normalizer {
     PadLeft(usize),
     /// Treat these values (after trimming, case-insensitive) as missing.
     NullIf(Vec<String>),
+    /// Replace a retired code of this catalog by its one current successor; a code that was
+    /// split into several units is quarantined with the candidates listed.
+    Successor(String),
 }
 
 /// A validation rule. Internally tagged by `kind`.
@@ -196,10 +199,15 @@ pub enum RuleSpec {
     /// Vietnamese tax code: 10 digits with a valid check digit, optionally `-NNN` (branch), or
     /// a 12-digit personal identification number (individuals from 2025-07-01).
     TaxCode,
-    /// The value must be a code of this shared catalog (loaded with `lgsp init`).
+    /// The value must be a code of this shared catalog (loaded with `lgsp init`), valid on the
+    /// date in field `as_of` of the same row, or on the run date.
     InCatalog {
         /// Catalog identifier, e.g. `communes`.
         catalog: String,
+        /// A date or date-time field of the row giving the date the code must be valid on
+        /// (default: the run date; a row without that date uses the run date).
+        #[serde(default)]
+        as_of: Option<String>,
     },
 }
 

@@ -28,6 +28,8 @@ pub struct FieldPlan {
 
 /// The compiled transform of a pipeline.
 pub struct Plan {
+    /// Catalog tables for the `successor` normalizer.
+    catalogs: CatalogCodes,
     /// Fields in published order.
     pub fields: Vec<FieldPlan>,
     /// Number of columns of the header.
@@ -55,14 +57,14 @@ impl Plan {
             let mut f = f.clone();
             f.required |= spec.key.contains(&f.name);
             fields.push(FieldPlan {
-                rules: FieldRules::compile(&f, catalogs)?,
+                rules: FieldRules::compile(&f, catalogs, &|name| spec.fields.iter().position(|g| g.name == name))?,
                 scale: if f.kind == FieldType::Decimal { f.scale.unwrap_or(2) } else { 0 },
                 source_pos: pos,
                 spec: f,
             });
         }
         let key = spec.key.iter().filter_map(|k| fields.iter().position(|f| &f.spec.name == k)).collect();
-        Ok(Plan { fields, header_len, key })
+        Ok(Plan { catalogs: catalogs.clone(), fields, header_len, key })
     }
 
     /// Transforms one batch.
@@ -86,17 +88,21 @@ impl Plan {
                     message: format!("has {} columns, the header has {}", rec.record.len(), self.header_len),
                 });
             }
+            let before = reasons.len();
             for f in &self.fields {
                 let raw = rec.record.get(f.source_pos).unwrap_or("");
-                match normalize::normalize(raw, &f.spec, f.scale) {
-                    Ok(v) => {
-                        f.rules.check(&f.spec.name, &v, f.scale, &mut reasons);
-                        values.push(v);
-                    }
+                match normalize::normalize(raw, &f.spec, f.scale, &self.catalogs) {
+                    Ok(v) => values.push(v),
                     Err(fail) => {
                         reasons.push(Reason { rule: fail.rule.into(), field: f.spec.name.clone(), value: raw.into(), message: fail.message });
                         values.push(Value::Null);
                     }
+                }
+            }
+            let failed: Vec<String> = reasons[before..].iter().map(|r| r.field.clone()).collect();
+            for (f, v) in self.fields.iter().zip(&values) {
+                if !failed.contains(&f.spec.name) {
+                    f.rules.check(&f.spec.name, v, &values, f.scale, &mut reasons);
                 }
             }
             if reasons.is_empty() {

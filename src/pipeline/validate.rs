@@ -3,6 +3,7 @@
 use super::normalize::{date_days, Value};
 use super::spec::{FieldSpec, FieldType, RuleSpec};
 use std::collections::{HashMap, HashSet};
+
 use std::sync::Arc;
 
 /// One reason a row is quarantined.
@@ -18,8 +19,8 @@ pub struct Reason {
     pub message: String,
 }
 
-/// Codes of each shared catalog a pipeline refers to.
-pub type CatalogCodes = HashMap<String, Arc<HashSet<String>>>;
+/// The shared catalogs a pipeline refers to, by identifier.
+pub type CatalogCodes = HashMap<String, Arc<crate::catalog::table::CodeTable>>;
 
 enum Check {
     Regex(regex::Regex),
@@ -27,7 +28,8 @@ enum Check {
     Length { min: Option<usize>, max: Option<usize> },
     Enum(HashSet<String>),
     TaxCode,
-    InCatalog(String, Arc<HashSet<String>>),
+    /// Catalog id, its table, and the position of the row's as-of date field.
+    InCatalog(String, Arc<crate::catalog::table::CodeTable>, Option<usize>),
 }
 
 /// A field's rules, ready to run.
@@ -66,8 +68,9 @@ pub fn range_bound(kind: FieldType, v: &toml::Value) -> Result<f64, String> {
 }
 
 impl FieldRules {
-    /// Compiles the rules of `field`, taking catalog code sets from `catalogs`.
-    pub fn compile(field: &FieldSpec, catalogs: &CatalogCodes) -> Result<FieldRules, Error> {
+    /// Compiles the rules of `field`, taking catalog tables from `catalogs`; `position` finds
+    /// another field of the row by name.
+    pub fn compile(field: &FieldSpec, catalogs: &CatalogCodes, position: &dyn Fn(&str) -> Option<usize>) -> Result<FieldRules, Error> {
         let invalid = |message: String| Error::Invalid { field: field.name.clone(), message };
         let mut checks = Vec::new();
         for rule in &field.rules {
@@ -80,8 +83,14 @@ impl FieldRules {
                 RuleSpec::Length { min, max } => Check::Length { min: *min, max: *max },
                 RuleSpec::Enum { values } => Check::Enum(values.iter().map(|v| crate::text::clean(v).into_owned()).collect()),
                 RuleSpec::TaxCode => Check::TaxCode,
-                RuleSpec::InCatalog { catalog } => match catalogs.get(catalog) {
-                    Some(codes) => Check::InCatalog(catalog.clone(), codes.clone()),
+                RuleSpec::InCatalog { catalog, as_of } => match catalogs.get(catalog) {
+                    Some(codes) => {
+                        let at = match as_of {
+                            Some(f) => Some(position(f).ok_or_else(|| invalid(format!("as_of field '{f}' is not declared")))?),
+                            None => None,
+                        };
+                        Check::InCatalog(catalog.clone(), codes.clone(), at)
+                    }
                     None => return Err(Error::UnknownCatalog { field: field.name.clone(), catalog: catalog.clone() }),
                 },
                 RuleSpec::Unique => continue,
@@ -90,8 +99,8 @@ impl FieldRules {
         Ok(FieldRules { required: field.required, checks })
     }
 
-    /// Checks one value; pushes a reason for each failed rule.
-    pub fn check(&self, field: &str, value: &Value, scale: u32, out: &mut Vec<Reason>) {
+    /// Checks one value of `row`; pushes a reason for each failed rule.
+    pub fn check(&self, field: &str, value: &Value, row: &[Value], scale: u32, out: &mut Vec<Reason>) {
         let reason = |rule: &str, message: String| Reason {
             rule: rule.into(),
             field: field.into(),
@@ -112,7 +121,7 @@ impl FieldRules {
             other => std::borrow::Cow::Owned(display(other, scale)),
         };
         for check in &self.checks {
-            if let Some(r) = self.run(check, value, &text, scale) {
+            if let Some(r) = self.run(check, value, row, &text, scale) {
                 let rule = match check {
                     Check::Regex(_) => "regex",
                     Check::Range { .. } => "range",
@@ -126,7 +135,7 @@ impl FieldRules {
         }
     }
 
-    fn run(&self, check: &Check, value: &Value, text: &str, scale: u32) -> Option<String> {
+    fn run(&self, check: &Check, value: &Value, row: &[Value], text: &str, scale: u32) -> Option<String> {
         match check {
             Check::Regex(re) => (!re.is_match(text)).then(|| format!("does not match {}", re.as_str())),
             Check::Range { min, max } => {
@@ -148,8 +157,15 @@ impl FieldRules {
             }
             Check::Enum(values) => (!values.contains(text)).then(|| "not one of the allowed values".to_string()),
             Check::TaxCode => crate::text::taxcode::check_tax_code(text).err().map(|e| e.to_string()),
-            Check::InCatalog(catalog, codes) => {
-                (!codes.contains(text)).then(|| format!("not a code of catalog '{catalog}'"))
+            Check::InCatalog(catalog, table, at) => {
+                let date = at.and_then(|i| row.get(i)).and_then(|v| match v {
+                    Value::Date(_) | Value::Datetime(_) => Some(display(v, 0)[..10].to_string()),
+                    _ => None,
+                });
+                match date {
+                    Some(d) => (!table.valid_on(text, &d)).then(|| format!("not a code of catalog '{catalog}' on {d}")),
+                    None => (!table.valid_today(text)).then(|| format!("not a current code of catalog '{catalog}'")),
+                }
             }
         }
     }
