@@ -173,3 +173,26 @@ fn a_pipeline_translates_old_codes_and_quarantines_unknown_and_split_ones() {
         assert!(reasons[2].contains("\"field\":\"ma_xa_goc\"") && reasons[2].contains("on 2020-01-01"), "{}", reasons[2]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_written_place_matches_its_commune_code_with_a_confidence() {
+    let hub = Hub::sqlite();
+    let (store, _) = loaded(&hub).await;
+    let text = "Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng";
+    let now = catalog::matcher::match_name(&store, "communes", text, "2025-07-01").await.unwrap();
+    assert_eq!((now.code.as_deref(), now.confidence), (Some("20332"), 1.0));
+    let before = catalog::matcher::match_name(&store, "communes", text, "2025-06-30").await.unwrap();
+    assert_eq!(before.code.as_deref(), Some("20326"), "the district and province pick the Đà Nẵng one");
+    let bare = catalog::matcher::match_name(&store, "communes", "xa hoa tien", "2025-06-30").await.unwrap();
+    assert!(bare.code.is_none() && bare.candidates.len() >= 4 && bare.confidence < 0.5, "{bare:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn continuing_units_resolve_to_themselves_and_ia_mo_keeps_its_code() {
+    let hub = Hub::sqlite();
+    let (store, _) = loaded(&hub).await;
+    let hanoi = query::resolve(&store, "provinces", "01", Some("2025-06-30"), "2025-07-01").await.unwrap();
+    assert_eq!(hanoi.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["01"]);
+    let ia_mo = query::resolve(&store, "communes", "23938", Some("2025-06-30"), "2025-07-01").await.unwrap();
+    assert_eq!(ia_mo.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["23938"]);
+}

@@ -203,7 +203,7 @@ fn read_successors(dir: &Path, s: &super::spec::SuccessorSpec, digest: &mut Vec<
     for rec in rdr.records() {
         let rec = rec.map_err(|e| Error::Data { file: fname.clone(), line: e.position().map(|p| p.line()).unwrap_or(0), message: e.to_string() })?;
         let (from, to) = (rec.get(from_i).unwrap_or("").trim(), rec.get(to_i).unwrap_or("").trim());
-        if from.is_empty() || to.is_empty() || from == to && merge_i.is_none() {
+        if from.is_empty() || to.is_empty() {
             continue;
         }
         let merge = merge_i.and_then(|i| rec.get(i)).unwrap_or("").to_string();

@@ -3,6 +3,7 @@
 //! queried as of a date.
 
 pub mod load;
+pub mod matcher;
 pub mod query;
 pub mod spec;
 pub mod table;

@@ -30,6 +30,8 @@ pub enum CatalogCommand {
     },
     /// Search names, ignoring diacritics, case and tone placement.
     Search { id: String, text: String, #[arg(long)] as_of: Option<String>, #[arg(long, default_value_t = 20)] limit: i64, #[arg(long)] json: bool },
+    /// Turn a written place ("Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng") into a code, with a confidence.
+    Match { id: String, text: String, #[arg(long)] as_of: Option<String>, #[arg(long)] json: bool },
     /// Items whose parent is CODE, valid on a date.
     Children { id: String, code: String, #[arg(long)] as_of: Option<String>, #[arg(long)] json: bool },
     /// Versions of a catalog with their counts of added, changed and retired codes.
@@ -91,6 +93,20 @@ pub async fn run(settings: &Settings, cmd: CatalogCommand) -> anyhow::Result<Exi
         }
         CatalogCommand::Search { id, text, as_of, limit, json } => {
             print_items(&query::search(&store, &id, &text, &date(as_of)?, limit).await?, json)?;
+        }
+        CatalogCommand::Match { id, text, as_of, json } => {
+            let m = catalog::matcher::match_name(&store, &id, &text, &date(as_of)?).await?;
+            if json {
+                println!("{}", serde_json::to_string(&m)?);
+            } else {
+                match &m.code {
+                    Some(c) => println!("{c}\t{}\tconfidence {}", m.name.as_deref().unwrap_or(""), m.confidence),
+                    None => println!("no single match (confidence {}): {}", m.confidence, m.candidates.join(", ")),
+                }
+            }
+            if m.code.is_none() {
+                return Ok(ExitCode::from(3));
+            }
         }
         CatalogCommand::Children { id, code, as_of, json } => {
             print_items(&query::children(&store, &id, &code, &date(as_of)?).await?, json)?;
