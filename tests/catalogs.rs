@@ -38,7 +38,7 @@ async fn administrative_units_match_the_official_totals_before_and_after_the_ref
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_quang_nam_commune_resolves_into_da_nang() {
-    let hub = Hub::sqlite();
+  for hub in Hub::all() {
     let (store, _) = loaded(&hub).await;
     let quang_nam = store.catalog_items_as_of("communes", "2025-06-30", Some("49")).await.unwrap();
     assert_eq!(quang_nam.len(), 233);
@@ -52,6 +52,7 @@ async fn every_quang_nam_commune_resolves_into_da_nang() {
     }
     let province = query::resolve(&store, "provinces", "49", None, "2025-07-01").await.unwrap();
     assert_eq!(province.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["48"]);
+  }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,7 +76,7 @@ async fn the_same_code_answers_differently_on_each_side_of_2025_07_01() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_split_commune_resolves_to_several_candidates() {
-    let hub = Hub::sqlite();
+  for hub in Hub::all() {
     let (store, _) = loaded(&hub).await;
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
     for s in store.catalog_all_successors("communes").await.unwrap() {
@@ -85,6 +86,7 @@ async fn a_split_commune_resolves_to_several_candidates() {
     let candidates = query::resolve(&store, "communes", &split, Some("2025-06-30"), "2025-07-01").await.unwrap();
     assert_eq!(candidates.len(), n, "{split}: {candidates:?}");
     assert!(candidates.iter().any(|c| c.merge_type == "partial"), "{candidates:?}");
+  }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -106,7 +108,7 @@ async fn search_ignores_diacritics_case_and_tone_placement() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn loading_a_modified_catalog_file_yields_the_exact_diff() {
-    let hub = Hub::sqlite();
+  for hub in Hub::all() {
     let store = Store::connect(&hub.store_url).await.unwrap();
     store.migrate().await.unwrap();
     let objects = lgsp_hub::objects::open(hub.objects().to_str().unwrap()).unwrap();
@@ -133,6 +135,7 @@ async fn loading_a_modified_catalog_file_yields_the_exact_diff() {
     std::fs::write(dir.join("b.csv"), "code,name\n1,Nhóm A\nX,Sai\n").unwrap();
     let err = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap_err().to_string();
     assert!(err.contains("b.csv line 3") && err.contains("'X'"), "{err}");
+  }
 }
 
 #[test]
@@ -195,4 +198,22 @@ async fn continuing_units_resolve_to_themselves_and_ia_mo_keeps_its_code() {
     assert_eq!(hanoi.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["01"]);
     let ia_mo = query::resolve(&store, "communes", "23938", Some("2025-06-30"), "2025-07-01").await.unwrap();
     assert_eq!(ia_mo.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["23938"]);
+}
+
+#[test]
+fn catalog_commands_answer_through_the_binary() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let before = hub.ok(&["catalog", "lookup", "communes", "00004", "--as-of", "2025-06-30"]);
+    assert!(before.contains("Phường Trúc Bạch is valid on 2025-06-30"), "{before}");
+    let after = hub.ok(&["catalog", "lookup", "communes", "00001", "--as-of", "2025-07-01"]);
+    assert!(after.contains("retired on 2025-07-01, succeeded by 00097"), "{after}");
+    let found = hub.ok(&["catalog", "search", "districts", "Hoà Vang", "--as-of", "2025-06-30"]);
+    assert!(found.starts_with("497\tHuyện Hòa Vang"), "{found}");
+    let unknown = hub.lgsp(&["catalog", "lookup", "communes", "99999"]);
+    assert_eq!(unknown.status.code(), Some(3));
+    let err = hub.fails(&["catalog", "lookup", "nope", "1"]);
+    assert!(err.contains("catalog 'nope' is not loaded"), "{err}");
+    let list = hub.ok(&["catalog", "list"]);
+    assert_eq!(list.lines().count(), 9, "{list}");
 }
