@@ -4,7 +4,8 @@
 use super::{Error, Result};
 use crate::store::{CatalogItem, Store};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The answer to "what is this code on date D?".
 #[derive(Debug, Clone, Serialize)]
@@ -120,10 +121,41 @@ fn non_empty(a: &str, b: &str) -> String {
     if a.is_empty() || a == "full" { b.to_string() } else { a.to_string() }
 }
 
-/// Items valid on `as_of` whose name contains every word of `text`, folded.
+type Folded = Arc<Vec<(String, CatalogItem)>>;
+
+/// Folded names of each catalog's items, kept per process and reloaded when the catalog's
+/// version changes.
+static NAMES: OnceLock<Mutex<HashMap<String, (i64, Folded)>>> = OnceLock::new();
+
+async fn folded_names(store: &Store, catalog: &str) -> Result<Folded> {
+    let version = store.catalog(catalog).await?.ok_or_else(|| Error::Unknown(catalog.to_string()))?.current_version;
+    let cache = NAMES.get_or_init(Default::default);
+    if let Some((v, names)) = cache.lock().ok().and_then(|c| c.get(catalog).cloned()) {
+        if v == version {
+            return Ok(names);
+        }
+    }
+    let items = store.catalog_items(catalog).await?;
+    let names: Folded = Arc::new(items.into_iter().map(|i| (crate::text::fold(&i.name), i)).collect());
+    if let Ok(mut c) = cache.lock() {
+        c.insert(catalog.to_string(), (version, names.clone()));
+    }
+    Ok(names)
+}
+
+/// Items valid on `as_of` whose name contains every word of `text`, folded, by code.
 pub async fn search(store: &Store, catalog: &str, text: &str, as_of: &str, limit: i64) -> Result<Vec<CatalogItem>> {
-    known(store, catalog).await?;
-    Ok(store.search_catalog(catalog, &crate::text::fold(text), as_of, limit).await?)
+    let names = folded_names(store, catalog).await?;
+    let query = crate::text::fold(text);
+    let words: Vec<&str> = query.split_whitespace().collect();
+    let mut found: Vec<CatalogItem> = names
+        .iter()
+        .filter(|(n, i)| i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str() && words.iter().all(|w| n.contains(w)))
+        .map(|(_, i)| i.clone())
+        .collect();
+    found.sort_by(|a, b| a.code.cmp(&b.code));
+    found.truncate(limit.max(0) as usize);
+    Ok(found)
 }
 
 /// Items valid on `as_of` whose parent is `code`.

@@ -1,6 +1,6 @@
 //! Shared catalogs in the store: items with validity periods, successors, load history.
 
-use super::{ph, Result, Store};
+use super::{Result, Store};
 use serde::Serialize;
 
 /// Validity bounds used when a period is open.
@@ -196,26 +196,6 @@ impl Store {
             .bind(id)
             .fetch_all(self.pool())
             .await?)
-    }
-
-    /// Items valid on `date` whose folded name contains every word of `folded_query`.
-    pub async fn search_catalog(&self, id: &str, folded_query: &str, date: &str, limit: i64) -> Result<Vec<CatalogItem>> {
-        let b = self.backend();
-        let words: Vec<&str> = folded_query.split_whitespace().collect();
-        let mut sql = format!(
-            "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE catalog = {} AND valid_from <= {} AND valid_to >= {}",
-            ph(b, 1), ph(b, 2), ph(b, 3)
-        );
-        for i in 0..words.len() {
-            sql.push_str(&format!(" AND name_folded LIKE {}", ph(b, 4 + i)));
-        }
-        sql.push_str(&format!(" ORDER BY code LIMIT {}", ph(b, 4 + words.len())));
-        let mut q = sqlx::query_as(&sql).bind(id).bind(date).bind(date);
-        for w in &words {
-            let escaped = w.replace('%', "").replace('_', "");
-            q = q.bind(format!("%{escaped}%"));
-        }
-        Ok(q.bind(limit).fetch_all(self.pool()).await?)
     }
 
     /// Codes of a catalog valid on `date`.
