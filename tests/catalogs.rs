@@ -217,3 +217,27 @@ fn catalog_commands_answer_through_the_binary() {
     let list = hub.ok(&["catalog", "list"]);
     assert_eq!(list.lines().count(), 9, "{list}");
 }
+
+#[test]
+fn a_pipeline_turns_written_places_into_codes_or_quarantines_them() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let dir = hub.dir.path();
+    std::fs::write(
+        dir.join("places.toml"),
+        "id = \"places\"\nowner = \"000.00.12.H48\"\ndataset = \"places\"\nkey = [\"id\"]\n\
+         [source]\nkind = \"csv\"\npath = \"places.csv\"\n[[fields]]\nname = \"id\"\n\
+         [[fields]]\nname = \"dia_ban\"\nnormalize = [{ name_to_code = { catalog = \"communes\", min_confidence = 0.9 } }]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("places.csv"), "id,dia_ban\na,\"Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng\"\nb,Phường 1\n").unwrap();
+    let toml = dir.join("places.toml");
+    let out = hub.ok(&["run", toml.to_str().unwrap(), "--input", dir.join("places.csv").to_str().unwrap(), "--json"]);
+    let run: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let snap = hub.read_parquet(run["snapshot"].as_str().unwrap());
+    let codes: Vec<&str> = snap.column("dia_ban").unwrap().str().unwrap().iter().flatten().collect();
+    assert_eq!(codes, vec!["20332"]);
+    let q = hub.read_parquet(run["quarantine"].as_str().unwrap());
+    let reason = q.column("_reasons").unwrap().str().unwrap().get(0).unwrap().to_string();
+    assert!(reason.contains("\"rule\":\"name_to_code\"") && reason.contains("candidates"), "{reason}");
+}

@@ -1,12 +1,13 @@
 //! Name → code: turn a written place ("Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng") into a catalog
 //! code with a confidence, by folded names, the parent unit and the district named in the text.
 
-use super::{query, Error, Result};
+use super::table::{CodeTable, Current};
+use super::{Error, Result};
 use crate::store::{CatalogItem, Store};
 use serde::Serialize;
 
 /// The result of matching a written name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NameMatch {
     /// The code chosen (valid on the as-of date), when one stands out.
     pub code: Option<String>,
@@ -34,70 +35,73 @@ fn core(s: &str) -> String {
     f
 }
 
-fn attr<'a>(item: &'a CatalogItem, key: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(&item.attrs).ok()?.get(key)?.as_str().map(str::to_string)
+/// A catalog's names, its parent catalog's names and its code table, in memory.
+pub struct NameIndex {
+    items: Vec<(String, Option<String>, CatalogItem)>,
+    parents: Vec<(String, String)>,
+    table: CodeTable,
+}
+
+impl NameIndex {
+    /// Reads `catalog` (and its parent catalog) from the store.
+    pub async fn load(store: &Store, catalog: &str) -> Result<NameIndex> {
+        let row = store.catalog(catalog).await?.ok_or_else(|| Error::Unknown(catalog.to_string()))?;
+        let district = |i: &CatalogItem| {
+            serde_json::from_str::<serde_json::Value>(&i.attrs).ok()?.get("district_name")?.as_str().map(core)
+        };
+        let items = store.catalog_items(catalog).await?.into_iter().map(|i| (core(&i.name), district(&i), i)).collect();
+        let parents = match &row.parent_catalog {
+            Some(p) => store.catalog_items(p).await?.into_iter().map(|i| (i.code.clone(), core(&i.name))).collect(),
+            None => vec![],
+        };
+        Ok(NameIndex { items, parents, table: CodeTable::load(store, catalog, &super::today()).await? })
+    }
+
+    /// Matches `text` as of `as_of` (`yyyy-mm-dd`).
+    pub fn find(&self, text: &str, as_of: &str) -> NameMatch {
+        let parts: Vec<String> = text.split([',', ';']).map(core).filter(|p| !p.is_empty()).collect();
+        let none = NameMatch { code: None, name: None, confidence: 0.0, candidates: vec![] };
+        let Some(first) = parts.first() else { return none };
+        let rest = &parts[1..];
+        let named: Vec<_> = self.items.iter().filter(|(n, _, _)| n == first).collect();
+        let now: Vec<_> = named.iter().copied().filter(|(_, _, i)| i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str()).collect();
+        let (pool, earlier) = if now.is_empty() { (named, true) } else { (now, false) };
+        let score = |(_, district, i): &(String, Option<String>, CatalogItem)| -> usize {
+            let parent = self.parents.iter().any(|(c, n)| Some(c) == i.parent_code.as_ref() && rest.contains(n));
+            2 * parent as usize + district.as_ref().is_some_and(|d| rest.contains(d)) as usize
+        };
+        let best = pool.iter().map(|e| score(e)).max().unwrap_or(0);
+        let mut codes: Vec<String> = Vec::new();
+        for (_, _, i) in pool.iter().copied().filter(|e| score(e) == best) {
+            match (earlier, self.table.current_on(&i.code, as_of)) {
+                (false, _) | (true, Current::Keep) => codes.push(i.code.clone()),
+                (true, Current::One(c)) => codes.push(c),
+                (true, Current::Many(cs)) => codes.extend(cs),
+            }
+        }
+        codes.sort();
+        codes.dedup();
+        if codes.is_empty() {
+            return none;
+        }
+        let mut confidence: f64 = 1.0 / codes.len() as f64;
+        if best == 0 && !rest.is_empty() {
+            confidence *= 0.6;
+        } else if rest.is_empty() {
+            confidence *= 0.9;
+        }
+        if earlier {
+            confidence *= 0.9;
+        }
+        let code = (codes.len() == 1).then(|| codes[0].clone());
+        let name = code.as_ref().and_then(|c| {
+            self.items.iter().find(|(_, _, i)| &i.code == c && i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str()).map(|(_, _, i)| i.name.clone())
+        });
+        NameMatch { code, name, confidence: (confidence * 100.0).round() / 100.0, candidates: codes }
+    }
 }
 
 /// Matches `text` against the names of `catalog` as of `as_of`.
 pub async fn match_name(store: &Store, catalog: &str, text: &str, as_of: &str) -> Result<NameMatch> {
-    let row = store.catalog(catalog).await?.ok_or_else(|| Error::Unknown(catalog.to_string()))?;
-    let parts: Vec<String> = text.split([',', ';']).map(core).filter(|p| !p.is_empty()).collect();
-    let none = NameMatch { code: None, name: None, confidence: 0.0, candidates: vec![] };
-    let Some(first) = parts.first() else { return Ok(none) };
-    let items = store.catalog_items(catalog).await?;
-    let parents = match &row.parent_catalog {
-        Some(p) => store.catalog_items(p).await?,
-        None => vec![],
-    };
-    let parent_names = |code: &Option<String>| -> Vec<String> {
-        parents.iter().filter(|p| Some(&p.code) == code.as_ref()).map(|p| core(&p.name)).collect()
-    };
-    let rest = &parts[1..];
-    let named: Vec<&CatalogItem> = items.iter().filter(|i| core(&i.name) == *first).collect();
-    let now: Vec<&CatalogItem> = named.iter().copied().filter(|i| i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str()).collect();
-    let (pool, earlier) = if now.is_empty() { (named, true) } else { (now, false) };
-    let score = |i: &CatalogItem| -> usize {
-        let mut s = 0;
-        if rest.iter().any(|r| parent_names(&i.parent_code).contains(r)) {
-            s += 2;
-        }
-        if let Some(d) = attr(i, "district_name") {
-            if rest.contains(&core(&d)) {
-                s += 1;
-            }
-        }
-        s
-    };
-    let best = pool.iter().map(|i| score(i)).max().unwrap_or(0);
-    let kept: Vec<&CatalogItem> = pool.iter().copied().filter(|i| score(i) == best).collect();
-    let mut codes: Vec<String> = Vec::new();
-    for i in &kept {
-        if earlier {
-            for c in query::resolve(store, catalog, &i.code, Some(&i.valid_to), as_of).await? {
-                codes.push(c.code);
-            }
-        } else {
-            codes.push(i.code.clone());
-        }
-    }
-    codes.sort();
-    codes.dedup();
-    if codes.is_empty() {
-        return Ok(none);
-    }
-    let mut confidence: f64 = if codes.len() == 1 { 1.0 } else { 1.0 / codes.len() as f64 };
-    if best == 0 && !rest.is_empty() {
-        confidence *= 0.6;
-    } else if rest.is_empty() {
-        confidence *= 0.9;
-    }
-    if earlier {
-        confidence *= 0.9;
-    }
-    let chosen = (codes.len() == 1).then(|| codes[0].clone());
-    let name = match &chosen {
-        Some(c) => query::lookup(store, catalog, c, as_of).await?.item.map(|i| i.name),
-        None => None,
-    };
-    Ok(NameMatch { code: chosen, name, confidence: (confidence * 100.0).round() / 100.0, candidates: codes })
+    Ok(NameIndex::load(store, catalog).await?.find(text, as_of))
 }

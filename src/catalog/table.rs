@@ -48,7 +48,12 @@ impl CodeTable {
 
     /// What `code` is today, following successor links.
     pub fn current(&self, code: &str) -> Current {
-        if self.valid_today(code) || !self.periods.contains_key(code) {
+        self.current_on(code, &self.today.clone())
+    }
+
+    /// What `code` is on `date`, following successor links.
+    pub fn current_on(&self, code: &str, date: &str) -> Current {
+        if self.valid_on(code, date) || !self.periods.contains_key(code) {
             return Current::Keep;
         }
         let mut found = BTreeSet::new();
@@ -59,7 +64,7 @@ impl CodeTable {
                 continue;
             }
             for s in self.successors.get(&c).into_iter().flatten() {
-                if self.valid_today(s) {
+                if self.valid_on(s, date) {
                     found.insert(s.clone());
                 } else {
                     frontier.push(s.clone());

@@ -163,8 +163,16 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
         (_, Some(_)) => return Err(err(path, at("scale"), "only decimal fields take a scale")),
     }
     for (j, n) in f.normalize.iter().enumerate() {
-        if let Normalizer::PadLeft(0) = n {
-            return Err(err(path, format!("fields[{i}].normalize[{j}]"), "pad_left needs a width of 1 or more"));
+        let at = format!("fields[{i}].normalize[{j}]");
+        match n {
+            Normalizer::PadLeft(0) => return Err(err(path, at, "pad_left needs a width of 1 or more")),
+            Normalizer::NameToCode { min_confidence, .. } if !(0.0..=1.0).contains(min_confidence) => {
+                return Err(err(path, at, "min_confidence must be between 0 and 1"))
+            }
+            Normalizer::Successor(c) | Normalizer::NameToCode { catalog: c, .. } if !is_ident(c) => {
+                return Err(err(path, at, "not a catalog identifier"))
+            }
+            _ => {}
         }
     }
     for (j, r) in f.rules.iter().enumerate() {

@@ -37,6 +37,9 @@ pub enum Error {
     /// The object store failed.
     #[error(transparent)]
     Objects(#[from] crate::objects::Error),
+    /// A shared catalog could not be read.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::Error),
     /// The previous version's snapshot is unreadable.
     #[error("previous version {version} of '{dataset}': {message}")]
     Previous { dataset: String, version: i64, message: String },

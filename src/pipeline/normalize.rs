@@ -74,7 +74,21 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &Cat
                     s
                 }
             }
-            Normalizer::Successor(catalog) => match catalogs.get(catalog).map(|t| t.current(&s)) {
+            Normalizer::NameToCode { catalog, min_confidence } => {
+                let Some(names) = catalogs.get(catalog).and_then(|c| c.names.as_ref()) else { return Err(fail("name_to_code", format!("catalog '{catalog}' is not loaded"))) };
+                let m = names.find(&s, &crate::catalog::today());
+                match m.code {
+                    Some(code) if m.confidence >= *min_confidence => Cow::Owned(code),
+                    _ => {
+                        return Err(fail("name_to_code", format!(
+                            "no code of '{catalog}' with confidence ≥ {min_confidence} (best {}; candidates: {})",
+                            m.confidence,
+                            if m.candidates.is_empty() { "none".into() } else { m.candidates.join(", ") }
+                        )))
+                    }
+                }
+            }
+            Normalizer::Successor(catalog) => match catalogs.get(catalog).map(|t| t.table.current(&s)) {
                 Some(Current::One(code)) => Cow::Owned(code),
                 Some(Current::Many(codes)) => {
                     return Err(fail("successor", format!("'{s}' was split into {} units of '{catalog}': {}; choose one", codes.len(), codes.join(", "))))

@@ -8,7 +8,7 @@ use super::spec::{ExtractMode, Normalizer, PipelineSpec, RuleSpec};
 use crate::catalog::table::CodeTable;
 use super::stage::{self, Staged};
 use super::transform::LINE;
-use super::validate::CatalogCodes;
+use super::validate::{CatalogCodes, CatalogData};
 use super::{Error, Result};
 use crate::objects::{self, Objects};
 use crate::store::{PublishTx, RunEnd, RunStart, Store};
@@ -111,22 +111,34 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
 }
 
 async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes> {
-    let mut out = CatalogCodes::new();
-    let today = crate::catalog::today();
+    let mut wanted: Vec<(&String, bool)> = Vec::new();
     for f in &spec.fields {
-        let named = f.rules.iter().filter_map(|r| match r {
-            RuleSpec::InCatalog { catalog, .. } => Some(catalog),
-            _ => None,
-        });
-        let normalizers = f.normalize.iter().filter_map(|n| match n {
-            Normalizer::Successor(catalog) => Some(catalog),
-            _ => None,
-        });
-        for catalog in named.chain(normalizers) {
-            if !out.contains_key(catalog) && store.catalog(catalog).await?.is_some() {
-                out.insert(catalog.clone(), Arc::new(CodeTable::load(store, catalog, &today).await?));
+        for r in &f.rules {
+            if let RuleSpec::InCatalog { catalog, .. } = r {
+                wanted.push((catalog, false));
             }
         }
+        for n in &f.normalize {
+            match n {
+                Normalizer::Successor(catalog) => wanted.push((catalog, false)),
+                Normalizer::NameToCode { catalog, .. } => wanted.push((catalog, true)),
+                _ => {}
+            }
+        }
+    }
+    let mut out = CatalogCodes::new();
+    let today = crate::catalog::today();
+    for (catalog, names) in &wanted {
+        let names = *names || wanted.iter().any(|(c, n)| c == catalog && *n);
+        if out.contains_key(*catalog) || store.catalog(catalog).await?.is_none() {
+            continue;
+        }
+        let table = CodeTable::load(store, catalog, &today).await?;
+        let names = match names {
+            true => Some(crate::catalog::matcher::NameIndex::load(store, catalog).await?),
+            false => None,
+        };
+        out.insert(catalog.to_string(), Arc::new(CatalogData { table, names }));
     }
     Ok(out)
 }

@@ -160,6 +160,20 @@ pub enum Normalizer {
     /// Replace a retired code of this catalog by its one current successor; a code that was
     /// split into several units is quarantined with the candidates listed.
     Successor(String),
+    /// Turn a written place ("Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng") into the code of this
+    /// catalog valid on the run date; a match below `min_confidence` is quarantined with its
+    /// candidates. Written `{ name_to_code = { catalog = "communes", min_confidence = 0.9 } }`.
+    NameToCode {
+        /// Catalog identifier.
+        catalog: String,
+        /// Lowest confidence accepted, 0 to 1 (default 0.9).
+        #[serde(default = "default_confidence")]
+        min_confidence: f64,
+    },
+}
+
+fn default_confidence() -> f64 {
+    0.9
 }
 
 /// A validation rule. Internally tagged by `kind`.

@@ -19,8 +19,16 @@ pub struct Reason {
     pub message: String,
 }
 
+/// A shared catalog as a pipeline uses it.
+pub struct CatalogData {
+    /// Validity periods and successors of its codes.
+    pub table: crate::catalog::table::CodeTable,
+    /// Its names, when a `name_to_code` normalizer uses it.
+    pub names: Option<crate::catalog::matcher::NameIndex>,
+}
+
 /// The shared catalogs a pipeline refers to, by identifier.
-pub type CatalogCodes = HashMap<String, Arc<crate::catalog::table::CodeTable>>;
+pub type CatalogCodes = HashMap<String, Arc<CatalogData>>;
 
 enum Check {
     Regex(regex::Regex),
@@ -29,7 +37,7 @@ enum Check {
     Enum(HashSet<String>),
     TaxCode,
     /// Catalog id, its table, and the position of the row's as-of date field.
-    InCatalog(String, Arc<crate::catalog::table::CodeTable>, Option<usize>),
+    InCatalog(String, Arc<CatalogData>, Option<usize>),
 }
 
 /// A field's rules, ready to run.
@@ -163,8 +171,8 @@ impl FieldRules {
                     _ => None,
                 });
                 match date {
-                    Some(d) => (!table.valid_on(text, &d)).then(|| format!("not a code of catalog '{catalog}' on {d}")),
-                    None => (!table.valid_today(text)).then(|| format!("not a current code of catalog '{catalog}'")),
+                    Some(d) => (!table.table.valid_on(text, &d)).then(|| format!("not a code of catalog '{catalog}' on {d}")),
+                    None => (!table.table.valid_today(text)).then(|| format!("not a current code of catalog '{catalog}'")),
                 }
             }
         }
