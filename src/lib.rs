@@ -4,6 +4,8 @@
 //! records to `store` and published files to `objects`; `catalog` holds the shared code tables
 //! pipelines validate against; `text` owns the Vietnamese text rules.
 
+pub mod access;
+pub mod audit;
 pub mod catalog;
 pub mod objects;
 pub mod pipeline;

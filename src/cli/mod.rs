@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and one function per command.
 
+mod access;
 mod catalog;
 mod data;
 mod run;
@@ -46,6 +47,18 @@ pub enum Command {
     /// Shared catalogs: list, look codes up as of a date, resolve old codes, search names.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Agencies that own or consume data.
+    #[command(subcommand)]
+    Agency(access::AgencyCommand),
+    /// API clients of agencies.
+    #[command(subcommand)]
+    Client(access::ClientCommand),
+    /// What each client may pull.
+    #[command(subcommand)]
+    Grant(access::GrantCommand),
+    /// The hash-chained audit log.
+    #[command(subcommand)]
+    Audit(access::AuditCommand),
 }
 
 /// Sets up structured logs on stderr (`RUST_LOG` overrides the level).
@@ -80,6 +93,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Versions(a) => data::versions(&settings, a).await,
         Command::Export(a) => data::export(&settings, a).await,
         Command::Catalog(c) => catalog::run(&settings, c).await,
+        Command::Agency(c) => access::agency(&settings, c).await,
+        Command::Client(c) => access::client(&settings, c).await,
+        Command::Grant(c) => access::grant(&settings, c).await,
+        Command::Audit(c) => access::audit_cmd(&settings, c).await,
     }
 }
 

@@ -96,6 +96,7 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
                 error: None,
             };
             store.finish_run(&id, &end).await?;
+            audit_run(store, spec, &id, &end).await;
             tracing::info!(status = %report.status, version = ?report.version, "run finished");
             Ok(report)
         }
@@ -104,9 +105,30 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
             if let Err(e2) = store.finish_run(&id, &end).await {
                 tracing::error!(error = %e2, "could not record the failed run");
             }
+            audit_run(store, spec, &id, &end).await;
             tracing::warn!(error = %e, "run failed");
             Err(e)
         }
+    }
+}
+
+/// Appends the run to the audit log (a failure to do so is logged, not fatal to the run).
+async fn audit_run(store: &Store, spec: &PipelineSpec, run_id: &str, end: &RunEnd) {
+    let row = crate::store::AuditRow {
+        kind: "run".into(),
+        actor: spec.id.clone(),
+        agency: spec.owner.clone(),
+        action: "run".into(),
+        dataset: spec.dataset.clone(),
+        version: end.version,
+        rows_out: end.rows_valid.unwrap_or(0),
+        status: if end.status == "failed" { 1 } else { 0 },
+        request_id: run_id.into(),
+        detail: serde_json::json!({ "status": end.status, "error": end.error }).to_string(),
+        ..Default::default()
+    };
+    if let Err(e) = crate::audit::append(store, row).await {
+        tracing::error!(error = %e, "could not append the run to the audit log");
     }
 }
 

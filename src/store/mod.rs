@@ -1,10 +1,14 @@
 //! The master-data store: datasets, versions, runs, master records and catalog codes, in SQLite
 //! (embedded default) or PostgreSQL, chosen by the URL scheme. All SQL of the hub lives here.
 
+mod access;
+mod audit;
 mod catalogs;
 mod records;
 mod runs;
 
+pub use access::{ClientRow, GrantRow};
+pub use audit::AuditRow;
 pub use catalogs::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
 pub use records::{ChangeChunks, PendingPublish, PublishTx, RecordChange, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};

@@ -1,0 +1,140 @@
+//! Who may pull what: agencies, their API clients (secrets stored as Argon2 hashes), grants per
+//! dataset and scope (deny by default), and short-lived bearer tokens (stored as sha256).
+
+use crate::store::{ClientRow, GrantRow, Store};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use rand::RngCore;
+
+/// Errors of access management.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The agency code is malformed.
+    #[error("'{0}' is not an agency code of the form AAA.BB.CC.XNN (e.g. 000.00.12.H48)")]
+    AgencyCode(String),
+    /// No such agency.
+    #[error("agency '{0}' does not exist: add it with `lgsp agency add`")]
+    NoAgency(String),
+    /// No such active client.
+    #[error("client '{0}' does not exist or is revoked")]
+    NoClient(String),
+    /// A grant argument is wrong.
+    #[error("{0}")]
+    Grant(String),
+    /// Hashing failed.
+    #[error("secret hashing: {0}")]
+    Hash(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+}
+
+/// Result type of this module.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Scopes a grant can give.
+pub const SCOPES: &[&str] = &["snapshot", "changes", "lookup", "reports"];
+
+fn random_token(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// sha256 of a bearer token, as stored.
+pub fn token_hash(token: &str) -> String {
+    crate::pipeline::publish::sha256_hex(token.as_bytes())
+}
+
+/// Adds an agency after checking its code.
+pub async fn add_agency(store: &Store, code: &str, name: &str) -> Result<()> {
+    if !crate::pipeline::check::is_agency_code(code) {
+        return Err(Error::AgencyCode(code.into()));
+    }
+    Ok(store.add_agency(code, name).await?)
+}
+
+/// Creates a client for `agency`; returns (client id, secret). The secret is shown only here.
+pub async fn create_client(store: &Store, agency: &str) -> Result<(String, String)> {
+    if store.agency(agency).await?.is_none() {
+        return Err(Error::NoAgency(agency.into()));
+    }
+    let id = format!("c-{}", &random_token(9).to_lowercase().replace(['-', '_'], "x"));
+    let secret = random_token(32);
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let hash = Argon2::default().hash_password(secret.as_bytes(), &salt).map_err(|e| Error::Hash(e.to_string()))?.to_string();
+    store.add_client(&id, agency, &hash).await?;
+    Ok((id, secret))
+}
+
+/// The active client whose id and secret match, if any.
+pub async fn authenticate(store: &Store, id: &str, secret: &str) -> Result<Option<ClientRow>> {
+    let Some(client) = store.client(id).await? else { return Ok(None) };
+    if client.revoked_at.is_some() {
+        return Ok(None);
+    }
+    let ok = PasswordHash::new(&client.secret_hash)
+        .map(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
+        .unwrap_or(false);
+    Ok(ok.then_some(client))
+}
+
+/// Issues a bearer token valid for `ttl_seconds`; returns the token (only its hash is stored).
+pub async fn issue_token(store: &Store, client_id: &str, ttl_seconds: i64) -> Result<String> {
+    let token = random_token(32);
+    let expires = (chrono::Utc::now() + chrono::Duration::seconds(ttl_seconds)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    store.add_token(&token_hash(&token), client_id, &expires).await?;
+    Ok(token)
+}
+
+/// Options of a new grant.
+pub struct GrantRequest<'a> {
+    pub client_id: &'a str,
+    pub dataset: &'a str,
+    pub scope: &'a str,
+    pub fields: Option<Vec<String>>,
+    pub until: Option<String>,
+    pub basis: &'a str,
+}
+
+/// Adds a grant after checking the client, the scope and the date.
+pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
+    match store.client(g.client_id).await? {
+        Some(c) if c.revoked_at.is_none() => {}
+        _ => return Err(Error::NoClient(g.client_id.into())),
+    }
+    if !SCOPES.contains(&g.scope) {
+        return Err(Error::Grant(format!("scope '{}' is not one of {}", g.scope, SCOPES.join(", "))));
+    }
+    if g.basis.trim().is_empty() {
+        return Err(Error::Grant("--basis: give the legal basis or purpose of the grant".into()));
+    }
+    let until = match g.until {
+        Some(d) => Some(crate::text::date::parse_date(&d).map_err(|_| Error::Grant(format!("--until '{d}' is not a date")))?.to_string()),
+        None => None,
+    };
+    let row = GrantRow {
+        id: format!("g-{}", random_token(9).to_lowercase().replace(['-', '_'], "x")),
+        client_id: g.client_id.into(),
+        dataset: g.dataset.into(),
+        scope: g.scope.into(),
+        fields: g.fields.map(|f| serde_json::to_string(&f).unwrap_or_default()),
+        until,
+        basis: g.basis.into(),
+        created_at: crate::store::now(),
+        revoked_at: None,
+    };
+    store.add_grant(&row).await?;
+    Ok(row)
+}
+
+/// The grant of `scope` on `dataset` among `grants`, if any (deny by default).
+pub fn find_grant<'a>(grants: &'a [GrantRow], dataset: &str, scope: &str) -> Option<&'a GrantRow> {
+    grants.iter().find(|g| g.dataset == dataset && g.scope == scope)
+}
+
+/// Fields a grant allows (`None`: all).
+pub fn granted_fields(g: &GrantRow) -> Option<Vec<String>> {
+    g.fields.as_deref().and_then(|f| serde_json::from_str(f).ok())
+}

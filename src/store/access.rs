@@ -1,0 +1,128 @@
+//! Consumer access in the store: agencies, clients, grants, tokens, last pulls.
+
+use super::{Result, Store};
+use serde::Serialize;
+
+/// An API client of an agency.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ClientRow {
+    pub id: String,
+    pub agency: String,
+    #[serde(skip)]
+    pub secret_hash: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// A grant of one scope on one dataset (or catalog) to one client.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct GrantRow {
+    pub id: String,
+    pub client_id: String,
+    pub dataset: String,
+    /// `snapshot`, `changes`, `lookup` or `reports`.
+    pub scope: String,
+    /// JSON array of the fields granted, or null for all.
+    pub fields: Option<String>,
+    /// Last day the grant is valid (`yyyy-mm-dd`), or null.
+    pub until: Option<String>,
+    /// Legal basis or purpose.
+    pub basis: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl Store {
+    /// Adds an agency.
+    pub async fn add_agency(&self, code: &str, name: &str) -> Result<()> {
+        sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3)")
+            .bind(code).bind(name).bind(super::now())
+            .execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// The agency's name, if it exists.
+    pub async fn agency(&self, code: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT name FROM agencies WHERE code = $1").bind(code).fetch_optional(self.pool()).await?;
+        Ok(row.map(|(n,)| n))
+    }
+
+    /// Adds a client with its hashed secret.
+    pub async fn add_client(&self, id: &str, agency: &str, secret_hash: &str) -> Result<()> {
+        sqlx::query("INSERT INTO clients (id, agency, secret_hash, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id).bind(agency).bind(secret_hash).bind(super::now())
+            .execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// A client by id.
+    pub async fn client(&self, id: &str) -> Result<Option<ClientRow>> {
+        Ok(sqlx::query_as("SELECT id, agency, secret_hash, created_at, revoked_at FROM clients WHERE id = $1")
+            .bind(id).fetch_optional(self.pool()).await?)
+    }
+
+    /// Revokes a client and its tokens; false when there is no such active client.
+    pub async fn revoke_client(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(super::now()).bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM tokens WHERE client_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Adds a grant.
+    pub async fn add_grant(&self, g: &GrantRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO grants (id, client_id, dataset, scope, fields, until, basis, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&g.id).bind(&g.client_id).bind(&g.dataset).bind(&g.scope).bind(&g.fields).bind(&g.until).bind(&g.basis).bind(&g.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Grants of a client not revoked and not expired on `today`.
+    pub async fn active_grants(&self, client_id: &str, today: &str) -> Result<Vec<GrantRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, client_id, dataset, scope, fields, until, basis, created_at, revoked_at FROM grants \
+             WHERE client_id = $1 AND revoked_at IS NULL AND (until IS NULL OR until >= $2) ORDER BY dataset, scope",
+        )
+        .bind(client_id).bind(today)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Stores a token (by its hash).
+    pub async fn add_token(&self, token_hash: &str, client_id: &str, expires_at: &str) -> Result<()> {
+        sqlx::query("INSERT INTO tokens (token_hash, client_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash).bind(client_id).bind(expires_at).bind(super::now())
+            .execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// The client and expiry of a token hash.
+    pub async fn token(&self, token_hash: &str) -> Result<Option<(String, String)>> {
+        Ok(sqlx::query_as("SELECT client_id, expires_at FROM tokens WHERE token_hash = $1")
+            .bind(token_hash).fetch_optional(self.pool()).await?)
+    }
+
+    /// Remembers the last version a client pulled of a dataset.
+    pub async fn record_pull(&self, client_id: &str, dataset: &str, version: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO client_pulls (client_id, dataset, version, pulled_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (client_id, dataset) DO UPDATE SET version = excluded.version, pulled_at = excluded.pulled_at",
+        )
+        .bind(client_id).bind(dataset).bind(version).bind(super::now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The last version a client pulled of a dataset.
+    pub async fn last_pull(&self, client_id: &str, dataset: &str) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT version FROM client_pulls WHERE client_id = $1 AND dataset = $2")
+            .bind(client_id).bind(dataset).fetch_optional(self.pool()).await?;
+        Ok(row.map(|(v,)| v))
+    }
+}

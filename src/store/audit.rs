@@ -1,0 +1,57 @@
+//! The audit log in the store: rows appended with a hash chain.
+
+use super::{Result, Store};
+use serde::Serialize;
+
+/// One audit entry.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    /// `request`, `admin` or `run`.
+    pub kind: String,
+    /// Client id, `cli` or pipeline id.
+    pub actor: String,
+    pub agency: String,
+    /// Route or command.
+    pub action: String,
+    pub dataset: String,
+    pub version: Option<i64>,
+    pub rows_out: i64,
+    pub bytes_out: i64,
+    pub status: i64,
+    pub duration_ms: i64,
+    pub request_id: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+const COLUMNS: &str = "seq, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash";
+
+impl Store {
+    /// The last entry of the log.
+    pub async fn last_audit(&self) -> Result<Option<AuditRow>> {
+        let q = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1");
+        Ok(sqlx::query_as(&q).fetch_optional(self.pool()).await?)
+    }
+
+    /// Appends an entry whose `seq`, `prev_hash` and `hash` the caller computed; fails when
+    /// another writer took that `seq` first.
+    pub async fn insert_audit(&self, r: &AuditRow) -> Result<()> {
+        let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
+        sqlx::query(&q)
+            .bind(r.seq).bind(&r.at).bind(&r.kind).bind(&r.actor).bind(&r.agency).bind(&r.action).bind(&r.dataset)
+            .bind(r.version).bind(r.rows_out).bind(r.bytes_out).bind(r.status).bind(r.duration_ms).bind(&r.request_id)
+            .bind(&r.detail).bind(&r.prev_hash).bind(&r.hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Entries in order, from `after` (exclusive), at most `limit`.
+    pub async fn audit_page(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
+        let q = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+        Ok(sqlx::query_as(&q).bind(after).bind(limit).fetch_all(self.pool()).await?)
+    }
+}

@@ -1,0 +1,70 @@
+//! Agencies, clients and grants from the command line; the audit log's hash chain detects an
+//! edited, inserted or deleted row, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::Hub;
+use std::process::Command;
+
+fn sql(hub: &Hub, statement: &str) {
+    let ok = if hub.kind() == "postgres" {
+        Command::new("psql").arg(&hub.store_url).arg("-qAtc").arg(statement).status().unwrap().success()
+    } else {
+        let path = hub.store_url.trim_start_matches("sqlite://");
+        let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.execute({statement:?}); c.commit()");
+        Command::new("python3").args(["-c", &py]).status().unwrap().success()
+    };
+    assert!(ok, "{statement}");
+}
+
+fn setup(hub: &Hub) -> String {
+    hub.ok(&["init"]);
+    hub.ok(&["agency", "add", "000.00.20.H48", "Sở Y tế"]);
+    let out = hub.ok(&["client", "create", "--agency", "000.00.20.H48"]);
+    let id = out.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_string();
+    assert!(out.contains("client_secret: "), "{out}");
+    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "Điều 9, Nghị định 47/2020/NĐ-CP"]);
+    id
+}
+
+#[test]
+fn access_administration_checks_its_input() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let err = hub.fails(&["agency", "add", "so-y-te", "Sở Y tế"]);
+    assert!(err.contains("not an agency code"), "{err}");
+    let err = hub.fails(&["client", "create", "--agency", "000.00.99.H48"]);
+    assert!(err.contains("does not exist"), "{err}");
+    let id = setup(&hub);
+    let err = hub.fails(&["grant", "add", "--client", &id, "--dataset", "x", "--scope", "everything", "--basis", "b"]);
+    assert!(err.contains("scope 'everything'"), "{err}");
+    let grants = hub.ok(&["grant", "list", "--client", &id]);
+    assert_eq!(grants.lines().count(), 1, "{grants}");
+    hub.ok(&["client", "revoke", &id]);
+    let err = hub.fails(&["client", "revoke", &id]);
+    assert!(err.contains("revoked"), "{err}");
+}
+
+#[test]
+fn audit_verify_names_an_edited_inserted_or_deleted_row() {
+    for hub in Hub::all() {
+        setup(&hub);
+        hub.ok(&["run", "enterprises", "--input", "data/samples/enterprises_v1.csv"]);
+        let ok = hub.ok(&["audit", "verify"]);
+        assert!(ok.contains("audit log intact: 4 rows"), "[{}] {ok}", hub.kind());
+
+        sql(&hub, "UPDATE audit_log SET detail = '{\"name\":\"Sở Tài chính\"}' WHERE seq = 1");
+        let err = hub.fails(&["audit", "verify"]);
+        assert!(err.contains("broken at row 1") && err.contains("edited"), "{err}");
+        sql(&hub, "UPDATE audit_log SET detail = '{\"name\":\"Sở Y tế\"}' WHERE seq = 1");
+        assert!(hub.ok(&["audit", "verify"]).contains("intact"));
+
+        sql(&hub, "DELETE FROM audit_log WHERE seq = 2");
+        let err = hub.fails(&["audit", "verify"]);
+        assert!(err.contains("broken at row 3") && err.contains("missing"), "{err}");
+
+        sql(&hub, "INSERT INTO audit_log SELECT 2, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash FROM audit_log WHERE seq = 3");
+        let err = hub.fails(&["audit", "verify"]);
+        assert!(err.contains("broken at row"), "{err}");
+    }
+}
