@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod catalog;
+pub mod http;
 pub mod objects;
 pub mod pipeline;
 pub mod progress;

@@ -59,6 +59,12 @@ pub enum Command {
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(access::AuditCommand),
+    /// Serve the consumer API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "LGSP_LISTEN")]
+        listen: String,
+    },
 }
 
 /// Sets up structured logs on stderr (`RUST_LOG` overrides the level).
@@ -97,6 +103,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Client(c) => access::client(&settings, c).await,
         Command::Grant(c) => access::grant(&settings, c).await,
         Command::Audit(c) => access::audit_cmd(&settings, c).await,
+        Command::Serve { listen } => {
+            let store = open_store(&settings).await?;
+            let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+            lgsp_hub::http::serve(lgsp_hub::http::AppState { store, objects }, &listen).await.with_context(|| format!("serving on {listen}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -1,0 +1,148 @@
+//! `/api/v1`: what the caller may see, datasets, versions, snapshots and changes (Parquet, CSV
+//! or NDJSON, only granted columns), record lookup by business key.
+
+use super::auth::{AuditInfo, Caller};
+use super::error::ApiError;
+use super::AppState;
+use crate::access::{find_grant, granted_fields};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use polars::prelude::*;
+use serde::Deserialize;
+use std::sync::{Arc, Mutex};
+
+type Audit = Extension<Arc<Mutex<AuditInfo>>>;
+
+fn note(audit: &Audit, dataset: &str, version: Option<i64>, rows: usize) {
+    if let Ok(mut i) = audit.0.lock() {
+        i.dataset = dataset.into();
+        i.version = version;
+        i.rows = rows as i64;
+    }
+}
+
+/// `GET /api/v1/me`: the caller and every dataset and scope it may use.
+pub async fn get_me(caller: Caller) -> Json<serde_json::Value> {
+    let allowed: Vec<_> = caller
+        .grants
+        .iter()
+        .map(|g| serde_json::json!({ "dataset": g.dataset, "scope": g.scope, "fields": granted_fields(g), "until": g.until }))
+        .collect();
+    Json(serde_json::json!({ "client_id": caller.client_id, "agency": caller.agency, "allowed": allowed }))
+}
+
+/// `GET /api/v1/datasets`: datasets the caller holds a grant on, with their current version.
+pub async fn list_datasets(State(state): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut names: Vec<&str> = caller.grants.iter().map(|g| g.dataset.as_str()).collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for n in names {
+        if let Some(v) = state.store.current_version(n).await? {
+            out.push(serde_json::json!({ "dataset": n, "version": v.version, "rows": v.row_count, "published_at": v.created_at }));
+        }
+    }
+    Ok(Json(serde_json::json!({ "datasets": out })))
+}
+
+#[derive(Deserialize)]
+pub struct FileQuery {
+    version: Option<i64>,
+    since: Option<i64>,
+    format: Option<String>,
+}
+
+fn encode(df: &mut DataFrame, format: &str) -> Result<(Vec<u8>, &'static str), ApiError> {
+    let mut buf = Vec::new();
+    let mime = match format {
+        "parquet" => {
+            ParquetWriter::new(&mut buf).finish(df)?;
+            "application/vnd.apache.parquet"
+        }
+        "csv" => {
+            CsvWriter::new(&mut buf).finish(df)?;
+            "text/csv; charset=utf-8"
+        }
+        "ndjson" => {
+            JsonWriter::new(&mut buf).with_json_format(JsonFormat::JsonLines).finish(df)?;
+            "application/x-ndjson"
+        }
+        other => return Err(ApiError::bad_request(format!("format '{other}' is not one of parquet, csv, ndjson"))),
+    };
+    Ok((buf, mime))
+}
+
+fn only_granted(df: DataFrame, fields: Option<Vec<String>>) -> Result<DataFrame, ApiError> {
+    let keep: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| c != "_row_hash" && (c.starts_with('_') || fields.as_ref().is_none_or(|f| f.contains(c))))
+        .collect();
+    Ok(df.select(keep)?)
+}
+
+async fn read(state: &AppState, path: &str) -> Result<DataFrame, ApiError> {
+    let bytes = crate::objects::get(&state.objects, path).await?;
+    Ok(ParquetReader::new(std::io::Cursor::new(bytes)).finish()?)
+}
+
+fn respond(mut df: DataFrame, format: Option<String>) -> Result<Response, ApiError> {
+    let (body, mime) = encode(&mut df, format.as_deref().unwrap_or("parquet"))?;
+    let mut r = body.into_response();
+    r.headers_mut().insert("content-type", HeaderValue::from_static(mime));
+    Ok(r)
+}
+
+/// `GET /api/v1/datasets/{name}/snapshot?version=&format=`.
+pub async fn get_snapshot(State(state): State<AppState>, caller: Caller, audit: Audit, Path(name): Path<String>, Query(q): Query<FileQuery>) -> Result<Response, ApiError> {
+    let grant = find_grant(&caller.grants, &name, "snapshot").ok_or_else(|| ApiError::forbidden(format!("no snapshot grant on '{name}'")))?;
+    let current = state.store.current_version(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
+    let version = q.version.unwrap_or(current.version);
+    let row = state.store.version(&name, version).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
+    let df = only_granted(read(&state, &format!("{}/snapshot.parquet", row.prefix)).await?, granted_fields(grant))?;
+    note(&audit, &name, Some(version), df.height());
+    state.store.record_pull(&caller.client_id, &name, version).await?;
+    respond(df, q.format)
+}
+
+/// `GET /api/v1/datasets/{name}/changes?since=&format=`: every change after version `since`
+/// (default: the last version this client pulled), with a `_version` column.
+pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: Audit, Path(name): Path<String>, Query(q): Query<FileQuery>) -> Result<Response, ApiError> {
+    let grant = find_grant(&caller.grants, &name, "changes").ok_or_else(|| ApiError::forbidden(format!("no changes grant on '{name}'")))?;
+    let current = state.store.current_version(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
+    let since = match q.since {
+        Some(s) => s,
+        None => state.store.last_pull(&caller.client_id, &name).await?.unwrap_or(0),
+    };
+    if since < 0 || since > current.version {
+        return Err(ApiError::bad_request(format!("since={since}: versions run from 1 to {}", current.version)));
+    }
+    let mut parts = Vec::new();
+    for v in since + 1..=current.version {
+        let df = read(&state, &format!("{}/changes.parquet", crate::pipeline::publish::version_prefix(&name, v))).await?;
+        parts.push(df.lazy().with_column(lit(v).alias("_version")));
+    }
+    let df = match parts.is_empty() {
+        true => DataFrame::empty(),
+        false => concat(parts, UnionArgs { diagonal: true, ..Default::default() })?.collect()?,
+    };
+    let df = only_granted(df, granted_fields(grant))?;
+    note(&audit, &name, Some(current.version), df.height());
+    state.store.record_pull(&caller.client_id, &name, current.version).await?;
+    respond(df, q.format)
+}
+
+/// `GET /api/v1/datasets/{name}/records/{key}`: the current master record.
+pub async fn get_record(State(state): State<AppState>, caller: Caller, audit: Audit, Path((name, key)): Path<(String, String)>) -> Result<Json<serde_json::Value>, ApiError> {
+    let grant = find_grant(&caller.grants, &name, "lookup").ok_or_else(|| ApiError::forbidden(format!("no lookup grant on '{name}'")))?;
+    let data = state.store.current_record(&name, &key).await?.ok_or_else(|| ApiError::not_found(format!("no current record '{key}' in '{name}'")))?;
+    let mut value: serde_json::Value = serde_json::from_str(&data).map_err(ApiError::internal)?;
+    if let (Some(fields), Some(obj)) = (granted_fields(grant), value.as_object_mut()) {
+        obj.retain(|k, _| fields.contains(k));
+    }
+    note(&audit, &name, None, 1);
+    Ok(Json(value))
+}

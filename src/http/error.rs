@@ -1,0 +1,75 @@
+//! One JSON envelope for every error: `{status, code, message, request_id}`. Internal errors are
+//! logged and never shown; bad input is always a 4xx.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Machine code (`invalid_client`, `forbidden`, `not_found`, ...).
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    status: u16,
+    code: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    /// An internal failure: logged with its cause, answered without it.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the hub could not answer; the operators have the details")
+    }
+}
+
+macro_rules! internal_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> ApiError {
+                ApiError::internal(e)
+            }
+        }
+    )*};
+}
+
+internal_from!(crate::store::Error, crate::objects::Error, polars::error::PolarsError, crate::access::Error, crate::audit::Error);
+
+/// The request id set by the server for this request (a response extension).
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&Envelope { status: self.status.as_u16(), code: self.code, message: &self.message, request_id: "" })
+            .unwrap_or_default();
+        let mut resp = (self.status, body).into_response();
+        resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}

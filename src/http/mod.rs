@@ -1,0 +1,139 @@
+//! The consumer API (`lgsp serve`): OAuth2 client-credentials tokens, per-agency grants, and
+//! every request written to the audit log with a receipt header.
+
+mod auth;
+mod data;
+pub mod error;
+mod token;
+
+use crate::objects::Objects;
+use crate::store::{AuditRow, Store};
+use auth::AuditInfo;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub objects: Objects,
+}
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/token", post(token::post_token))
+        .route("/healthz", get(healthz))
+        .route("/api/v1/me", get(data::get_me))
+        .route("/api/v1/datasets", get(data::list_datasets))
+        .route("/api/v1/datasets/{name}/snapshot", get(data::get_snapshot))
+        .route("/api/v1/datasets/{name}/changes", get(data::get_changes))
+        .route("/api/v1/datasets/{name}/records/{key}", get(data::get_record))
+        .fallback(|| async { error::ApiError::not_found("no such route") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), audited))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::ApiError> {
+    state.store.ping().await?;
+    crate::objects::ping(&state.objects).await?;
+    Ok("ok")
+}
+
+fn request_id() -> String {
+    let mut b = [0u8; 8];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+    hex::encode(b)
+}
+
+/// Writes every request to the audit log, puts the request id in error envelopes and a
+/// receipt (`request id:hash of the log entry`) on data responses.
+async fn audited(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let id = request_id();
+    let info = Arc::new(Mutex::new(AuditInfo::default()));
+    req.extensions_mut().insert(info.clone());
+    let action = format!("{} {}", req.method(), req.uri().path());
+    let mut resp = next.run(req).await;
+    let status = resp.status();
+    if status.is_client_error() || status.is_server_error() {
+        resp = with_request_id(resp, &id).await;
+    }
+    let bytes = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0) as i64;
+    let info = info.lock().map(|i| i.clone()).unwrap_or_default();
+    let row = AuditRow {
+        kind: "request".into(),
+        actor: if info.client_id.is_empty() { "-".into() } else { info.client_id },
+        agency: info.agency,
+        action,
+        dataset: info.dataset,
+        version: info.version,
+        rows_out: info.rows,
+        bytes_out: bytes,
+        status: status.as_u16() as i64,
+        duration_ms: start.elapsed().as_millis() as i64,
+        request_id: id.clone(),
+        ..Default::default()
+    };
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    match crate::audit::append(&state.store, row).await {
+        Ok(entry) if status.is_success() => {
+            if let Ok(v) = HeaderValue::from_str(&format!("{id}:{}", entry.hash)) {
+                resp.headers_mut().insert("x-receipt", v);
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "could not append to the audit log"),
+    }
+    resp
+}
+
+async fn with_request_id(resp: Response, id: &str) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut v) if v.get("request_id").is_some() => {
+            v["request_id"] = id.into();
+            parts.headers.remove("content-length");
+            serde_json::to_vec(&v).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Serves the API on `addr` until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState, addr: &str) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    println!("listening on {}", listener.local_addr()?);
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,114 @@
+//! The consumer API through the real server and `curl`: tokens, deny by default, granted
+//! columns only, error envelopes, receipts, and every call in the audit log.
+
+mod common;
+
+use common::{repo, Hub};
+use polars::prelude::*;
+use std::process::{Child, Command, Stdio};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(hub: &Hub) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(repo())
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (Server(child), base)
+}
+
+/// `curl` → (status, headers, body).
+fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
+    let out = Command::new("curl").args(["-s", "-D", "-", "-o", "/dev/stdout"]).args(args).output().unwrap();
+    let raw = out.stdout;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
+    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, headers, raw[split..].to_vec())
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).unwrap_or_else(|_| panic!("JSON body: {}", String::from_utf8_lossy(body)))
+}
+
+#[test]
+fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
+    for hub in Hub::all() {
+        hub.ok(&["init"]);
+        hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+        hub.ok(&["agency", "add", "000.00.00.G12", "Bộ Tài chính"]);
+        let out = hub.ok(&["client", "create", "--agency", "000.00.00.G12"]);
+        let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
+        let (id, secret) = (field("client_id: "), field("client_secret: "));
+        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--fields", "ma_so_thue,ten_doanh_nghiep", "--basis", "Điều 9"]);
+        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "lookup", "--fields", "ma_so_thue,trang_thai", "--basis", "Điều 9"]);
+        let (_server, base) = start(&hub);
+
+        let (s, _, body) = curl(&["-u", &format!("{id}:wrong"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+        assert_eq!((s, json(&body)["error"].as_str()), (401, Some("invalid_client")), "[{}]", hub.kind());
+        let (s, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=password", &format!("{base}/token")]);
+        assert_eq!((s, json(&body)["error"].as_str()), (400, Some("unsupported_grant_type")));
+        let (s, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+        assert_eq!(s, 200);
+        let token = json(&body)["access_token"].as_str().unwrap().to_string();
+        let bearer = format!("Authorization: Bearer {token}");
+
+        let (s, _, body) = curl(&[&format!("{base}/api/v1/me")]);
+        let env = json(&body);
+        assert_eq!((s, env["code"].as_str()), (401, Some("unauthorized")));
+        assert_eq!(env["request_id"].as_str().map(str::len), Some(16), "{env}");
+        let (s, _, _) = curl(&["-H", "Authorization: Bearer nope", &format!("{base}/api/v1/me")]);
+        assert_eq!(s, 401);
+        let (s, _, body) = curl(&["-H", &bearer, &format!("{base}/api/v1/me")]);
+        assert_eq!((s, json(&body)["allowed"].as_array().map(Vec::len)), (200, Some(2)));
+
+        let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/changes")]);
+        assert_eq!(s, 403, "no changes grant");
+        let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/health_facilities/snapshot")]);
+        assert_eq!(s, 403, "deny by default");
+        let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/snapshot?version=99")]);
+        assert_eq!(s, 404);
+        let (s, _, body) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/snapshot?format=xml")]);
+        assert_eq!((s, json(&body)["code"].as_str()), (400, Some("bad_request")));
+
+        let (s, headers, body) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/snapshot")]);
+        assert_eq!(s, 200);
+        assert!(headers.to_lowercase().contains("x-receipt: "), "{headers}");
+        let df = ParquetReader::new(std::io::Cursor::new(body)).finish().unwrap();
+        assert_eq!(df.get_column_names(), vec!["ma_so_thue", "ten_doanh_nghiep"], "only granted columns");
+        let key = df.column("ma_so_thue").unwrap().str().unwrap().get(0).unwrap().to_string();
+
+        let (s, _, body) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/records/{key}")]);
+        let rec = json(&body);
+        assert_eq!(s, 200);
+        assert_eq!(rec.as_object().map(|o| o.len()), Some(2), "{rec}");
+        let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/records/%27%20OR%201=1--")]);
+        assert_eq!(s, 404, "SQL metacharacters are just a key");
+
+        hub.ok(&["client", "revoke", &id]);
+        let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/me")]);
+        assert_eq!(s, 401, "a revoked client's token stops working");
+        let verify = hub.ok(&["audit", "verify"]);
+        assert!(verify.contains("intact"), "{verify}");
+    }
+}
