@@ -112,3 +112,55 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
         assert!(verify.contains("intact"), "{verify}");
     }
 }
+
+#[test]
+fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
+    for hub in Hub::all() {
+        hub.ok(&["init"]);
+        hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+        hub.ok(&["agency", "add", "000.00.00.H48", "UBND thành phố Đà Nẵng"]);
+        let out = hub.ok(&["client", "create", "--agency", "000.00.00.H48"]);
+        let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
+        let (id, secret) = (field("client_id: "), field("client_secret: "));
+        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "changes", "--fields", "ma_so_thue,trang_thai", "--basis", "b"]);
+        let (_server, base) = start(&hub);
+        let (_, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+        let bearer = format!("Authorization: Bearer {}", json(&body)["access_token"].as_str().unwrap());
+        let get = |path: &str| curl(&["-H", &bearer, &format!("{base}{path}")]);
+
+        let (s, _, body) = get("/api/v1/datasets/enterprises");
+        let meta = json(&body);
+        assert_eq!(s, 200, "[{}] {meta}", hub.kind());
+        let names: Vec<&str> = meta["schema"].as_array().unwrap().iter().filter_map(|f| f["name"].as_str()).collect();
+        assert_eq!(names, vec!["ma_so_thue", "trang_thai"], "only granted fields in the dictionary");
+        let (s, _, body) = get("/api/v1/datasets/enterprises/versions");
+        assert_eq!((s, json(&body)["versions"].as_array().map(Vec::len)), (200, Some(1)));
+        let (s, _, body) = get("/api/v1/datasets/enterprises/changes?format=ndjson");
+        assert_eq!(s, 200);
+        let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&body).lines().next().unwrap()).unwrap();
+        let mut keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, vec!["_change_type", "_version", "ma_so_thue", "trang_thai"]);
+        let (s, _, body) = get("/api/v1/datasets/enterprises/changes?format=ndjson");
+        assert_eq!((s, body.len()), (200, 0), "changes since my last pull: nothing new");
+
+        let (s, _, body) = get("/dmdc/Metadata/provinces");
+        assert_eq!((s, json(&body)["Properties"].as_array().map(Vec::len)), (200, Some(7)));
+        let (_, _, before) = get("/dmdc/Category/provinces?asOf=2025-06-30");
+        let (_, _, after) = get("/dmdc/Category/provinces?asOf=2025-07-01");
+        assert_eq!(json(&before)["Data"].as_array().map(Vec::len), Some(63));
+        assert_eq!(json(&after)["Data"].as_array().map(Vec::len), Some(34));
+        let (s, _, body) = get("/api/v1/catalogs/communes/codes/00001?asOf=2025-07-01");
+        assert_eq!((s, json(&body)["status"].as_str()), (200, Some("retired")));
+        let (s, _, body) = get("/api/v1/catalogs/provinces/codes/49/current");
+        assert_eq!((s, json(&body)[0]["code"].as_str()), (200, Some("48")));
+        let (s, _, body) = get("/api/v1/catalogs/districts/search?q=ho%C3%A0%20vang&asOf=2025-06-30");
+        assert_eq!((s, json(&body)[0]["code"].as_str()), (200, Some("497")));
+        let (s, _, _) = get("/dmdc/Category/nope");
+        assert_eq!(s, 404);
+        let (s, _, body) = get("/dmdc/Category/provinces?asOf=yesterday");
+        assert_eq!((s, json(&body)["code"].as_str()), (400, Some("bad_request")));
+        let (s, _, _) = curl(&[&format!("{base}/dmdc/Category/provinces")]);
+        assert_eq!(s, 401, "catalogs need a token too");
+    }
+}

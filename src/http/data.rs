@@ -47,6 +47,37 @@ pub async fn list_datasets(State(state): State<AppState>, caller: Caller) -> Res
     Ok(Json(serde_json::json!({ "datasets": out })))
 }
 
+fn any_grant(caller: &Caller, name: &str) -> Result<(), ApiError> {
+    match caller.grants.iter().any(|g| g.dataset == name) {
+        true => Ok(()),
+        false => Err(ApiError::forbidden(format!("no grant on '{name}'"))),
+    }
+}
+
+/// `GET /api/v1/datasets/{name}`: the dataset's description and published schema (the data
+/// dictionary); fields the caller may not see are left out.
+pub async fn get_dataset(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    any_grant(&caller, &name)?;
+    let d = state.store.dataset(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
+    let visible: Option<Vec<String>> = caller.grants.iter().filter(|g| g.dataset == name).map(granted_fields).try_fold(Vec::new(), |mut acc, f| {
+        acc.extend(f?);
+        Some(acc)
+    });
+    let schema: Vec<serde_json::Value> = serde_json::from_str(&d.schema_json).unwrap_or_default();
+    let schema: Vec<_> = schema.into_iter().filter(|f| visible.as_ref().is_none_or(|v| f["name"].as_str().is_some_and(|n| v.iter().any(|x| x == n)))).collect();
+    let key: serde_json::Value = serde_json::from_str(&d.key_fields).unwrap_or_default();
+    Ok(Json(serde_json::json!({ "dataset": d.name, "title": d.title, "description": d.description, "owner": d.owner, "key": key, "schema": schema, "version": d.current_version, "updated_at": d.updated_at })))
+}
+
+/// `GET /api/v1/datasets/{name}/versions`.
+pub async fn list_versions(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    any_grant(&caller, &name)?;
+    let versions: Vec<_> = state.store.list_versions(&name).await?.into_iter().map(|v| {
+        serde_json::json!({ "version": v.version, "published_at": v.created_at, "rows": v.row_count, "inserted": v.inserted, "updated": v.updated, "deleted": v.deleted })
+    }).collect();
+    Ok(Json(serde_json::json!({ "dataset": name, "versions": versions })))
+}
+
 #[derive(Deserialize)]
 pub struct FileQuery {
     version: Option<i64>,

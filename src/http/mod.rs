@@ -2,6 +2,7 @@
 //! every request written to the audit log with a receipt header.
 
 mod auth;
+mod catalogs;
 mod data;
 pub mod error;
 mod token;
@@ -35,7 +36,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/datasets", get(data::list_datasets))
         .route("/api/v1/datasets/{name}/snapshot", get(data::get_snapshot))
         .route("/api/v1/datasets/{name}/changes", get(data::get_changes))
+        .route("/api/v1/datasets/{name}", get(data::get_dataset))
+        .route("/api/v1/datasets/{name}/versions", get(data::list_versions))
         .route("/api/v1/datasets/{name}/records/{key}", get(data::get_record))
+        .route("/dmdc/Metadata/{catalog}", get(catalogs::get_metadata))
+        .route("/dmdc/Category/{catalog}", get(catalogs::get_category))
+        .route("/api/v1/catalogs/{catalog}/codes/{code}", get(catalogs::get_lookup))
+        .route("/api/v1/catalogs/{catalog}/codes/{code}/current", get(catalogs::get_resolve))
+        .route("/api/v1/catalogs/{catalog}/search", get(catalogs::get_search))
         .fallback(|| async { error::ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), audited))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))

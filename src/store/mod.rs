@@ -10,7 +10,7 @@ mod runs;
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
-pub use records::{ChangeChunks, PendingPublish, PublishTx, RecordChange, VersionRow};
+pub use records::{ChangeChunks, DatasetRow, PendingPublish, PublishTx, RecordChange, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -235,3 +235,31 @@ async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: super::
     }
     Ok(())
 }
+
+/// A dataset's description as published (the data dictionary).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DatasetRow {
+    pub name: String,
+    pub pipeline: String,
+    pub owner: String,
+    pub title: String,
+    pub description: String,
+    /// JSON array of the business-key fields.
+    pub key_fields: String,
+    /// JSON array of `{name, type, required, description}`.
+    pub schema_json: String,
+    pub current_version: i64,
+    pub updated_at: String,
+}
+
+impl Store {
+    /// One dataset's description.
+    pub async fn dataset(&self, name: &str) -> Result<Option<DatasetRow>> {
+        Ok(sqlx::query_as(
+            "SELECT name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at FROM datasets WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+}
