@@ -52,6 +52,10 @@ fn audit_verify_names_an_edited_inserted_or_deleted_row() {
         hub.ok(&["run", "enterprises", "--input", "data/samples/enterprises_v1.csv"]);
         let ok = hub.ok(&["audit", "verify"]);
         assert!(ok.contains("audit log intact: 4 rows"), "[{}] {ok}", hub.kind());
+        let today = chrono::Utc::now().date_naive().to_string();
+        let csv = hub.ok(&["audit", "export", "--from", &today, "--to", &today]);
+        assert_eq!(csv.lines().count(), 5, "header + 4 rows: {csv}");
+        assert!(csv.lines().nth(4).unwrap().contains(",run,enterprises,000.00.12.H48,run,enterprises,"), "{csv}");
 
         sql(&hub, "UPDATE audit_log SET detail = '{\"name\":\"Sở Tài chính\"}' WHERE seq = 1");
         let err = hub.fails(&["audit", "verify"]);
