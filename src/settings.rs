@@ -32,6 +32,9 @@ pub struct Settings {
     pub pipelines_dir: PathBuf,
     /// Folder of catalog files and their data. Env: `LGSP_CATALOGS_DIR`.
     pub catalogs_dir: PathBuf,
+    /// API calls one client may make per minute before getting 429 (default 6000).
+    /// Env: `LGSP_API_REQUESTS_PER_MINUTE`.
+    pub api_requests_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -41,6 +44,7 @@ impl Default for Settings {
             object_store_url: "data/store".into(),
             pipelines_dir: "pipelines".into(),
             catalogs_dir: "catalogs".into(),
+            api_requests_per_minute: 6000,
         }
     }
 }
@@ -101,6 +105,9 @@ impl Settings {
         }
         if let Some(v) = get("LGSP_CATALOGS_DIR") {
             self.catalogs_dir = v.into();
+        }
+        if let Some(v) = get("LGSP_API_REQUESTS_PER_MINUTE").and_then(|v| v.parse().ok()) {
+            self.api_requests_per_minute = v;
         }
     }
 }

@@ -17,12 +17,17 @@ impl Drop for Server {
 }
 
 fn start(hub: &Hub) -> (Server, String) {
+    start_with(hub, &[])
+}
+
+fn start_with(hub: &Hub, env: &[(&str, &str)]) -> (Server, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .current_dir(repo())
         .env("LGSP_STORE_URL", &hub.store_url)
         .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -163,4 +168,23 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
         let (s, _, _) = curl(&[&format!("{base}/dmdc/Category/provinces")]);
         assert_eq!(s, 401, "catalogs need a token too");
     }
+}
+
+#[test]
+fn a_client_over_its_quota_gets_429_with_retry_after() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    hub.ok(&["agency", "add", "000.00.00.G12", "Bộ Tài chính"]);
+    let out = hub.ok(&["client", "create", "--agency", "000.00.00.G12"]);
+    let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
+    let (id, secret) = (field("client_id: "), field("client_secret: "));
+    let (_server, base) = start_with(&hub, &[("LGSP_API_REQUESTS_PER_MINUTE", "3")]);
+    let (_, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+    let bearer = format!("Authorization: Bearer {}", json(&body)["access_token"].as_str().unwrap());
+    for _ in 0..3 {
+        assert_eq!(curl(&["-H", &bearer, &format!("{base}/api/v1/me")]).0, 200);
+    }
+    let (s, headers, body) = curl(&["-H", &bearer, &format!("{base}/api/v1/me")]);
+    assert_eq!((s, json(&body)["code"].as_str()), (429, Some("quota_exceeded")));
+    assert!(headers.to_lowercase().contains("retry-after: 20"), "{headers}");
 }

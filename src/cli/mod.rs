@@ -106,7 +106,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { listen } => {
             let store = open_store(&settings).await?;
             let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
-            lgsp_hub::http::serve(lgsp_hub::http::AppState { store, objects }, &listen).await.with_context(|| format!("serving on {listen}"))?;
+            lgsp_hub::http::serve(lgsp_hub::http::AppState::new(store, objects, settings.api_requests_per_minute), &listen).await.with_context(|| format!("serving on {listen}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }

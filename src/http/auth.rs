@@ -43,6 +43,11 @@ impl FromRequestParts<AppState> for Caller {
             Some(c) if c.revoked_at.is_none() => c,
             _ => return Err(ApiError::unauthorized("the client is revoked")),
         };
+        if let Err(wait) = state.quota.take(&client.id) {
+            let mut e = ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", format!("the quota of {} calls a minute is used up: retry in {wait} s", state.quota.per_minute()));
+            e.retry_after = Some(wait);
+            return Err(e);
+        }
         let grants = state.store.active_grants(&client_id, &crate::catalog::today()).await?;
         if let Some(info) = parts.extensions.get::<std::sync::Arc<std::sync::Mutex<AuditInfo>>>() {
             if let Ok(mut i) = info.lock() {

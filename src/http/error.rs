@@ -12,6 +12,8 @@ pub struct ApiError {
     /// Machine code (`invalid_client`, `forbidden`, `not_found`, ...).
     pub code: &'static str,
     pub message: String,
+    /// Seconds to wait before retrying (429).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -24,7 +26,7 @@ struct Envelope<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after: None }
     }
     pub fn unauthorized(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
@@ -67,6 +69,11 @@ impl IntoResponse for ApiError {
             .unwrap_or_default();
         let mut resp = (self.status, body).into_response();
         resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert("retry-after", v);
+            }
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer"));
         }

@@ -5,6 +5,7 @@ mod auth;
 mod catalogs;
 mod data;
 pub mod error;
+mod quota;
 mod token;
 
 use crate::objects::Objects;
@@ -25,6 +26,15 @@ use std::time::{Duration, Instant};
 pub struct AppState {
     pub store: Store,
     pub objects: Objects,
+    /// Per-client request quotas.
+    pub quota: Arc<quota::Quota>,
+}
+
+impl AppState {
+    /// State for a store, an object store and a per-client quota (requests per minute).
+    pub fn new(store: Store, objects: Objects, requests_per_minute: u32) -> AppState {
+        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)) }
+    }
 }
 
 /// The API's routes.
