@@ -35,24 +35,34 @@ pub fn hash_of(r: &AuditRow) -> String {
     hex::encode(h.finalize())
 }
 
-static APPEND: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// The chain head this process last wrote or read: (seq, hash). One writer at a time.
+static HEAD: tokio::sync::Mutex<Option<(i64, String)>> = tokio::sync::Mutex::const_new(None);
 
 /// Appends `entry` (its `seq`, `at`, `prev_hash` and `hash` are set here) and returns it.
+/// Another process appending meanwhile makes the insert fail on `seq`: the head is then read
+/// again from the store and the append retried.
 pub async fn append(store: &Store, mut entry: AuditRow) -> Result<AuditRow> {
-    let _one_writer = APPEND.lock().await;
+    let mut head = HEAD.lock().await;
     let mut attempt = 0;
     loop {
-        let last = store.last_audit().await?;
-        entry.seq = last.as_ref().map(|l| l.seq + 1).unwrap_or(1);
-        entry.prev_hash = last.map(|l| l.hash).unwrap_or_else(|| GENESIS.to_string());
+        let (seq, prev) = match head.as_ref() {
+            Some((s, h)) if attempt == 0 => (*s, h.clone()),
+            _ => store.last_audit().await?.map(|l| (l.seq, l.hash)).unwrap_or((0, GENESIS.to_string())),
+        };
+        entry.seq = seq + 1;
+        entry.prev_hash = prev;
         if entry.at.is_empty() {
             entry.at = crate::store::now();
         }
         entry.hash = hash_of(&entry);
         match store.insert_audit(&entry).await {
-            Ok(()) => return Ok(entry),
+            Ok(()) => {
+                *head = Some((entry.seq, entry.hash.clone()));
+                return Ok(entry);
+            }
             Err(e) if attempt < 5 => {
                 tracing::debug!(error = %e, "audit append raced another writer; retrying");
+                *head = None;
                 attempt += 1;
             }
             Err(e) => return Err(e.into()),

@@ -101,10 +101,15 @@ impl Store {
         Ok(())
     }
 
-    /// The client and expiry of a token hash.
-    pub async fn token(&self, token_hash: &str) -> Result<Option<(String, String)>> {
-        Ok(sqlx::query_as("SELECT client_id, expires_at FROM tokens WHERE token_hash = $1")
-            .bind(token_hash).fetch_optional(self.pool()).await?)
+    /// The active client holding a token: (client id, agency, expiry), in one query.
+    pub async fn token_client(&self, token_hash: &str) -> Result<Option<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT c.id, c.agency, t.expires_at FROM tokens t JOIN clients c ON c.id = t.client_id \
+             WHERE t.token_hash = $1 AND c.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     /// Remembers the last version a client pulled of a dataset.
