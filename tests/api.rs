@@ -52,6 +52,20 @@ fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
     (status, headers, raw[split..].to_vec())
 }
 
+/// Registers an agency and creates its client; returns (client id, secret).
+fn new_client(hub: &Hub, agency: &str, name: &str) -> (String, String) {
+    hub.ok(&["agency", "add", agency, name]);
+    let out = hub.ok(&["client", "create", "--agency", agency]);
+    let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
+    (field("client_id: "), field("client_secret: "))
+}
+
+/// A bearer header for the client.
+fn bearer(base: &str, id: &str, secret: &str) -> String {
+    let (_, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+    format!("Authorization: Bearer {}", json(&body)["access_token"].as_str().unwrap())
+}
+
 fn json(body: &[u8]) -> serde_json::Value {
     serde_json::from_slice(body).unwrap_or_else(|_| panic!("JSON body: {}", String::from_utf8_lossy(body)))
 }
@@ -61,10 +75,7 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
     for hub in Hub::all() {
         hub.ok(&["init"]);
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-        hub.ok(&["agency", "add", "000.00.00.G12", "Bộ Tài chính"]);
-        let out = hub.ok(&["client", "create", "--agency", "000.00.00.G12"]);
-        let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
-        let (id, secret) = (field("client_id: "), field("client_secret: "));
+        let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
         hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--fields", "ma_so_thue,ten_doanh_nghiep", "--basis", "Điều 9"]);
         hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "lookup", "--fields", "ma_so_thue,trang_thai", "--basis", "Điều 9"]);
         let (_server, base) = start(&hub);
@@ -123,14 +134,10 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
     for hub in Hub::all() {
         hub.ok(&["init"]);
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-        hub.ok(&["agency", "add", "000.00.00.H48", "UBND thành phố Đà Nẵng"]);
-        let out = hub.ok(&["client", "create", "--agency", "000.00.00.H48"]);
-        let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
-        let (id, secret) = (field("client_id: "), field("client_secret: "));
+        let (id, secret) = new_client(&hub, "000.00.00.H48", "UBND thành phố Đà Nẵng");
         hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "changes", "--fields", "ma_so_thue,trang_thai", "--basis", "b"]);
         let (_server, base) = start(&hub);
-        let (_, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
-        let bearer = format!("Authorization: Bearer {}", json(&body)["access_token"].as_str().unwrap());
+        let bearer = bearer(&base, &id, &secret);
         let get = |path: &str| curl(&["-H", &bearer, &format!("{base}{path}")]);
 
         let (s, _, body) = get("/api/v1/datasets/enterprises");
@@ -174,13 +181,9 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
 fn a_client_over_its_quota_gets_429_with_retry_after() {
     let hub = Hub::sqlite();
     hub.ok(&["init"]);
-    hub.ok(&["agency", "add", "000.00.00.G12", "Bộ Tài chính"]);
-    let out = hub.ok(&["client", "create", "--agency", "000.00.00.G12"]);
-    let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
-    let (id, secret) = (field("client_id: "), field("client_secret: "));
+    let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
     let (_server, base) = start_with(&hub, &[("LGSP_API_REQUESTS_PER_MINUTE", "3")]);
-    let (_, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
-    let bearer = format!("Authorization: Bearer {}", json(&body)["access_token"].as_str().unwrap());
+    let bearer = bearer(&base, &id, &secret);
     for _ in 0..3 {
         assert_eq!(curl(&["-H", &bearer, &format!("{base}/api/v1/me")]).0, 200);
     }
