@@ -121,6 +121,11 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
         let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/records/%27%20OR%201=1--")]);
         assert_eq!(s, 404, "SQL metacharacters are just a key");
 
+        let (s, _, body) = curl(&[&format!("{base}/metrics")]);
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(s, 200);
+        assert!(text.contains("lgsp_http_requests_total{route=\"/api/v1/datasets/{name}/snapshot\",status=\"200\"}"), "{text}");
+        assert!(text.contains("lgsp_http_request_seconds"), "{text}");
         hub.ok(&["client", "revoke", &id]);
         let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/me")]);
         assert_eq!(s, 401, "a revoked client's token stops working");

@@ -28,13 +28,24 @@ pub struct AppState {
     pub objects: Objects,
     /// Per-client request quotas.
     pub quota: Arc<quota::Quota>,
+    /// Renders the Prometheus metrics of this process.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl AppState {
     /// State for a store, an object store and a per-client quota (requests per minute).
     pub fn new(store: Store, objects: Objects, requests_per_minute: u32) -> AppState {
-        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)) }
+        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)), metrics: None }
     }
+}
+
+/// `GET /metrics`: Prometheus text format (requests by route and status, latencies, rows and
+/// bytes served, pipeline runs). It carries no data, only counts.
+async fn get_metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
+    r
 }
 
 /// The API's routes.
@@ -42,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/token", post(token::post_token))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(get_metrics))
         .route("/api/v1/me", get(data::get_me))
         .route("/api/v1/datasets", get(data::list_datasets))
         .route("/api/v1/datasets/{name}/snapshot", get(data::get_snapshot))
@@ -81,6 +93,7 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     let info = Arc::new(Mutex::new(AuditInfo::default()));
     req.extensions_mut().insert(info.clone());
     let action = format!("{} {}", req.method(), req.uri().path());
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let mut resp = next.run(req).await;
     let status = resp.status();
     if status.is_client_error() || status.is_server_error() {
@@ -88,6 +101,11 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     }
     let bytes = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0) as i64;
     let info = info.lock().map(|i| i.clone()).unwrap_or_default();
+    let labels = [("route", route), ("status", status.as_u16().to_string())];
+    metrics::counter!("lgsp_http_requests_total", &labels).increment(1);
+    metrics::histogram!("lgsp_http_request_seconds", &labels[..1]).record(start.elapsed().as_secs_f64());
+    metrics::counter!("lgsp_http_rows_served_total").increment(info.rows.max(0) as u64);
+    metrics::counter!("lgsp_http_bytes_served_total").increment(bytes.max(0) as u64);
     let row = AuditRow {
         kind: "request".into(),
         actor: if info.client_id.is_empty() { "-".into() } else { info.client_id },
@@ -134,7 +152,11 @@ async fn with_request_id(resp: Response, id: &str) -> Response {
 }
 
 /// Serves the API on `addr` until Ctrl-C or SIGTERM.
-pub async fn serve(state: AppState, addr: &str) -> std::io::Result<()> {
+pub async fn serve(mut state: AppState, addr: &str) -> std::io::Result<()> {
+    match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        Ok(handle) => state.metrics = Some(handle),
+        Err(e) => tracing::warn!(error = %e, "metrics recorder not installed"),
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
     println!("listening on {}", listener.local_addr()?);

@@ -114,6 +114,7 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
 
 /// Appends the run to the audit log (a failure to do so is logged, not fatal to the run).
 async fn audit_run(store: &Store, spec: &PipelineSpec, run_id: &str, end: &RunEnd) {
+    metrics::counter!("lgsp_pipeline_runs_total", "pipeline" => spec.id.clone(), "status" => end.status.clone()).increment(1);
     let row = crate::store::AuditRow {
         kind: "run".into(),
         actor: spec.id.clone(),
