@@ -17,5 +17,12 @@ echo "== versions of enterprises"
 $lgsp versions enterprises
 echo "== runs"
 $lgsp runs --limit 10
-echo "== published files"
-find data/store -type f | sort
+echo "== shared catalogs: one code on each side of the 2025-07-01 reform"
+$lgsp catalog lookup communes 00004 --as-of 2025-06-30
+$lgsp catalog lookup communes 00004 --as-of 2025-07-01
+$lgsp catalog lookup communes 00001 --as-of 2025-07-01
+$lgsp catalog match communes "Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng"
+echo "== published dataset files"
+find data/store/datasets -type f | sort
+echo "== audit log"
+$lgsp audit verify
