@@ -99,6 +99,19 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
             ("/api/v1/catalogs/provinces/codes/49/current", 200),
             ("/api/v1/catalogs/communes/search?q=hoa", 200),
         ];
+        let out = Command::new("curl").args(["-s", &format!("{base}/openapi.json")]).output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), 16, "every route is documented");
+        for (path, item) in paths {
+            if item.get("get").is_none() {
+                continue;
+            }
+            let url = format!("{base}{}", path.replace("{name}", "enterprises").replace("{key}", key).replace("{catalog}", "communes").replace("{code}", "00004"));
+            let url = if path.ends_with("/search") { format!("{url}?q=hoa") } else { url };
+            let got = status(&["-H", &format!("Authorization: Bearer {t_granted}"), &url]);
+            assert_eq!(got, 200, "[{}] documented {path} is served", hub.kind());
+        }
         for (route, not_granted) in routes {
             let url = format!("{base}{route}");
             let with = |t: &str| status(&["-H", &format!("Authorization: Bearer {t}"), &url]);

@@ -6,6 +6,7 @@ mod catalogs;
 mod data;
 pub mod error;
 mod quota;
+pub mod routes;
 mod token;
 
 use crate::objects::Objects;
@@ -16,7 +17,6 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
 use axum::Router;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -41,7 +41,7 @@ impl AppState {
 
 /// `GET /metrics`: Prometheus text format (requests by route and status, latencies, rows and
 /// bytes served, pipeline runs). It carries no data, only counts.
-async fn get_metrics(State(state): State<AppState>) -> Response {
+pub(crate) async fn get_metrics(State(state): State<AppState>) -> Response {
     let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
     let mut r = Response::new(Body::from(body));
     r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
@@ -50,22 +50,11 @@ async fn get_metrics(State(state): State<AppState>) -> Response {
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/token", post(token::post_token))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(get_metrics))
-        .route("/api/v1/me", get(data::get_me))
-        .route("/api/v1/datasets", get(data::list_datasets))
-        .route("/api/v1/datasets/{name}/snapshot", get(data::get_snapshot))
-        .route("/api/v1/datasets/{name}/changes", get(data::get_changes))
-        .route("/api/v1/datasets/{name}", get(data::get_dataset))
-        .route("/api/v1/datasets/{name}/versions", get(data::list_versions))
-        .route("/api/v1/datasets/{name}/records/{key}", get(data::get_record))
-        .route("/dmdc/Metadata/{catalog}", get(catalogs::get_metadata))
-        .route("/dmdc/Category/{catalog}", get(catalogs::get_category))
-        .route("/api/v1/catalogs/{catalog}/codes/{code}", get(catalogs::get_lookup))
-        .route("/api/v1/catalogs/{catalog}/codes/{code}/current", get(catalogs::get_resolve))
-        .route("/api/v1/catalogs/{catalog}/search", get(catalogs::get_search))
+    let mut router = Router::new();
+    for (route, handler) in routes::routes() {
+        router = router.route(route.path, handler);
+    }
+    router
         .fallback(|| async { error::ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), audited))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
@@ -73,7 +62,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::ApiError> {
+pub(crate) async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::ApiError> {
     state.store.ping().await?;
     crate::objects::ping(&state.objects).await?;
     Ok("ok")
