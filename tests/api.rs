@@ -196,3 +196,35 @@ fn a_client_over_its_quota_gets_429_with_retry_after() {
     assert_eq!((s, json(&body)["code"].as_str()), (429, Some("quota_exceeded")));
     assert!(headers.to_lowercase().contains("retry-after: 20"), "{headers}");
 }
+
+#[test]
+fn bad_input_gets_a_4xx_never_a_500() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
+    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    let (_server, base) = start(&hub);
+    let bearer = bearer(&base, &id, &secret);
+    let token = format!("{base}/token");
+    let cases: Vec<(Vec<String>, u16)> = vec![
+        (vec!["-u".into(), format!("{id}:{secret}"), "-H".into(), "Content-Type: application/json".into(), "-d".into(), "{\"grant_type\":".into(), token.clone()], 400),
+        (vec!["-X".into(), "POST".into(), "-H".into(), "Authorization: Basic !!!notbase64".into(), "-d".into(), "grant_type=client_credentials".into(), token.clone()], 401),
+        (vec!["-d".into(), "x".repeat(100_000), token.clone()], 413),
+        ((0..150).flat_map(|i| ["-H".to_string(), format!("X-Header-{i}: {}", "a".repeat(100))]).chain([format!("{base}/api/v1/me")]).collect(), 431),
+        (vec!["-H".into(), bearer.clone(), "--path-as-is".into(), format!("{base}/api/v1/datasets/../../etc/passwd/snapshot")], 404),
+        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/..%2F..%2Fetc/snapshot")], 403),
+        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=abc")], 400),
+        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=-1")], 404),
+        (vec!["-H".into(), bearer.clone(), "-X".into(), "DELETE".into(), format!("{base}/api/v1/datasets/enterprises/snapshot")], 405),
+    ];
+    for (args, expected) in cases {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (s, _, body) = curl(&refs);
+        assert_eq!(s, expected, "{:?}: {}", &refs[..refs.len().min(4)], String::from_utf8_lossy(&body).chars().take(200).collect::<String>());
+        if expected != 431 {
+            let v = json(&body);
+            assert!(v.get("code").is_some() || v.get("error").is_some(), "an error envelope: {v}");
+        }
+    }
+}

@@ -56,9 +56,9 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .fallback(|| async { error::ApiError::not_found("no such route") })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), audited))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), audited))
         .with_state(state)
 }
 
@@ -126,18 +126,31 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
 
 async fn with_request_id(resp: Response, id: &str) -> Response {
     let (mut parts, body) = resp.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(mut v) if v.get("request_id").is_some() => {
-            v["request_id"] = id.into();
-            parts.headers.remove("content-length");
-            serde_json::to_vec(&v).unwrap_or_else(|_| bytes.to_vec())
+    let status = parts.status;
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let mut v = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(v) if v.get("request_id").is_some() || v.get("error").is_some() => v,
+        _ => {
+            let code = match status.as_u16() {
+                400 => "bad_request",
+                404 => "not_found",
+                405 => "method_not_allowed",
+                408 | 503 => "timeout",
+                413 => "payload_too_large",
+                415 => "unsupported_media_type",
+                422 => "unprocessable",
+                _ => "error",
+            };
+            let message: String = String::from_utf8_lossy(&bytes).chars().take(500).collect();
+            serde_json::json!({ "status": status.as_u16(), "code": code, "message": message, "request_id": "" })
         }
-        _ => bytes.to_vec(),
     };
-    Response::from_parts(parts, Body::from(body))
+    if v.get("request_id").is_some() {
+        v["request_id"] = id.into();
+    }
+    parts.headers.remove("content-length");
+    parts.headers.insert("content-type", HeaderValue::from_static("application/json"));
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&v).unwrap_or_default()))
 }
 
 /// Serves the API on `addr` until Ctrl-C or SIGTERM.
