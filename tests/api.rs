@@ -228,3 +228,27 @@ fn bad_input_gets_a_4xx_never_a_500() {
         }
     }
 }
+
+#[test]
+fn a_full_snapshot_streams_and_honours_range_requests() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
+    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    let (_server, base) = start(&hub);
+    let bearer = bearer(&base, &id, &secret);
+    let url = format!("{base}/api/v1/datasets/enterprises/snapshot");
+    let (s, headers, body) = curl(&["-H", &bearer, &url]);
+    assert_eq!(s, 200);
+    assert!(headers.to_lowercase().contains("accept-ranges: bytes"), "{headers}");
+    let df = ParquetReader::new(std::io::Cursor::new(body.clone())).finish().unwrap();
+    assert_eq!(df.height(), 2926);
+    let (s, headers, head) = curl(&["-H", &bearer, "-H", "Range: bytes=0-3", &url]);
+    assert_eq!((s, head.as_slice()), (206, b"PAR1".as_slice()));
+    assert!(headers.to_lowercase().contains(&format!("content-range: bytes 0-3/{}", body.len())), "{headers}");
+    let (s, _, tail) = curl(&["-H", &bearer, "-H", "Range: bytes=-4", &url]);
+    assert_eq!((s, tail.as_slice()), (206, b"PAR1".as_slice()));
+    let (s, _, body) = curl(&["-H", &bearer, "-H", "Range: lines=1-2", &url]);
+    assert_eq!((s, json(&body)["code"].as_str()), (416, Some("bad_range")));
+}

@@ -88,7 +88,8 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     if status.is_client_error() || status.is_server_error() {
         resp = with_request_id(resp, &id).await;
     }
-    let bytes = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0) as i64;
+    let declared = resp.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let bytes = http_body::Body::size_hint(resp.body()).exact().or(declared).unwrap_or(0) as i64;
     let info = info.lock().map(|i| i.clone()).unwrap_or_default();
     let labels = [("route", route), ("status", status.as_u16().to_string())];
     metrics::counter!("lgsp_http_requests_total", &labels).increment(1);
