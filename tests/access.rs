@@ -4,18 +4,6 @@
 mod common;
 
 use common::Hub;
-use std::process::Command;
-
-fn sql(hub: &Hub, statement: &str) {
-    let ok = if hub.kind() == "postgres" {
-        Command::new("psql").arg(&hub.store_url).arg("-qAtc").arg(statement).status().unwrap().success()
-    } else {
-        let path = hub.store_url.trim_start_matches("sqlite://");
-        let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.execute({statement:?}); c.commit()");
-        Command::new("python3").args(["-c", &py]).status().unwrap().success()
-    };
-    assert!(ok, "{statement}");
-}
 
 fn setup(hub: &Hub) -> String {
     hub.ok(&["init"]);
@@ -57,17 +45,17 @@ fn audit_verify_names_an_edited_inserted_or_deleted_row() {
         assert_eq!(csv.lines().count(), 5, "header + 4 rows: {csv}");
         assert!(csv.lines().nth(4).unwrap().contains(",run,enterprises,000.00.12.H48,run,enterprises,"), "{csv}");
 
-        sql(&hub, "UPDATE audit_log SET detail = '{\"name\":\"Sở Tài chính\"}' WHERE seq = 1");
+        hub.sql("UPDATE audit_log SET detail = '{\"name\":\"Sở Tài chính\"}' WHERE seq = 1");
         let err = hub.fails(&["audit", "verify"]);
         assert!(err.contains("broken at row 1") && err.contains("edited"), "{err}");
-        sql(&hub, "UPDATE audit_log SET detail = '{\"name\":\"Sở Y tế\"}' WHERE seq = 1");
+        hub.sql("UPDATE audit_log SET detail = '{\"name\":\"Sở Y tế\"}' WHERE seq = 1");
         assert!(hub.ok(&["audit", "verify"]).contains("intact"));
 
-        sql(&hub, "DELETE FROM audit_log WHERE seq = 2");
+        hub.sql("DELETE FROM audit_log WHERE seq = 2");
         let err = hub.fails(&["audit", "verify"]);
         assert!(err.contains("broken at row 3") && err.contains("missing"), "{err}");
 
-        sql(&hub, "INSERT INTO audit_log SELECT 2, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash FROM audit_log WHERE seq = 3");
+        hub.sql("INSERT INTO audit_log SELECT 2, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash FROM audit_log WHERE seq = 3");
         let err = hub.fails(&["audit", "verify"]);
         assert!(err.contains("broken at row"), "{err}");
     }

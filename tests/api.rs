@@ -5,41 +5,10 @@ mod common;
 
 use common::{repo, Hub};
 use polars::prelude::*;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(hub: &Hub) -> (Server, String) {
-    start_with(hub, &[])
-}
-
-fn start_with(hub: &Hub, env: &[(&str, &str)]) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .current_dir(repo())
-        .env("LGSP_STORE_URL", &hub.store_url)
-        .env("LGSP_OBJECT_STORE_URL", hub.objects())
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    (Server(child), base)
+fn start(hub: &Hub) -> (common::Server, String) {
+    hub.serve(&[])
 }
 
 /// `curl` → (status, headers, body).
@@ -50,14 +19,6 @@ fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
     let headers = String::from_utf8_lossy(&raw[..split]).to_string();
     let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, headers, raw[split..].to_vec())
-}
-
-/// Registers an agency and creates its client; returns (client id, secret).
-fn new_client(hub: &Hub, agency: &str, name: &str) -> (String, String) {
-    hub.ok(&["agency", "add", agency, name]);
-    let out = hub.ok(&["client", "create", "--agency", agency]);
-    let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
-    (field("client_id: "), field("client_secret: "))
 }
 
 /// A bearer header for the client.
@@ -75,7 +36,7 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
     for hub in Hub::all() {
         hub.ok(&["init"]);
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-        let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
+        let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
         hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--fields", "ma_so_thue,ten_doanh_nghiep", "--basis", "Điều 9"]);
         hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "lookup", "--fields", "ma_so_thue,trang_thai", "--basis", "Điều 9"]);
         let (_server, base) = start(&hub);
@@ -139,7 +100,7 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
     for hub in Hub::all() {
         hub.ok(&["init"]);
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-        let (id, secret) = new_client(&hub, "000.00.00.H48", "UBND thành phố Đà Nẵng");
+        let (id, secret) = hub.new_client("000.00.00.H48", "UBND thành phố Đà Nẵng");
         hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "changes", "--fields", "ma_so_thue,trang_thai", "--basis", "b"]);
         let (_server, base) = start(&hub);
         let bearer = bearer(&base, &id, &secret);
@@ -186,8 +147,8 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
 fn a_client_over_its_quota_gets_429_with_retry_after() {
     let hub = Hub::sqlite();
     hub.ok(&["init"]);
-    let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
-    let (_server, base) = start_with(&hub, &[("LGSP_API_REQUESTS_PER_MINUTE", "3")]);
+    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
+    let (_server, base) = hub.serve(&[("LGSP_API_REQUESTS_PER_MINUTE", "3")]);
     let bearer = bearer(&base, &id, &secret);
     for _ in 0..3 {
         assert_eq!(curl(&["-H", &bearer, &format!("{base}/api/v1/me")]).0, 200);
@@ -202,7 +163,7 @@ fn bad_input_gets_a_4xx_never_a_500() {
     let hub = Hub::sqlite();
     hub.ok(&["init"]);
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-    let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
+    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
     hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
     let (_server, base) = start(&hub);
     let bearer = bearer(&base, &id, &secret);
@@ -234,7 +195,7 @@ fn a_full_snapshot_streams_and_honours_range_requests() {
     let hub = Hub::sqlite();
     hub.ok(&["init"]);
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-    let (id, secret) = new_client(&hub, "000.00.00.G12", "Bộ Tài chính");
+    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
     hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
     let (_server, base) = start(&hub);
     let bearer = bearer(&base, &id, &secret);

@@ -140,3 +140,57 @@ fn rand_suffix() -> String {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{:x}", t & 0xffff_ffff)
 }
+
+impl Hub {
+    /// Runs one SQL statement directly on this hub's database (to tamper with it in tests).
+    pub fn sql(&self, statement: &str) {
+        let ok = if self.pg.is_some() {
+            Command::new("psql").arg(&self.store_url).arg("-qAtc").arg(statement).status().map(|s| s.success()).unwrap_or(false)
+        } else {
+            let path = self.store_url.trim_start_matches("sqlite://");
+            let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.execute({statement:?}); c.commit()");
+            Command::new("python3").args(["-c", &py]).status().map(|s| s.success()).unwrap_or(false)
+        };
+        assert!(ok, "{statement}");
+    }
+
+    /// Starts `lgsp serve` on a free port with extra environment; returns it and its base URL.
+    pub fn serve(&self, env: &[(&str, &str)]) -> (Server, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .current_dir(repo())
+            .env("LGSP_STORE_URL", &self.store_url)
+            .env("LGSP_OBJECT_STORE_URL", self.objects())
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("lgsp serve");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        (Server(child), format!("http://127.0.0.1:{port}"))
+    }
+
+    /// Registers an agency (if new) and creates a client; returns (client id, secret).
+    pub fn new_client(&self, agency: &str, name: &str) -> (String, String) {
+        let _ = self.lgsp(&["agency", "add", agency, name]);
+        let out = self.ok(&["client", "create", "--agency", agency]);
+        let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).expect("client create output");
+        (field("client_id: "), field("client_secret: "))
+    }
+}
+
+/// A server process, stopped when dropped.
+pub struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
