@@ -80,13 +80,12 @@ pub async fn load_file(store: &Store, objects: &Objects, path: &Path) -> Result<
     };
     let sha256 = sha256_hex(&digest);
     let current = store.catalog_versions(&spec.id).await?.into_iter().next();
-    let old = store.catalog_items(&spec.id).await?;
-    let diff = diff(&old, &items);
     if let Some(cur) = &current {
         if cur.sha256 == sha256 {
             return Ok(LoadReport { catalog: spec.id, status: "unchanged".into(), version: cur.version, items: items.len(), added: 0, changed: 0, retired: 0 });
         }
     }
+    let diff = diff(&store.catalog_items(&spec.id).await?, &items);
     let version = current.as_ref().map(|c| c.version).unwrap_or(0) + 1;
     let prefix = format!("catalogs/{}/v{version}", spec.id);
     publish(objects, &spec, version, &prefix, &items, &diff, &sha256).await?;
