@@ -70,6 +70,87 @@ pub async fn append(store: &Store, mut entry: AuditRow) -> Result<AuditRow> {
     }
 }
 
+type Pending = (AuditRow, tokio::sync::oneshot::Sender<std::result::Result<AuditRow, String>>);
+
+/// A background writer that chains and inserts entries in batches (one statement for all the
+/// entries waiting), for the API's many small appends.
+#[derive(Clone)]
+pub struct AuditWriter {
+    tx: tokio::sync::mpsc::Sender<Pending>,
+}
+
+impl AuditWriter {
+    /// Starts the writer task on the current runtime.
+    pub fn spawn(store: Store) -> AuditWriter {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4096);
+        tokio::spawn(async move {
+            let mut head: Option<(i64, String)> = None;
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < 256 {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let result = write_batch(&store, &mut head, batch.iter().map(|(r, _)| r.clone()).collect()).await;
+                match result {
+                    Ok(rows) => {
+                        for ((_, reply), row) in batch.into_iter().zip(rows) {
+                            let _ = reply.send(Ok(row));
+                        }
+                    }
+                    Err(e) => {
+                        for (_, reply) in batch {
+                            let _ = reply.send(Err(e.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        AuditWriter { tx }
+    }
+
+    /// Appends `entry` and returns it chained (with its hash, for receipts).
+    pub async fn append(&self, entry: AuditRow) -> std::result::Result<AuditRow, String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.tx.send((entry, reply)).await.map_err(|_| "the audit writer stopped".to_string())?;
+        answer.await.map_err(|_| "the audit writer stopped".to_string())?
+    }
+}
+
+async fn write_batch(store: &Store, head: &mut Option<(i64, String)>, rows: Vec<AuditRow>) -> Result<Vec<AuditRow>> {
+    for attempt in 0..5 {
+        let (mut seq, mut prev) = match head.as_ref() {
+            Some(h) if attempt == 0 => h.clone(),
+            _ => store.last_audit().await?.map(|l| (l.seq, l.hash)).unwrap_or((0, GENESIS.to_string())),
+        };
+        let mut chained = rows.clone();
+        for r in &mut chained {
+            seq += 1;
+            r.seq = seq;
+            r.prev_hash = prev.clone();
+            if r.at.is_empty() {
+                r.at = crate::store::now();
+            }
+            r.hash = hash_of(r);
+            prev = r.hash.clone();
+        }
+        match store.insert_audit_batch(&chained).await {
+            Ok(()) => {
+                *head = Some((seq, prev));
+                return Ok(chained);
+            }
+            Err(e) if attempt < 4 => {
+                tracing::debug!(error = %e, "audit batch raced another writer; retrying");
+                *head = None;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Vec::new())
+}
+
 /// What a verification found.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verification {

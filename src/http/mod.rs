@@ -30,12 +30,15 @@ pub struct AppState {
     pub quota: Arc<quota::Quota>,
     /// Renders the Prometheus metrics of this process.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Writes the audit entries of requests in batches.
+    pub audit: crate::audit::AuditWriter,
 }
 
 impl AppState {
     /// State for a store, an object store and a per-client quota (requests per minute).
     pub fn new(store: Store, objects: Objects, requests_per_minute: u32) -> AppState {
-        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)), metrics: None }
+        let audit = crate::audit::AuditWriter::spawn(store.clone());
+        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)), metrics: None, audit }
     }
 }
 
@@ -113,7 +116,7 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
-    match crate::audit::append(&state.store, row).await {
+    match state.audit.append(row).await {
         Ok(entry) if status.is_success() => {
             if let Ok(v) = HeaderValue::from_str(&format!("{id}:{}", entry.hash)) {
                 resp.headers_mut().insert("x-receipt", v);

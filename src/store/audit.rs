@@ -49,6 +49,23 @@ impl Store {
         Ok(())
     }
 
+    /// Appends several chained entries in one statement (all or none).
+    pub async fn insert_audit_batch(&self, rows: &[AuditRow]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES {}", super::values_placeholders(self.backend(), rows.len(), 16, 0));
+        let mut query = sqlx::query(&q);
+        for r in rows {
+            query = query
+                .bind(r.seq).bind(&r.at).bind(&r.kind).bind(&r.actor).bind(&r.agency).bind(&r.action).bind(&r.dataset)
+                .bind(r.version).bind(r.rows_out).bind(r.bytes_out).bind(r.status).bind(r.duration_ms).bind(&r.request_id)
+                .bind(&r.detail).bind(&r.prev_hash).bind(&r.hash);
+        }
+        query.execute(self.pool()).await?;
+        Ok(())
+    }
+
     /// Entries in order, from `after` (exclusive), at most `limit`.
     pub async fn audit_page(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
         let q = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
