@@ -47,8 +47,8 @@ fn next_day(date: &str) -> String {
 
 /// Looks `code` up as of `as_of` (`yyyy-mm-dd`).
 pub async fn lookup(store: &Store, catalog: &str, code: &str, as_of: &str) -> Result<Lookup> {
-    known(store, catalog).await?;
-    let periods = store.catalog_code(catalog, code).await?;
+    let index = folded_names(store, catalog).await?;
+    let periods: Vec<CatalogItem> = index.by_code.get(code).into_iter().flatten().map(|&i| index.names[i].1.clone()).collect();
     let mut l = Lookup {
         catalog: catalog.into(),
         code: code.into(),
@@ -121,7 +121,13 @@ fn non_empty(a: &str, b: &str) -> String {
     if a.is_empty() || a == "full" { b.to_string() } else { a.to_string() }
 }
 
-type Folded = Arc<Vec<(String, CatalogItem)>>;
+/// A catalog's items in memory: folded names for search, positions by code for lookups.
+pub struct CatalogIndex {
+    names: Vec<(String, CatalogItem)>,
+    by_code: HashMap<String, Vec<usize>>,
+}
+
+type Folded = Arc<CatalogIndex>;
 
 /// Folded names of each catalog's items, kept per process and reloaded when the catalog's
 /// version changes.
@@ -135,8 +141,20 @@ async fn folded_names(store: &Store, catalog: &str) -> Result<Folded> {
             return Ok(names);
         }
     }
+    // One load at a time: concurrent first requests wait for it instead of all loading.
+    static FILL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _filling = FILL.lock().await;
+    if let Some((v, names)) = cache.lock().ok().and_then(|c| c.get(catalog).cloned()) {
+        if v == version {
+            return Ok(names);
+        }
+    }
     let items = store.catalog_items(catalog).await?;
-    let names: Folded = Arc::new(items.into_iter().map(|i| (crate::text::fold(&i.name), i)).collect());
+    let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, it) in items.iter().enumerate() {
+        by_code.entry(it.code.clone()).or_default().push(i);
+    }
+    let names: Folded = Arc::new(CatalogIndex { names: items.into_iter().map(|i| (crate::text::fold(&i.name), i)).collect(), by_code });
     if let Ok(mut c) = cache.lock() {
         c.insert(catalog.to_string(), (version, names.clone()));
     }
@@ -149,6 +167,7 @@ pub async fn search(store: &Store, catalog: &str, text: &str, as_of: &str, limit
     let query = crate::text::fold(text);
     let words: Vec<&str> = query.split_whitespace().collect();
     let mut found: Vec<CatalogItem> = names
+        .names
         .iter()
         .filter(|(n, i)| i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str() && words.iter().all(|w| n.contains(w)))
         .map(|(_, i)| i.clone())
