@@ -3,6 +3,7 @@
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use lgsp_hub::objects;
+use lgsp_hub::pipeline::publish;
 use lgsp_hub::settings::Settings;
 use polars::prelude::*;
 use std::path::PathBuf;
@@ -73,25 +74,14 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
         if since < 0 || since > current.version {
             bail!("--changes-since {since}: dataset '{}' has versions 1 to {}", a.dataset, current.version);
         }
-        let mut parts = Vec::new();
-        for v in since + 1..=current.version {
-            let bytes = objects::get(&objects, &format!("{}/changes.parquet", publish_prefix(&a.dataset, v))).await?;
-            let part = ParquetReader::new(std::io::Cursor::new(bytes)).finish()?;
-            parts.push(part.lazy().with_column(lit(v).alias("_version")));
-        }
-        if parts.is_empty() {
-            DataFrame::empty()
-        } else {
-            concat(parts, UnionArgs { diagonal: true, ..Default::default() })?.collect()?
-        }
+        publish::changes_since(&objects, &a.dataset, since, current.version).await?
     } else {
         let v = a.version.unwrap_or(current.version);
         let row = store
             .version(&a.dataset, v)
             .await?
             .with_context(|| format!("dataset '{}' has no version {v}", a.dataset))?;
-        let bytes = objects::get(&objects, &format!("{}/snapshot.parquet", row.prefix)).await?;
-        ParquetReader::new(std::io::Cursor::new(bytes)).finish()?
+        publish::read_parquet(&objects, &format!("{}/snapshot.parquet", row.prefix)).await?
     };
     if df.schema().contains("_row_hash") {
         df = df.drop("_row_hash")?;
@@ -106,8 +96,4 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
     }
     eprintln!("wrote {} rows to {}", df.height(), a.out.display());
     Ok(ExitCode::SUCCESS)
-}
-
-fn publish_prefix(dataset: &str, version: i64) -> String {
-    lgsp_hub::pipeline::publish::version_prefix(dataset, version)
 }

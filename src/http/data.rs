@@ -116,8 +116,7 @@ fn only_granted(df: DataFrame, fields: Option<Vec<String>>) -> Result<DataFrame,
 }
 
 async fn read(state: &AppState, path: &str) -> Result<DataFrame, ApiError> {
-    let bytes = crate::objects::get(&state.objects, path).await?;
-    Ok(ParquetReader::new(std::io::Cursor::new(bytes)).finish()?)
+    Ok(crate::pipeline::publish::read_parquet(&state.objects, path).await?)
 }
 
 fn respond(mut df: DataFrame, format: Option<String>) -> Result<Response, ApiError> {
@@ -203,15 +202,7 @@ pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: A
     if since < 0 || since > current.version {
         return Err(ApiError::bad_request(format!("since={since}: versions run from 1 to {}", current.version)));
     }
-    let mut parts = Vec::new();
-    for v in since + 1..=current.version {
-        let df = read(&state, &format!("{}/changes.parquet", crate::pipeline::publish::version_prefix(&name, v))).await?;
-        parts.push(df.lazy().with_column(lit(v).alias("_version")));
-    }
-    let df = match parts.is_empty() {
-        true => DataFrame::empty(),
-        false => concat(parts, UnionArgs { diagonal: true, ..Default::default() })?.collect()?,
-    };
+    let df = crate::pipeline::publish::changes_since(&state.objects, &name, since, current.version).await?;
     let df = only_granted(df, granted_fields(grant))?;
     note(&audit, &name, Some(current.version), df.height());
     state.store.record_pull(&caller.client_id, &name, current.version).await?;

@@ -57,7 +57,7 @@ macro_rules! internal_from {
     )*};
 }
 
-internal_from!(crate::store::Error, crate::objects::Error, polars::error::PolarsError, crate::access::Error, crate::audit::Error);
+internal_from!(crate::pipeline::Error, crate::store::Error, crate::objects::Error, polars::error::PolarsError, crate::access::Error, crate::audit::Error);
 
 /// The request id set by the server for this request (a response extension).
 #[derive(Clone)]

@@ -125,3 +125,23 @@ pub async fn upload(objects: &Objects, manifest: &mut Manifest, files: Vec<(&'st
     objects::put(objects, &path, body).await?;
     Ok((path, sha))
 }
+
+/// Reads a published Parquet file.
+pub async fn read_parquet(objects: &Objects, path: &str) -> super::Result<DataFrame> {
+    let bytes = objects::get(objects, path).await?;
+    Ok(ParquetReader::new(std::io::Cursor::new(bytes)).finish()?)
+}
+
+/// Every change of `dataset` after version `since` up to `current`, in version order, with a
+/// `_version` column (empty when `since == current`).
+pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current: i64) -> super::Result<DataFrame> {
+    let mut parts = Vec::new();
+    for v in since + 1..=current {
+        let df = read_parquet(objects, &format!("{}/changes.parquet", version_prefix(dataset, v))).await?;
+        parts.push(df.lazy().with_column(lit(v).alias("_version")));
+    }
+    if parts.is_empty() {
+        return Ok(DataFrame::empty());
+    }
+    Ok(concat(parts, UnionArgs { diagonal: true, ..Default::default() })?.collect()?)
+}

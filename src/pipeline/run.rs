@@ -10,7 +10,7 @@ use super::stage::{self, Staged};
 use super::transform::LINE;
 use super::validate::{CatalogCodes, CatalogData};
 use super::{Error, Result};
-use crate::objects::{self, Objects};
+use crate::objects::Objects;
 use crate::store::{PublishTx, RunEnd, RunStart, Store};
 use polars::prelude::*;
 use serde::Serialize;
@@ -307,9 +307,9 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
 
 /// Reads the snapshot of a published version.
 pub async fn read_snapshot(objects: &Objects, prefix: &str, dataset: &str, version: i64) -> Result<DataFrame> {
-    let bytes = objects::get(objects, &format!("{prefix}/snapshot.parquet")).await?;
-    ParquetReader::new(std::io::Cursor::new(bytes))
-        .finish()
-        .map_err(|e| Error::Previous { dataset: dataset.into(), version, message: e.to_string() })
+    publish::read_parquet(objects, &format!("{prefix}/snapshot.parquet")).await.map_err(|e| match e {
+        Error::Frame(e) => Error::Previous { dataset: dataset.into(), version, message: e.to_string() },
+        other => other,
+    })
 }
 

@@ -197,17 +197,4 @@ impl Store {
             .fetch_all(self.pool())
             .await?)
     }
-
-    /// Codes of a catalog valid on `date`.
-    pub async fn catalog_codes(&self, id: &str, date: &str) -> Result<std::collections::HashSet<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT code FROM catalog_items WHERE catalog = $1 AND valid_from <= $2 AND valid_to >= $3",
-        )
-        .bind(id)
-        .bind(date)
-        .bind(date)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().map(|(c,)| c).collect())
-    }
 }
