@@ -16,6 +16,9 @@ pub enum Error {
     /// No such agency.
     #[error("agency '{0}' does not exist: add it with `lgsp agency add`")]
     NoAgency(String),
+    /// The agency exists already.
+    #[error("agency '{0}' exists already")]
+    AgencyExists(String),
     /// No such active client.
     #[error("client '{0}' does not exist or is revoked")]
     NoClient(String),
@@ -34,7 +37,15 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Scopes a grant can give.
-pub const SCOPES: &[&str] = &["snapshot", "changes", "lookup", "reports"];
+pub const SCOPES: &[&str] = &["snapshot", "changes", "lookup", "reports", "admin"];
+
+/// The dataset name of an `admin` grant: administration of agencies, clients and grants.
+pub const ADMIN_DATASET: &str = "*";
+
+/// Whether `grants` hold the admin credential.
+pub fn is_admin(grants: &[GrantRow]) -> bool {
+    find_grant(grants, ADMIN_DATASET, "admin").is_some()
+}
 
 fn random_token(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
@@ -51,6 +62,12 @@ pub fn token_hash(token: &str) -> String {
 pub async fn add_agency(store: &Store, code: &str, name: &str) -> Result<()> {
     if !crate::pipeline::check::is_agency_code(code) {
         return Err(Error::AgencyCode(code.into()));
+    }
+    if name.trim().is_empty() {
+        return Err(Error::Grant("give the agency's name".into()));
+    }
+    if store.agency(code).await?.is_some() {
+        return Err(Error::AgencyExists(code.into()));
     }
     Ok(store.add_agency(code, name).await?)
 }
@@ -106,6 +123,9 @@ pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
     }
     if !SCOPES.contains(&g.scope) {
         return Err(Error::Grant(format!("scope '{}' is not one of {}", g.scope, SCOPES.join(", "))));
+    }
+    if (g.scope == "admin") != (g.dataset == ADMIN_DATASET) {
+        return Err(Error::Grant(format!("the admin scope goes with dataset '{ADMIN_DATASET}' and only with it")));
     }
     if g.basis.trim().is_empty() {
         return Err(Error::Grant("--basis: give the legal basis or purpose of the grant".into()));

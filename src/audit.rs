@@ -19,6 +19,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// Hash of the first row's predecessor.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The audit entry of an administrative action by `actor` (`cli` or an admin client id).
+pub fn admin_entry(actor: &str, action: &str, agency: &str, detail: serde_json::Value) -> AuditRow {
+    AuditRow { kind: "admin".into(), actor: actor.into(), agency: agency.into(), action: action.into(), status: 0, detail: detail.to_string(), ..Default::default() }
+}
+
 /// sha256 over the row's content and its predecessor's hash, in a fixed field order.
 pub fn hash_of(r: &AuditRow) -> String {
     let version = r.version.map(|v| v.to_string()).unwrap_or_default();

@@ -65,3 +65,20 @@ pub async fn ping(objects: &Objects) -> Result<()> {
     objects.list_with_delimiter(None).await?;
     Ok(())
 }
+
+/// Deletes every object under `prefix` except those named in `keep` (file names); returns how
+/// many were deleted.
+pub async fn remove_under(objects: &Objects, prefix: &str, keep: &[&str]) -> Result<usize> {
+    use futures::TryStreamExt;
+    let prefix = ObjectPath::from(prefix);
+    let metas: Vec<_> = objects.list(Some(&prefix)).try_collect().await?;
+    let mut n = 0;
+    for m in metas {
+        if m.location.filename().is_some_and(|f| keep.contains(&f)) {
+            continue;
+        }
+        objects.delete(&m.location).await?;
+        n += 1;
+    }
+    Ok(n)
+}

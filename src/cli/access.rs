@@ -6,7 +6,7 @@ use clap::Subcommand;
 use lgsp_hub::access::{self, GrantRequest};
 use lgsp_hub::audit;
 use lgsp_hub::settings::Settings;
-use lgsp_hub::store::{AuditRow, Store};
+use lgsp_hub::store::Store;
 use std::process::ExitCode;
 
 #[derive(Subcommand, Debug)]
@@ -18,7 +18,13 @@ pub enum AgencyCommand {
 #[derive(Subcommand, Debug)]
 pub enum ClientCommand {
     /// Create an API client for an agency; prints its id and secret once.
-    Create { #[arg(long)] agency: String },
+    Create {
+        #[arg(long)]
+        agency: String,
+        /// Also give it the admin credential (the admin API: agencies, clients, grants).
+        #[arg(long)]
+        admin: bool,
+    },
     /// Revoke a client and its tokens.
     Revoke { id: String },
 }
@@ -31,7 +37,7 @@ pub enum GrantCommand {
         client: String,
         #[arg(long)]
         dataset: String,
-        /// snapshot, changes, lookup or reports.
+        /// snapshot, changes, lookup, reports (or admin, with dataset '*').
         #[arg(long)]
         scope: String,
         /// Only these fields (comma separated).
@@ -65,8 +71,7 @@ pub enum AuditCommand {
 }
 
 async fn admin(store: &Store, action: &str, agency: &str, detail: serde_json::Value) -> anyhow::Result<()> {
-    let row = AuditRow { kind: "admin".into(), actor: "cli".into(), agency: agency.into(), action: action.into(), status: 0, detail: detail.to_string(), ..Default::default() };
-    audit::append(store, row).await?;
+    audit::append(store, audit::admin_entry("cli", action, agency, detail)).await?;
     Ok(())
 }
 
@@ -82,9 +87,13 @@ pub async fn agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<E
 pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<ExitCode> {
     let store = super::open_store(settings).await?;
     match cmd {
-        ClientCommand::Create { agency } => {
+        ClientCommand::Create { agency, admin: is_admin } => {
             let (id, secret) = access::create_client(&store, &agency).await?;
             admin(&store, "client create", &agency, serde_json::json!({ "client": id })).await?;
+            if is_admin {
+                let g = access::add_grant(&store, GrantRequest { client_id: &id, dataset: access::ADMIN_DATASET, scope: "admin", fields: None, until: None, basis: "platform administration" }).await?;
+                admin(&store, "grant add", &agency, serde_json::to_value(&g)?).await?;
+            }
             println!("client_id: {id}\nclient_secret: {secret}\n(the secret is shown only now; it is stored hashed)");
         }
         ClientCommand::Revoke { id } => {

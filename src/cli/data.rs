@@ -74,6 +74,7 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
         if since < 0 || since > current.version {
             bail!("--changes-since {since}: dataset '{}' has versions 1 to {}", a.dataset, current.version);
         }
+        publish::ensure_kept(&store, &a.dataset, since + 1).await?;
         publish::changes_since(&objects, &a.dataset, since, current.version).await?
     } else {
         let v = a.version.unwrap_or(current.version);
@@ -81,6 +82,7 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
             .version(&a.dataset, v)
             .await?
             .with_context(|| format!("dataset '{}' has no version {v}", a.dataset))?;
+        publish::ensure_kept(&store, &a.dataset, v).await?;
         publish::read_parquet(&objects, &format!("{}/snapshot.parquet", row.prefix)).await?
     };
     if df.schema().contains("_row_hash") {

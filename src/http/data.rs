@@ -178,6 +178,7 @@ pub async fn get_snapshot(State(state): State<AppState>, caller: Caller, audit: 
     let current = state.store.current_version(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
     let version = q.version.unwrap_or(current.version);
     let row = state.store.version(&name, version).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
+    crate::pipeline::publish::ensure_kept(&state.store, &name, version).await?;
     if granted_fields(grant).is_none() && q.format.as_deref().unwrap_or("parquet") == "parquet" {
         note(&audit, &name, Some(version), row.row_count as usize);
         state.store.record_pull(&caller.client_id, &name, version).await?;
@@ -201,6 +202,9 @@ pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: A
     };
     if since < 0 || since > current.version {
         return Err(ApiError::bad_request(format!("since={since}: versions run from 1 to {}", current.version)));
+    }
+    if since < current.version {
+        crate::pipeline::publish::ensure_kept(&state.store, &name, since + 1).await?;
     }
     let df = crate::pipeline::publish::changes_since(&state.objects, &name, since, current.version).await?;
     let df = only_granted(df, granted_fields(grant))?;

@@ -57,7 +57,17 @@ macro_rules! internal_from {
     )*};
 }
 
-internal_from!(crate::pipeline::Error, crate::store::Error, crate::objects::Error, polars::error::PolarsError, crate::access::Error, crate::audit::Error);
+internal_from!(crate::store::Error, crate::objects::Error, polars::error::PolarsError, crate::access::Error, crate::audit::Error);
+
+impl From<crate::pipeline::Error> for ApiError {
+    /// Files removed by retention are 410 Gone; anything else is internal.
+    fn from(e: crate::pipeline::Error) -> ApiError {
+        match e {
+            crate::pipeline::Error::Pruned { .. } => ApiError::new(StatusCode::GONE, "gone", e.to_string()),
+            e => ApiError::internal(e),
+        }
+    }
+}
 
 /// The request id set by the server for this request (a response extension).
 #[derive(Clone)]

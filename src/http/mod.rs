@@ -1,6 +1,7 @@
 //! The consumer API (`lgsp serve`): OAuth2 client-credentials tokens, per-agency grants, and
 //! every request written to the audit log with a receipt header.
 
+mod admin;
 mod auth;
 mod catalogs;
 mod data;

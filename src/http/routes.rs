@@ -1,7 +1,7 @@
 //! The route table: one list builds both the router and the OpenAPI document, so the two
 //! cannot drift apart.
 
-use super::{catalogs, data, token, AppState};
+use super::{admin, catalogs, data, token, AppState};
 use axum::routing::{get, post, MethodRouter};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
@@ -43,6 +43,14 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         (r("GET", "/dmdc/Category/{catalog}", "Rows of a shared catalog valid on ?asOf= (NGSP shape)", "200", true), get(catalogs::get_category)),
         (r("GET", "/api/v1/catalogs/{catalog}/codes/{code}", "What a code is on ?asOf=: valid, retired (succeeded by), unknown", "200", true), get(catalogs::get_lookup)),
         (r("GET", "/api/v1/catalogs/{catalog}/codes/{code}/current", "The current code(s) an old code became (?at=&asOf=)", "200", true), get(catalogs::get_resolve)),
+        (r("GET", "/api/v1/admin/agencies", "Admin: every agency", "200", true), get(admin::list_agencies)),
+        (r("POST", "/api/v1/admin/agencies", "Admin: add an agency {code, name}", "200", true), post(admin::add_agency)),
+        (r("GET", "/api/v1/admin/agencies/{code}/clients", "Admin: an agency's clients", "200", true), get(admin::list_clients)),
+        (r("POST", "/api/v1/admin/clients", "Admin: create a client {agency}; the secret is shown once", "200", true), post(admin::create_client)),
+        (r("POST", "/api/v1/admin/clients/{id}/revoke", "Admin: revoke a client and its tokens", "200", true), post(admin::revoke_client)),
+        (r("GET", "/api/v1/admin/clients/{id}/grants", "Admin: a client's active grants", "200", true), get(admin::list_grants)),
+        (r("POST", "/api/v1/admin/grants", "Admin: grant {client, dataset, scope, fields?, until?, basis}", "200", true), post(admin::add_grant)),
+        (r("POST", "/api/v1/admin/grants/{id}/revoke", "Admin: revoke a grant", "200", true), post(admin::revoke_grant)),
         (r("GET", "/api/v1/catalogs/{catalog}/search", "Names containing ?q= (diacritics, case, tone placement ignored)", "200", true), get(catalogs::get_search)),
     ]
 }

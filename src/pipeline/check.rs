@@ -125,6 +125,9 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
     if !["zstd", "snappy", "lz4", "none"].contains(&spec.publish.compression.as_str()) {
         return Err(err(path, "publish.compression", "use zstd, snappy, lz4 or none"));
     }
+    if spec.publish.keep_versions == Some(0) {
+        return Err(err(path, "publish.keep_versions", "must be at least 1 (the current version keeps its files)"));
+    }
     if !(0.0..=1.0).contains(&spec.publish.max_delete_fraction) {
         return Err(err(path, "publish.max_delete_fraction", "must be between 0 and 1"));
     }

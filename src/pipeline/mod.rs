@@ -46,6 +46,9 @@ pub enum Error {
     /// A full extract would delete more of the current records than the pipeline allows.
     #[error("the extract would delete {deleted} of {current} current records, more than publish.max_delete_fraction = {fraction}: check that the file is complete, or raise the limit")]
     TooManyDeletes { deleted: usize, current: i64, fraction: f64 },
+    /// Retention removed the files a request needs.
+    #[error("the files of version {version} of '{dataset}' were removed by retention (publish.keep_versions); the oldest version kept is {oldest}: take its snapshot, then the changes after it")]
+    Pruned { dataset: String, version: i64, oldest: i64 },
     /// A worker thread stopped abnormally.
     #[error("internal: {0}")]
     Internal(String),

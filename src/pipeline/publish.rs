@@ -132,6 +132,14 @@ pub async fn read_parquet(objects: &Objects, path: &str) -> super::Result<DataFr
     Ok(ParquetReader::new(std::io::Cursor::new(bytes)).finish()?)
 }
 
+/// Fails with [`super::Error::Pruned`] when retention removed the files of version `needed`.
+pub async fn ensure_kept(store: &crate::store::Store, dataset: &str, needed: i64) -> super::Result<()> {
+    match store.oldest_kept_version(dataset).await? {
+        Some(oldest) if needed < oldest => Err(super::Error::Pruned { dataset: dataset.into(), version: needed, oldest }),
+        _ => Ok(()),
+    }
+}
+
 /// Every change of `dataset` after version `since` up to `current`, in version order, with a
 /// `_version` column (empty when `since == current`).
 pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current: i64) -> super::Result<DataFrame> {
@@ -144,4 +152,16 @@ pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current
         return Ok(DataFrame::empty());
     }
     Ok(concat(parts, UnionArgs { diagonal: true, ..Default::default() })?.collect()?)
+}
+
+/// Applies `keep` (versions that keep their files) after version `current` of `dataset` was
+/// published: older versions are marked pruned in the store, then their files (all but the
+/// manifest) are deleted. Returns the versions pruned.
+pub async fn prune(store: &crate::store::Store, objects: &Objects, dataset: &str, current: i64, keep: u32) -> super::Result<Vec<i64>> {
+    let keep_from = current - i64::from(keep) + 1;
+    let pruned = store.prune_versions(dataset, keep_from).await?;
+    for v in &pruned {
+        objects::remove_under(objects, &v.prefix, &["manifest.json"]).await?;
+    }
+    Ok(pruned.iter().map(|v| v.version).collect())
 }

@@ -97,6 +97,13 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
             };
             store.finish_run(&id, &end).await?;
             audit_run(store, spec, &id, &end).await;
+            if let (Some(keep), Some(v), "published") = (spec.publish.keep_versions, report.version, report.status.as_str()) {
+                match super::publish::prune(store, objects, &spec.dataset, v, keep).await {
+                    Ok(pruned) if !pruned.is_empty() => tracing::info!(?pruned, "retention removed the files of older versions"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "retention could not remove older versions' files"),
+                }
+            }
             tracing::info!(status = %report.status, version = ?report.version, "run finished");
             Ok(report)
         }

@@ -272,6 +272,11 @@ pub struct PublishSpec {
     /// extract that would delete more fails: it is usually a truncated or wrong file.
     #[serde(default = "default_max_delete")]
     pub max_delete_fraction: f64,
+    /// How many versions keep their files (snapshot, changes, quarantine, duplicates); older
+    /// versions keep their row and manifest, and the API answers 410 Gone for their files and
+    /// for changes that need them. Default: keep every version.
+    #[serde(default)]
+    pub keep_versions: Option<u32>,
 }
 
 fn default_max_delete() -> f64 {
@@ -288,7 +293,7 @@ fn default_row_group() -> usize {
 
 impl Default for PublishSpec {
     fn default() -> Self {
-        PublishSpec { compression: default_compression(), row_group_size: default_row_group(), max_delete_fraction: default_max_delete() }
+        PublishSpec { compression: default_compression(), row_group_size: default_row_group(), max_delete_fraction: default_max_delete(), keep_versions: None }
     }
 }
 

@@ -93,6 +93,30 @@ impl Store {
         .await?)
     }
 
+    /// Revokes a grant; false when there is no such active grant.
+    pub async fn revoke_grant(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(super::now()).bind(id).execute(self.pool()).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A grant by id.
+    pub async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
+        Ok(sqlx::query_as("SELECT id, client_id, dataset, scope, fields, until, basis, created_at, revoked_at FROM grants WHERE id = $1")
+            .bind(id).fetch_optional(self.pool()).await?)
+    }
+
+    /// Every agency: (code, name), by code.
+    pub async fn agencies(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as("SELECT code, name FROM agencies ORDER BY code").fetch_all(self.pool()).await?)
+    }
+
+    /// The clients of an agency, revoked ones included.
+    pub async fn clients_of(&self, agency: &str) -> Result<Vec<ClientRow>> {
+        Ok(sqlx::query_as("SELECT id, agency, secret_hash, created_at, revoked_at FROM clients WHERE agency = $1 ORDER BY created_at, id")
+            .bind(agency).fetch_all(self.pool()).await?)
+    }
+
     /// Stores a token (by its hash).
     pub async fn add_token(&self, token_hash: &str, client_id: &str, expires_at: &str) -> Result<()> {
         sqlx::query("INSERT INTO tokens (token_hash, client_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")

@@ -69,11 +69,30 @@ pub struct VersionRow {
     pub quarantined: i64,
     pub prefix: String,
     pub manifest_sha256: String,
+    /// When retention removed the version's files (the row stays).
+    pub pruned_at: Option<String>,
 }
 
-const VERSION_COLUMNS: &str = "dataset, version, run_id, created_at, input_sha256, row_count, inserted, updated, deleted, quarantined, prefix, manifest_sha256";
+const VERSION_COLUMNS: &str = "dataset, version, run_id, created_at, input_sha256, row_count, inserted, updated, deleted, quarantined, prefix, manifest_sha256, pruned_at";
 
 impl Store {
+    /// Marks the versions of `dataset` older than `keep_from` whose files are still there as
+    /// pruned; returns them (their files are to be removed).
+    pub async fn prune_versions(&self, dataset: &str, keep_from: i64) -> Result<Vec<VersionRow>> {
+        let q = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE dataset = $1 AND version < $2 AND pruned_at IS NULL ORDER BY version");
+        let rows: Vec<VersionRow> = sqlx::query_as(&q).bind(dataset).bind(keep_from).fetch_all(self.pool()).await?;
+        sqlx::query("UPDATE versions SET pruned_at = $1 WHERE dataset = $2 AND version < $3 AND pruned_at IS NULL")
+            .bind(super::now()).bind(dataset).bind(keep_from).execute(self.pool()).await?;
+        Ok(rows)
+    }
+
+    /// The oldest version of `dataset` whose files are kept.
+    pub async fn oldest_kept_version(&self, dataset: &str) -> Result<Option<i64>> {
+        let row: (Option<i64>,) = sqlx::query_as("SELECT MIN(version) FROM versions WHERE dataset = $1 AND pruned_at IS NULL")
+            .bind(dataset).fetch_one(self.pool()).await?;
+        Ok(row.0)
+    }
+
     /// The current version of `dataset`, if it has one.
     pub async fn current_version(&self, dataset: &str) -> Result<Option<VersionRow>> {
         let q = format!(
@@ -176,7 +195,8 @@ impl PendingPublish {
     /// Records the version (with its manifest's checksum) and commits: the version is visible.
     pub async fn commit(mut self, manifest_sha256: &str) -> Result<()> {
         let p = &self.p;
-        let q = format!("INSERT INTO versions ({VERSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+        let q = format!("INSERT INTO versions ({}) VALUES", VERSION_COLUMNS.trim_end_matches(", pruned_at"));
+        let q = format!("{q} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
         sqlx::query(&q)
             .bind(&p.dataset).bind(p.version).bind(&p.run_id).bind(super::now()).bind(&p.input_sha256)
             .bind(p.row_count).bind(p.inserted).bind(p.updated).bind(p.deleted).bind(p.quarantined)
