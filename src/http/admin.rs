@@ -36,6 +36,7 @@ fn user_error(e: access::Error) -> ApiError {
 }
 
 async fn log(state: &AppState, caller: &Caller, action: &str, agency: &str, detail: Value) {
+    state.callers.clear();
     if let Err(e) = state.audit.append(crate::audit::admin_entry(&caller.client_id, action, agency, detail)).await {
         tracing::error!(error = %e, "could not append to the audit log");
     }

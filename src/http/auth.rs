@@ -33,25 +33,73 @@ impl FromRequestParts<AppState> for Caller {
         let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
             return Err(ApiError::unauthorized("send Authorization: Bearer <token>; get a token at POST /token"));
         };
-        let Some((client_id, agency, expires)) = state.store.token_client(&crate::access::token_hash(token)).await? else {
-            return Err(ApiError::unauthorized("unknown or revoked token"));
+        let hash = crate::access::token_hash(token);
+        let (caller, expires) = match state.callers.get(&hash) {
+            Some(hit) => hit,
+            None => {
+                let Some((client_id, agency, expires)) = state.store.token_client(&hash).await? else {
+                    return Err(ApiError::unauthorized("unknown or revoked token"));
+                };
+                let grants = state.store.active_grants(&client_id, &crate::catalog::today()).await?;
+                let caller = Caller { client_id, agency, grants };
+                state.callers.put(hash, caller.clone(), expires.clone());
+                (caller, expires)
+            }
         };
         if expires < crate::store::now() {
             return Err(ApiError::unauthorized("the token has expired: get a new one at POST /token"));
         }
-        let client = crate::store::ClientRow { id: client_id.clone(), agency, secret_hash: String::new(), created_at: String::new(), revoked_at: None };
-        if let Err(wait) = state.quota.take(&client.id) {
+        if let Err(wait) = state.quota.take(&caller.client_id) {
             let mut e = ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", format!("the quota of {} calls a minute is used up: retry in {wait} s", state.quota.per_minute()));
             e.retry_after = Some(wait);
             return Err(e);
         }
-        let grants = state.store.active_grants(&client_id, &crate::catalog::today()).await?;
         if let Some(info) = parts.extensions.get::<std::sync::Arc<std::sync::Mutex<AuditInfo>>>() {
             if let Ok(mut i) = info.lock() {
-                i.client_id = client.id.clone();
-                i.agency = client.agency.clone();
+                i.client_id = caller.client_id.clone();
+                i.agency = caller.agency.clone();
             }
         }
-        Ok(Caller { client_id: client.id, agency: client.agency, grants })
+        Ok(caller)
+    }
+}
+
+/// Callers by token hash, kept for [`CALLER_TTL`]: most requests then cost no statement for
+/// authentication. Admin changes through this process clear it at once; changes made elsewhere
+/// (the CLI, another instance) take effect within the TTL.
+#[derive(Default)]
+pub struct CallerCache {
+    map: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Caller, String)>>,
+}
+
+/// How long a token's client and grants are reused.
+pub const CALLER_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+const CALLER_CACHE_MAX: usize = 10_000;
+
+impl CallerCache {
+    fn get(&self, hash: &str) -> Option<(Caller, String)> {
+        let map = self.map.read().ok()?;
+        let (at, caller, expires) = map.get(hash)?;
+        (at.elapsed() < CALLER_TTL).then(|| (caller.clone(), expires.clone()))
+    }
+
+    fn put(&self, hash: String, caller: Caller, expires: String) {
+        if let Ok(mut map) = self.map.write() {
+            if map.len() >= CALLER_CACHE_MAX {
+                map.retain(|_, (at, _, _)| at.elapsed() < CALLER_TTL);
+                if map.len() >= CALLER_CACHE_MAX {
+                    map.clear();
+                }
+            }
+            map.insert(hash, (std::time::Instant::now(), caller, expires));
+        }
+    }
+
+    /// Forgets every caller (after an admin change).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.write() {
+            map.clear();
+        }
     }
 }

@@ -33,13 +33,15 @@ pub struct AppState {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Writes the audit entries of requests in batches.
     pub audit: crate::audit::AuditWriter,
+    /// Recently authenticated callers.
+    pub callers: Arc<auth::CallerCache>,
 }
 
 impl AppState {
     /// State for a store, an object store and a per-client quota (requests per minute).
     pub fn new(store: Store, objects: Objects, requests_per_minute: u32) -> AppState {
         let audit = crate::audit::AuditWriter::spawn(store.clone());
-        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)), metrics: None, audit }
+        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)), metrics: None, audit, callers: Arc::default() }
     }
 }
 
@@ -167,10 +169,11 @@ pub async fn serve(mut state: AppState, addr: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
     println!("listening on {}", listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 
-async fn shutdown() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
