@@ -1,16 +1,20 @@
 //! lgsp-hub: the batch data-sync and master-data hub of a provincial data-sharing platform.
 //!
-//! Data flow: `pipeline` (extract → transform → dedupe → changes → publish) writes master
+//! Data flow: `source` pulls an agency's data (files, object storage, Excel, JSON, HTTP, SQL)
+//! on the `schedule`; `pipeline` (extract → transform → dedupe → changes → publish) writes master
 //! records to `store` and published files to `objects`; `catalog` holds the shared code tables
 //! pipelines validate against; `text` owns the Vietnamese text rules.
 
 pub mod access;
 pub mod audit;
+pub mod backup;
 pub mod catalog;
 pub mod http;
 pub mod objects;
 pub mod pipeline;
 pub mod progress;
+pub mod schedule;
 pub mod settings;
+pub mod source;
 pub mod store;
 pub mod text;

@@ -35,6 +35,17 @@ pub struct Settings {
     /// API calls one client may make per minute before getting 429 (default 6000).
     /// Env: `LGSP_API_REQUESTS_PER_MINUTE`.
     pub api_requests_per_minute: u32,
+    /// Seconds a scheduler instance holds a pipeline's lease without renewing it (default 60);
+    /// another instance takes over that long after a holder dies. Env: `LGSP_LEASE_SECONDS`.
+    pub lease_seconds: u64,
+    /// Cron (with seconds, Vietnam time) of the scheduled backup; none by default.
+    /// Env: `LGSP_BACKUP_SCHEDULE`.
+    pub backup_schedule: Option<String>,
+    /// Folder or object-store URL under which scheduled backups are written, one sub-folder
+    /// per backup (default `data/backups`). Env: `LGSP_BACKUP_TO`.
+    pub backup_to: String,
+    /// Scheduled backups kept; older ones are deleted (default 7). Env: `LGSP_BACKUP_KEEP`.
+    pub backup_keep: usize,
 }
 
 impl Default for Settings {
@@ -45,6 +56,10 @@ impl Default for Settings {
             pipelines_dir: "pipelines".into(),
             catalogs_dir: "catalogs".into(),
             api_requests_per_minute: 6000,
+            lease_seconds: 60,
+            backup_schedule: None,
+            backup_to: "data/backups".into(),
+            backup_keep: 7,
         }
     }
 }
@@ -108,6 +123,18 @@ impl Settings {
         }
         if let Some(v) = get("LGSP_API_REQUESTS_PER_MINUTE").and_then(|v| v.parse().ok()) {
             self.api_requests_per_minute = v;
+        }
+        if let Some(v) = get("LGSP_LEASE_SECONDS").and_then(|v| v.parse().ok()) {
+            self.lease_seconds = v;
+        }
+        if let Some(v) = get("LGSP_BACKUP_SCHEDULE") {
+            self.backup_schedule = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("LGSP_BACKUP_TO") {
+            self.backup_to = v;
+        }
+        if let Some(v) = get("LGSP_BACKUP_KEEP").and_then(|v| v.parse().ok()) {
+            self.backup_keep = v;
         }
     }
 }

@@ -2,48 +2,8 @@
 
 mod common;
 
-use common::{repo, Hub};
-use std::process::{Child, Command, Stdio};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-/// Starts `moto_server` and creates a bucket, or returns `None` (and says so) when it is missing.
-fn start_s3() -> Option<(Server, String)> {
-    if Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
-        if std::env::var("LGSP_TEST_REQUIRE_S3").is_ok_and(|v| v == "1") {
-            panic!("moto_server is required (LGSP_TEST_REQUIRE_S3=1): pip install 'moto[server]'");
-        }
-        eprintln!("skipped: moto_server not installed (pip install 'moto[server]')");
-        return None;
-    }
-    let port = free_port();
-    let child = Command::new("moto_server").args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
-    let server = Server(child);
-    let endpoint = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let made = Command::new("python3")
-        .args(["-c", &format!("import boto3; boto3.client('s3', endpoint_url='{endpoint}', aws_access_key_id='t', aws_secret_access_key='t', region_name='us-east-1').create_bucket(Bucket='lgsp')")])
-        .status()
-        .expect("python3");
-    assert!(made.success(), "bucket created");
-    Some((server, endpoint))
-}
+use common::{repo, start_s3, Hub};
+use std::process::Command;
 
 #[test]
 fn versions_publish_to_an_s3_compatible_store() {

@@ -3,6 +3,7 @@
 mod access;
 mod catalog;
 mod data;
+mod ops;
 mod run;
 
 use anyhow::Context;
@@ -59,11 +60,24 @@ pub enum Command {
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(access::AuditCommand),
-    /// Serve the consumer API.
+    /// Serve the consumer API, with the scheduler.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", env = "LGSP_LISTEN")]
         listen: String,
+        /// Do not run scheduled pipelines in this process.
+        #[arg(long, env = "LGSP_NO_SCHEDULER")]
+        no_scheduler: bool,
+    },
+    /// Run scheduled pipelines (and the scheduled backup) until stopped, without the API.
+    Scheduler,
+    /// Copy the store and the published manifests to a folder or bucket; `backup verify` checks one.
+    Backup(ops::BackupArgs),
+    /// Restore a backup into an empty store.
+    Restore {
+        /// The backup's folder or object-store URL.
+        #[arg(long)]
+        from: String,
     },
 }
 
@@ -103,12 +117,22 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Client(c) => access::client(&settings, c).await,
         Command::Grant(c) => access::grant(&settings, c).await,
         Command::Audit(c) => access::audit_cmd(&settings, c).await,
-        Command::Serve { listen } => {
+        Command::Serve { listen, no_scheduler } => {
             let store = open_store(&settings).await?;
             let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+            let sched = match no_scheduler {
+                true => None,
+                false => Some(ops::start_scheduler(&settings, store.clone(), objects.clone()).await?),
+            };
             lgsp_hub::http::serve(lgsp_hub::http::AppState::new(store, objects, settings.api_requests_per_minute), &listen).await.with_context(|| format!("serving on {listen}"))?;
+            if let Some(mut s) = sched {
+                let _ = s.shutdown().await;
+            }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Scheduler => ops::scheduler(&settings).await,
+        Command::Backup(a) => ops::backup(&settings, a).await,
+        Command::Restore { from } => ops::restore(&settings, &from).await,
     }
 }
 

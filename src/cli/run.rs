@@ -18,6 +18,9 @@ pub struct RunArgs {
     /// Print one JSON object describing the run.
     #[arg(long)]
     pub json: bool,
+    /// Run now, whatever the schedule (the default for `lgsp run`; kept for scripts).
+    #[arg(long)]
+    pub now: bool,
 }
 
 #[derive(Args, Debug)]
@@ -99,9 +102,14 @@ pub async fn runs(settings: &Settings, a: RunsArgs) -> anyhow::Result<ExitCode> 
             continue;
         }
         let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
+        let took = |end: &str| -> Option<String> {
+            let (a, b) = (chrono::DateTime::parse_from_rfc3339(&r.started_at).ok()?, chrono::DateTime::parse_from_rfc3339(end).ok()?);
+            Some(format!("{:.1}s", (b - a).num_milliseconds() as f64 / 1000.0))
+        };
+        let duration = r.finished_at.as_deref().and_then(took).unwrap_or_else(|| "running".into());
         println!(
-            "{}  {:<10} {:<20} v{:<4} read {:>8} valid {:>8} quar {:>6} +{} ~{} -{}{}",
-            r.started_at, r.status, r.pipeline, n(r.version), n(r.rows_read), n(r.rows_valid), n(r.rows_quarantined),
+            "{}  {:<8} {:>8} {:<10} {:<20} v{:<4} read {:>8} valid {:>8} quar {:>6} +{} ~{} -{}{}",
+            r.started_at, r.trigger_kind, duration, r.status, r.pipeline, n(r.version), n(r.rows_read), n(r.rows_valid), n(r.rows_quarantined),
             n(r.inserted), n(r.updated), n(r.deleted),
             r.error.map(|e| format!("\n    error: {e}")).unwrap_or_default()
         );

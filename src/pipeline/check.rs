@@ -138,16 +138,42 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
 }
 
 fn check_source(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
-    let SourceSpec::Csv(csv) = &spec.source;
-    if Encoding::parse(&csv.encoding).is_none() {
-        return Err(err(path, "source.encoding", format!(
-            "'{}' is not supported; use utf-8, windows-1258, tcvn3 or vni", csv.encoding)));
+    let text = match &spec.source {
+        SourceSpec::Csv(c) => Some((&c.encoding, c.delimiter)),
+        SourceSpec::Http(h) => Some((&h.encoding, h.delimiter)),
+        _ => None,
+    };
+    if let Some((encoding, delimiter)) = text {
+        if Encoding::parse(encoding).is_none() {
+            return Err(err(path, "source.encoding", format!("'{encoding}' is not supported; use utf-8, windows-1258, tcvn3 or vni")));
+        }
+        if !delimiter.is_ascii() {
+            return Err(err(path, "source.delimiter", "must be one ASCII character"));
+        }
     }
-    if !csv.delimiter.is_ascii() {
-        return Err(err(path, "source.delimiter", "must be one ASCII character"));
+    match &spec.source {
+        SourceSpec::Excel(x) if x.header_row == 0 => return Err(err(path, "source.header_row", "rows are numbered from 1")),
+        SourceSpec::Http(h) if !(h.url.starts_with("http://") || h.url.starts_with("https://")) => {
+            return Err(err(path, "source.url", format!("'{}' is not an http:// or https:// URL", h.url)));
+        }
+        SourceSpec::Http(h) if h.format == crate::source::spec::HttpFormat::Csv && h.pagination.is_some() => {
+            return Err(err(path, "source.pagination", "pagination applies to json and ndjson answers only"));
+        }
+        SourceSpec::Sql(q) if !q.query.trim_start().to_lowercase().starts_with("select") && !q.query.trim_start().to_lowercase().starts_with("with") => {
+            return Err(err(path, "source.query", "must be a SELECT (or WITH … SELECT) query"));
+        }
+        _ => {}
+    }
+    if spec.retry.attempts == 0 {
+        return Err(err(path, "retry.attempts", "at least 1 (the first attempt)"));
+    }
+    if let Some(s) = &spec.schedule {
+        if !crate::schedule::valid(s) {
+            return Err(err(path, "schedule", format!("'{s}' is not a cron expression with seconds: sec min hour day month weekday, e.g. \"0 30 1 * * *\" for 01:30 every day (Vietnam time)")));
+        }
     }
     let mut targets = HashSet::new();
-    for (column, field) in &csv.columns {
+    for (column, field) in spec.source.columns() {
         if spec.field(field).is_none() {
             return Err(err(path, format!("source.columns.{column}"), format!("'{field}' is not a declared field")));
         }
@@ -227,7 +253,7 @@ name = "a"
     #[test]
     fn minimal_pipeline_parses_with_defaults() {
         let spec = parse_str(GOOD).unwrap();
-        assert_eq!(spec.csv().encoding, "utf-8");
+        assert!(matches!(&spec.source, SourceSpec::Csv(c) if c.encoding == "utf-8"));
         assert_eq!(spec.survivorship.rule, Survivorship::Last);
     }
 

@@ -6,6 +6,9 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// The column of a converted source that holds each record's position in the original.
+pub const NUMBER_COLUMN: &str = "_line";
+
 /// Records handed to the transform stage at a time.
 pub const BATCH_ROWS: usize = 32_768;
 
@@ -33,6 +36,25 @@ pub enum Error {
     /// A declared column is missing from the header.
     #[error("{}: column '{column}' (field '{field}') is not in the header line; the header has: {header}", path.display())]
     MissingColumn { path: PathBuf, column: String, field: String, header: String },
+}
+
+impl Error {
+    /// The same error naming `name` instead of `local` (a download or a conversion of it).
+    pub fn named(self, local: &Path, name: &str) -> Error {
+        if local == Path::new(name) {
+            return self;
+        }
+        let n = PathBuf::from(name);
+        match self {
+            Error::Io { source, .. } => Error::Io { path: n, source },
+            Error::Empty { .. } => Error::Empty { path: n },
+            Error::NoRows { .. } => Error::NoRows { path: n },
+            Error::Binary { offset, expected, .. } => Error::Binary { path: n, offset, expected },
+            Error::Decode { source, .. } => Error::Decode { path: n, source },
+            Error::Csv { line, message, .. } => Error::Csv { path: n, line, message },
+            Error::MissingColumn { column, field, header, .. } => Error::MissingColumn { path: n, column, field, header },
+        }
+    }
 }
 
 /// Result type of this module.
@@ -94,6 +116,7 @@ pub struct CsvSource {
     header: Vec<String>,
     positions: Vec<usize>,
     record: csv::StringRecord,
+    line_column: Option<usize>,
 }
 
 impl CsvSource {
@@ -147,7 +170,7 @@ impl CsvSource {
                 }
             }
         }
-        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::StringRecord::new() })
+        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::StringRecord::new(), line_column: None })
     }
 
     /// Positions in the header of the requested columns, in request order.
@@ -158,6 +181,12 @@ impl CsvSource {
     /// Number of header columns.
     pub fn header_len(&self) -> usize {
         self.header.len()
+    }
+
+    /// Takes each record's line number from its `_line` column (a conversion of an Excel
+    /// sheet or JSON records, numbered with the original's rows, records or lines).
+    pub fn numbered(&mut self) {
+        self.line_column = self.header.iter().position(|h| h == NUMBER_COLUMN);
     }
 
     /// The next batch of at most `BATCH_ROWS` records; `None` at the end.
@@ -171,7 +200,8 @@ impl CsvSource {
             match read {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    let at = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    let line = self.line_column.and_then(|i| self.record.get(i)?.parse().ok()).unwrap_or(at);
                     batch.push(RawRecord { line, record: std::mem::take(&mut self.record) });
                 }
                 Err(e) => {

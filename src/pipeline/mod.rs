@@ -10,7 +10,7 @@ pub mod publish;
 mod records;
 mod run;
 pub mod version;
-mod stage;
+pub(crate) mod stage;
 pub mod spec;
 pub mod transform;
 pub mod unique;
@@ -22,6 +22,9 @@ pub use spec::PipelineSpec;
 /// Why a run failed. A failed run publishes nothing and leaves the current version as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The source could not be pulled.
+    #[error(transparent)]
+    Source(#[from] crate::source::Error),
     /// The source could not be read.
     #[error(transparent)]
     Extract(#[from] extract::Error),

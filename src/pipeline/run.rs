@@ -14,6 +14,7 @@ use crate::objects::Objects;
 use crate::store::{PublishTx, RunEnd, RunStart, Store};
 use polars::prelude::*;
 use serde::Serialize;
+use crate::source::Input;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,26 +64,50 @@ fn run_id(pipeline: &str) -> String {
     format!("{}-{pipeline}-{:06x}", now.format("%Y%m%dT%H%M%S%.3fZ"), salt & 0xff_ffff)
 }
 
-/// Runs `spec` once: reads its source, and publishes a new version when the data changed.
+/// Runs `spec` once: pulls its source, and publishes a new version for each input whose data
+/// changed (a source with `pick = "all_new"` may give several inputs, read oldest first).
+/// Returns the report of the last input; every input is a run of the history.
 #[tracing::instrument(skip_all, fields(pipeline = %spec.id))]
 pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: RunOptions) -> Result<RunReport> {
-    let input = opts.input.clone().unwrap_or_else(|| spec.csv().path.clone());
+    let source_name = opts.input.as_ref().map(|p| p.display().to_string()).or_else(|| spec.source.path().map(|p| p.display().to_string())).unwrap_or_else(|| spec.id.clone());
+    let fetched = match crate::source::fetch(store, spec, opts.input.as_deref()).await {
+        Ok(f) => f,
+        Err(e) => {
+            let e = Error::Source(e);
+            return tracked(store, objects, spec, &opts, &source_name, |_| async { Err::<(RunReport, serde_json::Value), _>(e) }).await;
+        }
+    };
+    if let Some(why) = &fetched.nothing_new {
+        tracing::info!(reason = %why, "nothing new at the source");
+        let current = store.current_version(&spec.dataset).await?.map(|v| v.version);
+        return tracked(store, objects, spec, &opts, &source_name, |_| async { Ok((RunReport::unchanged(spec, current), serde_json::json!({ "nothing_new": why }))) }).await;
+    }
+    let mut last = None;
+    for input in &fetched.inputs {
+        let report = tracked(store, objects, spec, &opts, &input.name, |id| execute(store, objects, spec, id, input, opts.progress)).await?;
+        store.save_source_state(&spec.id, &input.state).await?;
+        last = Some(report);
+    }
+    last.ok_or_else(|| Error::Internal("the source gave no input".into()))
+}
+
+/// Records a run around `work`: started, then finished with its counts or its error, in the
+/// run history, the audit log and the metrics.
+async fn tracked<W, F>(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: &RunOptions, input: &str, work: W) -> Result<RunReport>
+where
+    W: FnOnce(String) -> F,
+    F: std::future::Future<Output = Result<(RunReport, serde_json::Value)>>,
+{
     let id = run_id(&spec.id);
-    store
-        .start_run(&RunStart {
-            id: id.clone(),
-            pipeline: spec.id.clone(),
-            dataset: spec.dataset.clone(),
-            trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()),
-            input_path: input.display().to_string(),
-        })
-        .await?;
-    match execute(store, objects, spec, &id, input, opts.progress).await {
-        Ok((report, timings)) => {
+    let start = RunStart { id: id.clone(), pipeline: spec.id.clone(), dataset: spec.dataset.clone(), trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()), input_path: input.to_string() };
+    store.start_run(&start).await?;
+    match work(id.clone()).await {
+        Ok((mut report, timings)) => {
+            report.run_id = id.clone();
             let n = |v: u64| Some(v as i64);
             let end = RunEnd {
                 status: report.status.clone(),
-                input_sha256: Some(report.input_sha256.clone()),
+                input_sha256: Some(report.input_sha256.clone()).filter(|s| !s.is_empty()),
                 input_bytes: Some(report.input_bytes as i64),
                 rows_read: n(report.rows_read),
                 rows_valid: n(report.rows_valid),
@@ -97,6 +122,7 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
             };
             store.finish_run(&id, &end).await?;
             audit_run(store, spec, &id, &end).await;
+            tracing::info!(status = %report.status, version = ?report.version, "run finished");
             if let (Some(keep), Some(v), "published") = (spec.publish.keep_versions, report.version, report.status.as_str()) {
                 match super::publish::prune(store, objects, &spec.dataset, v, keep).await {
                     Ok(pruned) if !pruned.is_empty() => tracing::info!(?pruned, "retention removed the files of older versions"),
@@ -104,7 +130,6 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
                     Err(e) => tracing::warn!(error = %e, "retention could not remove older versions' files"),
                 }
             }
-            tracing::info!(status = %report.status, version = ?report.version, "run finished");
             Ok(report)
         }
         Err(e) => {
@@ -115,6 +140,33 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
             audit_run(store, spec, &id, &end).await;
             tracing::warn!(error = %e, "run failed");
             Err(e)
+        }
+    }
+}
+
+impl RunReport {
+    /// A run that found nothing new and published nothing.
+    fn unchanged(spec: &PipelineSpec, version: Option<i64>) -> RunReport {
+        RunReport {
+            run_id: String::new(),
+            pipeline: spec.id.clone(),
+            dataset: spec.dataset.clone(),
+            status: "unchanged".into(),
+            version,
+            rows_read: 0,
+            rows_valid: 0,
+            rows_quarantined: 0,
+            duplicates_collapsed: 0,
+            inserted: 0,
+            updated: 0,
+            deleted: 0,
+            kept_previous: 0,
+            input_sha256: String::new(),
+            input_bytes: 0,
+            snapshot: None,
+            changes: None,
+            quarantine: None,
+            manifest: None,
         }
     }
 }
@@ -173,7 +225,8 @@ async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes>
     Ok(out)
 }
 
-async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str, input: PathBuf, progress: bool) -> Result<(RunReport, serde_json::Value)> {
+async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: String, input: &Input, progress: bool) -> Result<(RunReport, serde_json::Value)> {
+    let id = id.as_str();
     let t0 = Instant::now();
     let current = store.current_version(&spec.dataset).await?;
     let catalogs = catalogs_of(store, spec).await?;
@@ -217,7 +270,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
     let (deduped, changes, snapshot) = tokio::task::spawn_blocking(move || -> Result<_> {
         let deduped = dedupe::dedupe(staged.valid, &spec2.key, &spec2.survivorship)?;
         let rows = deduped.rows.drop(LINE)?;
-        let (changes, snapshot) = changes::compute(rows, prev.as_ref(), &spec2.key, spec2.extract, &held)?;
+        let (changes, snapshot) = changes::compute(rows, prev.as_ref(), &spec2.key, spec2.effective_extract(), &held)?;
         Ok((deduped.collapsed, changes, snapshot))
     })
     .await
@@ -246,9 +299,9 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: &str
         owner: spec.owner.clone(),
         run_id: id.to_string(),
         created_at: crate::store::now(),
-        extract: if spec.extract == ExtractMode::Full { "full" } else { "partial" }.into(),
+        extract: if spec.effective_extract() == ExtractMode::Full { "full" } else { "partial" }.into(),
         key: spec.key.clone(),
-        input: InputInfo { path: input.display().to_string(), sha256: staged.info.sha256.clone(), bytes: staged.info.bytes },
+        input: InputInfo { path: input.name.clone(), sha256: staged.info.sha256.clone(), bytes: staged.info.bytes },
         counts: Counts {
             rows_read: report.rows_read,
             rows_valid: report.rows_valid,

@@ -1,8 +1,8 @@
 //! `PipelineSpec`: the pipeline file a data steward writes (`pipelines/*.toml`).
 
+pub use crate::source::spec::{RetrySpec, SourceSpec};
 use serde::Deserialize;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One pipeline: where an agency dataset comes from and how it becomes a master dataset.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,8 +31,15 @@ pub struct PipelineSpec {
     /// Field names that identify a record (the business key). Rows with the same normalized key
     /// are duplicates and collapse into one by `survivorship`.
     pub key: Vec<String>,
-    /// Where the data is pulled from.
+    /// Where the data is pulled from (see `source::spec`).
     pub source: SourceSpec,
+    /// Retries when the source fails (server down, timeout, 5xx).
+    #[serde(default)]
+    pub retry: RetrySpec,
+    /// What the scheduler does on start about a fire time missed while no instance ran:
+    /// `skip` (default) or `run_once`.
+    #[serde(default)]
+    pub missed: Missed,
     /// The fields of the dataset, in published column order.
     pub fields: Vec<FieldSpec>,
     /// Which row survives when several rows share a business key.
@@ -41,6 +48,17 @@ pub struct PipelineSpec {
     /// How versions are published.
     #[serde(default)]
     pub publish: PublishSpec,
+}
+
+/// What the scheduler does about a fire time missed while no instance was running.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Missed {
+    /// Wait for the next fire time.
+    #[default]
+    Skip,
+    /// Run once at start when the last fire time has no run.
+    RunOnce,
 }
 
 /// Whether an extract is the whole dataset or only the rows that changed.
@@ -52,40 +70,6 @@ pub enum ExtractMode {
     Full,
     /// Changed rows only; deletes are never inferred.
     Partial,
-}
-
-/// Where a pipeline reads its data. Internally tagged by `kind`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum SourceSpec {
-    /// A delimited text file.
-    Csv(CsvSourceSpec),
-}
-
-/// A delimited text file with a header row.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CsvSourceSpec {
-    /// Path of the file, relative to the working directory (`lgsp run --input` overrides it).
-    pub path: PathBuf,
-    /// Field delimiter, one ASCII character (default `,`).
-    #[serde(default = "default_delimiter")]
-    pub delimiter: char,
-    /// Character encoding of the file: `utf-8` (default), `windows-1258`, `tcvn3` or `vni`.
-    #[serde(default = "default_encoding")]
-    pub encoding: String,
-    /// Source column name → field name, for columns whose name differs from the field's.
-    /// Fields not listed here are read from the column of the same name.
-    #[serde(default)]
-    pub columns: BTreeMap<String, String>,
-}
-
-fn default_delimiter() -> char {
-    ','
-}
-
-fn default_encoding() -> String {
-    "utf-8".into()
 }
 
 /// One field of the dataset.
@@ -308,10 +292,8 @@ impl PipelineSpec {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// The CSV source options.
-    pub fn csv(&self) -> &CsvSourceSpec {
-        match &self.source {
-            SourceSpec::Csv(c) => c,
-        }
+    /// The extract mode in effect: an incremental source never infers deletes.
+    pub fn effective_extract(&self) -> ExtractMode {
+        if self.source.incremental() { ExtractMode::Partial } else { self.extract }
     }
 }

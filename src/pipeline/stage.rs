@@ -6,9 +6,8 @@ use super::spec::{ExtractMode, PipelineSpec};
 use super::transform::{BatchOut, Plan};
 use super::validate::CatalogCodes;
 use super::{Error, Result};
-use crate::text::legacy::Encoding;
+use crate::source::Input;
 use polars::prelude::*;
-use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Output of extract + transform.
@@ -27,11 +26,11 @@ pub struct Staged {
 
 /// The (source column, field) pairs of a spec, in field order.
 pub fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
-    let csv = spec.csv();
+    let columns = spec.source.columns();
     spec.fields
         .iter()
         .map(|f| {
-            let column = csv.columns.iter().find(|(_, field)| **field == f.name).map(|(c, _)| c.clone());
+            let column = columns.iter().find(|(_, field)| **field == f.name).map(|(c, _)| c.clone());
             (column.unwrap_or_else(|| f.name.clone()), f.name.clone())
         })
         .collect()
@@ -43,14 +42,16 @@ type Done = (usize, PolarsResult<BatchOut>);
 /// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read.
 pub fn extract_transform(
     spec: &PipelineSpec,
-    input: &Path,
+    input: &Input,
     catalogs: &CatalogCodes,
     workers: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Staged> {
-    let csv = spec.csv();
-    let encoding = Encoding::parse(&csv.encoding).unwrap_or(Encoding::Utf8);
-    let mut source = CsvSource::open(input, encoding, csv.delimiter as u8, &column_map(spec))?;
+    let named = |e: super::extract::Error| -> Error { e.named(&input.path, &input.name).into() };
+    let mut source = CsvSource::open(&input.path, input.encoding, input.delimiter, &column_map(spec)).map_err(named)?;
+    if input.numbered {
+        source.numbered();
+    }
     let plan = Arc::new(Plan::new(spec, source.positions(), source.header_len(), catalogs)?);
     let (tx, rx) = mpsc::sync_channel::<Batch>(workers.max(1) * 2);
     let rx = Arc::new(Mutex::new(rx));
@@ -75,7 +76,7 @@ pub fn extract_transform(
                     seq += 1;
                 }
                 Ok(None) => break Ok(()),
-                Err(e) => break Err(e.into()),
+                Err(e) => break Err(named(e)),
             }
         };
         drop(tx);
@@ -86,8 +87,8 @@ pub fn extract_transform(
     });
     read?;
     let info = source.finish();
-    if rows_read == 0 && spec.extract == ExtractMode::Full {
-        return Err(super::extract::Error::NoRows { path: input.to_path_buf() }.into());
+    if rows_read == 0 && spec.effective_extract() == ExtractMode::Full {
+        return Err(named(super::extract::Error::NoRows { path: input.path.clone() }));
     }
     done.sort_by_key(|(seq, _)| *seq);
     let mut all = match done.is_empty() {

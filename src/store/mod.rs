@@ -2,6 +2,7 @@
 //! (embedded default) or PostgreSQL, chosen by the URL scheme. All SQL of the hub lives here.
 
 mod access;
+mod coordination;
 mod audit;
 mod catalogs;
 mod records;
@@ -117,6 +118,26 @@ impl Store {
     /// The connection pool (for store submodules).
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Whether the store is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.backend == Backend::Postgres
+    }
+
+    /// Placeholder number `n` (1-based) of this engine.
+    pub(crate) fn placeholder(&self, n: usize) -> String {
+        ph(self.backend, n)
+    }
+
+    /// Column name → declared type of a table.
+    pub(crate) async fn column_types(&self, table: &str) -> Result<std::collections::HashMap<String, String>> {
+        let q = match self.backend {
+            Backend::Sqlite => "SELECT name, type FROM pragma_table_info(?)",
+            Backend::Postgres => "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+        };
+        let rows: Vec<(String, String)> = sqlx::query_as(q).bind(table).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Checks that the store answers.

@@ -158,7 +158,7 @@ impl Hub {
     pub fn serve(&self, env: &[(&str, &str)]) -> (Server, String) {
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
         let child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--no-scheduler", "--listen", &format!("127.0.0.1:{port}")])
             .current_dir(repo())
             .env("LGSP_STORE_URL", &self.store_url)
             .env("LGSP_OBJECT_STORE_URL", self.objects())
@@ -192,5 +192,76 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// A child process killed when dropped.
+pub struct Child(pub std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// Starts `moto_server` (an S3-compatible server) with a bucket `lgsp`; `None` (and says so)
+/// when it is not installed, unless `LGSP_TEST_REQUIRE_S3=1`.
+pub fn start_s3() -> Option<(Child, String)> {
+    use std::process::Stdio;
+    if Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+        if std::env::var("LGSP_TEST_REQUIRE_S3").is_ok_and(|v| v == "1") {
+            panic!("moto_server is required (LGSP_TEST_REQUIRE_S3=1): pip install 'moto[server]'");
+        }
+        eprintln!("skipped: moto_server not installed (pip install 'moto[server]')");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new("moto_server").args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+    let server = Child(child);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let made = Command::new("python3")
+        .args(["-c", &format!("import boto3; boto3.client('s3', endpoint_url='{endpoint}', aws_access_key_id='t', aws_secret_access_key='t', region_name='us-east-1').create_bucket(Bucket='lgsp')")])
+        .status()
+        .expect("python3");
+    assert!(made.success(), "bucket created");
+    Some((server, endpoint))
+}
+
+/// The environment that points the hub at the S3 server `endpoint`.
+pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT", endpoint.to_string()),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "t".into()),
+        ("AWS_SECRET_ACCESS_KEY", "t".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+impl Hub {
+    /// Runs one SQL query on this hub's database; returns its rows, `|`-separated, one a line.
+    pub fn query(&self, statement: &str) -> String {
+        let out = if self.pg.is_some() {
+            Command::new("psql").arg(&self.store_url).arg("-qAtc").arg(statement).output()
+        } else {
+            let path = self.store_url.trim_start_matches("sqlite://");
+            let py = format!("import sqlite3; c = sqlite3.connect({path:?}); print('\\n'.join('|'.join('' if v is None else str(v) for v in r) for r in c.execute({statement:?})))");
+            Command::new("python3").args(["-c", &py]).output()
+        }
+        .expect("query");
+        assert!(out.status.success(), "{statement}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 }

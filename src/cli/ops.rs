@@ -1,0 +1,110 @@
+//! `lgsp scheduler`, `lgsp backup` and `lgsp restore`: running the hub over time.
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use lgsp_hub::objects::Objects;
+use lgsp_hub::pipeline::PipelineSpec;
+use lgsp_hub::schedule::{self, ExtraJob};
+use lgsp_hub::settings::Settings;
+use lgsp_hub::store::Store;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// Folder or object-store URL (`s3://bucket/prefix`) to write the backup to.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Also copy every published file (default: only the published manifests).
+    #[arg(long)]
+    pub with_files: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCommand {
+    /// Check a backup's files against its manifest.
+    Verify {
+        #[arg(long)]
+        from: String,
+    },
+}
+
+/// Every pipeline file of the pipelines folder (an invalid one stops the start).
+pub fn all_pipelines(settings: &Settings) -> anyhow::Result<Vec<PipelineSpec>> {
+    let mut files: Vec<_> = std::fs::read_dir(&settings.pipelines_dir)
+        .with_context(|| format!("reading the pipelines folder {}", settings.pipelines_dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files.iter().map(|f| PipelineSpec::load(f).map_err(anyhow::Error::from)).collect()
+}
+
+/// Starts the scheduler for every scheduled pipeline and the scheduled backup.
+pub async fn start_scheduler(settings: &Settings, store: Store, objects: Objects) -> anyhow::Result<tokio_cron_scheduler::JobScheduler> {
+    let specs = all_pipelines(settings)?;
+    let scheduled: Vec<&str> = specs.iter().filter(|s| s.schedule.is_some()).map(|s| s.id.as_str()).collect();
+    let mut extra = Vec::new();
+    if let Some(cron) = &settings.backup_schedule {
+        let (root, keep) = (settings.backup_to.clone(), settings.backup_keep);
+        extra.push(ExtraJob {
+            name: "backup".into(),
+            schedule: cron.clone(),
+            work: Arc::new(move |ctx: Arc<schedule::Context>| {
+                let root = root.clone();
+                Box::pin(async move {
+                    match lgsp_hub::backup::scheduled(&ctx.store, &ctx.objects, &root, keep).await {
+                        Ok(to) => tracing::info!(to, "scheduled backup written"),
+                        Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
+                    }
+                })
+            }),
+        });
+    }
+    let instance = schedule::instance_name();
+    tracing::info!(instance, pipelines = ?scheduled, "scheduler starting");
+    let ctx = schedule::Context { store, objects, instance, lease: std::time::Duration::from_secs(settings.lease_seconds.max(1)) };
+    Ok(schedule::start(ctx, specs, extra).await?)
+}
+
+/// `lgsp scheduler`: runs the schedules until Ctrl-C or SIGTERM.
+pub async fn scheduler(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+    let mut sched = start_scheduler(settings, store, objects).await?;
+    println!("scheduler running");
+    lgsp_hub::http::shutdown_signal().await;
+    let _ = sched.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn backup(settings: &Settings, a: BackupArgs) -> anyhow::Result<ExitCode> {
+    if let Some(BackupCommand::Verify { from }) = a.command {
+        let m = lgsp_hub::backup::verify(&from).await?;
+        let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
+        println!("backup {from} intact: {} tables, {rows} rows, {} published files, made {}", m.tables.len(), m.objects.len(), m.created_at);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(to) = a.to else { bail!("say where: lgsp backup --to DIR|s3://bucket/prefix (or lgsp backup verify --from …)") };
+    let store = super::open_store(settings).await?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+    let m = lgsp_hub::backup::create(&store, &objects, &to, a.with_files).await?;
+    let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
+    lgsp_hub::audit::append(&store, lgsp_hub::audit::admin_entry("cli", "backup", "", serde_json::json!({ "to": to, "rows": rows, "files": m.objects.len() }))).await?;
+    println!("backup written to {to}: {} tables, {rows} rows, {} published files", m.tables.len(), m.objects.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn restore(settings: &Settings, from: &str) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+    let m = lgsp_hub::backup::restore(&store, &objects, from).await?;
+    let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
+    lgsp_hub::audit::append(&store, lgsp_hub::audit::admin_entry("cli", "restore", "", serde_json::json!({ "from": from, "rows": rows, "backup_made": m.created_at }))).await?;
+    println!("restored {rows} rows of {} tables and {} published files from {from} (made {})", m.tables.len(), m.objects.len(), m.created_at);
+    Ok(ExitCode::SUCCESS)
+}

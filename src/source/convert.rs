@@ -1,0 +1,245 @@
+//! Excel sheets and JSON records written as UTF-8 CSV, so that every source goes through the
+//! same extract stage. Row positions are kept: a blank source row becomes an empty line, so a
+//! quarantined row's `_line` still points at the sheet row or JSON record.
+
+use super::{Error, Result};
+use crate::pipeline::extract::NUMBER_COLUMN;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// CSV written with every field quoted, so that an empty line can stand for a blank row.
+struct Out(std::io::BufWriter<std::fs::File>);
+
+impl Out {
+    fn write_record<S: AsRef<str>>(&mut self, fields: &[S]) -> std::io::Result<()> {
+        let mut line = String::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            line.push('"');
+            line.push_str(&f.as_ref().replace('"', "\"\""));
+            line.push('"');
+        }
+        line.push('\n');
+        self.0.write_all(line.as_bytes())
+    }
+}
+
+fn writer(out: &Path) -> Result<Out> {
+    let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
+    Ok(Out(std::io::BufWriter::new(file)))
+}
+
+fn finish(mut w: Out, out: &Path) -> Result<()> {
+    w.0.flush().map_err(|e| Error::io(out, e))
+}
+
+fn csv_err(out: &Path, e: std::io::Error) -> Error {
+    Error::io(out, e)
+}
+
+/// A cell as text: whole numbers without `.0`, dates as `yyyy-mm-dd` (with `Thh:mm:ss` when
+/// they have a time), errors as empty.
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+            Some(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            None => d.as_f64().to_string(),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+    }
+}
+
+/// Writes sheet `sheet` (default: the first) of the workbook at `path` to `out`, from
+/// `header_row` (1-based) on, with a first `_line` column holding the sheet row. Blank rows are
+/// skipped.
+pub fn excel_to_csv(path: &Path, name: &str, sheet: Option<&str>, header_row: u32, out: &Path) -> Result<()> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| Error::Format { name: name.into(), message: format!("not a readable Excel workbook: {e}") })?;
+    let names = book.sheet_names().to_vec();
+    let sheet = match sheet {
+        Some(s) if names.iter().any(|n| n == s) => s.to_string(),
+        Some(s) => return Err(Error::Format { name: name.into(), message: format!("no sheet '{s}'; the workbook has: {}", names.join(", ")) }),
+        None => names.first().cloned().ok_or_else(|| Error::Format { name: name.into(), message: "the workbook has no sheet".into() })?,
+    };
+    let range = book.worksheet_range(&sheet).map_err(|e| Error::Format { name: name.into(), message: format!("sheet '{sheet}': {e}") })?;
+    let first = range.start().map(|(r, _)| r).unwrap_or(0);
+    let header_index = header_row.saturating_sub(1);
+    if header_index < first || range.is_empty() {
+        return Err(Error::Format { name: name.into(), message: format!("sheet '{sheet}': row {header_row} (the header row) is empty") });
+    }
+    let mut w = writer(out)?;
+    for (i, row) in range.rows().enumerate() {
+        let at = first + i as u32;
+        if at < header_index {
+            continue;
+        }
+        let mut cells: Vec<String> = row.iter().map(cell_text).collect();
+        if at > header_index && cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        cells.insert(0, if at == header_index { NUMBER_COLUMN.to_string() } else { (at + 1).to_string() });
+        w.write_record(&cells).map_err(|e| csv_err(out, e))?;
+    }
+    finish(w, out)
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The value at a dot path (`data.items`); the document itself for an empty path.
+pub fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').filter(|p| !p.is_empty()).try_fold(doc, |v, key| match v {
+        Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => v.get(key),
+    })
+}
+
+/// Writes JSON records as CSV with the `columns` header; keys seen go to `seen`.
+pub struct RecordWriter {
+    w: Out,
+    out: std::path::PathBuf,
+    columns: Vec<String>,
+    seen: HashSet<String>,
+    /// Records written.
+    pub count: u64,
+}
+
+impl RecordWriter {
+    /// A writer of `out` with the source columns the pipeline reads.
+    pub fn create(out: &Path, columns: Vec<String>) -> Result<RecordWriter> {
+        let mut w = writer(out)?;
+        let header: Vec<&str> = std::iter::once(NUMBER_COLUMN).chain(columns.iter().map(String::as_str)).collect();
+        w.write_record(&header).map_err(|e| csv_err(out, e))?;
+        Ok(RecordWriter { w, out: out.into(), columns, seen: HashSet::new(), count: 0 })
+    }
+
+    /// Writes one record numbered `number` (`name` and `position` locate it in errors).
+    pub fn record(&mut self, v: &Value, name: &str, position: &str, number: u64) -> Result<()> {
+        let Value::Object(map) = v else {
+            return Err(Error::Format { name: name.into(), message: format!("{position}: a record must be a JSON object, found {}", kind(v)) });
+        };
+        self.seen.extend(map.keys().filter(|k| self.columns.contains(k)).cloned());
+        let row: Vec<String> = std::iter::once(number.to_string()).chain(self.columns.iter().map(|c| map.get(c).map(text).unwrap_or_default())).collect();
+        self.w.write_record(&row).map_err(|e| csv_err(&self.out, e))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Flushes; with at least one record, every column must have been seen in some record.
+    pub fn finish(self, name: &str) -> Result<u64> {
+        if self.count > 0 {
+            if let Some(missing) = self.columns.iter().find(|c| !self.seen.contains(*c)) {
+                return Err(Error::Format { name: name.into(), message: format!("key '{missing}' is in no record; map the right key in [source.columns]") });
+            }
+        }
+        finish(self.w, &self.out)?;
+        Ok(self.count)
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The records array of a JSON document at `records`.
+pub fn records_of<'a>(doc: &'a Value, records: &str, name: &str) -> Result<&'a Vec<Value>> {
+    match at_path(doc, records) {
+        Some(Value::Array(a)) => Ok(a),
+        Some(other) => Err(Error::Format { name: name.into(), message: format!("'{records}' is {}, not an array of records", kind(other)) }),
+        None => Err(Error::Format { name: name.into(), message: format!("no '{records}' in the document: set source.records to the path of the records array") }),
+    }
+}
+
+/// Writes a JSON document's records (at `records`) to `w`, numbered by position.
+pub fn json_into(bytes: &[u8], records: &str, name: &str, w: &mut RecordWriter) -> Result<()> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| Error::Format { name: name.into(), message: format!("line {}, column {}: not JSON: {e}", e.line(), e.column()) })?;
+    for (i, r) in records_of(&doc, records, name)?.iter().enumerate() {
+        w.record(r, name, &format!("record {}", i + 1), i as u64 + 1)?;
+    }
+    Ok(())
+}
+
+/// Writes NDJSON lines to `w`, numbered by line (after `first_line` lines already read).
+pub fn ndjson_into(reader: impl BufRead, name: &str, w: &mut RecordWriter, first_line: u64) -> Result<()> {
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| Error::Format { name: name.into(), message: format!("line {}: {e}", i + 1) })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = first_line + i as u64 + 1;
+        let v: Value = serde_json::from_str(&line).map_err(|e| Error::Format { name: name.into(), message: format!("line {at}: not JSON: {e}") })?;
+        w.record(&v, name, &format!("line {at}"), at)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_records_become_csv_rows_with_nested_values_as_json_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o.csv");
+        let mut w = RecordWriter::create(&out, vec!["id".into(), "name".into(), "tags".into()]).unwrap();
+        let doc = r#"{"data":{"items":[{"id":1,"name":"Hà Nội","tags":["a"]},{"id":2,"name":null,"tags":{"x":1}}]}}"#.as_bytes();
+        json_into(doc, "data.items", "f.json", &mut w).unwrap();
+        w.finish("f.json").unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        let rows: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+        assert_eq!(rows, vec![vec!["1", "1", "Hà Nội", "[\"a\"]"], vec!["2", "2", "", "{\"x\":1}"]]);
+    }
+
+    #[test]
+    fn a_key_in_no_record_and_a_non_object_record_are_errors_naming_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o.csv");
+        let mut w = RecordWriter::create(&out, vec!["id".into(), "ten".into()]).unwrap();
+        ndjson_into("{\"id\":1}\n\n{\"id\":2}\n".as_bytes(), "f.ndjson", &mut w, 0).unwrap();
+        let e = w.finish("f.ndjson").unwrap_err().to_string();
+        assert!(e.contains("key 'ten' is in no record"), "{e}");
+        let mut w = RecordWriter::create(&out, vec!["id".into()]).unwrap();
+        let e = ndjson_into("{\"id\":1}\n[1]\n".as_bytes(), "f.ndjson", &mut w, 0).unwrap_err().to_string();
+        assert!(e.contains("line 2: a record must be a JSON object, found an array"), "{e}");
+        let e = json_into(b"{\"rows\": 3}", "rows", "f.json", &mut RecordWriter::create(&out, vec![]).unwrap()).unwrap_err().to_string();
+        assert!(e.contains("'rows' is a number, not an array"), "{e}");
+    }
+
+    #[test]
+    fn ndjson_records_are_numbered_by_their_line_blank_lines_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o.csv");
+        let mut w = RecordWriter::create(&out, vec!["id".into()]).unwrap();
+        ndjson_into("{\"id\":1}\n\n{\"id\":3}\n".as_bytes(), "f", &mut w, 0).unwrap();
+        w.finish("f").unwrap();
+        let mut r = csv::Reader::from_path(&out).unwrap();
+        let lines: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
+        assert_eq!(lines, ["1", "3"]);
+    }
+}

@@ -1,0 +1,207 @@
+//! Fetch: pull a pipeline's source (files, object storage, Excel, JSON, HTTP, SQL) into local
+//! CSV inputs for the extract stage, retrying transient failures with backoff, and remember
+//! where the last successful run stopped (file, ETag, cursor).
+
+pub mod convert;
+pub mod files;
+pub mod http;
+pub mod spec;
+pub mod sql;
+
+use crate::pipeline::spec::PipelineSpec;
+use crate::store::Store;
+use crate::text::legacy::Encoding;
+pub use spec::{Pick, SourceSpec};
+use std::path::{Path, PathBuf};
+
+/// Why a source cannot be pulled.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A local file cannot be read or written.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The source's content or a source option is not what the pipeline says.
+    #[error("{name}: {message}")]
+    Format { name: String, message: String },
+    /// Nothing matches a path or glob.
+    #[error("no file matches '{pattern}': check source.path, or drop the agency's file there")]
+    NoFile { pattern: String },
+    /// A needed environment variable is missing.
+    #[error("environment variable {var} is not set: it must hold {what}")]
+    Env { var: String, what: String },
+    /// An HTTP request failed before an answer.
+    #[error("GET {url}: {message}")]
+    Http { url: String, message: String, transient: bool },
+    /// An HTTP answer with an error status.
+    #[error("GET {url}: HTTP {status}: {body}")]
+    HttpStatus { url: String, status: u16, body: String },
+    /// A database source failed.
+    #[error("{name}: {message}")]
+    Sql { name: String, message: String, transient: bool },
+    /// The object store failed.
+    #[error(transparent)]
+    Objects(#[from] crate::objects::Error),
+    /// The hub's store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.to_path_buf(), source }
+    }
+
+    /// Whether trying again later may succeed (server down, timeout, 5xx, 429).
+    pub fn transient(&self) -> bool {
+        match self {
+            Error::Http { transient, .. } | Error::Sql { transient, .. } => *transient,
+            Error::HttpStatus { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            Error::Objects(_) => true,
+            _ => false,
+        }
+    }
+}
+
+impl From<object_store::Error> for Error {
+    fn from(e: object_store::Error) -> Error {
+        Error::Objects(e.into())
+    }
+}
+
+/// Result type of this module.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// One input of a run: a local CSV file and how to read it.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The file the extract stage reads.
+    pub path: PathBuf,
+    /// What the steward knows it as (path, URL or query), for errors and run history.
+    pub name: String,
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    /// The file has a `_line` column with each record's position in the original (sheet row,
+    /// JSON record, NDJSON line, query row).
+    pub numbered: bool,
+    /// Source state to save once this input's run succeeded.
+    pub state: Vec<(&'static str, String)>,
+}
+
+/// What a pull gave: inputs to run in order, or why there is nothing to run.
+pub struct Fetched {
+    pub inputs: Vec<Input>,
+    /// Set when there is nothing new (HTTP 304, no new file).
+    pub nothing_new: Option<String>,
+    /// The staging folder of downloads and conversions (removed when dropped).
+    _dir: tempfile::TempDir,
+}
+
+/// The source column names a pipeline reads, in field order.
+pub fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
+    crate::pipeline::stage::column_map(spec).into_iter().map(|(c, _)| c).collect()
+}
+
+fn csv_input(path: PathBuf, name: String, encoding: &str, delimiter: char) -> Input {
+    Input { path, name, encoding: Encoding::parse(encoding).unwrap_or(Encoding::Utf8), delimiter: delimiter as u8, numbered: false, state: Vec::new() }
+}
+
+fn numbered_input(path: PathBuf, name: String) -> Input {
+    Input { path, name, encoding: Encoding::Utf8, delimiter: b',', numbered: true, state: Vec::new() }
+}
+
+/// Turns one local file of a file kind into an input.
+fn file_input(source: &SourceSpec, local: PathBuf, name: String, needed: Vec<String>, dir: &Path, n: usize) -> Result<Input> {
+    let out = dir.join(format!("input-{n}.csv"));
+    Ok(match source {
+        SourceSpec::Csv(c) => csv_input(local, name, &c.encoding, c.delimiter),
+        SourceSpec::Sql(_) => csv_input(local, name, "utf-8", ','),
+        SourceSpec::Http(h) if h.format == spec::HttpFormat::Csv => csv_input(local, name, &h.encoding, h.delimiter),
+        SourceSpec::Excel(x) => {
+            convert::excel_to_csv(&local, &name, x.sheet.as_deref(), x.header_row, &out)?;
+            numbered_input(out, name)
+        }
+        SourceSpec::Ndjson(_) | SourceSpec::Http(spec::HttpSourceSpec { format: spec::HttpFormat::Ndjson, .. }) => {
+            let file = std::fs::File::open(&local).map_err(|e| Error::io(&local, e))?;
+            let mut w = convert::RecordWriter::create(&out, needed)?;
+            convert::ndjson_into(std::io::BufReader::new(file), &name, &mut w, 0)?;
+            w.finish(&name)?;
+            numbered_input(out, name)
+        }
+        SourceSpec::Json(spec::JsonSourceSpec { records, .. }) | SourceSpec::Http(spec::HttpSourceSpec { records, .. }) => {
+            let bytes = std::fs::read(&local).map_err(|e| Error::io(&local, e))?;
+            let mut w = convert::RecordWriter::create(&out, needed)?;
+            convert::json_into(&bytes, records, &name, &mut w)?;
+            w.finish(&name)?;
+            numbered_input(out, name)
+        }
+    })
+}
+
+async fn fetch_once(store: &Store, spec: &PipelineSpec, input: Option<&Path>, dir: &Path) -> Result<(Vec<Input>, Option<String>)> {
+    let needed = needed_columns(spec);
+    if let Some(path) = input {
+        let name = path.display().to_string();
+        return Ok((vec![file_input(&spec.source, path.to_path_buf(), name, needed, dir, 0)?], None));
+    }
+    let state = store.source_state(&spec.id).await?;
+    match &spec.source {
+        SourceSpec::Http(h) => match http::fetch(h, needed, (state.get("etag").cloned(), state.get("last_modified").cloned()), dir).await? {
+            http::Got::NotModified => Ok((Vec::new(), Some(format!("{} answered 304 Not Modified", h.url)))),
+            http::Got::Data { path, etag, last_modified } => {
+                let mut input = match h.format {
+                    spec::HttpFormat::Csv => csv_input(path, h.url.clone(), &h.encoding, h.delimiter),
+                    _ => numbered_input(path, h.url.clone()),
+                };
+                input.state = [("etag", etag), ("last_modified", last_modified)].into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+                Ok((vec![input], None))
+            }
+        },
+        SourceSpec::Sql(s) => {
+            let got = sql::fetch(s, state.get("cursor").map(String::as_str), dir).await?;
+            let mut input = csv_input(got.path, format!("query of ${}", s.url_env), "utf-8", ',');
+            input.state = got.cursor.map(|c| vec![("cursor", c)]).unwrap_or_default();
+            Ok((vec![input], None))
+        }
+        file_kind => {
+            let (path, pick) = match file_kind {
+                SourceSpec::Csv(c) => (&c.path, c.pick),
+                SourceSpec::Excel(x) => (&x.path, x.pick),
+                SourceSpec::Json(j) | SourceSpec::Ndjson(j) => (&j.path, j.pick),
+                _ => unreachable!("http and sql are handled above"),
+            };
+            let found = files::find(path, pick, state.get("file").map(String::as_str)).await?;
+            if found.is_empty() {
+                return Ok((Vec::new(), Some(format!("no file in '{}' is newer than the last one read", path.display()))));
+            }
+            let mut inputs = Vec::new();
+            for (n, f) in found.iter().enumerate() {
+                let local = f.local(dir).await?;
+                let mut input = file_input(file_kind, local, f.name.clone(), needed.clone(), dir, n)?;
+                input.state = vec![("file", f.marker())];
+                inputs.push(input);
+            }
+            Ok((inputs, None))
+        }
+    }
+}
+
+/// Pulls the source of `spec` (or reads `input` in its format), retrying transient failures
+/// per `spec.retry`.
+pub async fn fetch(store: &Store, spec: &PipelineSpec, input: Option<&Path>) -> Result<Fetched> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    let mut wait = std::time::Duration::from_millis(spec.retry.backoff_ms);
+    let mut attempt = 1;
+    loop {
+        match fetch_once(store, spec, input, dir.path()).await {
+            Ok((inputs, nothing_new)) => return Ok(Fetched { inputs, nothing_new, _dir: dir }),
+            Err(e) if e.transient() && attempt < spec.retry.attempts => {
+                tracing::warn!(pipeline = %spec.id, attempt, error = %e, "source failed; retrying in {} ms", wait.as_millis());
+                metrics::counter!("lgsp_source_retries_total", "pipeline" => spec.id.clone()).increment(1);
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

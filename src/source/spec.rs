@@ -1,0 +1,269 @@
+//! `[source]` of a pipeline file: where the data is pulled from. Internally tagged by `kind`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Where a pipeline reads its data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SourceSpec {
+    /// Delimited text with a header line.
+    Csv(CsvSourceSpec),
+    /// An Excel workbook (`.xlsx`, `.xls`).
+    Excel(ExcelSourceSpec),
+    /// A JSON document holding an array of records.
+    Json(JsonSourceSpec),
+    /// Newline-delimited JSON: one record per line.
+    Ndjson(JsonSourceSpec),
+    /// An HTTP(S) endpoint answering CSV, JSON or NDJSON.
+    Http(HttpSourceSpec),
+    /// A query on an agency's PostgreSQL or MySQL/MariaDB database.
+    Sql(SqlSourceSpec),
+}
+
+/// Which files of a glob or folder a run reads.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// The most recently modified file (default).
+    #[default]
+    Newest,
+    /// Every file modified since the last successful run, oldest first, one version each.
+    AllNew,
+}
+
+/// A delimited text file with a header row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvSourceSpec {
+    /// A file path, a glob (`drop/*.csv`), or an object-store location (`file:///…`,
+    /// `s3://bucket/prefix/*.csv`). Relative paths are from the working directory; `lgsp run
+    /// --input` overrides it.
+    pub path: PathBuf,
+    /// With a glob: which files to read.
+    #[serde(default)]
+    pub pick: Pick,
+    /// Field delimiter, one ASCII character (default `,`).
+    #[serde(default = "default_delimiter")]
+    pub delimiter: char,
+    /// Character encoding of the file: `utf-8` (default), `windows-1258`, `tcvn3` or `vni`.
+    #[serde(default = "default_encoding")]
+    pub encoding: String,
+    /// Source column name → field name, for columns whose name differs from the field's.
+    /// Fields not listed here are read from the column of the same name.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+/// A sheet of an Excel workbook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcelSourceSpec {
+    /// Path, glob or object-store location of the workbook, as for `csv`.
+    pub path: PathBuf,
+    /// With a glob: which files to read.
+    #[serde(default)]
+    pub pick: Pick,
+    /// Sheet name (default: the first sheet).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// Row number (1-based) of the header row (default 1); data rows follow it.
+    #[serde(default = "one")]
+    pub header_row: u32,
+    /// Source column name → field name, as for `csv`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+/// A JSON or NDJSON file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSourceSpec {
+    /// Path, glob or object-store location, as for `csv`.
+    pub path: PathBuf,
+    /// With a glob: which files to read.
+    #[serde(default)]
+    pub pick: Pick,
+    /// `json` only: dot path to the array of records (`data.items`); empty when the document is
+    /// the array itself.
+    #[serde(default)]
+    pub records: String,
+    /// Source key → field name, as for `csv`. Nested values are read as JSON text.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+/// Format of an HTTP answer.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpFormat {
+    /// CSV with a header line (UTF-8 unless `encoding` says otherwise).
+    #[default]
+    Csv,
+    /// A JSON document (records at `records`).
+    Json,
+    /// One JSON record per line.
+    Ndjson,
+}
+
+/// An HTTP(S) GET.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSourceSpec {
+    /// The URL.
+    pub url: String,
+    /// Format of the answer.
+    #[serde(default)]
+    pub format: HttpFormat,
+    /// `json`: dot path to the records array in each page.
+    #[serde(default)]
+    pub records: String,
+    /// `csv`: character encoding, as for `csv`.
+    #[serde(default = "default_encoding")]
+    pub encoding: String,
+    /// `csv`: field delimiter.
+    #[serde(default = "default_delimiter")]
+    pub delimiter: char,
+    /// Name of an environment variable holding the `Authorization` header value (e.g.
+    /// `Bearer …`); the secret never appears in the pipeline file.
+    #[serde(default)]
+    pub auth_env: Option<String>,
+    /// Other request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Seconds before a request is abandoned (default 60).
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// `json` / `ndjson`: how to get further pages (default: one request).
+    #[serde(default)]
+    pub pagination: Option<PaginationSpec>,
+    /// Source key or column → field name, as for `csv`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+/// Pagination of an HTTP source; pages are fetched until one holds no record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum PaginationSpec {
+    /// A page-number query parameter (`?page=1`, `2`, …).
+    Page {
+        /// Query parameter of the page number (default `page`).
+        #[serde(default = "default_page_param")]
+        param: String,
+        /// First page number (default 1).
+        #[serde(default = "one")]
+        start: u32,
+    },
+    /// An offset query parameter advanced by the records received (`?offset=0`, `100`, …).
+    Offset {
+        /// Query parameter of the offset (default `offset`).
+        #[serde(default = "default_offset_param")]
+        param: String,
+    },
+    /// A link to the next page: at a dot path of the JSON answer, or the `Link: <…>; rel="next"`
+    /// header when `path` is empty.
+    Next {
+        /// Dot path of the next page's URL in the answer (e.g. `links.next`).
+        #[serde(default)]
+        path: String,
+    },
+}
+
+/// A query on an agency database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqlSourceSpec {
+    /// Name of the environment variable holding the database URL (`postgres://…` or
+    /// `mysql://…`); credentials never appear in the pipeline file.
+    pub url_env: String,
+    /// A `SELECT` whose columns are the source columns.
+    pub query: String,
+    /// Incremental pulls: a column of the query that grows with every change (an update time or
+    /// a sequence). Each run reads only rows above the last value seen; such runs never infer
+    /// deletes. Without it every run reads the whole query.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Source column → field name, as for `csv`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+fn default_delimiter() -> char {
+    ','
+}
+
+fn default_encoding() -> String {
+    "utf-8".into()
+}
+
+fn default_timeout() -> u64 {
+    60
+}
+
+fn default_page_param() -> String {
+    "page".into()
+}
+
+fn default_offset_param() -> String {
+    "offset".into()
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl SourceSpec {
+    /// Source column → field name renames.
+    pub fn columns(&self) -> &BTreeMap<String, String> {
+        match self {
+            SourceSpec::Csv(s) => &s.columns,
+            SourceSpec::Excel(s) => &s.columns,
+            SourceSpec::Json(s) | SourceSpec::Ndjson(s) => &s.columns,
+            SourceSpec::Http(s) => &s.columns,
+            SourceSpec::Sql(s) => &s.columns,
+        }
+    }
+
+    /// The file path or glob of file kinds.
+    pub fn path(&self) -> Option<&PathBuf> {
+        match self {
+            SourceSpec::Csv(s) => Some(&s.path),
+            SourceSpec::Excel(s) => Some(&s.path),
+            SourceSpec::Json(s) | SourceSpec::Ndjson(s) => Some(&s.path),
+            SourceSpec::Http(_) | SourceSpec::Sql(_) => None,
+        }
+    }
+
+    /// Whether every run reads only new rows (deletes are then never inferred).
+    pub fn incremental(&self) -> bool {
+        matches!(self, SourceSpec::Sql(SqlSourceSpec { cursor: Some(_), .. }))
+    }
+}
+
+/// Retries of a failing source (unreachable server, 5xx, timeout, database down).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySpec {
+    /// Attempts in all, the first included (default 3).
+    #[serde(default = "default_attempts")]
+    pub attempts: u32,
+    /// Wait before the second attempt in milliseconds (default 1000); it doubles each time.
+    #[serde(default = "default_backoff")]
+    pub backoff_ms: u64,
+}
+
+fn default_attempts() -> u32 {
+    3
+}
+
+fn default_backoff() -> u64 {
+    1000
+}
+
+impl Default for RetrySpec {
+    fn default() -> Self {
+        RetrySpec { attempts: default_attempts(), backoff_ms: default_backoff() }
+    }
+}
