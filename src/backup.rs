@@ -212,23 +212,32 @@ pub async fn restore(store: &Store, objects: &Objects, from: &str) -> Result<Bac
 }
 
 /// Writes a backup into a new timestamped folder under `root` and deletes all but the newest
-/// `keep` of them; returns the new folder's location.
+/// `keep` of them (before writing, down to `keep - 1`, so that an interrupted run leaves no
+/// excess); returns the new folder's location.
 pub async fn scheduled(store: &Store, objects: &Objects, root: &str, keep: usize) -> Result<String> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let keep = keep.max(1);
+    prune_backups(root, keep - 1, stamp.len()).await?;
     let to = format!("{}/{stamp}", root.trim_end_matches('/'));
     create(store, objects, &to, false).await?;
+    prune_backups(root, keep, stamp.len()).await?;
+    Ok(to)
+}
+
+/// Deletes all but the newest `keep` backup folders (names of `len` characters) under `root`.
+async fn prune_backups(root: &str, keep: usize, len: usize) -> Result<()> {
     let target = objects::open(root)?;
     let listed = target.list_with_delimiter(None).await?;
-    let mut folders: Vec<String> = listed.common_prefixes.iter().map(|p| p.to_string()).filter(|p| p.len() == stamp.len()).collect();
+    let mut folders: Vec<String> = listed.common_prefixes.iter().map(|p| p.to_string()).filter(|p| p.len() == len).collect();
     folders.sort();
-    let excess = folders.len().saturating_sub(keep.max(1));
+    let excess = folders.len().saturating_sub(keep);
     for old in &folders[..excess] {
         objects::remove_under(&target, old, &[]).await?;
         if let Some(dir) = local_dir(root) {
             let _ = std::fs::remove_dir_all(dir.join(old));
         }
     }
-    Ok(to)
+    Ok(())
 }
 
 fn local_dir(root: &str) -> Option<std::path::PathBuf> {

@@ -159,3 +159,30 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
     assert!(bodies[0].contains("Hai đổi") && bodies[0].lines().count() == 4, "{}", bodies[0]);
     drop(servers);
 }
+
+#[test]
+fn a_missed_fire_time_runs_once_at_start_and_scheduled_backups_keep_the_newest() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let dir = pipelines(&hub, "0 0 0 1 1 *");
+    let file = dir.join("units.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replace("[source]", "missed = \"run_once\"\n\n[source]");
+    std::fs::write(&file, text).unwrap();
+    let backups = hub.dir.path().join("backups");
+    let env = [
+        ("LGSP_PIPELINES_DIR", dir.display().to_string()),
+        ("LGSP_BACKUP_SCHEDULE", "*/1 * * * * *".to_string()),
+        ("LGSP_BACKUP_TO", backups.display().to_string()),
+        ("LGSP_BACKUP_KEEP", "2".to_string()),
+    ];
+    let sched = spawn(&hub, &["scheduler"], &env);
+    wait_for("the missed yearly run", Duration::from_secs(10), || scheduled_runs(&hub) == 1);
+    let folders = || std::fs::read_dir(&backups).map(|d| d.flatten().count()).unwrap_or(0);
+    wait_for("backups", Duration::from_secs(10), || folders() >= 2);
+    std::thread::sleep(Duration::from_secs(3));
+    drop(sched);
+    assert_eq!(folders(), 2, "only the newest two backups are kept");
+    assert_eq!(scheduled_runs(&hub), 1, "the missed fire time ran once, and no other is due");
+    let newest = std::fs::read_dir(&backups).unwrap().flatten().map(|e| e.path()).filter(|p| p.join("manifest.json").exists()).max().expect("a complete backup (the stop may cut the last one short)");
+    assert!(hub.ok(&["backup", "verify", "--from", newest.to_str().unwrap()]).contains("intact"));
+}

@@ -268,3 +268,27 @@ fn sql_sources_read_postgres_and_mariadb_whole_and_incrementally() {
     sql_rows("mysql", "", &format!("DROP DATABASE {my_db}"));
     sql_rows("postgres", &admin, &format!("DROP DATABASE {pg_db}"));
 }
+
+#[test]
+fn files_are_pulled_from_an_s3_compatible_bucket() {
+    let Some((_s3, endpoint)) = common::start_s3() else { return };
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let put = |key: &str, body: &str| {
+        let py = format!("import boto3; boto3.client('s3', endpoint_url='{endpoint}', aws_access_key_id='t', aws_secret_access_key='t', region_name='us-east-1').put_object(Bucket='lgsp', Key='{key}', Body={body:?}.encode())");
+        assert!(Command::new("python3").args(["-c", &py]).status().unwrap().success());
+    };
+    put("drop/so-y-te/2026-10.csv", "ma,ten,ngay\n01,Một,01/10/2026\n");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    put("drop/so-y-te/2026-11.csv", "ma,ten,ngay\n01,Một,01/10/2026\n02,Hai,02/11/2026\n");
+    put("drop/other/x.csv", "ma,ten,ngay\n09,Chín,\n");
+    let p = pipeline(&hub, "kind = \"csv\"\npath = \"s3://lgsp/drop/so-y-te/*.csv\"", "");
+    let out = Command::new(env!("CARGO_BIN_EXE_lgsp")).args(["run", &p, "--json"]).current_dir(common::repo())
+        .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .envs(common::s3_env(&endpoint)).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(counts(&r), ("published".into(), 2, 2, 0, 0), "the newest object under the prefix: {r}");
+    let runs = hub.ok(&["runs", "--json"]);
+    assert!(runs.contains("s3://lgsp/drop/so-y-te/2026-11.csv"), "{runs}");
+}
