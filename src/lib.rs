@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backup;
 pub mod catalog;
 pub mod http;
+pub mod matching;
 pub mod objects;
 pub mod pipeline;
 pub mod progress;

@@ -3,6 +3,7 @@
 mod access;
 mod catalog;
 mod data;
+mod matching;
 mod ops;
 mod run;
 
@@ -69,6 +70,9 @@ pub enum Command {
         #[arg(long, env = "LGSP_NO_SCHEDULER")]
         no_scheduler: bool,
     },
+    /// Record matching: evaluate a model against ground truth, explain a pair.
+    #[command(subcommand, name = "match")]
+    Match(matching::MatchCommand),
     /// Run scheduled pipelines (and the scheduled backup) until stopped, without the API.
     Scheduler,
     /// Copy the store and the published manifests to a folder or bucket; `backup verify` checks one.
@@ -131,6 +135,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Scheduler => ops::scheduler(&settings).await,
+        Command::Match(c) => matching::run(c),
         Command::Backup(a) => ops::backup(&settings, a).await,
         Command::Restore { from } => ops::restore(&settings, &from).await,
     }

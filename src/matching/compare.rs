@@ -1,0 +1,125 @@
+//! Comparison levels of two values: each kind prepares its values once (folded names, digits,
+//! `yyyymmdd` dates) and answers the best level they reach, `None` when one is missing.
+
+use super::spec::CompareKind;
+
+/// A value ready for comparison.
+pub fn prepare(kind: CompareKind, raw: &str) -> String {
+    let raw = raw.trim();
+    match kind {
+        CompareKind::Exact => crate::text::clean(raw).into_owned(),
+        CompareKind::Name | CompareKind::Text => crate::text::fold(raw),
+        CompareKind::Digits => raw.chars().filter(char::is_ascii_digit).collect(),
+        CompareKind::Date => date_digits(raw),
+    }
+}
+
+/// `yyyymmdd` from `yyyymmdd`, `yyyy-mm-dd` or `dd/mm/yyyy` (other text: its digits).
+fn date_digits(raw: &str) -> String {
+    let parts: Vec<&str> = raw.split(['/', '-', '.']).filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [d, m, y] if y.len() == 4 => format!("{y}{m:0>2}{d:0>2}"),
+        [y, m, d] if y.len() == 4 => format!("{y}{m:0>2}{d:0>2}"),
+        _ => raw.chars().filter(char::is_ascii_digit).collect(),
+    }
+}
+
+fn one_edit(a: &str, b: &str) -> bool {
+    strsim::damerau_levenshtein(a, b) <= 1
+}
+
+/// The level `a` and `b` reach (0 best, `levels.len()` different); `None` if one is empty.
+/// `swapped` is the pair (a's other column, b's other column) for name swaps.
+pub fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, &str)>) -> Option<u8> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    if a == b {
+        return Some(0);
+    }
+    Some(match kind {
+        CompareKind::Exact => 1,
+        CompareKind::Name => {
+            let jw = strsim::jaro_winkler(a, b);
+            let crossed = swapped.is_some_and(|(a2, b2)| !a2.is_empty() && a == b2 && b == a2);
+            if jw >= 0.92 {
+                1
+            } else if jw >= 0.80 || crossed {
+                2
+            } else {
+                3
+            }
+        }
+        CompareKind::Text => {
+            let d = strsim::damerau_levenshtein(a, b);
+            if d <= 1 {
+                1
+            } else if d <= 2 {
+                2
+            } else if strsim::jaro_winkler(a, b) >= 0.85 {
+                3
+            } else {
+                4
+            }
+        }
+        CompareKind::Date => {
+            let swapped = a.len() == 8 && b.len() == 8 && a[..4] == b[..4] && a[4..6] == b[6..8] && a[6..8] == b[4..6];
+            if swapped || (a.len() == b.len() && one_edit(a, b)) {
+                1
+            } else if a.len() >= 6 && b.len() >= 6 && a[..6] == b[..6] {
+                2
+            } else if a.len() >= 4 && b.len() >= 4 && a[..4] == b[..4] {
+                3
+            } else {
+                4
+            }
+        }
+        CompareKind::Digits => {
+            if one_edit(a, b) {
+                1
+            } else if a.len() >= 4 && b.len() >= 4 && a[a.len() - 4..] == b[b.len() - 4..] {
+                2
+            } else {
+                3
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_names_match_whatever_the_diacritics_case_and_tone_placement() {
+        let p = |s| prepare(CompareKind::Name, s);
+        assert_eq!(p("Nguyễn Văn An"), p("NGUYEN VAN AN"));
+        assert_eq!(p("Hòa"), p("Hoà"), "tone mark on o or on a");
+        assert_eq!(p("Thủy"), p("Thuỷ"));
+        assert_eq!(p("Đặng"), "dang");
+        assert_eq!(level(CompareKind::Name, &p("Nguyễn Văn An"), &p("Nguyen Van Anh"), None), Some(1));
+        assert_eq!(level(CompareKind::Name, &p("Nguyễn An"), &p("Trần Bình"), None), Some(3));
+        assert_eq!(level(CompareKind::Name, "an", "nguyen", Some(("nguyen", "an"))), Some(2), "given name and surname swapped");
+        assert_eq!(level(CompareKind::Name, "", "an", None), None);
+    }
+
+    #[test]
+    fn dates_tolerate_swapped_day_and_month_and_keep_year_only_evidence() {
+        let d = |s| prepare(CompareKind::Date, s);
+        assert_eq!(d("05/03/1990"), "19900305");
+        assert_eq!(level(CompareKind::Date, &d("1990-03-05"), &d("05/03/1990"), None), Some(0));
+        assert_eq!(level(CompareKind::Date, &d("1990-03-05"), &d("1990-05-03"), None), Some(1), "swapped");
+        assert_eq!(level(CompareKind::Date, "19900305", "19900315", None), Some(1), "one digit off");
+        assert_eq!(level(CompareKind::Date, "19900305", "19900328", None), Some(2));
+        assert_eq!(level(CompareKind::Date, "19900305", "19901128", None), Some(3));
+        assert_eq!(level(CompareKind::Date, "19900305", "19851128", None), Some(4));
+    }
+
+    #[test]
+    fn digits_compare_after_normalization() {
+        let d = |s| prepare(CompareKind::Digits, s);
+        assert_eq!(d("0912 345 678"), "0912345678");
+        assert_eq!(level(CompareKind::Digits, &d("0912345678"), &d("0912345679"), None), Some(1));
+        assert_eq!(level(CompareKind::Digits, "0912345678", "0987005678", None), Some(2));
+    }
+}

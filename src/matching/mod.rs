@@ -1,0 +1,178 @@
+//! Matching: recognise one entity across records. Blocking proposes candidate pairs, each
+//! comparison gives a level, a Fellegi–Sunter model (u from random pairs, m by EM,
+//! term-frequency adjustments) turns levels into a match probability; pairs above the
+//! thresholds are matches or wait for review.
+
+pub mod compare;
+pub mod model;
+pub mod records;
+pub mod spec;
+
+use model::{Model, Pattern};
+use rayon::prelude::*;
+use records::Records;
+use spec::MatchSpec;
+use std::collections::HashMap;
+
+/// Errors of matching.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The match spec is wrong.
+    #[error("match spec {0}")]
+    Spec(String),
+    /// The input cannot be read or lacks a column.
+    #[error("{0}")]
+    Input(String),
+    /// An id asked for is not in the input.
+    #[error("no record '{0}' in the input")]
+    NoRecord(String),
+}
+
+/// Result type of this module.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Records in one block at most; larger blocks (a key shared by too many records, such as an
+/// empty-ish value) are skipped, and counted.
+pub const MAX_BLOCK: usize = 5_000;
+
+/// Candidate pairs `(i, j)`, `i < j`, agreeing on at least one blocking rule; and how many
+/// oversized blocks were skipped.
+pub fn candidates(spec: &MatchSpec, r: &Records) -> (Vec<(u32, u32)>, usize) {
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut skipped = 0;
+    for rule in &spec.blocking {
+        let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
+        for i in 0..r.len() {
+            if let Some(k) = r.block_key(rule, i) {
+                blocks.entry(k).or_default().push(i as u32);
+            }
+        }
+        for members in blocks.values() {
+            if members.len() > MAX_BLOCK {
+                skipped += 1;
+                continue;
+            }
+            for (a, &i) in members.iter().enumerate() {
+                for &j in &members[a + 1..] {
+                    pairs.push((u64::from(i) << 32) | u64::from(j));
+                }
+            }
+        }
+    }
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    (pairs.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect(), skipped)
+}
+
+/// A scored pair.
+#[derive(Debug, Clone, Copy)]
+pub struct Scored {
+    pub a: u32,
+    pub b: u32,
+    pub probability: f64,
+}
+
+/// What a matching job found.
+pub struct Outcome {
+    pub model: Model,
+    /// Candidate pairs compared.
+    pub candidates: usize,
+    /// Oversized blocks skipped.
+    pub skipped_blocks: usize,
+    /// Pairs at or above the review threshold.
+    pub pairs: Vec<Scored>,
+}
+
+/// Trains the model on `r` and scores every candidate pair.
+pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
+    let (cands, skipped_blocks) = candidates(spec, r);
+    let patterns: Vec<Pattern> = cands.par_iter().map(|&(i, j)| model::pattern(r, i as usize, j as usize)).collect();
+    let mut counts: HashMap<Pattern, u64> = HashMap::new();
+    for p in &patterns {
+        *counts.entry(*p).or_default() += 1;
+    }
+    let u = model::estimate_u(spec, r);
+    let model = model::estimate_m(spec, u, &counts);
+    let pairs: Vec<Scored> = cands
+        .par_iter()
+        .zip(patterns.par_iter())
+        .filter_map(|(&(a, b), &p)| {
+            let probability = model::probability(&model, r, p, a as usize);
+            (probability >= spec.review_threshold).then_some(Scored { a, b, probability })
+        })
+        .collect();
+    Outcome { model, candidates: cands.len(), skipped_blocks, pairs }
+}
+
+/// Pairwise quality against ground truth.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Evaluation {
+    pub records: usize,
+    pub candidates: usize,
+    pub true_pairs: u64,
+    pub true_pairs_in_candidates: u64,
+    pub predicted: u64,
+    pub true_positives: u64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub threshold: f64,
+}
+
+/// Scores `outcome` at `threshold` against entity labels (`truth[i]`: the entity of record i).
+pub fn evaluate(spec: &MatchSpec, r: &Records, outcome: &Outcome, truth: &[String], threshold: f64) -> Evaluation {
+    let mut sizes: HashMap<&str, u64> = HashMap::new();
+    for t in truth {
+        *sizes.entry(t.as_str()).or_default() += 1;
+    }
+    let true_pairs: u64 = sizes.values().map(|k| k * (k - 1) / 2).sum();
+    let same = |a: u32, b: u32| truth[a as usize] == truth[b as usize];
+    let cands = candidates(spec, r).0.iter().filter(|(a, b)| same(*a, *b)).count() as u64;
+    let predicted: Vec<&Scored> = outcome.pairs.iter().filter(|p| p.probability >= threshold).collect();
+    let tp = predicted.iter().filter(|p| same(p.a, p.b)).count() as u64;
+    let precision = if predicted.is_empty() { 1.0 } else { tp as f64 / predicted.len() as f64 };
+    let recall = if true_pairs == 0 { 1.0 } else { tp as f64 / true_pairs as f64 };
+    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    Evaluation { records: r.len(), candidates: outcome.candidates, true_pairs, true_pairs_in_candidates: cands, predicted: predicted.len() as u64, true_positives: tp, precision, recall, f1, threshold }
+}
+
+/// One comparison's part in a pair's probability.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Step {
+    pub column: String,
+    pub a: String,
+    pub b: String,
+    /// Level name, or `missing`.
+    pub level: String,
+    /// log2 Bayes factor (0 when missing).
+    pub weight: f64,
+}
+
+/// Why a pair scores what it scores: the prior, each comparison's weight, the probability.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Explanation {
+    pub prior_weight: f64,
+    pub steps: Vec<Step>,
+    pub total_weight: f64,
+    pub probability: f64,
+}
+
+/// Explains the pair of records with ids `a` and `b` under `model`.
+pub fn explain(r: &Records, model: &Model, a: &str, b: &str) -> Result<Explanation> {
+    let find = |id: &str| r.ids.iter().position(|x| x == id).ok_or_else(|| Error::NoRecord(id.into()));
+    let (i, j) = (find(a)?, find(b)?);
+    let p = model::pattern(r, i, j);
+    let prior_weight = (model.lambda / (1.0 - model.lambda)).log2();
+    let mut steps = Vec::new();
+    let mut total = prior_weight;
+    for (c, col) in r.columns.iter().enumerate() {
+        let raw = |k: usize| r.raw.get(&col.name).and_then(|v| v.get(k)).cloned().unwrap_or_default();
+        let (level, weight) = match model::level_of(p, c) {
+            Some(l) => (col.kind.levels().get(l).copied().unwrap_or("different").to_string(), model::weight(model, r, c, l, i)),
+            None => ("missing".to_string(), 0.0),
+        };
+        total += weight;
+        steps.push(Step { column: col.name.clone(), a: raw(i), b: raw(j), level, weight });
+    }
+    Ok(Explanation { prior_weight, steps, total_weight: total, probability: model::probability(model, r, p, i) })
+}

@@ -1,0 +1,117 @@
+//! `MatchSpec`: how records of one entity type are recognised as the same entity (the
+//! `[matching]` table of a pipeline file, or a file of its own for `lgsp match eval`).
+
+use serde::Deserialize;
+
+/// Blocking, comparisons and thresholds of a Fellegi–Sunter model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// The column that identifies a source record.
+    pub id: String,
+    /// Blocking rules, OR-ed: a pair is compared when it agrees on every key of at least one
+    /// rule. A key is a column (`surname`), or its first N folded characters (`surname:3`).
+    pub blocking: Vec<Vec<String>>,
+    /// One comparison per piece of evidence, each with its agreement levels.
+    pub comparisons: Vec<ComparisonSpec>,
+    /// A pair at or above this match probability is a match (default 0.9).
+    #[serde(default = "default_match")]
+    pub match_threshold: f64,
+    /// A pair between this and `match_threshold` waits for a steward (default 0.5).
+    #[serde(default = "default_review")]
+    pub review_threshold: f64,
+    /// Random pairs drawn to estimate u, the chance of each level among non-matches
+    /// (default 1,000,000).
+    #[serde(default = "default_u_pairs")]
+    pub u_pairs: usize,
+    /// EM iterations at most to estimate m, the chance of each level among matches (default 50).
+    #[serde(default = "default_iterations")]
+    pub em_iterations: usize,
+    /// Seed of the random pairs (default 1): the same data and spec give the same model.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+/// One comparison.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonSpec {
+    /// The column compared.
+    pub column: String,
+    /// How values are compared, and so its levels.
+    pub kind: CompareKind,
+    /// Another column whose value, swapped with this one, counts as a near agreement (given
+    /// name and surname written in the other order).
+    #[serde(default)]
+    pub swapped_with: Option<String>,
+    /// Weigh an exact agreement by how common the value is (a match on "Nguyễn" is weak
+    /// evidence, on a rare name strong).
+    #[serde(default)]
+    pub term_frequency: bool,
+}
+
+/// Kinds of comparison; each has its levels, best first, then "different".
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareKind {
+    /// Equal or not.
+    Exact,
+    /// Names folded for diacritics, case and tone placement: equal, Jaro-Winkler ≥ 0.92,
+    /// ≥ 0.80 (or swapped with `swapped_with`).
+    Name,
+    /// Free text folded: equal, one edit, two edits, Jaro-Winkler ≥ 0.85.
+    Text,
+    /// Dates (`yyyymmdd`, `yyyy-mm-dd`, `dd/mm/yyyy`): equal, day and month swapped or one
+    /// digit off, same year and month, year only.
+    Date,
+    /// Digits only (phones, codes, numbers): equal, one edit, last 4 digits equal.
+    Digits,
+}
+
+fn default_match() -> f64 {
+    0.9
+}
+
+fn default_review() -> f64 {
+    0.5
+}
+
+fn default_u_pairs() -> usize {
+    1_000_000
+}
+
+fn default_iterations() -> usize {
+    50
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+impl CompareKind {
+    /// Names of the agreement levels, best first (the last, "different", is implied).
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            CompareKind::Exact => &["exact"],
+            CompareKind::Name => &["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80 or swapped"],
+            CompareKind::Text => &["exact", "1 edit", "2 edits", "jaro_winkler>=0.85"],
+            CompareKind::Date => &["exact", "day/month swapped or 1 digit off", "same year and month", "same year"],
+            CompareKind::Digits => &["exact", "1 edit", "same last 4 digits"],
+        }
+    }
+}
+
+impl MatchSpec {
+    /// Reads a match spec file.
+    pub fn load(path: &std::path::Path) -> Result<MatchSpec, super::Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
+        let spec: MatchSpec = toml::from_str(&text).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
+        if spec.blocking.is_empty() || spec.blocking.iter().any(Vec::is_empty) {
+            return Err(super::Error::Spec(format!("{}: blocking: give at least one rule of at least one key", path.display())));
+        }
+        if !(0.0..=1.0).contains(&spec.match_threshold) || spec.review_threshold > spec.match_threshold {
+            return Err(super::Error::Spec(format!("{}: thresholds: 0 ≤ review_threshold ≤ match_threshold ≤ 1", path.display())));
+        }
+        Ok(spec)
+    }
+}
