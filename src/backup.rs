@@ -39,6 +39,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub const TABLES: &[&str] = &[
     "datasets", "versions", "runs", "records", "catalogs", "catalog_versions", "catalog_items", "catalog_successors",
     "agencies", "clients", "grants", "client_pulls", "audit_log", "source_state", "schedule_slots",
+    "entity_xref", "match_decisions", "review_queue",
 ];
 
 /// `manifest.json` of a backup.

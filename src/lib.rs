@@ -9,6 +9,7 @@ pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod catalog;
+pub mod entity;
 pub mod http;
 pub mod matching;
 pub mod objects;

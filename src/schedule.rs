@@ -58,6 +58,8 @@ pub struct Context {
     pub instance: String,
     /// Lease lifetime; renewed every third of it while a run goes on.
     pub lease: Duration,
+    /// Every pipeline (entity resolution reads those of one entity type).
+    pub pipelines: Vec<PipelineSpec>,
 }
 
 /// A name for this instance: host, process id and a random suffix.
@@ -106,8 +108,15 @@ async fn run_pipeline(ctx: &Context, spec: &PipelineSpec, slot: &str) {
     run_claimed(ctx, &job, slot, &job, || async {
         tracing::info!(pipeline = %spec.id, slot, "scheduled run");
         let opts = RunOptions { trigger: Some("schedule".into()), ..Default::default() };
-        if let Err(e) = crate::pipeline::run(&ctx.store, &ctx.objects, spec, opts).await {
-            tracing::warn!(pipeline = %spec.id, error = %e, "scheduled run failed");
+        match crate::pipeline::run(&ctx.store, &ctx.objects, spec, opts).await {
+            Ok(report) => {
+                if let (Some(entity), "published") = (spec.matching.as_ref().and_then(|m| m.entity.as_deref()), report.status.as_str()) {
+                    if let Err(e) = crate::entity::resolve(&ctx.store, &ctx.objects, &ctx.pipelines, entity, "schedule").await {
+                        tracing::warn!(entity, error = %e, "entity resolution failed");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(pipeline = %spec.id, error = %e, "scheduled run failed"),
         }
     })
     .await;

@@ -3,6 +3,7 @@
 mod access;
 mod catalog;
 mod data;
+mod entity;
 mod matching;
 mod ops;
 mod run;
@@ -70,6 +71,12 @@ pub enum Command {
         #[arg(long, env = "LGSP_NO_SCHEDULER")]
         no_scheduler: bool,
     },
+    /// Master entities: resolve now, unmerge, show.
+    #[command(subcommand)]
+    Entity(entity::EntityCommand),
+    /// The steward's queue of uncertain pairs.
+    #[command(subcommand)]
+    Review(entity::ReviewCommand),
     /// Record matching: evaluate a model against ground truth, explain a pair.
     #[command(subcommand, name = "match")]
     Match(matching::MatchCommand),
@@ -136,6 +143,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Scheduler => ops::scheduler(&settings).await,
         Command::Match(c) => matching::run(c),
+        Command::Entity(c) => entity::entity(&settings, c).await,
+        Command::Review(c) => entity::review(&settings, c).await,
         Command::Backup(a) => ops::backup(&settings, a).await,
         Command::Restore { from } => ops::restore(&settings, &from).await,
     }

@@ -67,7 +67,7 @@ pub async fn start_scheduler(settings: &Settings, store: Store, objects: Objects
     }
     let instance = schedule::instance_name();
     tracing::info!(instance, pipelines = ?scheduled, "scheduler starting");
-    let ctx = schedule::Context { store, objects, instance, lease: std::time::Duration::from_secs(settings.lease_seconds.max(1)) };
+    let ctx = schedule::Context { store, objects, instance, lease: std::time::Duration::from_secs(settings.lease_seconds.max(1)), pipelines: specs.clone() };
     Ok(schedule::start(ctx, specs, extra).await?)
 }
 

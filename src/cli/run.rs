@@ -72,6 +72,14 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let opts = RunOptions { input: a.input, trigger: None, progress: !a.json && std::io::stderr().is_terminal() };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
+    let resolved = match (spec.matching.as_ref().and_then(|m| m.entity.clone()), report.status.as_str()) {
+        (Some(entity), "published") => {
+            let mut all: Vec<PipelineSpec> = super::ops::all_pipelines(settings).unwrap_or_default().into_iter().filter(|s| s.id != spec.id).collect();
+            all.push(spec.clone());
+            Some(lgsp_hub::entity::resolve(&store, &objects, &all, &entity, "manual").await?)
+        }
+        _ => None,
+    };
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -88,6 +96,9 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
         println!("  inserted {}  updated {}  deleted {}", report.inserted, report.updated, report.deleted);
         if let Some(m) = &report.manifest {
             println!("  manifest {m}");
+        }
+        if let Some(r) = &resolved {
+            println!("  entities '{}': {} records → {} entities ({} pairs matched, {} queued for review)", r.entity, r.records, r.entities, r.matched_pairs, r.queued_for_review);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -38,9 +38,19 @@ pub const MAX_BLOCK: usize = 5_000;
 /// Candidate pairs `(i, j)`, `i < j`, agreeing on at least one blocking rule; and how many
 /// oversized blocks were skipped.
 pub fn candidates(spec: &MatchSpec, r: &Records) -> (Vec<(u32, u32)>, usize) {
-    let mut pairs: Vec<u64> = Vec::new();
+    let (by_rule, skipped) = candidates_by_rule(spec, r);
+    let mut pairs: Vec<u64> = by_rule.into_iter().flatten().collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    (pairs.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect(), skipped)
+}
+
+/// The pairs of each blocking rule (`i << 32 | j`), and oversized blocks skipped.
+fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
+    let mut out = Vec::new();
     let mut skipped = 0;
     for rule in &spec.blocking {
+        let mut pairs: Vec<u64> = Vec::new();
         let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
         for i in 0..r.len() {
             if let Some(k) = r.block_key(rule, i) {
@@ -58,10 +68,58 @@ pub fn candidates(spec: &MatchSpec, r: &Records) -> (Vec<(u32, u32)>, usize) {
                 }
             }
         }
+        out.push(pairs);
     }
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    (pairs.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect(), skipped)
+    (out, skipped)
+}
+
+/// Trains m and lambda. Pairs of one blocking rule all agree on the rule's columns, so EM on
+/// them cannot learn those columns (it would take "agrees on the blocking key" for "match"):
+/// m is estimated rule by rule on the other comparisons and averaged; lambda is then
+/// estimated over every candidate with m and u fixed.
+fn train(spec: &MatchSpec, r: &Records, u: Vec<Vec<f64>>, cands: &[(u32, u32)], patterns: &[Pattern]) -> Model {
+    let (by_rule, _) = candidates_by_rule(spec, r);
+    let at: HashMap<u64, usize> = cands.iter().enumerate().map(|(k, &(i, j))| ((u64::from(i) << 32) | u64::from(j), k)).collect();
+    let ncomp = r.columns.len();
+    let mut sum: Vec<Vec<f64>> = u.iter().map(|v| vec![0.0; v.len()]).collect();
+    let mut times = vec![0usize; ncomp];
+    let mut iterations = 0;
+    for (rule, pairs) in spec.blocking.iter().zip(&by_rule) {
+        let blocked: Vec<&str> = rule.iter().map(|k| k.split(':').next().unwrap_or(k)).collect();
+        let excluded: Vec<bool> = r.columns.iter().map(|c| blocked.contains(&c.name.as_str())).collect();
+        let mask: Pattern = excluded.iter().enumerate().filter(|(_, e)| **e).fold(0, |m, (c, _)| m | (7 << (3 * c)));
+        let mut counts: HashMap<Pattern, u64> = HashMap::new();
+        for p in pairs {
+            if let Some(&k) = at.get(p) {
+                *counts.entry(patterns[k] | mask).or_default() += 1;
+            }
+        }
+        if counts.is_empty() {
+            continue;
+        }
+        let m = model::estimate_m(spec, u.clone(), &counts);
+        iterations += m.iterations;
+        for c in (0..ncomp).filter(|c| !excluded[*c]) {
+            for (l, v) in m.m[c].iter().enumerate() {
+                sum[c][l] += v;
+            }
+            times[c] += 1;
+        }
+    }
+    let m: Vec<Vec<f64>> = sum
+        .into_iter()
+        .zip(&times)
+        .map(|(v, &t)| match t {
+            0 => model::default_m(v.len()),
+            t => v.into_iter().map(|x| x / t as f64).collect(),
+        })
+        .collect();
+    let mut counts: HashMap<Pattern, u64> = HashMap::new();
+    for p in patterns {
+        *counts.entry(*p).or_default() += 1;
+    }
+    let lambda = model::estimate_lambda(&m, &u, &counts);
+    Model { m, u, lambda, iterations }
 }
 
 /// A scored pair.
@@ -87,12 +145,8 @@ pub struct Outcome {
 pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
     let (cands, skipped_blocks) = candidates(spec, r);
     let patterns: Vec<Pattern> = cands.par_iter().map(|&(i, j)| model::pattern(r, i as usize, j as usize)).collect();
-    let mut counts: HashMap<Pattern, u64> = HashMap::new();
-    for p in &patterns {
-        *counts.entry(*p).or_default() += 1;
-    }
     let u = model::estimate_u(spec, r);
-    let model = model::estimate_m(spec, u, &counts);
+    let model = train(spec, r, u, &cands, &patterns);
     let pairs: Vec<Scored> = cands
         .par_iter()
         .zip(patterns.par_iter())

@@ -73,6 +73,42 @@ pub fn estimate_u(spec: &MatchSpec, r: &Records) -> Vec<Vec<f64>> {
     counts
 }
 
+/// A starting m: most matches agree exactly, fewer at each lower level.
+pub fn default_m(levels: usize) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..levels).map(|l| 0.5f64.powi(l as i32 + 1)).collect();
+    if let Some(last) = v.last_mut() {
+        *last = 0.01;
+    }
+    normalize(&mut v);
+    v
+}
+
+/// The share of matches among candidate `patterns` with m and u fixed (EM on lambda alone).
+pub fn estimate_lambda(m: &[Vec<f64>], u: &[Vec<f64>], patterns: &HashMap<Pattern, u64>) -> f64 {
+    let mut lambda: f64 = 0.1;
+    for _ in 0..200 {
+        let (mut matched, mut total) = (0.0, 0.0);
+        for (&p, &count) in patterns {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for c in 0..m.len() {
+                if let Some(l) = level_of(p, c) {
+                    pm *= m[c][l];
+                    pu *= u[c][l];
+                }
+            }
+            matched += count as f64 * pm / (pm + pu);
+            total += count as f64;
+        }
+        let next = if total > 0.0 { (matched / total).clamp(1e-6, 1.0 - 1e-6) } else { lambda };
+        let done = (next - lambda).abs() < 1e-9;
+        lambda = next;
+        if done {
+            break;
+        }
+    }
+    lambda
+}
+
 /// m and lambda by EM over candidate `patterns` (pattern → number of pairs), u fixed.
 pub fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<Pattern, u64>) -> Model {
     let mut m: Vec<Vec<f64>> = u
@@ -147,6 +183,8 @@ mod tests {
 
     fn spec() -> MatchSpec {
         MatchSpec {
+            entity: None,
+            golden: Vec::new(),
             id: "id".into(),
             blocking: vec![vec!["b".into()]],
             comparisons: vec![

@@ -7,7 +7,12 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchSpec {
-    /// The column that identifies a source record.
+    /// In a pipeline file: the entity type. Pipelines with the same entity match into one set of
+    /// master entities (published as dataset `<entity>`, with the cross-reference `<entity>_xref`).
+    #[serde(default)]
+    pub entity: Option<String>,
+    /// For `lgsp match eval`: the column that identifies a record (in a pipeline: its key).
+    #[serde(default)]
     pub id: String,
     /// Blocking rules, OR-ed: a pair is compared when it agrees on every key of at least one
     /// rule. A key is a column (`surname`), or its first N folded characters (`surname:3`).
@@ -30,6 +35,36 @@ pub struct MatchSpec {
     /// Seed of the random pairs (default 1): the same data and spec give the same model.
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// The golden record's fields and how each value is chosen among an entity's records.
+    #[serde(default)]
+    pub golden: Vec<GoldenSpec>,
+}
+
+/// One field of the golden record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoldenSpec {
+    /// The column (of the source datasets) and of the golden record.
+    pub column: String,
+    /// How the value is chosen (default `most_frequent`).
+    #[serde(default)]
+    pub rule: GoldenRule,
+    /// `source_priority`: datasets in order of trust.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// Survivorship of a golden field; ties go to the longer value, then the first in key order.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum GoldenRule {
+    /// The value most records hold.
+    #[default]
+    MostFrequent,
+    /// The longest value (the most complete).
+    MostComplete,
+    /// The value of the most trusted source that has one (`sources`).
+    SourcePriority,
 }
 
 /// One comparison.

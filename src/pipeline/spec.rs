@@ -48,6 +48,9 @@ pub struct PipelineSpec {
     /// How versions are published.
     #[serde(default)]
     pub publish: PublishSpec,
+    /// Fuzzy matching of this dataset's records into master entities (see `matching::spec`).
+    #[serde(default)]
+    pub matching: Option<crate::matching::spec::MatchSpec>,
 }
 
 /// What the scheduler does about a fire time missed while no instance was running.

@@ -3,6 +3,8 @@
 
 mod access;
 mod coordination;
+mod entities;
+pub use entities::{ReviewRow, XrefRow};
 mod audit;
 mod catalogs;
 mod records;

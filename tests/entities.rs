@@ -1,0 +1,178 @@
+//! Master entities across two agencies' person records (generated with known truth): matches
+//! join one entity, a steward's decision survives later runs, unmerge restores the entities.
+
+mod common;
+
+use common::{repo, Hub};
+use std::collections::HashMap;
+use std::process::Command;
+
+fn pipeline(hub: &Hub, name: &str, key: &str) -> String {
+    let text = format!(
+        r#"id = "{name}"
+owner = "000.00.00.H48"
+dataset = "{name}"
+key = ["{key}"]
+
+[source]
+kind = "csv"
+path = "{dir}/{name}.csv"
+
+[[fields]]
+name = "{key}"
+required = true
+
+[[fields]]
+name = "ho_ten"
+required = true
+
+[[fields]]
+name = "ngay_sinh"
+type = "date"
+
+[[fields]]
+name = "so_dien_thoai"
+normalize = ["phone"]
+
+[[fields]]
+name = "ma_xa"
+
+[[fields]]
+name = "person"
+
+[matching]
+entity = "person"
+blocking = [["ngay_sinh"], ["so_dien_thoai"], ["ho_ten:3", "ma_xa"]]
+match_threshold = 0.9
+review_threshold = 0.000000001
+u_pairs = 200000
+
+[[matching.comparisons]]
+column = "ho_ten"
+kind = "name"
+term_frequency = true
+
+[[matching.comparisons]]
+column = "ngay_sinh"
+kind = "date"
+
+[[matching.comparisons]]
+column = "so_dien_thoai"
+kind = "digits"
+
+[[matching.comparisons]]
+column = "ma_xa"
+kind = "exact"
+
+[[matching.golden]]
+column = "ho_ten"
+rule = "most_complete"
+
+[[matching.golden]]
+column = "so_dien_thoai"
+rule = "source_priority"
+sources = ["health", "education"]
+"#,
+        dir = hub.dir.path().join("data").display()
+    );
+    let dir = hub.dir.path().join("pipelines");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn lgsp(hub: &Hub, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_lgsp")).args(args).current_dir(repo())
+        .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .env("LGSP_PIPELINES_DIR", hub.dir.path().join("pipelines")).env("RUST_LOG", "error").output().unwrap();
+    assert!(out.status.success(), "[{}] lgsp {args:?}: {}", hub.kind(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// source|key → master id.
+fn masters(hub: &Hub) -> HashMap<String, String> {
+    hub.query("SELECT source, source_key, master_id FROM entity_xref WHERE entity = 'person'")
+        .lines()
+        .map(|l| {
+            let p: Vec<&str> = l.split('|').collect();
+            (format!("{}|{}", p[0], p[1]), p[2].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
+    for hub in Hub::all() {
+        let k = hub.kind();
+        hub.ok(&["init"]);
+        let data = hub.dir.path().join("data");
+        let ok = Command::new("python3").arg(repo().join("scripts/gen_vn_persons.py")).args(["--persons", "400", "--seed", "3", "--out"]).arg(&data).status().unwrap();
+        assert!(ok.success());
+        let health = pipeline(&hub, "health", "ma_bn");
+        let edu = pipeline(&hub, "education", "ma_hs");
+        let out = lgsp(&hub, &["run", &health]);
+        assert!(out.contains("entities 'person'"), "[{k}] {out}");
+        let out = lgsp(&hub, &["run", &edu]);
+        assert!(out.contains("entities 'person'"), "[{k}] {out}");
+
+        // Truth: the `person` column of each source record.
+        let mut truth: HashMap<String, String> = HashMap::new();
+        for (name, key) in [("health", "ma_bn"), ("education", "ma_hs")] {
+            for l in hub.query(&format!("SELECT record_key, data FROM records WHERE dataset = '{name}' AND valid_to IS NULL")).lines() {
+                let (rk, data) = l.split_once('|').unwrap();
+                let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                let _ = key;
+                truth.insert(format!("{name}|{}", rk.trim_matches(|c| c == '"' || c == '[' || c == ']')), v["person"].as_str().unwrap().to_string());
+            }
+        }
+        let m = masters(&hub);
+        assert_eq!(m.len(), truth.len(), "[{k}] every source record has a master entity");
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        let ids: Vec<&String> = m.keys().collect();
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                match (m[*a] == m[*b], truth[*a] == truth[*b]) {
+                    (true, true) => tp += 1,
+                    (true, false) => fp += 1,
+                    (false, true) => fn_ += 1,
+                    _ => {}
+                }
+            }
+        }
+        let (p, r) = (tp as f64 / (tp + fp).max(1) as f64, tp as f64 / (tp + fn_).max(1) as f64);
+        assert!(p > 0.97 && r > 0.9, "[{k}] same-entity precision {p:.3} recall {r:.3} ({tp} tp, {fp} fp, {fn_} fn)");
+        let golden = hub.query("SELECT COUNT(*) FROM records WHERE dataset = 'person' AND valid_to IS NULL");
+        let entities: std::collections::HashSet<&String> = m.values().collect();
+        assert_eq!(golden, entities.len().to_string(), "[{k}] one golden record per entity");
+        assert!(hub.query("SELECT COUNT(*) FROM versions WHERE dataset = 'person_xref'").parse::<i64>().unwrap() >= 1);
+
+        // The steward accepts an uncertain pair of two different persons: it applies now and
+        // after a later resolution.
+        let list = lgsp(&hub, &["review", "list", "--entity", "person"]);
+        let item = list.lines().find(|l| {
+            let p: Vec<&str> = l.split_whitespace().collect();
+            truth.get(p[3]) != truth.get(p[4])
+        }).unwrap_or_else(|| panic!("[{k}] an uncertain pair of two persons is queued:\n{list}"));
+        let f: Vec<&str> = item.split_whitespace().collect();
+        let (id, a, b) = (f[0], f[3].to_string(), f[4].to_string());
+        assert!(lgsp(&hub, &["review", "show", id]).contains("ho_ten"));
+        let before = masters(&hub);
+        lgsp(&hub, &["review", "accept", id]);
+        lgsp(&hub, &["entity", "resolve", "person"]);
+        let now = masters(&hub);
+        assert_eq!(now[&a], now[&b], "[{k}] accepted pair merged");
+        lgsp(&hub, &["entity", "resolve", "person"]);
+        let again = masters(&hub);
+        assert_eq!(again[&a], again[&b], "[{k}] the decision survives a re-run");
+
+        // Unmerge restores the entities the two records had before.
+        lgsp(&hub, &["entity", "unmerge", "person", &again[&a]]);
+        let after = masters(&hub);
+        assert_ne!(after[&a], after[&b], "[{k}] split again");
+        assert_eq!((&after[&a], &after[&b]), (&before[&a], &before[&b]), "[{k}] with their previous master ids");
+        lgsp(&hub, &["entity", "resolve", "person"]);
+        let last = masters(&hub);
+        assert_ne!(last[&a], last[&b], "[{k}] and they stay apart");
+    }
+}
