@@ -5,6 +5,7 @@ pub mod changes;
 pub mod check;
 pub mod dedupe;
 pub mod extract;
+mod lookups;
 pub mod normalize;
 pub mod publish;
 mod records;

@@ -4,11 +4,9 @@ use super::changes;
 use super::version;
 use super::dedupe;
 use super::publish::{self, Counts, InputInfo, Manifest, SchemaField};
-use super::spec::{ExtractMode, Normalizer, PipelineSpec, RuleSpec};
-use crate::catalog::table::CodeTable;
+use super::spec::{ExtractMode, PipelineSpec};
 use super::stage::{self, Staged};
 use super::transform::LINE;
-use super::validate::{CatalogCodes, CatalogData};
 use super::{Error, Result};
 use crate::objects::Objects;
 use crate::store::{PublishTx, RunEnd, RunStart, Store};
@@ -16,7 +14,6 @@ use polars::prelude::*;
 use serde::Serialize;
 use crate::source::Input;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// How to run.
@@ -192,44 +189,11 @@ async fn audit_run(store: &Store, spec: &PipelineSpec, run_id: &str, end: &RunEn
     }
 }
 
-async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes> {
-    let mut wanted: Vec<(&String, bool)> = Vec::new();
-    for f in &spec.fields {
-        for r in &f.rules {
-            if let RuleSpec::InCatalog { catalog, .. } = r {
-                wanted.push((catalog, false));
-            }
-        }
-        for n in &f.normalize {
-            match n {
-                Normalizer::Successor(catalog) => wanted.push((catalog, false)),
-                Normalizer::NameToCode { catalog, .. } => wanted.push((catalog, true)),
-                _ => {}
-            }
-        }
-    }
-    let mut out = CatalogCodes::new();
-    let today = crate::catalog::today();
-    for (catalog, names) in &wanted {
-        let names = *names || wanted.iter().any(|(c, n)| c == catalog && *n);
-        if out.contains_key(*catalog) || store.catalog(catalog).await?.is_none() {
-            continue;
-        }
-        let table = CodeTable::load(store, catalog, &today).await?;
-        let names = match names {
-            true => Some(crate::catalog::matcher::NameIndex::load(store, catalog).await?),
-            false => None,
-        };
-        out.insert(catalog.to_string(), Arc::new(CatalogData { table, names }));
-    }
-    Ok(out)
-}
-
 async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: String, input: &Input, progress: bool) -> Result<(RunReport, serde_json::Value)> {
     let id = id.as_str();
     let t0 = Instant::now();
     let current = store.current_version(&spec.dataset).await?;
-    let catalogs = catalogs_of(store, spec).await?;
+    let catalogs = super::lookups::catalogs_of(store, spec).await?;
     let bar = crate::progress::rows_bar(progress, &spec.id);
     let (spec2, input2, bar2) = (spec.clone(), input.clone(), bar.clone());
     let staged: Staged = tokio::task::spawn_blocking(move || {

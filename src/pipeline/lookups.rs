@@ -1,0 +1,44 @@
+//! The shared catalogs a pipeline's rules and normalizers look codes and names up in, loaded
+//! once per run.
+
+use super::spec::{Normalizer, PipelineSpec, RuleSpec};
+use super::validate::{CatalogCodes, CatalogData};
+use super::Result;
+use crate::catalog::table::CodeTable;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Code tables (and name indexes where `name_to_code` needs them) of every catalog `spec` uses.
+pub async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes> {
+    let mut wanted: Vec<(&String, bool)> = Vec::new();
+    for f in &spec.fields {
+        for r in &f.rules {
+            if let RuleSpec::InCatalog { catalog, .. } = r {
+                wanted.push((catalog, false));
+            }
+        }
+        for n in &f.normalize {
+            match n {
+                Normalizer::Successor(catalog) => wanted.push((catalog, false)),
+                Normalizer::NameToCode { catalog, .. } => wanted.push((catalog, true)),
+                _ => {}
+            }
+        }
+    }
+    let mut out = CatalogCodes::new();
+    let today = crate::catalog::today();
+    for (catalog, names) in &wanted {
+        let names = *names || wanted.iter().any(|(c, n)| c == catalog && *n);
+        if out.contains_key(*catalog) || store.catalog(catalog).await?.is_none() {
+            continue;
+        }
+        let table = CodeTable::load(store, catalog, &today).await?;
+        let names = match names {
+            true => Some(crate::catalog::matcher::NameIndex::load(store, catalog).await?),
+            false => None,
+        };
+        out.insert(catalog.to_string(), Arc::new(CatalogData { table, names }));
+    }
+    Ok(out)
+}
+
