@@ -24,8 +24,17 @@ fn date_digits(raw: &str) -> String {
     }
 }
 
+/// Edits (insert, delete, substitute, transpose neighbours) from `a` to `b`, or `max + 1` when
+/// the lengths alone say it is more than `max`.
+fn edits(a: &str, b: &str, max: usize) -> usize {
+    if a.len().abs_diff(b.len()) > max * 4 {
+        return max + 1;
+    }
+    strsim::osa_distance(a, b)
+}
+
 fn one_edit(a: &str, b: &str) -> bool {
-    strsim::damerau_levenshtein(a, b) <= 1
+    edits(a, b, 1) <= 1
 }
 
 /// The level `a` and `b` reach (0 best, `levels.len()` different); `None` if one is empty.
@@ -51,7 +60,7 @@ pub fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, &str)>)
             }
         }
         CompareKind::Text => {
-            let d = strsim::damerau_levenshtein(a, b);
+            let d = edits(a, b, 2);
             if d <= 1 {
                 1
             } else if d <= 2 {

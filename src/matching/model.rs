@@ -49,27 +49,48 @@ fn normalize(v: &mut [f64]) {
     }
 }
 
-/// u from `spec.u_pairs` random pairs (add-one smoothed).
+/// u from `spec.u_pairs` random pairs (add-one smoothed), drawn in seeded chunks compared in
+/// parallel: the same seed gives the same u whatever the number of cores.
 pub fn estimate_u(spec: &MatchSpec, r: &Records) -> Vec<Vec<f64>> {
-    let mut counts: Vec<Vec<f64>> = r.columns.iter().map(|c| vec![1.0; c.kind.levels().len() + 1]).collect();
+    use rayon::prelude::*;
+    let empty: Vec<Vec<f64>> = r.columns.iter().map(|c| vec![0.0; c.kind.levels().len() + 1]).collect();
     let n = r.len();
-    if n < 2 {
-        return counts;
-    }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(spec.seed);
-    for _ in 0..spec.u_pairs {
-        let (i, j) = (rng.gen_range(0..n), rng.gen_range(0..n));
-        if i == j {
-            continue;
-        }
-        let p = pattern(r, i, j);
-        for (c, row) in counts.iter_mut().enumerate() {
-            if let Some(l) = level_of(p, c) {
-                row[l] += 1.0;
+    let mut counts = empty.clone();
+    if n >= 2 {
+        const CHUNK: usize = 10_000;
+        let chunks = spec.u_pairs.div_ceil(CHUNK);
+        let partial: Vec<Vec<Vec<f64>>> = (0..chunks)
+            .into_par_iter()
+            .map(|k| {
+                let mut rng = rand::rngs::StdRng::seed_from_u64(spec.seed.wrapping_mul(1_000_003).wrapping_add(k as u64));
+                let mut local = empty.clone();
+                for _ in 0..CHUNK.min(spec.u_pairs - k * CHUNK) {
+                    let (i, j) = (rng.gen_range(0..n), rng.gen_range(0..n));
+                    if i == j {
+                        continue;
+                    }
+                    let p = pattern(r, i, j);
+                    for (c, row) in local.iter_mut().enumerate() {
+                        if let Some(l) = level_of(p, c) {
+                            row[l] += 1.0;
+                        }
+                    }
+                }
+                local
+            })
+            .collect();
+        for part in partial {
+            for (c, row) in part.into_iter().enumerate() {
+                for (l, v) in row.into_iter().enumerate() {
+                    counts[c][l] += v;
+                }
             }
         }
     }
-    counts.iter_mut().for_each(|v| normalize(v));
+    counts.iter_mut().for_each(|v| {
+        v.iter_mut().for_each(|x| *x += 1.0);
+        normalize(v)
+    });
     counts
 }
 

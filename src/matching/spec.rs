@@ -26,7 +26,7 @@ pub struct MatchSpec {
     #[serde(default = "default_review")]
     pub review_threshold: f64,
     /// Random pairs drawn to estimate u, the chance of each level among non-matches
-    /// (default 1,000,000).
+    /// (default 300,000).
     #[serde(default = "default_u_pairs")]
     pub u_pairs: usize,
     /// EM iterations at most to estimate m, the chance of each level among matches (default 50).
@@ -112,7 +112,7 @@ fn default_review() -> f64 {
 }
 
 fn default_u_pairs() -> usize {
-    1_000_000
+    300_000
 }
 
 fn default_iterations() -> usize {
