@@ -39,10 +39,15 @@ pub const MAX_BLOCK: usize = 5_000;
 /// oversized blocks were skipped.
 pub fn candidates(spec: &MatchSpec, r: &Records) -> (Vec<(u32, u32)>, usize) {
     let (by_rule, skipped) = candidates_by_rule(spec, r);
-    let mut pairs: Vec<u64> = by_rule.into_iter().flatten().collect();
+    (union(&by_rule).into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect(), skipped)
+}
+
+/// The sorted union of the rules' pairs.
+fn union(by_rule: &[Vec<u64>]) -> Vec<u64> {
+    let mut pairs: Vec<u64> = by_rule.iter().flatten().copied().collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    (pairs.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect(), skipped)
+    pairs
 }
 
 /// The pairs of each blocking rule (`i << 32 | j`), and oversized blocks skipped.
@@ -68,6 +73,8 @@ fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
                 }
             }
         }
+        pairs.par_sort_unstable();
+        pairs.dedup();
         out.push(pairs);
     }
     (out, skipped)
@@ -77,20 +84,18 @@ fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
 /// them cannot learn those columns (it would take "agrees on the blocking key" for "match"):
 /// m is estimated rule by rule on the other comparisons and averaged; lambda is then
 /// estimated over every candidate with m and u fixed.
-fn train(spec: &MatchSpec, r: &Records, u: Vec<Vec<f64>>, cands: &[(u32, u32)], patterns: &[Pattern]) -> Model {
-    let (by_rule, _) = candidates_by_rule(spec, r);
-    let at: HashMap<u64, usize> = cands.iter().enumerate().map(|(k, &(i, j))| ((u64::from(i) << 32) | u64::from(j), k)).collect();
+fn train(spec: &MatchSpec, r: &Records, u: Vec<Vec<f64>>, by_rule: &[Vec<u64>], cands: &[u64], patterns: &[Pattern]) -> Model {
     let ncomp = r.columns.len();
     let mut sum: Vec<Vec<f64>> = u.iter().map(|v| vec![0.0; v.len()]).collect();
     let mut times = vec![0usize; ncomp];
     let mut iterations = 0;
-    for (rule, pairs) in spec.blocking.iter().zip(&by_rule) {
+    for (rule, pairs) in spec.blocking.iter().zip(by_rule) {
         let blocked: Vec<&str> = rule.iter().map(|k| k.split(':').next().unwrap_or(k)).collect();
         let excluded: Vec<bool> = r.columns.iter().map(|c| blocked.contains(&c.name.as_str())).collect();
         let mask: Pattern = excluded.iter().enumerate().filter(|(_, e)| **e).fold(0, |m, (c, _)| m | (7 << (3 * c)));
         let mut counts: HashMap<Pattern, u64> = HashMap::new();
         for p in pairs {
-            if let Some(&k) = at.get(p) {
+            if let Ok(k) = cands.binary_search(p) {
                 *counts.entry(patterns[k] | mask).or_default() += 1;
             }
         }
@@ -139,23 +144,37 @@ pub struct Outcome {
     pub skipped_blocks: usize,
     /// Pairs at or above the review threshold.
     pub pairs: Vec<Scored>,
+    /// Every candidate pair (`i << 32 | j`), sorted.
+    pub candidate_pairs: Vec<u64>,
 }
 
 /// Trains the model on `r` and scores every candidate pair.
 pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
-    let (cands, skipped_blocks) = candidates(spec, r);
-    let patterns: Vec<Pattern> = cands.par_iter().map(|&(i, j)| model::pattern(r, i as usize, j as usize)).collect();
+    let t = std::time::Instant::now();
+    let (by_rule, skipped_blocks) = candidates_by_rule(spec, r);
+    let cands = union(&by_rule);
+    tracing::info!(candidates = cands.len(), per_rule = ?by_rule.iter().map(Vec::len).collect::<Vec<_>>(), skipped_blocks, secs = t.elapsed().as_secs_f64(), "blocking");
+    let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
+    let patterns: Vec<Pattern> = cands.par_iter().map(|&p| {
+        let (i, j) = split(p);
+        model::pattern(r, i, j)
+    }).collect();
+    tracing::info!(secs = t.elapsed().as_secs_f64(), "candidate pairs compared");
     let u = model::estimate_u(spec, r);
-    let model = train(spec, r, u, &cands, &patterns);
+    tracing::info!(secs = t.elapsed().as_secs_f64(), "u estimated");
+    let model = train(spec, r, u, &by_rule, &cands, &patterns);
+    tracing::info!(secs = t.elapsed().as_secs_f64(), lambda = model.lambda, "m and lambda estimated");
+    drop(by_rule);
     let pairs: Vec<Scored> = cands
         .par_iter()
         .zip(patterns.par_iter())
-        .filter_map(|(&(a, b), &p)| {
-            let probability = model::probability(&model, r, p, a as usize);
-            (probability >= spec.review_threshold).then_some(Scored { a, b, probability })
+        .filter_map(|(&pair, &p)| {
+            let (a, b) = split(pair);
+            let probability = model::probability(&model, r, p, a);
+            (probability >= spec.review_threshold).then_some(Scored { a: a as u32, b: b as u32, probability })
         })
         .collect();
-    Outcome { model, candidates: cands.len(), skipped_blocks, pairs }
+    Outcome { model, candidates: cands.len(), skipped_blocks, pairs, candidate_pairs: cands }
 }
 
 /// Pairwise quality against ground truth.
@@ -181,7 +200,8 @@ pub fn evaluate(spec: &MatchSpec, r: &Records, outcome: &Outcome, truth: &[Strin
     }
     let true_pairs: u64 = sizes.values().map(|k| k * (k - 1) / 2).sum();
     let same = |a: u32, b: u32| truth[a as usize] == truth[b as usize];
-    let cands = candidates(spec, r).0.iter().filter(|(a, b)| same(*a, *b)).count() as u64;
+    let _ = spec;
+    let cands = outcome.candidate_pairs.iter().filter(|&&p| same((p >> 32) as u32, p as u32)).count() as u64;
     let predicted: Vec<&Scored> = outcome.pairs.iter().filter(|p| p.probability >= threshold).collect();
     let tp = predicted.iter().filter(|p| same(p.a, p.b)).count() as u64;
     let precision = if predicted.is_empty() { 1.0 } else { tp as f64 / predicted.len() as f64 };

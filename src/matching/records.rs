@@ -37,7 +37,8 @@ impl Records {
     pub fn from_csv(path: &Path, spec: &MatchSpec) -> Result<Records> {
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_path(path).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
         let header: Vec<String> = reader.headers().map_err(|e| Error::Input(format!("{}: {e}", path.display())))?.iter().map(str::to_string).collect();
-        let mut raw: HashMap<String, Vec<String>> = header.iter().map(|h| (h.clone(), Vec::new())).collect();
+        let used = spec.columns();
+        let mut raw: HashMap<String, Vec<String>> = header.iter().filter(|h| used.contains(h)).map(|h| (h.clone(), Vec::new())).collect();
         for (n, rec) in reader.records().enumerate() {
             let rec = rec.map_err(|e| Error::Input(format!("{}: line {}: {e}", path.display(), n + 2)))?;
             for (i, h) in header.iter().enumerate() {

@@ -137,6 +137,20 @@ impl CompareKind {
 }
 
 impl MatchSpec {
+    /// Every column the spec reads: id, compared, swapped, blocking and golden columns.
+    pub fn columns(&self) -> Vec<String> {
+        let mut out = vec![self.id.clone()];
+        for c in &self.comparisons {
+            out.push(c.column.clone());
+            out.extend(c.swapped_with.clone());
+        }
+        out.extend(self.blocking.iter().flatten().map(|k| k.split(':').next().unwrap_or(k).to_string()));
+        out.extend(self.golden.iter().map(|g| g.column.clone()));
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Reads a match spec file.
     pub fn load(path: &std::path::Path) -> Result<MatchSpec, super::Error> {
         let text = std::fs::read_to_string(path).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
