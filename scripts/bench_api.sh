@@ -16,7 +16,7 @@ out=$("$LGSP" client create --agency 000.00.00.G12)
 ID=$(echo "$out" | sed -n 's/^client_id: //p'); SECRET=$(echo "$out" | sed -n 's/^client_secret: //p')
 "$LGSP" grant add --client "$ID" --dataset enterprises --scope lookup --basis bench >/dev/null
 PORT=18080
-LGSP_API_REQUESTS_PER_MINUTE=100000000 "$LGSP" serve --no-scheduler --listen 127.0.0.1:$PORT >/dev/null 2>&1 &
+LGSP_API_REQUESTS_PER_MINUTE=100000000 TOKIO_WORKER_THREADS="${WORKERS:-2}" "$LGSP" serve --no-scheduler --listen 127.0.0.1:$PORT >/dev/null 2>&1 &
 SERVER=$!; trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -s "127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 TOKEN=$(curl -s -u "$ID:$SECRET" -d grant_type=client_credentials "127.0.0.1:$PORT/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
