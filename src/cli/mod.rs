@@ -129,7 +129,11 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Grant(c) => access::grant(&settings, c).await,
         Command::Audit(c) => access::audit_cmd(&settings, c).await,
         Command::Serve { listen, no_scheduler } => {
-            let store = open_store(&settings).await?;
+            let store = Store::connect_serving(&settings.store_url)
+                .await
+                .with_context(|| format!("opening the store {}", lgsp_hub::settings::redact(&settings.store_url)))?;
+            store.migrate().await.context("migrating the store")?;
+            store.spawn_checkpoints();
             let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
             let sched = match no_scheduler {
                 true => None,

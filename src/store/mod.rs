@@ -71,6 +71,36 @@ static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/
 impl Store {
     /// Connects to `url` (`sqlite://PATH`, created when missing, or `postgres://...`).
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, false).await
+    }
+
+    /// Connects for a long-running server. On SQLite, commits then never checkpoint the WAL
+    /// themselves (a checkpoint inside a commit stalls every request waiting on it): call
+    /// [`Store::spawn_checkpoints`] to checkpoint from a task of its own.
+    pub async fn connect_serving(url: &str) -> Result<Store> {
+        Store::connect_with(url, true).await
+    }
+
+    /// Checkpoints the SQLite WAL every 100 ms in the background (no-op on PostgreSQL).
+    pub fn spawn_checkpoints(&self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                if pool.is_closed() {
+                    break;
+                }
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                    tracing::debug!(error = %e, "WAL checkpoint");
+                }
+            }
+        });
+    }
+
+    async fn connect_with(url: &str, serving: bool) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let file = path.split('?').next().unwrap_or(path);
@@ -94,6 +124,9 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;").await?;
+                        if serving {
+                            conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
+                        }
                     }
                     Ok(())
                 })
