@@ -219,3 +219,24 @@ fn a_full_snapshot_streams_and_honours_range_requests() {
     let (s, _, body) = curl(&["-H", &bearer, "-H", "Range: lines=1-2", &url]);
     assert_eq!((s, json(&body)["code"].as_str()), (416, Some("bad_range")));
 }
+
+#[test]
+fn a_snapshot_much_larger_than_the_servers_memory_use_streams_in_bounded_memory() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
+    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    // The stored file of version 1 made 512 MiB: full grants get the stored bytes as they are.
+    let big = hub.objects().join("datasets/enterprises/v1/snapshot.parquet");
+    let file = std::fs::File::options().append(true).open(&big).unwrap();
+    file.set_len(512 * 1024 * 1024).unwrap();
+    let (server, base) = start(&hub);
+    let bearer = bearer(&base, &id, &secret);
+    let before = server.peak_rss_kib();
+    let out = Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-H", &bearer])
+        .arg(format!("{base}/api/v1/datasets/enterprises/snapshot")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("200 {}", 512 * 1024 * 1024));
+    let peak = server.peak_rss_kib();
+    assert!(before > 0 && peak < before + 64 * 1024, "peak RSS grew from {before} KiB to {peak} KiB while streaming 512 MiB");
+}
