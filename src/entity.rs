@@ -63,6 +63,7 @@ async fn gather(store: &Store, objects: &Objects, members: &[&PipelineSpec], spe
     let mut wanted: Vec<String> = spec.comparisons.iter().flat_map(|c| std::iter::once(c.column.clone()).chain(c.swapped_with.clone())).collect();
     wanted.extend(spec.blocking.iter().flatten().map(|k| k.split(':').next().unwrap_or(k).to_string()));
     wanted.extend(spec.golden.iter().map(|g| g.column.clone()));
+    wanted.extend(spec.golden.iter().filter_map(|g| g.by.clone()));
     wanted.sort();
     wanted.dedup();
     let mut raw: HashMap<String, Vec<String>> = wanted.iter().map(|w| (w.clone(), Vec::new())).collect();
@@ -146,7 +147,8 @@ pub async fn resolve(store: &Store, objects: &Objects, all: &[PipelineSpec], ent
     }
     let mut clusters: Vec<Vec<usize>> = clusters.into_values().collect();
     clusters.sort_by(|a, b| records.ids[a[0]].cmp(&records.ids[b[0]]));
-    let xrefs = assign_ids(store, entity, &records, &clusters, &best).await?;
+    let next_version = store.current_version(&format!("{entity}_xref")).await?.map(|v| v.version).unwrap_or(0) + 1;
+    let xrefs = assign_ids(store, entity, &records, &clusters, &best, next_version).await?;
     let golden = golden_rows(&spec, &records, &clusters, &xrefs);
     let owner = first.owner.clone();
     let golden_report = publish(store, objects, entity, &owner, &golden, trigger).await?;
@@ -157,7 +159,7 @@ pub async fn resolve(store: &Store, objects: &Objects, all: &[PipelineSpec], ent
 
 /// Stable master ids: each cluster keeps the id most of its records had (if no larger cluster
 /// took it first); new clusters get the next number.
-async fn assign_ids(store: &Store, entity: &str, r: &Records, clusters: &[Vec<usize>], best: &[f64]) -> Result<Vec<XrefRow>> {
+async fn assign_ids(store: &Store, entity: &str, r: &Records, clusters: &[Vec<usize>], best: &[f64], next_version: i64) -> Result<Vec<XrefRow>> {
     let old: HashMap<String, XrefRow> = store.xrefs(entity).await?.into_iter().map(|x| (record_id(&x.source, &x.source_key), x)).collect();
     let mut next = old.values().filter_map(|x| x.master_id.rsplit('-').next()?.parse::<u64>().ok()).max().unwrap_or(0);
     let mut order: Vec<&Vec<usize>> = clusters.iter().collect();
@@ -191,7 +193,7 @@ async fn assign_ids(store: &Store, entity: &str, r: &Records, clusters: &[Vec<us
                 master_id: id.clone(),
                 previous_master_id: if changed { prev.map(|p| p.master_id.clone()) } else { prev.and_then(|p| p.previous_master_id.clone()) },
                 probability: if c.len() == 1 { 1.0 } else { best[i] },
-                since: if changed { crate::store::now() } else { prev.map(|p| p.since.clone()).unwrap_or_default() },
+                since: if changed { next_version.to_string() } else { prev.map(|p| p.since.clone()).unwrap_or_default() },
             });
         }
     }
@@ -212,6 +214,12 @@ fn golden_rows(spec: &MatchSpec, r: &Records, clusters: &[Vec<usize>], xrefs: &[
                 let v = r.raw.get(&g.column)?.get(i)?.as_str();
                 (!v.trim().is_empty()).then(|| (r.ids[i].split('|').next().unwrap_or(""), v))
             }).collect();
+            if g.rule == GoldenRule::MostRecent {
+                let by = g.by.as_ref().and_then(|b| r.raw.get(b));
+                let newest = c.iter().filter(|&&i| r.raw.get(&g.column).is_some_and(|v| !v[i].trim().is_empty())).max_by_key(|&&i| by.map(|b| b[i].as_str()).unwrap_or(""));
+                row.push(newest.and_then(|&i| r.raw.get(&g.column).map(|v| v[i].clone())).unwrap_or_default());
+                continue;
+            }
             row.push(survivor(g.rule, &g.sources, &values));
         }
         body.push(row);
@@ -225,7 +233,7 @@ fn golden_rows(spec: &MatchSpec, r: &Records, clusters: &[Vec<usize>], xrefs: &[
 fn survivor(rule: GoldenRule, sources: &[String], values: &[(&str, &str)]) -> String {
     let longest = |vs: &[&str]| vs.iter().copied().max_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(b.cmp(a))).unwrap_or("").to_string();
     match rule {
-        GoldenRule::MostComplete => longest(&values.iter().map(|(_, v)| *v).collect::<Vec<_>>()),
+        GoldenRule::MostComplete | GoldenRule::MostRecent => longest(&values.iter().map(|(_, v)| *v).collect::<Vec<_>>()),
         GoldenRule::SourcePriority => sources
             .iter()
             .find_map(|s| values.iter().find(|(src, _)| src == s).map(|(_, v)| v.to_string()))
@@ -242,8 +250,8 @@ fn survivor(rule: GoldenRule, sources: &[String], values: &[(&str, &str)]) -> St
 }
 
 fn xref_table(xrefs: &[XrefRow]) -> Vec<Vec<String>> {
-    let mut rows = vec![vec!["source".to_string(), "source_key".into(), "master_id".into(), "probability".into()]];
-    rows.extend(xrefs.iter().map(|x| vec![x.source.clone(), x.source_key.clone(), x.master_id.clone(), format!("{:.4}", x.probability)]));
+    let mut rows = vec![vec!["source".to_string(), "source_key".into(), "master_id".into(), "probability".into(), "since_version".into()]];
+    rows.extend(xrefs.iter().map(|x| vec![x.source.clone(), x.source_key.clone(), x.master_id.clone(), format!("{:.4}", x.probability), x.since.clone()]));
     rows
 }
 

@@ -72,6 +72,11 @@ rule = "most_complete"
 column = "so_dien_thoai"
 rule = "source_priority"
 sources = ["health", "education"]
+
+[[matching.golden]]
+column = "ma_xa"
+rule = "most_recent"
+by = "ngay_sinh"
 "#,
         dir = hub.dir.path().join("data").display()
     );
@@ -146,6 +151,12 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
         let entities: std::collections::HashSet<&String> = m.values().collect();
         assert_eq!(golden, entities.len().to_string(), "[{k}] one golden record per entity");
         assert!(hub.query("SELECT COUNT(*) FROM versions WHERE dataset = 'person_xref'").parse::<i64>().unwrap() >= 1);
+        let xref = hub.query("SELECT data FROM records WHERE dataset = 'person_xref' AND valid_to IS NULL LIMIT 1");
+        let xref: serde_json::Value = serde_json::from_str(&xref).unwrap();
+        assert!(xref["since_version"].as_str().is_some_and(|v| v == "1" || v == "2"), "[{k}] {xref}");
+        let g = hub.query("SELECT data FROM records WHERE dataset = 'person' AND valid_to IS NULL LIMIT 1");
+        let g: serde_json::Value = serde_json::from_str(&g).unwrap();
+        assert!(g["ma_xa"].as_str().is_some_and(|v| v.len() == 5) && g["so_dien_thoai"].is_string(), "[{k}] golden fields: {g}");
 
         // The steward accepts an uncertain pair of two different persons: it applies now and
         // after a later resolution.

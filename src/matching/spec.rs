@@ -52,6 +52,9 @@ pub struct GoldenSpec {
     /// `source_priority`: datasets in order of trust.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// `most_recent`: the column (a date or time) saying how recent each record is.
+    #[serde(default)]
+    pub by: Option<String>,
 }
 
 /// Survivorship of a golden field; ties go to the longer value, then the first in key order.
@@ -65,6 +68,8 @@ pub enum GoldenRule {
     MostComplete,
     /// The value of the most trusted source that has one (`sources`).
     SourcePriority,
+    /// The value of the most recent record (by the column `by`) that has one.
+    MostRecent,
 }
 
 /// One comparison.
@@ -146,6 +151,7 @@ impl MatchSpec {
         }
         out.extend(self.blocking.iter().flatten().map(|k| k.split(':').next().unwrap_or(k).to_string()));
         out.extend(self.golden.iter().map(|g| g.column.clone()));
+        out.extend(self.golden.iter().filter_map(|g| g.by.clone()));
         out.sort();
         out.dedup();
         out

@@ -11,6 +11,7 @@ pub struct XrefRow {
     pub master_id: String,
     pub previous_master_id: Option<String>,
     pub probability: f64,
+    /// The version of `<entity>_xref` since which the record belongs to this master entity.
     pub since: String,
 }
 
