@@ -61,7 +61,7 @@ fn text(s: &Column, i: usize) -> String {
 /// Reads the current snapshot of every member pipeline into matching columns.
 async fn gather(store: &Store, objects: &Objects, members: &[&PipelineSpec], spec: &MatchSpec) -> Result<HashMap<String, Vec<String>>> {
     let mut wanted: Vec<String> = spec.comparisons.iter().flat_map(|c| std::iter::once(c.column.clone()).chain(c.swapped_with.clone())).collect();
-    wanted.extend(spec.blocking.iter().flatten().map(|k| k.split(':').next().unwrap_or(k).to_string()));
+    wanted.extend(spec.blocking.iter().flatten().flat_map(|k| k.split(':').next().unwrap_or(k).split('|').map(str::to_string)));
     wanted.extend(spec.golden.iter().map(|g| g.column.clone()));
     wanted.extend(spec.golden.iter().filter_map(|g| g.by.clone()));
     wanted.sort();

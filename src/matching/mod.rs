@@ -90,7 +90,7 @@ fn train(spec: &MatchSpec, r: &Records, u: Vec<Vec<f64>>, by_rule: &[Vec<u64>], 
     let mut times = vec![0usize; ncomp];
     let mut iterations = 0;
     for (rule, pairs) in spec.blocking.iter().zip(by_rule) {
-        let blocked: Vec<&str> = rule.iter().map(|k| k.split(':').next().unwrap_or(k)).collect();
+        let blocked: Vec<&str> = rule.iter().flat_map(|k| k.split(':').next().unwrap_or(k).split('|')).collect();
         let excluded: Vec<bool> = r.columns.iter().map(|c| blocked.contains(&c.name.as_str())).collect();
         let mask: Pattern = excluded.iter().enumerate().filter(|(_, e)| **e).fold(0, |m, (c, _)| m | (7 << (3 * c)));
         let mut counts: HashMap<Pattern, u64> = HashMap::new();

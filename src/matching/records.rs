@@ -74,16 +74,29 @@ impl Records {
         }
         for rule in &spec.blocking {
             for key in rule {
-                need(key.split(':').next().unwrap_or(key))?;
+                for col in key.split(':').next().unwrap_or(key).split('|') {
+                    need(col)?;
+                }
             }
         }
         Ok(Records { ids, columns, raw })
     }
 
-    /// The blocking key of record `i` under `rule`, `None` when a part is empty.
+    /// The blocking key of record `i` under `rule`, `None` when a part is empty. A part
+    /// `a|b` is the folded values of columns a and b in sorted order (names in either order).
     pub fn block_key(&self, rule: &[String], i: usize) -> Option<String> {
         let mut key = String::new();
         for part in rule {
+            if part.contains('|') {
+                let mut values: Vec<String> = part.split('|').map(|c| self.raw.get(c).and_then(|v| v.get(i)).map(|v| crate::text::fold(v)).unwrap_or_default()).collect();
+                if values.iter().any(String::is_empty) {
+                    return None;
+                }
+                values.sort();
+                key.push_str(&values.join(" "));
+                key.push('\u{1f}');
+                continue;
+            }
             let (col, len) = match part.split_once(':') {
                 Some((c, n)) => (c, n.parse::<usize>().ok()),
                 None => (part.as_str(), None),
@@ -107,4 +120,24 @@ fn sorted_keys(raw: &HashMap<String, Vec<String>>) -> String {
     let mut k: Vec<&str> = raw.keys().map(String::as_str).collect();
     k.sort();
     k.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_swapped_key_blocks_names_written_in_either_order() {
+        let spec: MatchSpec = toml::from_str("id = \"id\"\nblocking = [[\"given|family\"], [\"family:3\"]]\n[[comparisons]]\ncolumn = \"given\"\nkind = \"name\"\n").unwrap();
+        let col = |v: [&str; 3]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let raw = HashMap::from([
+            ("id".to_string(), col(["1", "2", "3"])),
+            ("given".to_string(), col(["An", "Nguyễn", "Bình"])),
+            ("family".to_string(), col(["Nguyen", "an", "Nguyễn"])),
+        ]);
+        let r = Records::from_columns(raw, &spec, "t").unwrap();
+        assert_eq!(r.block_key(&spec.blocking[0], 0), r.block_key(&spec.blocking[0], 1));
+        assert_ne!(r.block_key(&spec.blocking[0], 0), r.block_key(&spec.blocking[0], 2));
+        assert_eq!(r.block_key(&spec.blocking[1], 0), r.block_key(&spec.blocking[1], 2), "first 3 folded characters");
+    }
 }

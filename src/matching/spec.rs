@@ -15,7 +15,8 @@ pub struct MatchSpec {
     #[serde(default)]
     pub id: String,
     /// Blocking rules, OR-ed: a pair is compared when it agrees on every key of at least one
-    /// rule. A key is a column (`surname`), or its first N folded characters (`surname:3`).
+    /// rule. A key is a column (`surname`), its first N folded characters (`surname:3`), or
+    /// columns whose values may be swapped, in sorted order (`given_name|surname`).
     pub blocking: Vec<Vec<String>>,
     /// One comparison per piece of evidence, each with its agreement levels.
     pub comparisons: Vec<ComparisonSpec>,
@@ -149,7 +150,7 @@ impl MatchSpec {
             out.push(c.column.clone());
             out.extend(c.swapped_with.clone());
         }
-        out.extend(self.blocking.iter().flatten().map(|k| k.split(':').next().unwrap_or(k).to_string()));
+        out.extend(self.blocking.iter().flatten().flat_map(|k| k.split(':').next().unwrap_or(k).split('|').map(str::to_string)));
         out.extend(self.golden.iter().map(|g| g.column.clone()));
         out.extend(self.golden.iter().filter_map(|g| g.by.clone()));
         out.sort();
