@@ -15,6 +15,7 @@ pub mod matching;
 pub mod objects;
 pub mod pipeline;
 pub mod progress;
+pub mod report;
 pub mod schedule;
 pub mod settings;
 pub mod source;

@@ -6,6 +6,7 @@ mod data;
 mod entity;
 mod matching;
 mod ops;
+mod report;
 mod run;
 
 use anyhow::Context;
@@ -77,6 +78,9 @@ pub enum Command {
     /// The steward's queue of uncertain pairs.
     #[command(subcommand)]
     Review(entity::ReviewCommand),
+    /// Monthly and quarterly reports from the run history and the audit log.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Record matching: evaluate a model against ground truth, explain a pair.
     #[command(subcommand, name = "match")]
     Match(matching::MatchCommand),
@@ -147,6 +151,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Scheduler => ops::scheduler(&settings).await,
         Command::Match(c) => matching::run(c),
+        Command::Report(c) => report::run(&settings, c).await,
         Command::Entity(c) => entity::entity(&settings, c).await,
         Command::Review(c) => entity::review(&settings, c).await,
         Command::Backup(a) => ops::backup(&settings, a).await,

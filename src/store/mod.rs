@@ -4,6 +4,8 @@
 mod access;
 mod coordination;
 mod entities;
+mod reports;
+pub use reports::{Calls, Consumed, Provided};
 pub use entities::{ReviewRow, XrefRow};
 mod audit;
 mod catalogs;

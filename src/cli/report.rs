@@ -1,0 +1,69 @@
+//! `lgsp report monthly|quarterly`: operation and sharing reports from the run history and the
+//! audit log (periods in UTC).
+
+use clap::{Args, Subcommand, ValueEnum};
+use lgsp_hub::report::{self, Period};
+use lgsp_hub::settings::Settings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct Output {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// Section names in English instead of Vietnamese (CSV).
+    #[arg(long, default_value = "vi")]
+    pub lang: String,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// The platform's operation in a month (Điều 15.9), per agency and in total.
+    Monthly {
+        /// yyyy-mm
+        #[arg(long)]
+        month: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Integration, sharing and use of data in a quarter (Điều 19.3), for one agency or all.
+    Quarterly {
+        /// yyyy-Qn
+        #[arg(long)]
+        quarter: String,
+        /// Only this agency.
+        #[arg(long)]
+        agency: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+pub async fn run(settings: &Settings, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    let (kind, period, agency, output) = match cmd {
+        ReportCommand::Monthly { month, output } => ("monthly", month, None, output),
+        ReportCommand::Quarterly { quarter, agency, output } => ("quarterly", quarter, agency, output),
+    };
+    let period = Period::parse(&period)?;
+    let r = report::build(&store, kind, period, agency.as_deref()).await?;
+    let text = match output.format {
+        Format::Json => serde_json::to_string_pretty(&r)? + "\n",
+        Format::Csv => report::to_csv(&r, output.lang == "en"),
+    };
+    match output.out {
+        Some(p) => std::fs::write(&p, text)?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
