@@ -172,6 +172,46 @@ pub fn to_csv(r: &Report, english: bool) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// The report as an XLSX workbook, a sheet per section (numbers as numbers).
+pub fn to_xlsx(r: &Report, english: bool) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let mut sheet = |name: &str, header: &[&str], rows: Vec<Vec<serde_json::Value>>| -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+        let ws = book.add_worksheet().set_name(label(name, english))?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let (r, c) = (i as u32 + 1, c as u16);
+                match v {
+                    serde_json::Value::Number(n) => ws.write(r, c, n.as_f64().unwrap_or_default())?,
+                    serde_json::Value::String(s) => ws.write(r, c, s.as_str())?,
+                    serde_json::Value::Null => ws,
+                    other => ws.write(r, c, other.to_string())?,
+                };
+            }
+        }
+        Ok(())
+    };
+    use serde_json::json;
+    sheet("provided", &["agency", "dataset", "runs", "failed_runs", "versions", "rows_read", "rows_quarantined", "duplicates_collapsed"],
+        r.provided.iter().map(|p| vec![json!(p.owner), json!(p.dataset), json!(p.runs), json!(p.failed_runs), json!(p.versions), json!(p.rows_read), json!(p.rows_quarantined), json!(p.duplicates_collapsed)]).collect())?;
+    sheet("consumed", &["consumer", "dataset", "calls", "rows", "bytes"],
+        r.consumed.iter().map(|c| vec![json!(c.consumer), json!(c.dataset), json!(c.calls), json!(c.rows), json!(c.bytes)]).collect())?;
+    sheet("calls", &["agency", "calls", "errors"], r.calls.iter().map(|c| vec![json!(c.agency), json!(c.calls), json!(c.errors)]).collect())?;
+    sheet("grants_added", &["agency", "grants"], r.grants_added.iter().map(|(a, n)| vec![json!(a), json!(n)]).collect())?;
+    sheet("grants_expiring", &["agency", "grants"], r.grants_expiring.iter().map(|(a, n)| vec![json!(a), json!(n)]).collect())?;
+    let totals = serde_json::to_value(&r.totals).unwrap_or_default();
+    let mut rows: Vec<Vec<serde_json::Value>> = totals.as_object().into_iter().flatten().map(|(k, v)| vec![json!(k), v.clone()]).collect();
+    rows.push(vec![json!("period_from"), json!(r.period.from)]);
+    rows.push(vec![json!("period_to"), json!(r.period.to)]);
+    rows.push(vec![json!("audit_last_seq"), json!(r.basis.audit_last_seq)]);
+    rows.push(vec![json!("chain_hash"), json!(r.basis.chain_hash)]);
+    sheet("totals", &["metric", "value"], rows)?;
+    book.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,6 +49,18 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
         assert_eq!(again, hub.ok(&["report", "monthly", "--month", &month]), "[{k}] byte-identical");
         let csv = hub.ok(&["report", "monthly", "--month", &month, "--format", "csv"]);
         assert!(csv.contains("du_lieu_cung_cap,000.00.12.H48,enterprises,versions,2"), "[{k}] {csv}");
+        let xlsx = hub.dir.path().join("r.xlsx");
+        hub.ok(&["report", "monthly", "--month", &month, "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+        {
+            use calamine::Reader;
+            let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
+            assert!(book.sheet_names().contains(&"du_lieu_cung_cap".to_string()), "[{k}] {:?}", book.sheet_names());
+            let sheet = book.worksheet_range("du_lieu_cung_cap").unwrap();
+            let row: Vec<String> = sheet.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
+            assert_eq!(&row[..5], ["000.00.12.H48", "enterprises", "3", "1", "2"], "[{k}] the workbook reads back with the same numbers");
+            let consumed = book.worksheet_range("du_lieu_khai_thac").unwrap();
+            assert_eq!(consumed.rows().nth(1).unwrap()[3].to_string(), (2 * rows).to_string());
+        }
         let q = format!("{}-Q{}", &month[..4], (month[5..7].parse::<u32>().unwrap() - 1) / 3 + 1);
         let only = json(&hub, &["report", "quarterly", "--quarter", &q, "--agency", "000.00.00.G12"]);
         assert!(only["provided"].as_array().unwrap().is_empty() && only["consumed"].as_array().unwrap().len() == 1, "[{k}] {only}");

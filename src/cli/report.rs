@@ -11,6 +11,7 @@ use std::process::ExitCode;
 pub enum Format {
     Json,
     Csv,
+    Xlsx,
 }
 
 #[derive(Args, Debug)]
@@ -57,13 +58,19 @@ pub async fn run(settings: &Settings, cmd: ReportCommand) -> anyhow::Result<Exit
     };
     let period = Period::parse(&period)?;
     let r = report::build(&store, kind, period, agency.as_deref()).await?;
-    let text = match output.format {
-        Format::Json => serde_json::to_string_pretty(&r)? + "\n",
-        Format::Csv => report::to_csv(&r, output.lang == "en"),
+    let bytes = match output.format {
+        Format::Json => (serde_json::to_string_pretty(&r)? + "\n").into_bytes(),
+        Format::Csv => report::to_csv(&r, output.lang == "en").into_bytes(),
+        Format::Xlsx => {
+            if output.out.is_none() {
+                anyhow::bail!("--format xlsx needs --out FILE.xlsx");
+            }
+            report::to_xlsx(&r, output.lang == "en")?
+        }
     };
     match output.out {
-        Some(p) => std::fs::write(&p, text)?,
-        None => print!("{text}"),
+        Some(p) => std::fs::write(&p, bytes)?,
+        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
     }
     Ok(ExitCode::SUCCESS)
 }
