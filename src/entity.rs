@@ -157,6 +157,19 @@ pub async fn resolve(store: &Store, objects: &Objects, all: &[PipelineSpec], ent
     Ok(Resolution { entity: entity.into(), records: n, entities: clusters.len(), matched_pairs: matched, queued_for_review: queued, golden: golden_report, xref: xref_report })
 }
 
+/// After a run of `spec`: when it published a version and the pipeline matches into an entity,
+/// resolves that entity's master entities (over `pipelines`, where `spec` replaces any pipeline
+/// of the same id).
+pub async fn resolve_after(store: &Store, objects: &Objects, pipelines: &[PipelineSpec], spec: &PipelineSpec, report: &RunReport, trigger: &str) -> Result<Option<Resolution>> {
+    let Some(entity) = spec.matching.as_ref().and_then(|m| m.entity.as_deref()) else { return Ok(None) };
+    if report.status != "published" {
+        return Ok(None);
+    }
+    let mut all: Vec<PipelineSpec> = pipelines.iter().filter(|s| s.id != spec.id).cloned().collect();
+    all.push(spec.clone());
+    Ok(Some(resolve(store, objects, &all, entity, trigger).await?))
+}
+
 /// Stable master ids: each cluster keeps the id most of its records had (if no larger cluster
 /// took it first); new clusters get the next number.
 async fn assign_ids(store: &Store, entity: &str, r: &Records, clusters: &[Vec<usize>], best: &[f64], next_version: i64) -> Result<Vec<XrefRow>> {

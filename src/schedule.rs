@@ -110,10 +110,8 @@ async fn run_pipeline(ctx: &Context, spec: &PipelineSpec, slot: &str) {
         let opts = RunOptions { trigger: Some("schedule".into()), ..Default::default() };
         match crate::pipeline::run(&ctx.store, &ctx.objects, spec, opts).await {
             Ok(report) => {
-                if let (Some(entity), "published") = (spec.matching.as_ref().and_then(|m| m.entity.as_deref()), report.status.as_str()) {
-                    if let Err(e) = crate::entity::resolve(&ctx.store, &ctx.objects, &ctx.pipelines, entity, "schedule").await {
-                        tracing::warn!(entity, error = %e, "entity resolution failed");
-                    }
+                if let Err(e) = crate::entity::resolve_after(&ctx.store, &ctx.objects, &ctx.pipelines, spec, &report, "schedule").await {
+                    tracing::warn!(pipeline = %spec.id, error = %e, "entity resolution failed");
                 }
             }
             Err(e) => tracing::warn!(pipeline = %spec.id, error = %e, "scheduled run failed"),

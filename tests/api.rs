@@ -27,6 +27,16 @@ fn bearer(base: &str, id: &str, secret: &str) -> String {
     format!("Authorization: Bearer {}", json(&body)["access_token"].as_str().unwrap())
 }
 
+/// A SQLite hub with enterprises v1 and a client holding a snapshot grant: (hub, id, secret).
+fn snapshot_client() -> (Hub, String, String) {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
+    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    (hub, id, secret)
+}
+
 fn json(body: &[u8]) -> serde_json::Value {
     serde_json::from_slice(body).unwrap_or_else(|_| panic!("JSON body: {}", String::from_utf8_lossy(body)))
 }
@@ -166,11 +176,7 @@ fn a_client_over_its_quota_gets_429_with_retry_after() {
 
 #[test]
 fn bad_input_gets_a_4xx_never_a_500() {
-    let hub = Hub::sqlite();
-    hub.ok(&["init"]);
-    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    let (hub, id, secret) = snapshot_client();
     let (_server, base) = start(&hub);
     let bearer = bearer(&base, &id, &secret);
     let token = format!("{base}/token");
@@ -198,11 +204,7 @@ fn bad_input_gets_a_4xx_never_a_500() {
 
 #[test]
 fn a_full_snapshot_streams_and_honours_range_requests() {
-    let hub = Hub::sqlite();
-    hub.ok(&["init"]);
-    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    let (hub, id, secret) = snapshot_client();
     let (_server, base) = start(&hub);
     let bearer = bearer(&base, &id, &secret);
     let url = format!("{base}/api/v1/datasets/enterprises/snapshot");
@@ -222,11 +224,7 @@ fn a_full_snapshot_streams_and_honours_range_requests() {
 
 #[test]
 fn a_snapshot_much_larger_than_the_servers_memory_use_streams_in_bounded_memory() {
-    let hub = Hub::sqlite();
-    hub.ok(&["init"]);
-    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
-    let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    let (hub, id, secret) = snapshot_client();
     // The stored file of version 1 made 512 MiB: full grants get the stored bytes as they are.
     let big = hub.objects().join("datasets/enterprises/v1/snapshot.parquet");
     let file = std::fs::File::options().append(true).open(&big).unwrap();

@@ -49,7 +49,7 @@ pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
             let re = regex::Regex::new(&truth).with_context(|| format!("--truth '{truth}'"))?;
             let labels: Vec<String> = records.ids.iter().map(|id| re.captures(id).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()).unwrap_or_else(|| id.clone())).collect();
             let outcome = matching::run(&spec, &records);
-            let eval = matching::evaluate(&spec, &records, &outcome, &labels, threshold.unwrap_or(spec.match_threshold));
+            let eval = matching::evaluate(&records, &outcome, &labels, threshold.unwrap_or(spec.match_threshold));
             let secs = start.elapsed().as_secs_f64();
             if json {
                 println!("{}", serde_json::json!({ "evaluation": eval, "seconds": secs, "em_iterations": outcome.model.iterations, "lambda": outcome.model.lambda, "skipped_blocks": outcome.skipped_blocks }));

@@ -72,14 +72,8 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let opts = RunOptions { input: a.input, trigger: None, progress: !a.json && std::io::stderr().is_terminal() };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
-    let resolved = match (spec.matching.as_ref().and_then(|m| m.entity.clone()), report.status.as_str()) {
-        (Some(entity), "published") => {
-            let mut all: Vec<PipelineSpec> = super::ops::all_pipelines(settings).unwrap_or_default().into_iter().filter(|s| s.id != spec.id).collect();
-            all.push(spec.clone());
-            Some(lgsp_hub::entity::resolve(&store, &objects, &all, &entity, "manual").await?)
-        }
-        _ => None,
-    };
+    let pipelines = if spec.matching.is_some() { super::ops::all_pipelines(settings).unwrap_or_default() } else { Vec::new() };
+    let resolved = lgsp_hub::entity::resolve_after(&store, &objects, &pipelines, &spec, &report, "manual").await?;
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

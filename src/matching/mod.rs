@@ -35,13 +35,6 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// empty-ish value) are skipped, and counted.
 pub const MAX_BLOCK: usize = 5_000;
 
-/// Candidate pairs `(i, j)`, `i < j`, agreeing on at least one blocking rule; and how many
-/// oversized blocks were skipped.
-pub fn candidates(spec: &MatchSpec, r: &Records) -> (Vec<(u32, u32)>, usize) {
-    let (by_rule, skipped) = candidates_by_rule(spec, r);
-    (union(&by_rule).into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect(), skipped)
-}
-
 /// The sorted union of the rules' pairs.
 fn union(by_rule: &[Vec<u64>]) -> Vec<u64> {
     let mut pairs: Vec<u64> = by_rule.iter().flatten().copied().collect();
@@ -193,14 +186,13 @@ pub struct Evaluation {
 }
 
 /// Scores `outcome` at `threshold` against entity labels (`truth[i]`: the entity of record i).
-pub fn evaluate(spec: &MatchSpec, r: &Records, outcome: &Outcome, truth: &[String], threshold: f64) -> Evaluation {
+pub fn evaluate(r: &Records, outcome: &Outcome, truth: &[String], threshold: f64) -> Evaluation {
     let mut sizes: HashMap<&str, u64> = HashMap::new();
     for t in truth {
         *sizes.entry(t.as_str()).or_default() += 1;
     }
     let true_pairs: u64 = sizes.values().map(|k| k * (k - 1) / 2).sum();
     let same = |a: u32, b: u32| truth[a as usize] == truth[b as usize];
-    let _ = spec;
     let cands = outcome.candidate_pairs.iter().filter(|&&p| same((p >> 32) as u32, p as u32)).count() as u64;
     let predicted: Vec<&Scored> = outcome.pairs.iter().filter(|p| p.probability >= threshold).collect();
     let tp = predicted.iter().filter(|p| same(p.a, p.b)).count() as u64;

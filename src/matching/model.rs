@@ -104,20 +104,25 @@ pub fn default_m(levels: usize) -> Vec<f64> {
     v
 }
 
+/// The E step: the chance that a pair with pattern `p` is a match.
+fn posterior(p: Pattern, lambda: f64, m: &[Vec<f64>], u: &[Vec<f64>]) -> f64 {
+    let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+    for c in 0..m.len() {
+        if let Some(l) = level_of(p, c) {
+            pm *= m[c][l];
+            pu *= u[c][l];
+        }
+    }
+    pm / (pm + pu)
+}
+
 /// The share of matches among candidate `patterns` with m and u fixed (EM on lambda alone).
 pub fn estimate_lambda(m: &[Vec<f64>], u: &[Vec<f64>], patterns: &HashMap<Pattern, u64>) -> f64 {
     let mut lambda: f64 = 0.1;
     for _ in 0..200 {
         let (mut matched, mut total) = (0.0, 0.0);
         for (&p, &count) in patterns {
-            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
-            for c in 0..m.len() {
-                if let Some(l) = level_of(p, c) {
-                    pm *= m[c][l];
-                    pu *= u[c][l];
-                }
-            }
-            matched += count as f64 * pm / (pm + pu);
+            matched += count as f64 * posterior(p, lambda, m, u);
             total += count as f64;
         }
         let next = if total > 0.0 { (matched / total).clamp(1e-6, 1.0 - 1e-6) } else { lambda };
@@ -147,15 +152,7 @@ pub fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<Pattern
         let mut num: Vec<Vec<f64>> = m.iter().map(|v| vec![1e-9; v.len()]).collect();
         let (mut matched, mut total) = (0.0, 0.0);
         for (&p, &count) in patterns {
-            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
-            for c in 0..m.len() {
-                if let Some(l) = level_of(p, c) {
-                    pm *= m[c][l];
-                    pu *= u[c][l];
-                }
-            }
-            let post = pm / (pm + pu);
-            let w = post * count as f64;
+            let w = posterior(p, lambda, &m, &u) * count as f64;
             matched += w;
             total += count as f64;
             for (c, row) in num.iter_mut().enumerate() {

@@ -1,44 +1,27 @@
 //! Excel sheets and JSON records written as UTF-8 CSV, so that every source goes through the
-//! same extract stage. Row positions are kept: a blank source row becomes an empty line, so a
-//! quarantined row's `_line` still points at the sheet row or JSON record.
+//! same extract stage. A first `_line` column keeps each row's position in the original, so a
+//! quarantined row's `_line` points at the sheet row, JSON record or NDJSON line.
 
 use super::{Error, Result};
 use crate::pipeline::extract::NUMBER_COLUMN;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::Path;
 
-/// CSV written with every field quoted, so that an empty line can stand for a blank row.
-struct Out(std::io::BufWriter<std::fs::File>);
-
-impl Out {
-    fn write_record<S: AsRef<str>>(&mut self, fields: &[S]) -> std::io::Result<()> {
-        let mut line = String::new();
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            line.push('"');
-            line.push_str(&f.as_ref().replace('"', "\"\""));
-            line.push('"');
-        }
-        line.push('\n');
-        self.0.write_all(line.as_bytes())
-    }
-}
+type Out = csv::Writer<std::io::BufWriter<std::fs::File>>;
 
 fn writer(out: &Path) -> Result<Out> {
     let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
-    Ok(Out(std::io::BufWriter::new(file)))
+    Ok(csv::WriterBuilder::new().flexible(true).from_writer(std::io::BufWriter::new(file)))
 }
 
 fn finish(mut w: Out, out: &Path) -> Result<()> {
-    w.0.flush().map_err(|e| Error::io(out, e))
+    w.flush().map_err(|e| Error::io(out, e))
 }
 
-fn csv_err(out: &Path, e: std::io::Error) -> Error {
-    Error::io(out, e)
+fn csv_err(out: &Path, e: csv::Error) -> Error {
+    Error::io(out, std::io::Error::other(e))
 }
 
 /// A cell as text: whole numbers without `.0`, dates as `yyyy-mm-dd` (with `Thh:mm:ss` when

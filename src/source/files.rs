@@ -56,11 +56,7 @@ async fn local(path: &str) -> Result<Vec<Found>> {
     };
     let mut out = Vec::new();
     for p in paths {
-        let modified = match std::fs::metadata(&p).and_then(|m| m.modified()) {
-            Ok(t) => DateTime::<Utc>::from(t),
-            Err(e) if is_glob(path) => return Err(Error::io(&p, e)),
-            Err(e) => return Err(Error::io(&p, e)),
-        };
+        let modified = std::fs::metadata(&p).and_then(|m| m.modified()).map(DateTime::<Utc>::from).map_err(|e| Error::io(&p, e))?;
         out.push(Found { name: p.display().to_string(), modified, object: None });
     }
     Ok(out)
