@@ -50,6 +50,26 @@ fn previous(cron: &croner::Cron, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     cron.find_previous_occurrence(&local, true).ok().map(|t| t.with_timezone(&Utc))
 }
 
+/// The fire times of `schedule` in `[from, to)`, at most `cap` of them (none for a schedule
+/// that does not parse).
+pub fn fire_times(schedule: &str, from: DateTime<Utc>, to: DateTime<Utc>, cap: usize) -> Vec<DateTime<Utc>> {
+    let Some(cron) = parse(schedule) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut at = from.with_timezone(&vietnam());
+    let mut inclusive = true;
+    while out.len() < cap {
+        match cron.find_next_occurrence(&at, inclusive) {
+            Ok(t) if t.with_timezone(&Utc) < to => {
+                out.push(t.with_timezone(&Utc));
+                at = t;
+                inclusive = false;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
 /// What every job of one scheduler shares.
 pub struct Context {
     pub store: Store,

@@ -33,6 +33,7 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
             for scope in ["snapshot", "changes", "lookup"] {
                 hub.ok(&["grant", "add", "--client", &c.0, "--dataset", "enterprises", "--scope", scope, "--basis", "b"]);
             }
+            hub.ok(&["grant", "add", "--client", &c.0, "--dataset", "*", "--scope", "reports", "--basis", "b"]);
         }
         let (_server, base) = hub.serve(&[]);
         let t_granted = token(&base, &granted.0, &granted.1);
@@ -57,16 +58,18 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
             ("/api/v1/catalogs/communes/codes/00004", 200),
             ("/api/v1/catalogs/provinces/codes/49/current", 200),
             ("/api/v1/catalogs/communes/search?q=hoa", 200),
+            ("/api/v1/reports/monthly/2026-10", 403),
+            ("/api/v1/reports/quarterly/2026-Q4?format=html", 403),
         ];
         let out = Command::new("curl").args(["-s", &format!("{base}/openapi.json")]).output().unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 23, "every route is documented");
+        assert_eq!(paths.len(), 24, "every route is documented");
         for (path, item) in paths {
             if item.get("get").is_none() {
                 continue;
             }
-            let url = format!("{base}{}", path.replace("{name}", "enterprises").replace("{key}", key).replace("{catalog}", "communes").replace("{code}", "00004"));
+            let url = format!("{base}{}", path.replace("{name}", "enterprises").replace("{key}", key).replace("{catalog}", "communes").replace("{code}", "00004").replace("{kind}", "monthly").replace("{period}", "2026-10"));
             let url = if path.ends_with("/search") { format!("{url}?q=hoa") } else { url };
             let url = url.replace("/agencies/00004/", "/agencies/000.00.00.G12/").replace("/clients/{id}/", &format!("/clients/{}/", granted.0));
             let t = if path.starts_with("/api/v1/admin/") { &t_admin } else { &t_granted };

@@ -12,6 +12,7 @@ pub enum Format {
     Json,
     Csv,
     Xlsx,
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -19,8 +20,8 @@ pub struct Output {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
-    /// Section names in English instead of Vietnamese (CSV).
-    #[arg(long, default_value = "vi")]
+    /// Language of names and labels: `vi` (default) or `en`.
+    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
     pub lang: String,
     /// Output file (default: standard output).
     #[arg(long)]
@@ -57,7 +58,9 @@ pub async fn run(settings: &Settings, cmd: ReportCommand) -> anyhow::Result<Exit
         ReportCommand::Quarterly { quarter, agency, output } => ("quarterly", quarter, agency, output),
     };
     let period = Period::parse(&period)?;
-    let r = report::build(&store, kind, period, agency.as_deref()).await?;
+    let bar = lgsp_hub::progress::steps_bar(std::io::IsTerminal::is_terminal(&std::io::stderr()), "report", report::STEPS);
+    let r = report::build(&store, kind, period, agency.as_deref(), &bar).await?;
+    bar.finish_and_clear();
     let bytes = match output.format {
         Format::Json => (serde_json::to_string_pretty(&r)? + "\n").into_bytes(),
         Format::Csv => report::to_csv(&r, output.lang == "en").into_bytes(),
@@ -67,6 +70,7 @@ pub async fn run(settings: &Settings, cmd: ReportCommand) -> anyhow::Result<Exit
             }
             report::to_xlsx(&r, output.lang == "en")?
         }
+        Format::Html => report::to_html(&r, output.lang == "en").into_bytes(),
     };
     match output.out {
         Some(p) => std::fs::write(&p, bytes)?,

@@ -7,6 +7,7 @@ mod catalogs;
 mod data;
 pub mod error;
 mod quota;
+mod reports;
 pub mod routes;
 mod token;
 

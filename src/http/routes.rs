@@ -1,7 +1,7 @@
 //! The route table: one list builds both the router and the OpenAPI document, so the two
 //! cannot drift apart.
 
-use super::{admin, catalogs, data, token, AppState};
+use super::{admin, catalogs, data, reports, token, AppState};
 use axum::routing::{get, post, MethodRouter};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
@@ -51,6 +51,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         (r("GET", "/api/v1/admin/clients/{id}/grants", "Admin: a client's active grants", "200", true), get(admin::list_grants)),
         (r("POST", "/api/v1/admin/grants", "Admin: grant {client, dataset, scope, fields?, until?, basis}", "200", true), post(admin::add_grant)),
         (r("POST", "/api/v1/admin/grants/{id}/revoke", "Admin: revoke a grant", "200", true), post(admin::revoke_grant)),
+        (r("GET", "/api/v1/reports/{kind}/{period}", "Reports: monthly/yyyy-mm or quarterly/yyyy-Qn (?agency=&format=json|csv|xlsx|html&lang=vi|en)", "200", true), get(reports::get_report)),
         (r("GET", "/api/v1/catalogs/{catalog}/search", "Names containing ?q= (diacritics, case, tone placement ignored)", "200", true), get(catalogs::get_search)),
     ]
 }

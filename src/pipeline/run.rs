@@ -46,6 +46,8 @@ pub struct RunReport {
     pub deleted: u64,
     /// Keys whose new row was quarantined and which keep their previous version.
     pub kept_previous: u64,
+    /// Rows quarantined per reason (`rule:field`; a row counts once per reason).
+    pub quarantine_reasons: std::collections::BTreeMap<String, u64>,
     pub input_sha256: String,
     pub input_bytes: u64,
     /// Locations of the published files (null when nothing was published).
@@ -96,7 +98,7 @@ where
     F: std::future::Future<Output = Result<(RunReport, serde_json::Value)>>,
 {
     let id = run_id(&spec.id);
-    let start = RunStart { id: id.clone(), pipeline: spec.id.clone(), dataset: spec.dataset.clone(), trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()), input_path: input.to_string() };
+    let start = RunStart { id: id.clone(), pipeline: spec.id.clone(), dataset: spec.dataset.clone(), trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()), input_path: input.to_string(), schedule: spec.schedule.clone() };
     store.start_run(&start).await?;
     match work(id.clone()).await {
         Ok((mut report, timings)) => {
@@ -116,6 +118,7 @@ where
                 version: if report.status == "published" { report.version } else { None },
                 timings: Some(timings.to_string()),
                 error: None,
+                quarantine_reasons: Some(serde_json::to_string(&report.quarantine_reasons).unwrap_or_default()),
             };
             store.finish_run(&id, &end).await?;
             audit_run(store, spec, &id, &end).await;
@@ -158,6 +161,7 @@ impl RunReport {
             updated: 0,
             deleted: 0,
             kept_previous: 0,
+            quarantine_reasons: Default::default(),
             input_sha256: String::new(),
             input_bytes: 0,
             snapshot: None,
@@ -218,6 +222,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         updated: 0,
         deleted: 0,
         kept_previous: 0,
+        quarantine_reasons: super::transform::reason_counts(&staged.quarantine),
         input_sha256: staged.info.sha256.clone(),
         input_bytes: staged.info.bytes,
         snapshot: None,

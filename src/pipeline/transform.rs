@@ -230,3 +230,43 @@ impl QuarantineBuilder {
         DataFrame::new_infer_height(columns)
     }
 }
+
+/// Quarantined rows per reason, keyed `rule:field` (or `rule` for row-level reasons); a row
+/// counts once for each distinct reason it has.
+pub fn reason_counts(quarantine: &DataFrame) -> std::collections::BTreeMap<String, u64> {
+    #[derive(serde::Deserialize)]
+    struct R {
+        rule: String,
+        #[serde(default)]
+        field: String,
+    }
+    let mut counts = std::collections::BTreeMap::new();
+    let Ok(col) = quarantine.column(REASONS).and_then(|c| c.str().cloned()) else { return counts };
+    for text in col.iter().flatten() {
+        let reasons: Vec<R> = serde_json::from_str(text).unwrap_or_default();
+        let mut seen: Vec<String> = reasons.into_iter().map(|r| if r.field.is_empty() { r.rule } else { format!("{}:{}", r.rule, r.field) }).collect();
+        seen.sort();
+        seen.dedup();
+        for k in seen {
+            *counts.entry(k).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::*;
+
+    #[test]
+    fn quarantined_rows_are_counted_once_per_reason() {
+        let rows = [
+            r#"[{"rule":"required","field":"name","value":"","message":"m"},{"rule":"required","field":"name","value":"","message":"again"}]"#,
+            r#"[{"rule":"in_catalog","field":"commune","value":"x","message":"m"},{"rule":"required","field":"name","value":"","message":"m"}]"#,
+            r#"[{"rule":"columns","field":"","value":"","message":"m"}]"#,
+        ];
+        let df = df!(REASONS => rows.to_vec()).unwrap();
+        let c = reason_counts(&df);
+        assert_eq!(c.into_iter().collect::<Vec<_>>(), [("columns".to_string(), 1), ("in_catalog:commune".into(), 1), ("required:name".into(), 2)]);
+    }
+}

@@ -34,7 +34,64 @@ pub struct Calls {
     pub errors: i64,
 }
 
+/// One finished run, for freshness and downtime.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RunSpan {
+    pub owner: String,
+    pub dataset: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub schedule: Option<String>,
+    pub rows_read: Option<i64>,
+    pub quarantine_reasons: Option<String>,
+}
+
+/// Requests refused for want of a grant, per agency and dataset: demand for data not yet shared.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Denied {
+    pub agency: String,
+    pub dataset: String,
+    pub requests: i64,
+}
+
 impl Store {
+    /// Finished runs that started in the period, in order per dataset, and the last run of each
+    /// dataset before it (what state the period began in).
+    pub async fn report_runs(&self, from: &str, to: &str) -> Result<(Vec<RunSpan>, Vec<RunSpan>)> {
+        const COLS: &str = "d.owner AS owner, r.dataset AS dataset, r.started_at AS started_at, r.finished_at AS finished_at, \
+             r.status AS status, r.schedule AS schedule, r.rows_read AS rows_read, r.quarantine_reasons AS quarantine_reasons";
+        let within = format!(
+            "SELECT {COLS} FROM runs r JOIN datasets d ON d.name = r.dataset \
+             WHERE r.started_at >= $1 AND r.started_at < $2 AND r.status <> 'running' ORDER BY r.dataset, r.started_at, r.id"
+        );
+        let before = format!(
+            "SELECT {COLS} FROM runs r JOIN datasets d ON d.name = r.dataset WHERE r.status <> 'running' AND r.started_at = \
+             (SELECT MAX(p.started_at) FROM runs p WHERE p.dataset = r.dataset AND p.started_at < $1 AND p.status <> 'running') \
+             ORDER BY r.dataset, r.id"
+        );
+        let within = sqlx::query_as(&within).bind(from).bind(to).fetch_all(self.pool()).await?;
+        let before = sqlx::query_as(&before).bind(from).fetch_all(self.pool()).await?;
+        Ok((within, before))
+    }
+
+    /// Data requests answered 403 (no grant), per calling agency and dataset.
+    pub async fn report_denied(&self, from: &str, to: &str) -> Result<Vec<Denied>> {
+        Ok(sqlx::query_as(
+            "SELECT agency, dataset, COUNT(*) AS requests FROM audit_log \
+             WHERE kind = 'request' AND status = 403 AND agency <> '' AND dataset <> '' AND at >= $1 AND at < $2 \
+             GROUP BY agency, dataset ORDER BY agency, dataset",
+        )
+        .bind(from).bind(to).fetch_all(self.pool()).await?)
+    }
+
+    /// The time of the latest thing the store knows happened (a run or an audit entry).
+    pub async fn latest_event(&self) -> Result<Option<String>> {
+        let runs: (Option<String>,) = sqlx::query_as("SELECT MAX(COALESCE(finished_at, started_at)) FROM runs").fetch_one(self.pool()).await?;
+        let audit: (Option<String>,) = sqlx::query_as("SELECT MAX(at) FROM audit_log").fetch_one(self.pool()).await?;
+        Ok(runs.0.max(audit.0))
+    }
+
     /// Runs and versions per dataset, with its owner.
     pub async fn report_provided(&self, from: &str, to: &str) -> Result<Vec<Provided>> {
         Ok(sqlx::query_as(

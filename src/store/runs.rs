@@ -16,6 +16,8 @@ pub struct RunStart {
     pub trigger: String,
     /// Input location.
     pub input_path: String,
+    /// The pipeline's schedule (cron) when the run started, if it has one.
+    pub schedule: Option<String>,
 }
 
 /// What is known when a run ends.
@@ -47,6 +49,8 @@ pub struct RunEnd {
     pub timings: Option<String>,
     /// Error message of a failed run.
     pub error: Option<String>,
+    /// Rows quarantined per reason (`rule:field`), as a JSON object.
+    pub quarantine_reasons: Option<String>,
 }
 
 /// A run as stored.
@@ -76,7 +80,7 @@ impl Store {
     /// Records the start of a run (status `running`).
     pub async fn start_run(&self, r: &RunStart) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path) VALUES ($1, $2, $3, $4, $5, 'running', $6)",
+            "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path, schedule) VALUES ($1, $2, $3, $4, $5, 'running', $6, $7)",
         )
         .bind(&r.id)
         .bind(&r.pipeline)
@@ -84,6 +88,7 @@ impl Store {
         .bind(&r.trigger)
         .bind(super::now())
         .bind(&r.input_path)
+        .bind(&r.schedule)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -94,7 +99,7 @@ impl Store {
         sqlx::query(
             "UPDATE runs SET finished_at = $1, status = $2, input_sha256 = $3, input_bytes = $4, rows_read = $5, rows_valid = $6, \
              rows_quarantined = $7, duplicates_collapsed = $8, inserted = $9, updated = $10, deleted = $11, version = $12, \
-             timings = $13, error = $14 WHERE id = $15",
+             timings = $13, error = $14, quarantine_reasons = $15 WHERE id = $16",
         )
         .bind(super::now())
         .bind(&e.status)
@@ -110,6 +115,7 @@ impl Store {
         .bind(e.version)
         .bind(&e.timings)
         .bind(&e.error)
+        .bind(&e.quarantine_reasons)
         .bind(id)
         .execute(self.pool())
         .await?;

@@ -260,6 +260,20 @@ pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
 
 impl Hub {
     /// Runs one SQL query on this hub's database; returns its rows, `|`-separated, one a line.
+    /// Runs statements that change the store, in one transaction.
+    pub fn execute(&self, statements: &[String]) {
+        let script = statements.join(";\n") + ";";
+        let out = if self.pg.is_some() {
+            Command::new("psql").arg(&self.store_url).args(["-q", "-v", "ON_ERROR_STOP=1", "-1", "-c", &script]).output()
+        } else {
+            let path = self.store_url.trim_start_matches("sqlite://");
+            let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.executescript({script:?}); c.commit()");
+            Command::new("python3").args(["-c", &py]).output()
+        }
+        .expect("execute");
+        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     pub fn query(&self, statement: &str) -> String {
         let out = if self.pg.is_some() {
             Command::new("psql").arg(&self.store_url).arg("-qAtc").arg(statement).output()
