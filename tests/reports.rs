@@ -43,6 +43,7 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
         let calls = r["calls"].as_array().unwrap().iter().find(|c| c["agency"] == "000.00.00.G12").unwrap().clone();
         assert_eq!((n(&calls, "calls"), n(&calls, "errors")), (3, 1), "[{k}] {r}");
         assert_eq!(r["grants_added"][0][0], "000.00.00.G12");
+        assert_eq!(r["denied"], serde_json::json!([{"agency": "000.00.00.G12", "dataset": "enterprises", "requests": 1}]), "[{k}] the refused changes request names its dataset");
         assert!(r["basis"]["chain_hash"].as_str().is_some_and(|h| h.len() == 64), "[{k}] {r}");
 
         let again = hub.ok(&["report", "monthly", "--month", &month]);

@@ -90,6 +90,11 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     req.extensions_mut().insert(info.clone());
     let action = format!("{} {}", req.method(), req.uri().path());
     let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    // The dataset a request is about, from its path; a handler that serves data sets it too.
+    let named = match route.starts_with("/api/v1/datasets/{name}") {
+        true => req.uri().path().split('/').nth(4).map(|s| s.chars().take(200).collect::<String>()).unwrap_or_default(),
+        false => String::new(),
+    };
     let mut resp = next.run(req).await;
     let status = resp.status();
     if status.is_client_error() || status.is_server_error() {
@@ -108,7 +113,7 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
         actor: if info.client_id.is_empty() { "-".into() } else { info.client_id },
         agency: info.agency,
         action,
-        dataset: info.dataset,
+        dataset: if info.dataset.is_empty() { named } else { info.dataset },
         version: info.version,
         rows_out: info.rows,
         bytes_out: bytes,

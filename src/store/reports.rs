@@ -107,13 +107,14 @@ impl Store {
         .bind(from).bind(to).fetch_all(self.pool()).await?)
     }
 
-    /// Successful data pulls per consumer agency and dataset, from the audit log.
+    /// Successful data pulls (snapshots, changes, record lookups) per consumer agency and
+    /// dataset, from the audit log.
     pub async fn report_consumed(&self, from: &str, to: &str) -> Result<Vec<Consumed>> {
         Ok(sqlx::query_as(
             "SELECT agency AS consumer, dataset, COUNT(*) AS calls, CAST(COALESCE(SUM(rows_out), 0) AS BIGINT) AS rows, \
              CAST(COALESCE(SUM(bytes_out), 0) AS BIGINT) AS bytes FROM audit_log \
              WHERE kind = 'request' AND dataset <> '' AND status >= 200 AND status < 300 AND at >= $1 AND at < $2 \
-             GROUP BY agency, dataset ORDER BY agency, dataset",
+             AND (action LIKE '%/snapshot' OR action LIKE '%/changes' OR action LIKE '%/records/%') GROUP BY agency, dataset ORDER BY agency, dataset",
         )
         .bind(from).bind(to).fetch_all(self.pool()).await?)
     }
