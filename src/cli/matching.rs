@@ -28,6 +28,9 @@ pub enum MatchCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also explain the N most probable pairs above the threshold that are not true pairs.
+        #[arg(long, default_value_t = 0)]
+        false_positives: usize,
     },
     /// Show how each comparison weighs in the probability that records A and B are one entity.
     Explain {
@@ -42,7 +45,7 @@ pub enum MatchCommand {
 
 pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        MatchCommand::Eval { spec, input, truth, threshold, json } => {
+        MatchCommand::Eval { spec, input, truth, threshold, json, false_positives } => {
             let start = Instant::now();
             let spec = MatchSpec::load(&spec)?;
             let records = Records::from_csv(&input, &spec)?;
@@ -57,6 +60,20 @@ pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
                 println!("records {}  candidate pairs {}  (true pairs among them {} of {})", eval.records, eval.candidates, eval.true_pairs_in_candidates, eval.true_pairs);
                 println!("threshold {}: predicted {}  true positives {}", eval.threshold, eval.predicted, eval.true_positives);
                 println!("precision {:.4}  recall {:.4}  F1 {:.4}  in {secs:.2} s (EM {} iterations)", eval.precision, eval.recall, eval.f1, outcome.model.iterations);
+                for t in [0.5, 0.8, 0.9, 0.95, 0.99, 0.999] {
+                    let e = matching::evaluate(&records, &outcome, &labels, t);
+                    println!("  at {t:<5}: precision {:.4}  recall {:.4}  F1 {:.4}", e.precision, e.recall, e.f1);
+                }
+            }
+            let mut wrong: Vec<_> = outcome.pairs.iter().filter(|p| p.probability >= eval.threshold && labels[p.a as usize] != labels[p.b as usize]).collect();
+            wrong.sort_by(|x, y| y.probability.total_cmp(&x.probability).then((x.a, x.b).cmp(&(y.a, y.b))));
+            for p in wrong.into_iter().take(false_positives) {
+                let (a, b) = (&records.ids[p.a as usize], &records.ids[p.b as usize]);
+                let e = matching::explain(&records, &outcome.model, a, b)?;
+                println!("\nfalse positive {a} / {b}: probability {:.6}", e.probability);
+                for s in &e.steps {
+                    println!("  {:<16} {:<28} {:<28} {:<30} {:>7.2}", s.column, s.a, s.b, s.level, s.weight);
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
