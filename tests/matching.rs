@@ -50,3 +50,28 @@ fn explain_shows_weights_that_add_up_to_the_probability() {
     let p: f64 = out.lines().find_map(|l| l.strip_prefix("match probability ")).unwrap().parse().unwrap();
     assert!(p < 0.5, "two different people:\n{out}");
 }
+
+#[test]
+fn eval_sweeps_thresholds_and_explains_false_positives() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = spec(dir.path(), "febrl_no_ssn.toml");
+    let out = lgsp(&["match", "eval", "--spec", &s, "--input", "data/linkage/febrl_dataset2.csv", "--truth", r"rec-(\d+)-", "--threshold", "0.01", "--false-positives", "2"]);
+    let recalls: Vec<f64> = out.lines().filter(|l| l.trim_start().starts_with("at ")).map(|l| l.split("recall ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap()).collect();
+    assert_eq!(recalls.len(), 6, "six thresholds:\n{out}");
+    assert!(recalls.windows(2).all(|w| w[0] >= w[1]), "recall falls as the threshold rises:\n{out}");
+    let wrong: Vec<(&str, &str, f64)> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("false positive "))
+        .map(|l| {
+            let (pair, p) = l.split_once(": probability ").unwrap();
+            let (a, b) = pair.split_once(" / ").unwrap();
+            (a, b, p.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(wrong.len(), 2, "{out}");
+    let entity = |id: &str| id.split('-').nth(1).unwrap().to_string();
+    for (a, b, p) in &wrong {
+        assert!(entity(a) != entity(b) && *p >= 0.01, "{a} / {b} ({p}) is a false positive above the threshold");
+    }
+    assert!(wrong[0].2 >= wrong[1].2, "most probable first");
+}
