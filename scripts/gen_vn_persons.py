@@ -6,7 +6,8 @@ mobile number and a commune code. Each agency file holds a share of the persons;
 by both is written differently by each, with the corruptions seen between agencies: diacritics
 dropped or upper case, the middle name left out, day and month of birth swapped, the old
 11-digit mobile number (before the 2018 renumbering) instead of the 10-digit one, a typo in the
-name, a missing phone. The column `person` is the ground truth (never used by the matcher).
+name, a missing phone, the code of a commune merged on 2025-07-01 instead of the code of the
+commune it became (from catalogs/data/vn_admin_2025_conversion_dvhcvn.csv, full merges only). The column `person` is the ground truth (never used by the matcher).
 
     scripts/gen_vn_persons.py --persons 2000 --seed 1 --out DIR
 writes DIR/health.csv (key ma_bn) and DIR/education.csv (key ma_hs).
@@ -26,7 +27,11 @@ GIVEN = ["An", "Anh", "Bình", "Châu", "Chi", "Cường", "Dũng", "Dung", "Gia
 # 2018 renumbering: old 11-digit prefix -> new 10-digit prefix (a few Viettel/Vinaphone/Mobifone).
 OLD_PREFIX = {"086": None, "096": None, "097": None, "098": None, "032": "0162", "033": "0163", "034": "0164",
               "070": "0120", "079": "0121", "077": "0122", "083": "0123", "084": "0124", "081": "0127"}
-COMMUNES = ["20194", "20197", "20200", "20203", "20206", "20209", "20212", "20215", "20218", "20221"]
+# Communes of Đà Nẵng since 2025-07-01 and codes of the communes merged whole into each of them.
+COMMUNES = {"20194": ["20195", "20293"], "20200": ["20198", "20302"], "20209": ["20206", "20207", "20215", "20218"],
+            "20242": ["20227", "20230", "20233", "20236"], "20257": ["20245", "20254", "20258"], "20260": ["20311", "20312"],
+            "20263": ["20266", "20269"], "20275": ["20272", "20278"], "20285": ["20284", "20287", "20290"],
+            "20305": ["20224", "20306"]}
 
 
 def strip_marks(s):
@@ -42,16 +47,17 @@ def person(rng, i):
     prefix = rng.choice(list(OLD_PREFIX))
     phone = prefix + "".join(str(rng.randint(0, 9)) for _ in range(7))
     return {"person": f"p{i:06d}", "family": family, "middle": middle, "given": given, "y": y, "m": m, "d": d,
-            "phone": phone, "ma_xa": rng.choice(COMMUNES)}
+            "phone": phone, "ma_xa": rng.choice(sorted(COMMUNES))}
 
 
 def render(rng, p, corrupt):
     name = f"{p['family']} {p['middle']} {p['given']}"
     y, m, d = p["y"], p["m"], p["d"]
     phone = p["phone"]
+    commune = p["ma_xa"]
     if corrupt:
         for _ in range(rng.choice([1, 1, 2])):
-            kind = rng.choice(["marks", "upper", "middle", "swap", "oldphone", "typo", "nophone"])
+            kind = rng.choice(["marks", "upper", "middle", "swap", "oldphone", "typo", "nophone", "oldcommune"])
             if kind == "marks":
                 name = strip_marks(name)
             elif kind == "upper":
@@ -67,7 +73,9 @@ def render(rng, p, corrupt):
                 name = name[:i] + name[i + 1:] if name[i] != " " else name
             elif kind == "nophone":
                 phone = ""
-    return {"person": p["person"], "ho_ten": name, "ngay_sinh": f"{d:02d}/{m:02d}/{y}", "so_dien_thoai": phone, "ma_xa": p["ma_xa"]}
+            elif kind == "oldcommune":
+                commune = rng.choice(COMMUNES[p["ma_xa"]])
+    return {"person": p["person"], "ho_ten": name, "ngay_sinh": f"{d:02d}/{m:02d}/{y}", "so_dien_thoai": phone, "ma_xa": commune}
 
 
 def main():
