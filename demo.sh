@@ -35,6 +35,7 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 base=http://127.0.0.1:$LGSP_DEMO_PORT
 for _ in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+curl -sf $base/healthz >/dev/null || { echo "lgsp serve did not start on port $LGSP_DEMO_PORT (in use?): run LGSP_DEMO_PORT=another ./demo.sh" >&2; exit 1; }
 token=$(curl -sf -u "$id:$secret" -d grant_type=client_credentials $base/token | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 for path in "snapshot?format=csv&version=1" "changes?since=1&format=csv" "snapshot?format=csv"; do
   curl -s -o /dev/null -w "GET enterprises/$path → %{http_code}\n" -H "Authorization: Bearer $token" "$base/api/v1/datasets/enterprises/$path"
