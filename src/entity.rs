@@ -74,10 +74,14 @@ async fn gather(store: &Store, objects: &Objects, members: &[&PipelineSpec], spe
         let keys: Vec<&Column> = m.key.iter().filter_map(|k| df.column(k).ok()).collect();
         for i in 0..df.height() {
             let key: Vec<String> = keys.iter().map(|c| text(c, i)).collect();
-            raw.get_mut("_id").map(|c| c.push(record_id(&m.dataset, &key.join("|"))));
+            if let Some(c) = raw.get_mut("_id") {
+                c.push(record_id(&m.dataset, &key.join("|")));
+            }
             for w in &wanted {
                 let value = df.column(w).map(|c| text(c, i)).unwrap_or_default();
-                raw.get_mut(w).map(|c| c.push(value));
+                if let Some(c) = raw.get_mut(w) {
+                    c.push(value);
+                }
             }
         }
     }

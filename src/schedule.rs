@@ -140,11 +140,14 @@ async fn run_pipeline(ctx: &Context, spec: &PipelineSpec, slot: &str) {
     .await;
 }
 
+/// What an extra job does each time it fires.
+pub type JobWork = Arc<dyn Fn(Arc<Context>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
+
 /// A job besides pipelines (the scheduled backup).
 pub struct ExtraJob {
     pub name: String,
     pub schedule: String,
-    pub work: Arc<dyn Fn(Arc<Context>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>,
+    pub work: JobWork,
 }
 
 /// Starts the jobs of every scheduled pipeline (and `extra`); returns the running scheduler.

@@ -104,7 +104,7 @@ fn an_excel_sheet_is_read_from_its_header_row_and_quarantine_names_sheet_rows() 
     let date = Format::new().set_num_format("dd/mm/yyyy");
     sheet.write(3, 0, 1001).unwrap();
     sheet.write(3, 1, "Phường Hải Châu").unwrap();
-    sheet.write_datetime_with_format(3, 2, &ExcelDateTime::from_ymd(2025, 7, 1).unwrap(), &date).unwrap();
+    sheet.write_datetime_with_format(3, 2, ExcelDateTime::from_ymd(2025, 7, 1).unwrap(), &date).unwrap();
     sheet.write(5, 0, "1002").unwrap();
     sheet.write(5, 1, "").unwrap();
     sheet.write(6, 0, "1003").unwrap();

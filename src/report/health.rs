@@ -120,14 +120,14 @@ pub fn freshness(runs: &[RunSpan], before: &[RunSpan], from: &str, as_of: &str) 
                     spells += 1;
                 }
                 (true, Some(since)) => {
-                    down = down + (f.unwrap_or(s).min(end) - since);
+                    down += f.unwrap_or(s).min(end) - since;
                     failing_since = None;
                 }
                 _ => {}
             }
         }
         if let Some(since) = failing_since {
-            down = down + (end - since.min(end));
+            down += end - since.min(end);
         }
         out.push(Freshness {
             owner: list[0].owner.clone(),
