@@ -45,6 +45,19 @@ fn seed(hub: &Hub) {
             sql_text(reasons)
         ));
     }
+    // The versions those runs published.
+    let versions = [
+        ("enterprises", 1, "r1", "2026-05-10T19:04:00Z", 985, 985, 0, 0),
+        ("enterprises", 2, "r2", "2026-08-01T19:05:00Z", 1190, 210, 40, 5),
+        ("enterprises", 3, "r4", "2026-08-03T19:03:00Z", 1180, 0, 30, 10),
+        ("health_facilities", 1, "r5", "2026-09-15T03:01:00Z", 396, 396, 0, 0),
+    ];
+    for (ds, v, run, at, rows, ins, upd, del) in versions {
+        sql.push(format!(
+            "INSERT INTO versions (dataset, version, run_id, created_at, input_sha256, row_count, inserted, updated, deleted, quarantined, prefix, manifest_sha256) \
+             VALUES ('{ds}', {v}, '{run}', '{at}', 'x', {rows}, {ins}, {upd}, {del}, 0, 'datasets/{ds}/v{v}', 'x')"
+        ));
+    }
     sql.push(format!("INSERT INTO grants (id, client_id, dataset, scope, basis, created_at) VALUES ('g1', 'c-{FINANCE}', 'enterprises', 'snapshot', 'Điều 9', '2026-07-05T00:00:00Z')"));
     sql.push(format!("INSERT INTO grants (id, client_id, dataset, scope, basis, until, created_at) VALUES ('g2', 'c-{FINANCE}', 'enterprises', 'changes', 'Điều 9', '2026-08-31', '2026-04-02T00:00:00Z')"));
 
@@ -103,6 +116,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
         let p = &r["provided"][0];
         let n = |v: &serde_json::Value, key: &str| v[key].as_i64().unwrap_or_else(|| panic!("[{k}] {key} in {v}"));
         assert_eq!((p["dataset"].as_str(), n(p, "runs"), n(p, "failed_runs"), n(p, "versions"), n(p, "rows_read"), n(p, "rows_quarantined"), n(p, "duplicates_collapsed")), (Some("enterprises"), 3, 1, 2, 2300, 12, 3), "[{k}] {r}");
+        assert_eq!((n(p, "rows"), n(p, "inserted"), n(p, "updated"), n(p, "deleted")), (1180, 210, 70, 15), "[{k}] versions of August: {p}");
         let f = &r["freshness"][0];
         assert_eq!((n(f, "expected_runs"), n(f, "on_schedule"), n(f, "failure_spells")), (31, 2, 1), "[{k}] {f}");
         assert_eq!((f["downtime_hours"].as_f64(), f["max_age_hours"].as_f64(), f["last_success"].as_str()), (Some(24.05), Some(676.95), Some("2026-08-03T19:03:00Z")), "[{k}] {f}");
@@ -136,6 +150,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
         let health = json(&hub, &["report", "quarterly", "--quarter", "2026-Q3", "--agency", HEALTH]);
         assert_eq!((health["provided"].as_array().unwrap().len(), health["freshness"][0]["expected_runs"].as_i64(), health["quality"][0]["rate"].as_f64()), (1, Some(0), Some(0.01)), "[{k}] {health}");
         let q2 = json(&hub, &["report", "quarterly", "--quarter", "2026-Q2"]);
+        assert_eq!((q3["provided"][1]["dataset"].as_str(), q3["provided"][1]["rows"].as_i64(), q3["provided"][1]["inserted"].as_i64()), (Some("health_facilities"), Some(396), Some(396)), "[{k}]");
         assert_eq!((n(&q2["totals"], "versions"), n(&q2["totals"], "pulls"), n(&q2["totals"], "rows_quarantined")), (1, 1, 10), "[{k}]");
 
         // CSV, in Vietnamese and in English.
@@ -143,6 +158,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
         for line in [
             "section,agency,subject,metric,value",
             "du_lieu_cung_cap,000.00.12.H48,enterprises,rows_read,2300",
+            "du_lieu_cung_cap,000.00.12.H48,enterprises,rows,1180",
             "do_cap_nhat,000.00.12.H48,enterprises,downtime_hours,24.05",
             "chat_luong,000.00.12.H48,enterprises/required:ten_doanh_nghiep,rate,0.005217",
             "du_lieu_khai_thac,000.00.00.G12,enterprises,rows,100",
@@ -166,7 +182,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
             use calamine::Reader;
             let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
             let mut cells = |sheet: &str, row: usize| -> Vec<String> { book.worksheet_range(sheet).unwrap().rows().nth(row).unwrap().iter().map(|c| c.to_string()).collect() };
-            assert_eq!(cells("du_lieu_cung_cap", 1), ["000.00.12.H48", "enterprises", "3", "1", "2", "2300", "12", "3"], "[{k}]");
+            assert_eq!(cells("du_lieu_cung_cap", 1), ["000.00.12.H48", "enterprises", "3", "1", "2", "2300", "12", "3", "1180", "210", "70", "15"], "[{k}]");
             assert_eq!(cells("do_cap_nhat", 1)[3..], ["31", "2", "2026-08-03T19:03:00Z", "676.95", "1", "24.05"], "[{k}]");
             assert_eq!(cells("de_xuat_chia_se", 1), ["000.00.31.H48", "health_facilities", "2"], "[{k}]");
             assert_eq!(cells("xu_huong", 4)[..3], ["2026-06", "0", "0"], "[{k}]");

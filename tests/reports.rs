@@ -39,6 +39,7 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
         assert_eq!(n(p, "rows_quarantined"), n(&v1, "rows_quarantined") + n(&v2, "rows_quarantined"), "[{k}]");
         let c = &r["consumed"][0];
         let rows = hub.read_parquet("datasets/enterprises/v2/snapshot.parquet").height() as i64;
+        assert_eq!((n(p, "rows"), n(p, "inserted")), (rows, n(&v1, "inserted") + n(&v2, "inserted")), "[{k}] the last version's rows and the keys its versions inserted");
         assert_eq!((c["consumer"].as_str(), n(c, "calls"), n(c, "rows")), (Some("000.00.00.G12"), 2, 2 * rows), "[{k}] the 403 on changes is not a pull: {r}");
         let calls = r["calls"].as_array().unwrap().iter().find(|c| c["agency"] == "000.00.00.G12").unwrap().clone();
         assert_eq!((n(&calls, "calls"), n(&calls, "errors")), (3, 1), "[{k}] {r}");

@@ -157,7 +157,12 @@ pub async fn build(store: &Store, kind: &str, period: Period, agency: Option<&st
         progress.set_message(what.to_string());
         progress.inc(1);
     };
-    let provided: Vec<Provided> = store.report_provided(from, to).await?.into_iter().filter(|p| keep(&p.owner)).collect();
+    let mut provided: Vec<Provided> = store.report_provided(from, to).await?.into_iter().filter(|p| keep(&p.owner)).collect();
+    for v in store.report_published(from, to).await? {
+        if let Some(p) = provided.iter_mut().find(|p| p.dataset == v.dataset) {
+            (p.rows, p.inserted, p.updated, p.deleted) = (v.rows, v.inserted, v.updated, v.deleted);
+        }
+    }
     step("runs");
     let consumed: Vec<Consumed> = store.report_consumed(from, to).await?.into_iter().filter(|c| keep(&c.consumer)).collect();
     step("pulls");

@@ -46,6 +46,9 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("failure_spells", "Số lần gián đoạn", "Outages"),
     ("downtime_hours", "Thời gian gián đoạn (giờ)", "Downtime (h)"),
     ("rows", "Số dòng", "Rows"),
+    ("inserted", "Bản ghi thêm mới", "Keys inserted"),
+    ("updated", "Bản ghi cập nhật", "Keys updated"),
+    ("deleted", "Bản ghi xóa", "Keys deleted"),
     ("rate", "Tỷ lệ", "Rate"),
     ("calls_n", "Lượt khai thác", "Pulls"),
     ("bytes", "Dung lượng (byte)", "Bytes"),
@@ -93,8 +96,15 @@ pub fn sections(r: &Report) -> Vec<Section> {
         Section {
             name: "provided",
             keys: 2,
-            header: vec!["agency", "dataset", "runs", "failed_runs", "versions", "rows_read", "rows_quarantined", "duplicates_collapsed"],
-            rows: r.provided.iter().map(|p| vec![json!(p.owner), json!(p.dataset), json!(p.runs), json!(p.failed_runs), json!(p.versions), json!(p.rows_read), json!(p.rows_quarantined), json!(p.duplicates_collapsed)]).collect(),
+            header: vec!["agency", "dataset", "runs", "failed_runs", "versions", "rows_read", "rows_quarantined", "duplicates_collapsed", "rows", "inserted", "updated", "deleted"],
+            rows: r
+                .provided
+                .iter()
+                .map(|p| {
+                    let counts = [p.runs, p.failed_runs, p.versions, p.rows_read, p.rows_quarantined, p.duplicates_collapsed, p.rows, p.inserted, p.updated, p.deleted];
+                    [json!(p.owner), json!(p.dataset)].into_iter().chain(counts.into_iter().map(|n| json!(n))).collect()
+                })
+                .collect(),
         },
         Section {
             name: "freshness",

@@ -5,7 +5,7 @@ mod access;
 mod coordination;
 mod entities;
 mod reports;
-pub use reports::{Calls, Consumed, Denied, Provided, RunSpan};
+pub use reports::{Calls, Consumed, Denied, Provided, Published, RunSpan};
 pub use entities::{ReviewRow, XrefRow};
 mod audit;
 mod catalogs;

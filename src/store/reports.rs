@@ -14,6 +14,26 @@ pub struct Provided {
     pub rows_read: i64,
     pub rows_quarantined: i64,
     pub duplicates_collapsed: i64,
+    /// Rows of the last version published in the period (0 when none was).
+    #[sqlx(default)]
+    pub rows: i64,
+    /// Keys inserted, updated and deleted by the versions published in the period.
+    #[sqlx(default)]
+    pub inserted: i64,
+    #[sqlx(default)]
+    pub updated: i64,
+    #[sqlx(default)]
+    pub deleted: i64,
+}
+
+/// The versions of one dataset published in a period.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Published {
+    pub dataset: String,
+    pub rows: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub deleted: i64,
 }
 
 /// Pulls of one dataset by one consumer agency in a period.
@@ -103,6 +123,19 @@ impl Store {
              CAST(COALESCE(SUM(r.duplicates_collapsed), 0) AS BIGINT) AS duplicates_collapsed \
              FROM runs r JOIN datasets d ON d.name = r.dataset \
              WHERE r.started_at >= $1 AND r.started_at < $2 GROUP BY d.owner, r.dataset ORDER BY d.owner, r.dataset",
+        )
+        .bind(from).bind(to).fetch_all(self.pool()).await?)
+    }
+
+    /// Per dataset, the versions published in the period: the last one's rows and the keys
+    /// inserted, updated and deleted.
+    pub async fn report_published(&self, from: &str, to: &str) -> Result<Vec<Published>> {
+        Ok(sqlx::query_as(
+            "SELECT v.dataset AS dataset, \
+             CAST(COALESCE((SELECT x.row_count FROM versions x WHERE x.dataset = v.dataset AND x.created_at >= $1 AND x.created_at < $2 \
+                 ORDER BY x.version DESC LIMIT 1), 0) AS BIGINT) AS rows, \
+             CAST(SUM(v.inserted) AS BIGINT) AS inserted, CAST(SUM(v.updated) AS BIGINT) AS updated, CAST(SUM(v.deleted) AS BIGINT) AS deleted \
+             FROM versions v WHERE v.created_at >= $1 AND v.created_at < $2 GROUP BY v.dataset ORDER BY v.dataset",
         )
         .bind(from).bind(to).fetch_all(self.pool()).await?)
     }
