@@ -38,7 +38,7 @@ impl Period {
     pub fn parse(text: &str) -> Result<Period> {
         let bad = || Error::Period(text.into());
         let (y, rest) = text.split_once('-').ok_or_else(bad)?;
-        let year: i32 = y.parse().map_err(|_| bad())?;
+        let year: i32 = y.parse().ok().filter(|y| (1900..=9999).contains(y)).ok_or_else(bad)?;
         let (first, months) = match rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
             Some(q) => match q.parse::<u32>() {
                 Ok(q @ 1..=4) => ((q - 1) * 3 + 1, 3),
@@ -243,6 +243,7 @@ mod tests {
         assert_eq!((q.from.as_str(), q.to.as_str()), ("2026-10-01", "2027-01-01"));
         let trend = months_before(&q.to, 6);
         assert_eq!((trend[0].0.as_str(), trend[0].1.as_str(), trend[5].2.as_str()), ("2026-07", "2026-07-01", "2027-01-01"));
+        assert!(Period::parse("0000-01").is_err() && Period::parse("12026-01").is_err());
         assert!(Period::parse("2026-13").is_err() && Period::parse("2026-Q5").is_err() && Period::parse("oct").is_err());
     }
 }
