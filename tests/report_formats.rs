@@ -196,6 +196,23 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
         assert!(html.contains("tháng 8/2026") && html.contains("<td class=\"n\">2.300</td>") && html.contains("<td class=\"n\">24,05</td>"), "[{k}]");
         assert!(html.contains("+0,00% so với tháng trước") && html.contains("-90,91% so với tháng trước"), "[{k}] month-on-month changes of pulls and rows served");
         assert_eq!(html.matches("<svg").count(), 3, "[{k}] three charts");
+        // Every total of the JSON report is in the HTML totals table, written the Vietnamese way.
+        let vi = |n: i64| {
+            let d = n.to_string();
+            d.chars().enumerate().fold(String::new(), |mut s, (i, c)| {
+                if i > 0 && (d.len() - i) % 3 == 0 {
+                    s.push('.');
+                }
+                s.push(c);
+                s
+            })
+        };
+        let totals_table = html.split("Tổng hợp toàn nền tảng").nth(1).unwrap().split("</table>").next().unwrap();
+        for (metric, label) in [("runs", "Lượt chạy"), ("failed_runs", "Lượt chạy lỗi"), ("versions", "Phiên bản công bố"), ("rows_read", "Dòng đọc vào"), ("pulls", "Lượt khai thác"), ("rows_served", "Dòng đã cung cấp"), ("bytes_served", "Dung lượng đã cung cấp (byte)"), ("api_calls", "Lượt gọi API"), ("api_errors", "Lượt gọi lỗi"), ("denied_requests", "Yêu cầu chưa được cấp quyền")] {
+            let cell = format!("<tr><td>{label}</td><td class=\"n\">{}</td></tr>", vi(n(t, metric)));
+            assert!(totals_table.contains(&cell), "[{k}] {cell} in the HTML totals");
+        }
+        assert!(totals_table.contains("<td class=\"n\">0,52%</td>") && totals_table.contains("<td class=\"n\">24,05</td>"), "[{k}] rate and downtime");
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "[{k}] nothing loaded from elsewhere");
         let en = hub.ok(&["report", "quarterly", "--quarter", "2026-Q3", "--format", "html", "--lang", "en"]);
         assert!(en.contains("Integration, sharing and use of data — 2026-Q3") && en.contains("vs previous quarter") && en.contains("<td class=\"n\">2,300</td>"), "[{k}]");
