@@ -124,14 +124,11 @@ pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
     if !SCOPES.contains(&g.scope) {
         return Err(Error::Grant(format!("scope '{}' is not one of {}", g.scope, SCOPES.join(", "))));
     }
-    if g.scope == "admin" && g.dataset != ADMIN_DATASET {
-        return Err(Error::Grant(format!("the admin scope goes with dataset '{ADMIN_DATASET}'")));
-    }
-    if g.dataset == ADMIN_DATASET && g.scope != "admin" && g.scope != "reports" {
-        return Err(Error::Grant(format!("dataset '{ADMIN_DATASET}' takes the admin or the reports scope only")));
-    }
-    if g.scope == "reports" && g.dataset != ADMIN_DATASET {
-        return Err(Error::Grant(format!("the reports scope goes with dataset '{ADMIN_DATASET}' (reports cover every dataset)")));
+    // `*` (every dataset) goes with the platform-wide scopes, and they only with it.
+    match (g.scope, g.dataset == ADMIN_DATASET) {
+        ("admin" | "reports", false) => return Err(Error::Grant(format!("the {} scope goes with dataset '{ADMIN_DATASET}'", g.scope))),
+        ("admin" | "reports", true) | (_, false) => {}
+        (_, true) => return Err(Error::Grant(format!("dataset '{ADMIN_DATASET}' takes the admin or the reports scope only"))),
     }
     if g.basis.trim().is_empty() {
         return Err(Error::Grant("--basis: give the legal basis or purpose of the grant".into()));

@@ -97,11 +97,7 @@ fn seed(hub: &Hub) {
         ));
         prev = row.hash;
     }
-    hub.execute(&sql);
-}
-
-fn json(hub: &Hub, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&hub.ok(args)).unwrap()
+    hub.sql(&sql.join(";\n"));
 }
 
 #[test]
@@ -112,7 +108,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
         seed(&hub);
         hub.ok(&["audit", "verify"]);
 
-        let r = json(&hub, &["report", "monthly", "--month", "2026-08"]);
+        let r = hub.ok_json(&["report", "monthly", "--month", "2026-08"]);
         let p = &r["provided"][0];
         let n = |v: &serde_json::Value, key: &str| v[key].as_i64().unwrap_or_else(|| panic!("[{k}] {key} in {v}"));
         assert_eq!((p["dataset"].as_str(), n(p, "runs"), n(p, "failed_runs"), n(p, "versions"), n(p, "rows_read"), n(p, "rows_quarantined"), n(p, "duplicates_collapsed")), (Some("enterprises"), 3, 1, 2, 2300, 12, 3), "[{k}] {r}");
@@ -140,16 +136,16 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
         assert_eq!((n(b, "audit_last_seq") - n(b, "audit_first_seq"), b["as_of"].as_str(), b["chain_hash"].as_str().map(str::len)), (2, Some("2026-09-01"), Some(64)), "[{k}] three entries in August");
 
         // Quarters: the whole of Q3, one consumer's part of it, and Q2.
-        let q3 = json(&hub, &["report", "quarterly", "--quarter", "2026-Q3"]);
+        let q3 = hub.ok_json(&["report", "quarterly", "--quarter", "2026-Q3"]);
         assert_eq!((n(&q3["totals"], "runs"), n(&q3["totals"], "versions"), n(&q3["totals"], "pulls"), n(&q3["totals"], "rows_served"), n(&q3["totals"], "api_calls"), n(&q3["totals"], "api_errors")), (4, 3, 3, 2300, 7, 3), "[{k}] {}", q3["totals"]);
         assert_eq!(q3["calls"][0], serde_json::json!({"agency": "-", "calls": 1, "errors": 1}), "[{k}] calls without a token");
         assert_eq!(q3["grants_added"], serde_json::json!([[FINANCE, 1]]));
-        let tax = json(&hub, &["report", "quarterly", "--quarter", "2026-Q3", "--agency", TAX]);
+        let tax = hub.ok_json(&["report", "quarterly", "--quarter", "2026-Q3", "--agency", TAX]);
         assert_eq!(tax["consumed"], serde_json::json!([{"consumer": TAX, "dataset": "enterprises", "calls": 1, "rows": 1100, "bytes": 55000}]), "[{k}]");
         assert!(tax["provided"].as_array().unwrap().is_empty() && tax["denied"][0]["requests"] == 2, "[{k}] {tax}");
-        let health = json(&hub, &["report", "quarterly", "--quarter", "2026-Q3", "--agency", HEALTH]);
+        let health = hub.ok_json(&["report", "quarterly", "--quarter", "2026-Q3", "--agency", HEALTH]);
         assert_eq!((health["provided"].as_array().unwrap().len(), health["freshness"][0]["expected_runs"].as_i64(), health["quality"][0]["rate"].as_f64()), (1, Some(0), Some(0.01)), "[{k}] {health}");
-        let q2 = json(&hub, &["report", "quarterly", "--quarter", "2026-Q2"]);
+        let q2 = hub.ok_json(&["report", "quarterly", "--quarter", "2026-Q2"]);
         assert_eq!((q3["provided"][1]["dataset"].as_str(), q3["provided"][1]["rows"].as_i64(), q3["provided"][1]["inserted"].as_i64()), (Some("health_facilities"), Some(396), Some(396)), "[{k}]");
         assert_eq!((n(&q2["totals"], "versions"), n(&q2["totals"], "pulls"), n(&q2["totals"], "rows_quarantined")), (1, 1, 10), "[{k}]");
 

@@ -6,10 +6,6 @@ mod common;
 use common::{repo, Hub};
 use std::process::Command;
 
-fn json(hub: &Hub, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&hub.ok(args)).unwrap()
-}
-
 #[test]
 fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
     for hub in Hub::all() {
@@ -31,7 +27,7 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
         }
         drop(_server);
         let month = hub.query("SELECT substr(MIN(at), 1, 7) FROM audit_log");
-        let r = json(&hub, &["report", "monthly", "--month", &month]);
+        let r = hub.ok_json(&["report", "monthly", "--month", &month]);
         let p = &r["provided"][0];
         let n = |v: &serde_json::Value, key: &str| v[key].as_i64().unwrap();
         assert_eq!((p["dataset"].as_str(), n(p, "runs"), n(p, "failed_runs"), n(p, "versions")), (Some("enterprises"), 3, 1, 2), "[{k}] {r}");
@@ -64,9 +60,9 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
             assert_eq!(consumed.rows().nth(1).unwrap()[3].to_string(), (2 * rows).to_string());
         }
         let q = format!("{}-Q{}", &month[..4], (month[5..7].parse::<u32>().unwrap() - 1) / 3 + 1);
-        let only = json(&hub, &["report", "quarterly", "--quarter", &q, "--agency", "000.00.00.G12"]);
+        let only = hub.ok_json(&["report", "quarterly", "--quarter", &q, "--agency", "000.00.00.G12"]);
         assert!(only["provided"].as_array().unwrap().is_empty() && only["consumed"].as_array().unwrap().len() == 1, "[{k}] {only}");
-        let none = json(&hub, &["report", "monthly", "--month", "2001-01"]);
+        let none = hub.ok_json(&["report", "monthly", "--month", "2001-01"]);
         assert_eq!((none["totals"]["runs"].as_i64(), none["basis"]["chain_hash"].is_null()), (Some(0), true));
         let err = hub.fails(&["report", "monthly", "--month", "2026-13"]);
         assert!(err.contains("yyyy-mm"), "{err}");

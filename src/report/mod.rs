@@ -128,7 +128,7 @@ pub struct Report {
 pub const TREND_MONTHS: u32 = 6;
 
 /// Steps of [`build`], for a progress bar.
-pub const STEPS: u64 = 7 + TREND_MONTHS as u64;
+pub const STEPS: u64 = 5 + TREND_MONTHS as u64;
 
 fn month_start(year: i32, month: u32) -> String {
     format!("{year:04}-{month:02}-01")
@@ -157,17 +157,13 @@ pub async fn build(store: &Store, kind: &str, period: Period, agency: Option<&st
         progress.set_message(what.to_string());
         progress.inc(1);
     };
-    let mut provided: Vec<Provided> = store.report_provided(from, to).await?.into_iter().filter(|p| keep(&p.owner)).collect();
+    let (mut provided, consumed, calls) = activity(store, from, to, &keep).await?;
     for v in store.report_published(from, to).await? {
         if let Some(p) = provided.iter_mut().find(|p| p.dataset == v.dataset) {
             (p.rows, p.inserted, p.updated, p.deleted) = (v.rows, v.inserted, v.updated, v.deleted);
         }
     }
-    step("runs");
-    let consumed: Vec<Consumed> = store.report_consumed(from, to).await?.into_iter().filter(|c| keep(&c.consumer)).collect();
-    step("pulls");
-    let calls: Vec<Calls> = store.report_calls(from, to).await?.into_iter().filter(|c| keep(&c.agency)).collect();
-    step("calls");
+    step("runs and pulls");
     let (added, expiring) = store.report_grants(from, to).await?;
     let grants_added: Vec<(String, i64)> = added.into_iter().filter(|(a, _)| keep(a)).collect();
     let grants_expiring: Vec<(String, i64)> = expiring.into_iter().filter(|(a, _)| keep(a)).collect();
@@ -187,9 +183,7 @@ pub async fn build(store: &Store, kind: &str, period: Period, agency: Option<&st
     step("audit");
     let mut trend = Vec::new();
     for (month, a, b) in months_before(to, TREND_MONTHS) {
-        let p: Vec<Provided> = store.report_provided(&a, &b).await?.into_iter().filter(|p| keep(&p.owner)).collect();
-        let c: Vec<Consumed> = store.report_consumed(&a, &b).await?.into_iter().filter(|c| keep(&c.consumer)).collect();
-        let k: Vec<Calls> = store.report_calls(&a, &b).await?.into_iter().filter(|c| keep(&c.agency)).collect();
+        let (p, c, k) = activity(store, &a, &b, &keep).await?;
         let t = totals(&p, &c, &k, &[], &[]);
         trend.push(TrendPoint {
             month,
@@ -209,6 +203,14 @@ pub async fn build(store: &Store, kind: &str, period: Period, agency: Option<&st
     let totals = totals(&provided, &consumed, &calls, &freshness, &denied);
     step("done");
     Ok(Report { kind: kind.into(), period, agency: agency.map(str::to_string), basis, provided, freshness, quality, consumed, calls, denied, grants_added, grants_expiring, totals, trend })
+}
+
+/// What was provided, consumed and called in `[from, to)`, by the agencies `keep` accepts.
+async fn activity(store: &Store, from: &str, to: &str, keep: &impl Fn(&str) -> bool) -> Result<(Vec<Provided>, Vec<Consumed>, Vec<Calls>)> {
+    let provided = store.report_provided(from, to).await?.into_iter().filter(|p| keep(&p.owner)).collect();
+    let consumed = store.report_consumed(from, to).await?.into_iter().filter(|c| keep(&c.consumer)).collect();
+    let calls = store.report_calls(from, to).await?.into_iter().filter(|c| keep(&c.agency)).collect();
+    Ok((provided, consumed, calls))
 }
 
 fn totals(provided: &[Provided], consumed: &[Consumed], calls: &[Calls], freshness: &[Freshness], denied: &[Denied]) -> Totals {

@@ -129,6 +129,11 @@ impl Hub {
         serde_json::from_str(self.ok(&args).trim()).expect("run --json prints one JSON object")
     }
 
+    /// Runs `lgsp ARGS` that must succeed and print one JSON value.
+    pub fn ok_json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(self.ok(args).trim()).expect("one JSON value")
+    }
+
     /// Reads a published Parquet file by its object-store location.
     pub fn read_parquet(&self, location: &str) -> DataFrame {
         let file = std::fs::File::open(self.objects().join(location)).expect("published file");
@@ -142,13 +147,14 @@ fn rand_suffix() -> String {
 }
 
 impl Hub {
-    /// Runs one SQL statement directly on this hub's database (to tamper with it in tests).
+    /// Runs SQL statements (`;`-separated) directly on this hub's database, to seed or tamper
+    /// with it in tests.
     pub fn sql(&self, statement: &str) {
         let ok = if self.pg.is_some() {
-            Command::new("psql").arg(&self.store_url).arg("-qAtc").arg(statement).status().map(|s| s.success()).unwrap_or(false)
+            Command::new("psql").arg(&self.store_url).args(["-qAt", "-v", "ON_ERROR_STOP=1", "-c", statement]).status().map(|s| s.success()).unwrap_or(false)
         } else {
             let path = self.store_url.trim_start_matches("sqlite://");
-            let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.execute({statement:?}); c.commit()");
+            let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.executescript({statement:?}); c.commit()");
             Command::new("python3").args(["-c", &py]).status().map(|s| s.success()).unwrap_or(false)
         };
         assert!(ok, "{statement}");
@@ -260,20 +266,6 @@ pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
 
 impl Hub {
     /// Runs one SQL query on this hub's database; returns its rows, `|`-separated, one a line.
-    /// Runs statements that change the store, in one transaction.
-    pub fn execute(&self, statements: &[String]) {
-        let script = statements.join(";\n") + ";";
-        let out = if self.pg.is_some() {
-            Command::new("psql").arg(&self.store_url).args(["-q", "-v", "ON_ERROR_STOP=1", "-1", "-c", &script]).output()
-        } else {
-            let path = self.store_url.trim_start_matches("sqlite://");
-            let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.executescript({script:?}); c.commit()");
-            Command::new("python3").args(["-c", &py]).output()
-        }
-        .expect("execute");
-        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
     pub fn query(&self, statement: &str) -> String {
         let out = if self.pg.is_some() {
             Command::new("psql").arg(&self.store_url).arg("-qAtc").arg(statement).output()
