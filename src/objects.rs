@@ -20,6 +20,9 @@ pub enum Error {
     /// A read or write failed.
     #[error("object store: {0}")]
     Store(#[from] object_store::Error),
+    /// A local file to upload, or to download into, failed.
+    #[error("local file {path}: {source}")]
+    Local { path: String, source: std::io::Error },
 }
 
 /// Result type of this module.
@@ -52,6 +55,57 @@ pub fn open(url: &str) -> Result<Objects> {
 /// Writes `bytes` at `path`.
 pub async fn put(objects: &Objects, path: &str, bytes: Vec<u8>) -> Result<()> {
     objects.put(&ObjectPath::from(path), PutPayload::from(bytes)).await?;
+    Ok(())
+}
+
+/// Files up to this size are written with one request; larger ones in parts.
+const ONE_PUT_MAX: u64 = 16 << 20;
+/// Bytes read from a local file at a time.
+const PART: usize = 8 << 20;
+
+/// Writes the local file `file` at `path` (in parts when large), reading it a part at a time;
+/// returns its size and sha256 (hex).
+pub async fn put_file(objects: &Objects, path: &str, file: &std::path::Path) -> Result<(u64, String)> {
+    use sha2::{Digest, Sha256};
+    use tokio::io::AsyncReadExt;
+    let local = |source| Error::Local { path: file.display().to_string(), source };
+    let mut f = tokio::fs::File::open(file).await.map_err(local)?;
+    let size = f.metadata().await.map_err(local)?.len();
+    let mut hash = Sha256::new();
+    if size <= ONE_PUT_MAX {
+        let mut bytes = Vec::with_capacity(size as usize);
+        f.read_to_end(&mut bytes).await.map_err(local)?;
+        hash.update(&bytes);
+        put(objects, path, bytes).await?;
+        return Ok((size, hex::encode(hash.finalize())));
+    }
+    let upload = objects.put_multipart(&ObjectPath::from(path)).await?;
+    let mut w = object_store::WriteMultipart::new_with_chunk_size(upload, PART);
+    let mut buf = vec![0u8; PART];
+    loop {
+        let n = f.read(&mut buf).await.map_err(local)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+        w.write(&buf[..n]);
+        w.wait_for_capacity(2).await?;
+    }
+    w.finish().await?;
+    Ok((size, hex::encode(hash.finalize())))
+}
+
+/// Copies the object at `path` into the local file `file`, a part at a time.
+pub async fn get_file(objects: &Objects, path: &str, file: &std::path::Path) -> Result<()> {
+    use futures::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let local = |source| Error::Local { path: file.display().to_string(), source };
+    let mut out = tokio::fs::File::create(file).await.map_err(local)?;
+    let mut stream = objects.get(&ObjectPath::from(path)).await?.into_stream();
+    while let Some(chunk) = stream.next().await {
+        out.write_all(&chunk?).await.map_err(local)?;
+    }
+    out.flush().await.map_err(local)?;
     Ok(())
 }
 

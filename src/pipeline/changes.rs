@@ -1,204 +1,220 @@
 //! Changes: compare the deduplicated extract with the current master version by business key
-//! and row hash, giving inserts, updates (pre- and post-image) and deletes, and the new snapshot.
+//! and row hash, on slim columns only. The result is a plan listing, in business-key order,
+//! every row the version is written from (a surviving new row, by run and position, or a row of
+//! the previous snapshot, by position) and what it becomes: part of the new snapshot, and/or an
+//! insert, an update's pre- or post-image, or a delete. Publishing streams the rows in that order.
 
 use super::spec::ExtractMode;
+use super::spill::{POS, RUN};
 use super::transform::ROW_HASH;
 use polars::prelude::*;
 
 /// Column naming the kind of a change row.
 pub const CHANGE_TYPE: &str = "_change_type";
+/// Plan column: whether the row is in the new snapshot.
+pub const SNAP: &str = "_snap";
+/// Plan column: the row's change (`NONE`, `INSERT`, `PREIMAGE`, `POSTIMAGE`, `DELETE`).
+pub const CHANGE: &str = "_change";
+/// `_run` of a row of the previous snapshot (its `_pos` is its position there).
+pub const PREV: u32 = u32::MAX;
+pub const NONE: u32 = 0;
+pub const INSERT: u32 = 1;
+pub const PREIMAGE: u32 = 2;
+pub const POSTIMAGE: u32 = 3;
+pub const DELETE: u32 = 4;
 const PREV_HASH: &str = "_prev_hash";
+const PREV_POS: &str = "_prev_pos";
+const HELD: &str = "_held";
 const ORDER: &str = "_order";
 
-/// The change set of a version and its counts.
-pub struct Changes {
-    /// Fields + `_row_hash` + `_change_type` (`insert`, `update_preimage`, `update_postimage`,
-    /// `delete`), sorted by key.
-    pub frame: DataFrame,
-    /// Keys added.
-    pub inserted: usize,
-    /// Keys whose values changed.
-    pub updated: usize,
-    /// Keys removed.
-    pub deleted: usize,
-    /// Keys absent from the valid rows of a full extract but kept at their previous version
-    /// because their new row was quarantined.
-    pub kept: usize,
-}
-
-impl Changes {
-    /// True when nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.inserted + self.updated + self.deleted == 0
+/// The `_change_type` written for a change kind.
+pub fn change_type(kind: u32) -> &'static str {
+    match kind {
+        INSERT => "insert",
+        PREIMAGE => "update_preimage",
+        POSTIMAGE => "update_postimage",
+        _ => "delete",
     }
 }
 
-/// Brings a previous snapshot to the current schema (`schema` of the new rows): missing fields
-/// become nulls, types are cast.
-fn conform(prev: &DataFrame, schema: &Schema) -> LazyFrame {
-    let exprs: Vec<Expr> = schema
-        .iter()
-        .map(|(name, dtype)| {
-            if prev.schema().contains(name) {
-                col(name.clone()).cast(dtype.clone())
-            } else {
-                lit(NULL).cast(dtype.clone()).alias(name.clone())
-            }
-        })
-        .collect();
-    prev.clone().lazy().select(exprs)
+/// What a version is made of.
+pub struct Plan {
+    /// The rows to write, in key order (a pre-image before its post-image): `_run`, `_pos`,
+    /// `_snap`, `_change`.
+    pub rows: DataFrame,
+    pub inserted: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    /// Previous records kept because their new row was quarantined (full extracts).
+    pub kept: usize,
+    /// Rows of the new snapshot.
+    pub snapshot_rows: usize,
+}
+
+impl Plan {
+    /// Whether the version would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.inserted + self.updated + self.deleted == 0
+    }
 }
 
 fn keys_of(key: &[String]) -> Vec<Expr> {
     key.iter().map(|k| col(k.as_str())).collect()
 }
 
-fn semi(lf: LazyFrame, keys: LazyFrame, key: &[String]) -> LazyFrame {
-    lf.join(keys, keys_of(key), keys_of(key), JoinArgs::new(JoinType::Semi))
+fn with_keys(key: &[String], more: impl IntoIterator<Item = Expr>) -> Vec<Expr> {
+    let mut v = keys_of(key);
+    v.extend(more);
+    v
 }
 
-fn sort_by_key(lf: LazyFrame, key: &[String], extra: Option<&str>) -> LazyFrame {
-    let mut by = keys_of(key);
-    if let Some(e) = extra {
-        by.push(col(e));
-    }
-    lf.sort_by_exprs(by, SortMultipleOptions::default().with_maintain_order(true))
+fn kind(e: Expr) -> Expr {
+    e.cast(DataType::UInt32).alias(CHANGE)
 }
 
-/// Computes the changes from `prev` (the current snapshot, if any) to `new` (fields + row hash)
-/// and the snapshot of the new version. Keys in `held` (key columns of quarantined rows) are
-/// never deleted: their previous version stays.
-pub fn compute(new: DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<(Changes, DataFrame)> {
-    if prev.is_none() {
-        let inserted = new.height();
-        let frame = new.clone().lazy().with_column(lit("insert").alias(CHANGE_TYPE)).collect()?;
-        return Ok((Changes { frame, inserted, updated: 0, deleted: 0, kept: 0 }, new));
+/// Plans the version: `new` holds the surviving rows (key, `_row_hash`, `_run`, `_pos`), `prev`
+/// the previous snapshot's key and `_row_hash` columns in snapshot order (none for a first
+/// version), `held` the keys of quarantined rows (kept, not deleted, by a full extract).
+pub fn plan(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<Plan> {
+    let new = new.clone().lazy().select(with_keys(key, [col(ROW_HASH), col(RUN), col(POS)]));
+    let sort = |lf: LazyFrame, extra: Option<&str>| {
+        let by = with_keys(key, extra.map(col));
+        lf.sort_by_exprs(by, SortMultipleOptions::default().with_maintain_order(true))
+    };
+    let out = [col(RUN), col(POS), col(SNAP), col(CHANGE)];
+    let Some(prev) = prev else {
+        let rows = sort(new.with_columns([lit(true).alias(SNAP), kind(lit(INSERT))]), None).select(out).collect()?;
+        let n = rows.height();
+        return Ok(Plan { rows, inserted: n, updated: 0, deleted: 0, kept: 0, snapshot_rows: n });
+    };
+    // The previous key columns typed as the new ones (a schema change is a cast).
+    let types = new.clone().collect_schema()?;
+    let mut prev = prev.clone();
+    prev.with_column(Column::new(PREV_POS.into(), (0..prev.height() as u32).collect::<Vec<u32>>()))?;
+    let psel: Vec<Expr> = key
+        .iter()
+        .map(|k| col(k.as_str()).cast(types.get(k.as_str()).cloned().unwrap_or(DataType::String)))
+        .chain([col(ROW_HASH).alias(PREV_HASH), col(PREV_POS)])
+        .collect();
+    let on = || keys_of(key);
+    let mut joined = new.join(prev.lazy().select(psel), on(), on(), JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns));
+    let has_held = held.height() > 0 && held.width() == key.len();
+    if has_held {
+        let h = held_keys(held, key);
+        joined = joined.join(h, on(), on(), JoinArgs::new(JoinType::Left).with_coalesce(JoinCoalesce::CoalesceColumns));
     }
-    let schema = new.schema().clone();
-    let prev = match prev {
-        Some(p) => conform(p, &schema).collect()?,
-        None => DataFrame::empty_with_schema(&schema),
+    let joined = joined.collect()?.lazy();
+    let (has_new, has_prev) = (col(RUN).is_not_null(), col(PREV_POS).is_not_null());
+    let differ = col(ROW_HASH).neq(col(PREV_HASH));
+    let new_side = joined.clone().filter(has_new.clone()).select(with_keys(
+        key,
+        [
+            col(RUN),
+            col(POS),
+            lit(true).alias(SNAP),
+            kind(when(has_prev.clone().not()).then(lit(INSERT)).when(differ.clone()).then(lit(POSTIMAGE)).otherwise(lit(NONE))),
+            lit(1u32).cast(DataType::UInt32).alias(ORDER),
+        ],
+    ));
+    let gone = has_new.clone().not();
+    let is_held = if has_held { col(HELD).is_not_null() } else { lit(false) };
+    let (keep, change) = match mode {
+        ExtractMode::Partial => (gone.clone(), when(has_new.clone().and(differ.clone())).then(lit(PREIMAGE)).otherwise(lit(NONE))),
+        ExtractMode::Full => (
+            gone.clone().and(is_held.clone()),
+            when(gone.and(is_held.not())).then(lit(DELETE)).when(has_new.and(differ)).then(lit(PREIMAGE)).otherwise(lit(NONE)),
+        ),
     };
-    let mut sel = keys_of(key);
-    sel.push(col(ROW_HASH));
-    let mut psel = keys_of(key);
-    psel.push(col(ROW_HASH).alias(PREV_HASH));
-    let how = if mode == ExtractMode::Full { JoinType::Full } else { JoinType::Left };
-    let joined = new
-        .clone()
-        .lazy()
-        .select(sel)
-        .join(
-            prev.clone().lazy().select(psel),
-            keys_of(key),
-            keys_of(key),
-            JoinArgs::new(how).with_coalesce(JoinCoalesce::CoalesceColumns),
-        )
-        .collect()?;
-    let pick = |pred: Expr| joined.clone().lazy().filter(pred).select(keys_of(key));
-    let ins = pick(col(PREV_HASH).is_null());
-    let anti = |lf: LazyFrame, other: LazyFrame| lf.join(other, keys_of(key), keys_of(key), JoinArgs::new(JoinType::Anti));
-    let held = if held.height() == 0 || held.width() != key.len() {
-        DataFrame::empty_with_schema(&new.select(key.iter().map(|k| k.as_str()))?.schema().clone())
-    } else {
-        held.clone()
-    };
-    let del = anti(pick(col(ROW_HASH).is_null()), held.clone().lazy());
-    let kept_rows = anti(semi(prev.clone().lazy(), held.lazy(), key), new.clone().lazy()).collect()?;
-    let upd = pick(col(ROW_HASH).is_not_null().and(col(PREV_HASH).is_not_null()).and(col(ROW_HASH).neq(col(PREV_HASH))));
-    let tag = |lf: LazyFrame, kind: &str, order: u8| {
-        lf.with_columns([lit(kind).alias(CHANGE_TYPE), lit(order as u32).alias(ORDER)])
-    };
-    let parts = [
-        tag(semi(new.clone().lazy(), ins, key), "insert", 0),
-        tag(semi(prev.clone().lazy(), upd.clone(), key), "update_preimage", 1),
-        tag(semi(new.clone().lazy(), upd, key), "update_postimage", 2),
-        tag(semi(prev.clone().lazy(), del, key), "delete", 3),
-    ];
-    let frame = sort_by_key(concat(parts, UnionArgs::default())?, key, Some(ORDER))
-        .drop(cols([ORDER]))
-        .collect()?;
-    let count = |kind: &str| -> PolarsResult<usize> {
-        Ok(frame.column(CHANGE_TYPE)?.str()?.iter().filter(|v| *v == Some(kind)).count())
-    };
-    let changes = Changes {
-        inserted: count("insert")?,
-        updated: count("update_postimage")?,
-        deleted: count("delete")?,
-        kept: if mode == ExtractMode::Full { kept_rows.height() } else { 0 },
-        frame,
-    };
-    let snapshot = match mode {
-        ExtractMode::Full if kept_rows.height() == 0 => new,
-        ExtractMode::Full => sort_by_key(concat([new.lazy(), kept_rows.lazy()], UnionArgs::default())?, key, None).collect()?,
-        ExtractMode::Partial => {
-            let kept = prev.lazy().join(new.clone().lazy(), keys_of(key), keys_of(key), JoinArgs::new(JoinType::Anti));
-            sort_by_key(concat([kept, new.lazy()], UnionArgs::default())?, key, None).collect()?
-        }
-    };
-    Ok((changes, snapshot))
+    let prev_side = joined
+        .filter(has_prev)
+        .select(with_keys(key, [lit(PREV).cast(DataType::UInt32).alias(RUN), col(PREV_POS).alias(POS), keep.alias(SNAP), kind(change), lit(0u32).cast(DataType::UInt32).alias(ORDER)]))
+        .filter(col(SNAP).or(col(CHANGE).neq(lit(NONE))));
+    let rows = sort(concat([prev_side, new_side], UnionArgs::default())?, Some(ORDER)).select(out).collect()?;
+    let runs = rows.column(RUN)?.u32()?;
+    let snap = rows.column(SNAP)?.bool()?;
+    let changes = rows.column(CHANGE)?.u32()?;
+    let count = |k: u32| changes.iter().filter(|c| *c == Some(k)).count();
+    let kept = runs.iter().zip(snap.iter()).filter(|(r, s)| *r == Some(PREV) && *s == Some(true)).count();
+    Ok(Plan {
+        inserted: count(INSERT),
+        updated: count(POSTIMAGE),
+        deleted: count(DELETE),
+        kept: if mode == ExtractMode::Full { kept } else { 0 },
+        snapshot_rows: snap.sum().unwrap_or(0) as usize,
+        rows,
+    })
+}
+
+/// The distinct held keys, marked `_held`.
+fn held_keys(held: &DataFrame, key: &[String]) -> LazyFrame {
+    held.clone().lazy().select(keys_of(key)).unique(None, UniqueKeepStrategy::Any).with_column(lit(true).alias(HELD))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn snap(keys: &[&str], vals: &[i64]) -> DataFrame {
+    /// Slim rows of keys with values; each value's hash is `value * 7919`.
+    fn slim(keys: &[&str], vals: &[i64]) -> DataFrame {
         let hashes: Vec<u64> = vals.iter().map(|v| *v as u64 * 7919).collect();
-        df!("k" => keys, "v" => vals, ROW_HASH => hashes).unwrap()
+        let pos: Vec<u32> = (0..keys.len() as u32).collect();
+        df!("k" => keys, ROW_HASH => hashes, RUN => vec![0u32; keys.len()], POS => pos).unwrap()
     }
 
-    fn kinds(c: &Changes) -> Vec<(String, String)> {
-        let k = c.frame.column("k").unwrap().str().unwrap();
-        let t = c.frame.column(CHANGE_TYPE).unwrap().str().unwrap();
-        k.iter().zip(t.iter()).map(|(a, b)| (a.unwrap().to_string(), b.unwrap().to_string())).collect()
-    }
-
-    #[test]
-    fn full_extract_gives_inserts_updates_and_deletes() {
-        let prev = snap(&["a", "b", "c"], &[1, 2, 3]);
-        let new = snap(&["a", "b", "d"], &[1, 20, 4]);
-        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
-        assert_eq!((c.inserted, c.updated, c.deleted), (1, 1, 1));
-        let pairs = kinds(&c);
-        assert_eq!(pairs[0], ("b".into(), "update_preimage".into()));
-        assert_eq!(pairs[1], ("b".into(), "update_postimage".into()));
-        assert_eq!(pairs[2], ("c".into(), "delete".into()));
-        assert_eq!(pairs[3], ("d".into(), "insert".into()));
-        assert_eq!(s.height(), 3);
+    /// (source, position, in snapshot, change) of each planned row.
+    fn rows(p: &Plan) -> Vec<(u32, u32, bool, u32)> {
+        let r = &p.rows;
+        let (run, pos) = (r.column(RUN).unwrap().u32().unwrap(), r.column(POS).unwrap().u32().unwrap());
+        let (snap, change) = (r.column(SNAP).unwrap().bool().unwrap(), r.column(CHANGE).unwrap().u32().unwrap());
+        (0..r.height()).map(|i| (run.get(i).unwrap(), pos.get(i).unwrap(), snap.get(i).unwrap(), change.get(i).unwrap())).collect()
     }
 
     #[test]
-    fn partial_extract_never_infers_deletes_and_merges_snapshot() {
-        let prev = snap(&["a", "b", "c"], &[1, 2, 3]);
-        let new = snap(&["b", "d"], &[20, 4]);
-        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Partial, &DataFrame::empty()).unwrap();
-        assert_eq!((c.inserted, c.updated, c.deleted), (1, 1, 0));
-        let keys: Vec<_> = s.column("k").unwrap().str().unwrap().iter().flatten().collect();
-        assert_eq!(keys, vec!["a", "b", "c", "d"]);
+    fn full_extract_gives_inserts_updates_and_deletes_in_key_order() {
+        let prev = slim(&["a", "b", "c"], &[1, 2, 3]);
+        let new = slim(&["d", "a", "b"], &[4, 1, 20]);
+        let p = plan(&new, Some(&prev), &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
+        assert_eq!((p.inserted, p.updated, p.deleted, p.snapshot_rows), (1, 1, 1, 3));
+        assert_eq!(
+            rows(&p),
+            vec![(0, 1, true, NONE), (PREV, 1, false, PREIMAGE), (0, 2, true, POSTIMAGE), (PREV, 2, false, DELETE), (0, 0, true, INSERT)]
+        );
+    }
+
+    #[test]
+    fn partial_extract_never_infers_deletes_and_keeps_unmentioned_rows() {
+        let prev = slim(&["a", "b", "c"], &[1, 2, 3]);
+        let new = slim(&["b", "d"], &[20, 4]);
+        let p = plan(&new, Some(&prev), &["k".into()], ExtractMode::Partial, &DataFrame::empty()).unwrap();
+        assert_eq!((p.inserted, p.updated, p.deleted, p.snapshot_rows), (1, 1, 0, 4));
+        assert_eq!(
+            rows(&p),
+            vec![(PREV, 0, true, NONE), (PREV, 1, false, PREIMAGE), (0, 0, true, POSTIMAGE), (PREV, 2, true, NONE), (0, 1, true, INSERT)]
+        );
     }
 
     #[test]
     fn a_quarantined_key_keeps_its_previous_version() {
-        let prev = snap(&["a", "b", "c"], &[1, 2, 3]);
-        let new = snap(&["a"], &[1]);
-        let held = df!("k" => ["b"]).unwrap();
-        let (c, s) = compute(new, Some(&prev), &["k".into()], ExtractMode::Full, &held).unwrap();
-        assert_eq!((c.inserted, c.updated, c.deleted, c.kept), (0, 0, 1, 1));
-        let keys: Vec<_> = s.column("k").unwrap().str().unwrap().iter().flatten().collect();
-        assert_eq!(keys, vec!["a", "b"]);
+        let prev = slim(&["a", "b", "c"], &[1, 2, 3]);
+        let new = slim(&["a"], &[1]);
+        let held = df!("k" => ["b", "b"]).unwrap();
+        let p = plan(&new, Some(&prev), &["k".into()], ExtractMode::Full, &held).unwrap();
+        assert_eq!((p.inserted, p.updated, p.deleted, p.kept, p.snapshot_rows), (0, 0, 1, 1, 2));
+        assert_eq!(rows(&p), vec![(0, 0, true, NONE), (PREV, 1, true, NONE), (PREV, 2, false, DELETE)]);
     }
 
     #[test]
     fn identical_data_has_no_changes() {
-        let prev = snap(&["a", "b"], &[1, 2]);
-        let (c, _) = compute(prev.clone(), Some(&prev), &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
-        assert!(c.is_empty());
+        let prev = slim(&["a", "b"], &[1, 2]);
+        let p = plan(&prev, Some(&prev), &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
+        assert!(p.is_empty());
+        assert_eq!(p.snapshot_rows, 2);
     }
 
     #[test]
-    fn first_version_is_all_inserts() {
-        let (c, _) = compute(snap(&["a"], &[1]), None, &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
-        assert_eq!((c.inserted, c.updated, c.deleted), (1, 0, 0));
+    fn first_version_is_all_inserts_in_key_order() {
+        let p = plan(&slim(&["b", "a"], &[1, 2]), None, &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
+        assert_eq!((p.inserted, p.updated, p.deleted, p.snapshot_rows), (2, 0, 0, 2));
+        assert_eq!(rows(&p), vec![(0, 1, true, INSERT), (0, 0, true, INSERT)]);
     }
 }

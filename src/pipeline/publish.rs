@@ -90,18 +90,22 @@ pub fn version_prefix(dataset: &str, version: i64) -> String {
 
 /// Encodes a frame as Parquet.
 pub fn parquet_bytes(df: &mut DataFrame, opts: &PublishSpec) -> PolarsResult<Vec<u8>> {
-    let compression = match opts.compression.as_str() {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .with_compression(compression(opts))
+        .with_row_group_size(Some(opts.row_group_size))
+        .finish(df)?;
+    Ok(buf)
+}
+
+/// The Parquet compression `opts` names.
+pub fn compression(opts: &PublishSpec) -> ParquetCompression {
+    match opts.compression.as_str() {
         "snappy" => ParquetCompression::Snappy,
         "lz4" => ParquetCompression::Lz4Raw,
         "none" => ParquetCompression::Uncompressed,
         _ => ParquetCompression::Zstd(None),
-    };
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
-        .with_compression(compression)
-        .with_row_group_size(Some(opts.row_group_size))
-        .finish(df)?;
-    Ok(buf)
+    }
 }
 
 /// sha256 of bytes, hex.

@@ -36,13 +36,18 @@ impl<'a> Cells<'a> {
             Cells::Dec(it, scale) => it.next().flatten().map(|v| {
                 let _ = write!(out, "{}", crate::text::number::Decimal { mantissa: v, scale: *scale });
             }),
-            Cells::Date(it) => it.next().flatten().map(|d| {
-                let text = chrono::DateTime::from_timestamp(d as i64 * 86_400, 0).map(|t| t.date_naive().to_string());
-                write_str(out, &text.unwrap_or_default());
+            Cells::Date(it) => it.next().flatten().map(|d| match chrono::DateTime::from_timestamp(d as i64 * 86_400, 0) {
+                Some(t) => {
+                    let _ = write!(out, "\"{}\"", t.date_naive());
+                }
+                None => out.push_str("\"\""),
             }),
-            Cells::Datetime(it) => it.next().flatten().map(|t| {
-                let text = chrono::DateTime::from_timestamp_micros(t).map(|t| t.naive_utc().format("%Y-%m-%d %H:%M:%S%.f").to_string());
-                write_str(out, &text.unwrap_or_default());
+            Cells::Datetime(it) => it.next().flatten().map(|t| match chrono::DateTime::from_timestamp_micros(t) {
+                // `YYYY-MM-DD HH:MM:SS[.fff|.ffffff]`
+                Some(t) => {
+                    let _ = write!(out, "\"{}\"", t.naive_utc());
+                }
+                None => out.push_str("\"\""),
             }),
             Cells::Bool(it) => it.next().flatten().map(|b| out.push_str(if b { "true" } else { "false" })),
         };
@@ -121,5 +126,16 @@ mod tests {
         assert_eq!(first, serde_json::json!({"ten": "Công ty \"A\"\n", "von": 5, "ok": true}));
         let second: serde_json::Value = serde_json::from_str(&rows[1]).unwrap();
         assert_eq!(second, serde_json::json!({"ten": null, "von": -1, "ok": null}));
+    }
+
+    #[test]
+    fn dates_and_times_are_iso_text() {
+        let day = Column::new("ngay".into(), [19_723i32]).cast(&DataType::Date).unwrap();
+        let micros = [1_704_103_200_000_000i64, 1_704_103_200_500_000];
+        let at = Column::new("luc".into(), micros).cast(&DataType::Datetime(TimeUnit::Microseconds, None)).unwrap();
+        let df = DataFrame::new(2, vec![day.new_from_index(0, 2), at]).unwrap();
+        let rows = to_json_rows(&df, &["ngay".into(), "luc".into()]).unwrap();
+        assert_eq!(rows[0], r#"{"ngay":"2024-01-01","luc":"2024-01-01 10:00:00"}"#);
+        assert_eq!(rows[1], r#"{"ngay":"2024-01-01","luc":"2024-01-01 10:00:00.500"}"#);
     }
 }

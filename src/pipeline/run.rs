@@ -6,7 +6,6 @@ use super::dedupe;
 use super::publish::{self, Counts, InputInfo, Manifest, SchemaField};
 use super::spec::{ExtractMode, PipelineSpec};
 use super::stage::{self, Staged};
-use super::transform::LINE;
 use super::{Error, Result};
 use crate::objects::Objects;
 use crate::store::{PublishTx, RunEnd, RunStart, Store};
@@ -230,17 +229,19 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         quarantine: None,
         manifest: None,
     };
+    super::release_free_memory();
     let prev = match &current {
-        Some(v) => Some(read_snapshot(objects, &v.prefix, &spec.dataset, v.version).await?),
+        Some(v) => Some(previous(objects, &staged.spill, v, spec).await?),
         None => None,
     };
-    let spec2 = spec.clone();
-    let held = staged.held;
-    let (deduped, changes, snapshot) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let deduped = dedupe::dedupe(staged.valid, &spec2.key, &spec2.survivorship)?;
-        let rows = deduped.rows.drop(LINE)?;
-        let (changes, snapshot) = changes::compute(rows, prev.as_ref(), &spec2.key, spec2.effective_extract(), &held)?;
-        Ok((deduped.collapsed, changes, snapshot))
+    let (spec2, held, valid) = (spec.clone(), staged.held, staged.valid);
+    let prev_slim = prev.as_ref().map(|(_, slim)| slim.clone());
+    let (deduped, changes) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let deduped = dedupe::dedupe(valid, &spec2.key, &spec2.survivorship)?;
+        let plan = changes::plan(&deduped.rows, prev_slim.as_ref(), &spec2.key, spec2.effective_extract(), &held)?;
+        drop(deduped.rows);
+        super::release_free_memory();
+        Ok((deduped.collapsed, plan))
     })
     .await
     .map_err(|e| Error::Internal(e.to_string()))??;
@@ -276,7 +277,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
             rows_valid: report.rows_valid,
             rows_quarantined: report.rows_quarantined,
             duplicates_collapsed: report.duplicates_collapsed,
-            rows: snapshot.height() as u64,
+            rows: changes.snapshot_rows as u64,
             inserted: report.inserted,
             updated: report.updated,
             deleted: report.deleted,
@@ -303,8 +304,15 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         quarantined: report.rows_quarantined as i64,
         prefix: publish::version_prefix(&spec.dataset, version),
     };
-    let frames = version::Frames { snapshot, changes: changes.frame, quarantine: staged.quarantine, duplicates: deduped };
-    let manifest_path = version::write(store, objects, spec, &tx, &mut manifest, frames).await?;
+    let sources = version::Sources {
+        spill: staged.spill,
+        schema: staged.schema,
+        prev: prev.map(|(file, _)| file),
+        plan: changes,
+        quarantine: staged.quarantine,
+        duplicates: deduped,
+    };
+    let manifest_path = version::write(store, objects, spec, &tx, &mut manifest, sources).await?;
     let t_upload = t0.elapsed();
     let file = |n: &str| manifest.files.get(n).map(|f| f.path.clone());
     report.status = "published".into();
@@ -334,11 +342,15 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
         .collect()
 }
 
-/// Reads the snapshot of a published version.
-pub async fn read_snapshot(objects: &Objects, prefix: &str, dataset: &str, version: i64) -> Result<DataFrame> {
-    publish::read_parquet(objects, &format!("{prefix}/snapshot.parquet")).await.map_err(|e| match e {
-        Error::Frame(e) => Error::Previous { dataset: dataset.into(), version, message: e.to_string() },
-        other => other,
-    })
+/// Copies the snapshot of the current version next to the spilled runs and reads its key and
+/// row-hash columns.
+async fn previous(objects: &Objects, spill: &super::spill::Spill, v: &crate::store::VersionRow, spec: &PipelineSpec) -> Result<(std::path::PathBuf, DataFrame)> {
+    let unreadable = |message: String| Error::Previous { dataset: spec.dataset.clone(), version: v.version, message };
+    let local = spill.file("previous.parquet");
+    crate::objects::get_file(objects, &format!("{}/snapshot.parquet", v.prefix), &local).await.map_err(|e| unreadable(e.to_string()))?;
+    let mut columns = spec.key.clone();
+    columns.push(super::transform::ROW_HASH.to_string());
+    let file = std::fs::File::open(&local).map_err(|e| unreadable(e.to_string()))?;
+    let slim = ParquetReader::new(file).with_columns(Some(columns)).finish().map_err(|e| unreadable(e.to_string()))?;
+    Ok((local, slim))
 }
-

@@ -252,7 +252,8 @@ pub struct PublishSpec {
     /// Parquet compression: `zstd` (default), `snappy`, `lz4` or `none`.
     #[serde(default = "default_compression")]
     pub compression: String,
-    /// Rows per Parquet row group (default 131072).
+    /// Rows per Parquet row group (default 32768). Publishing holds about one row group of each
+    /// file in memory at a time.
     #[serde(default = "default_row_group")]
     pub row_group_size: usize,
     /// Largest share (0 to 1) of the current records one run may delete (default 0.5). A full
@@ -275,7 +276,7 @@ fn default_compression() -> String {
 }
 
 fn default_row_group() -> usize {
-    131_072
+    32_768
 }
 
 impl Default for PublishSpec {

@@ -1,8 +1,10 @@
 //! The CPU-bound part of a run: read the source on one thread while workers normalize and
-//! validate its batches on the others, then put the batches back in input order.
+//! validate its batches on the others. Each batch's valid rows are spilled to a temporary run
+//! file; memory keeps their slim columns, and the quarantine, in input order.
 
 use super::extract::{CsvSource, ExtractInfo, RawRecord};
 use super::spec::{ExtractMode, PipelineSpec};
+use super::spill::{self, Spill};
 use super::transform::{BatchOut, Plan};
 use super::validate::CatalogCodes;
 use super::{Error, Result};
@@ -16,8 +18,13 @@ pub struct Staged {
     pub info: ExtractInfo,
     /// Data rows read.
     pub rows_read: u64,
-    /// Valid rows (fields + `_line` + `_row_hash`), in input order.
+    /// Slim columns of the valid rows (see [`spill::slim_columns`], plus `_run`, `_pos`), in
+    /// input order.
     pub valid: DataFrame,
+    /// The valid rows in full, one run file per batch.
+    pub spill: Spill,
+    /// Schema of the valid rows in full (fields + `_line` + `_row_hash`).
+    pub schema: SchemaRef,
     /// Quarantined rows (`_line`, raw fields, `_reasons`), in input order.
     pub quarantine: DataFrame,
     /// Valid business keys of quarantined rows (their records are kept, not deleted).
@@ -37,7 +44,7 @@ pub fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
 }
 
 type Batch = (usize, Vec<RawRecord>);
-type Done = (usize, PolarsResult<BatchOut>);
+type Done = (usize, Result<BatchOut>);
 
 /// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read.
 pub fn extract_transform(
@@ -53,6 +60,9 @@ pub fn extract_transform(
         source.numbered();
     }
     let plan = Arc::new(Plan::new(spec, source.positions(), source.header_len(), catalogs)?);
+    let mut spill = Spill::new()?;
+    let schema = plan.run(&[])?.valid.schema().clone();
+    let slim_columns = spill::slim_columns(spec);
     let (tx, rx) = mpsc::sync_channel::<Batch>(workers.max(1) * 2);
     let rx = Arc::new(Mutex::new(rx));
     let mut done: Vec<Done> = Vec::new();
@@ -60,8 +70,8 @@ pub fn extract_transform(
     let read = std::thread::scope(|scope| -> Result<()> {
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
-                let (rx, plan) = (rx.clone(), plan.clone());
-                scope.spawn(move || work(&rx, &plan))
+                let (rx, plan, spill, columns, key) = (rx.clone(), plan.clone(), &spill, &slim_columns, &spec.key);
+                scope.spawn(move || work(&rx, &plan, spill, columns, key))
             })
             .collect();
         let mut seq = 0;
@@ -91,8 +101,13 @@ pub fn extract_transform(
         return Err(named(super::extract::Error::NoRows { path: input.path.clone() }));
     }
     done.sort_by_key(|(seq, _)| *seq);
+    spill.set_runs(done.len());
     let mut all = match done.is_empty() {
-        true => plan.run(&[])?,
+        true => {
+            let mut none = plan.run(&[])?;
+            none.valid = spill::slim(&none.valid, &slim_columns, 0)?;
+            none
+        }
         false => BatchOut { valid: DataFrame::empty(), quarantine: DataFrame::empty(), held: DataFrame::empty() },
     };
     for (i, (_, res)) in done.into_iter().enumerate() {
@@ -105,11 +120,11 @@ pub fn extract_transform(
             all.held.vstack_mut_owned(out.held)?;
         }
     }
-    let (valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held)?;
-    Ok(Staged { info, rows_read, valid, quarantine, held })
+    let (valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill)?;
+    Ok(Staged { info, rows_read, valid, spill, schema, quarantine, held })
 }
 
-fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan) -> Vec<Done> {
+fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan, spill: &Spill, columns: &[String], key: &[String]) -> Vec<Done> {
     let mut out = Vec::new();
     loop {
         let next = match rx.lock() {
@@ -117,9 +132,19 @@ fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan) -> Vec<Done> {
             Err(_) => break,
         };
         match next {
-            Ok((seq, batch)) => out.push((seq, plan.run(&batch))),
+            Ok((seq, batch)) => out.push((seq, transform_and_spill(plan, &batch, seq, spill, columns, key))),
             Err(_) => break,
         }
     }
     out
+}
+
+/// Transforms one batch, spills its valid rows sorted by key (ties in input order) and keeps
+/// their slim columns.
+fn transform_and_spill(plan: &Plan, batch: &[RawRecord], seq: usize, spill: &Spill, columns: &[String], key: &[String]) -> Result<BatchOut> {
+    let mut out = plan.run(batch)?;
+    out.valid = out.valid.sort(key.iter().map(|k| k.as_str()), SortMultipleOptions::default().with_maintain_order(true))?;
+    spill.write(seq, &mut out.valid)?;
+    out.valid = spill::slim(&out.valid, columns, seq)?;
+    Ok(out)
 }

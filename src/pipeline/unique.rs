@@ -1,7 +1,9 @@
 //! The `unique` rule: a value shared by rows of different business keys quarantines every row
-//! that carries it (a rule over the whole extract, so it runs after the row-by-row checks).
+//! that carries it (a rule over the whole extract, so it runs after the row-by-row checks, on
+//! the slim columns; the full rows it quarantines are read back from the spill).
 
 use super::spec::{PipelineSpec, RuleSpec};
+use super::spill::{Spill, POS, RUN};
 use super::transform::{LINE, REASONS};
 use super::validate::Reason;
 use polars::prelude::*;
@@ -12,7 +14,8 @@ pub fn enforce(
     mut valid: DataFrame,
     mut quarantine: DataFrame,
     mut held: DataFrame,
-) -> PolarsResult<(DataFrame, DataFrame, DataFrame)> {
+    spill: &Spill,
+) -> super::Result<(DataFrame, DataFrame, DataFrame)> {
     let keys: Vec<Expr> = spec.key.iter().map(|k| col(k.as_str())).collect();
     for field in spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)) {
         let f = field.name.as_str();
@@ -34,13 +37,39 @@ pub fn enforce(
         let on = || vec![col(f)];
         let bad = valid.clone().lazy().join(shared.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)).collect()?;
         valid = valid.lazy().join(shared.lazy(), on(), on(), JoinArgs::new(JoinType::Anti)).collect()?;
-        quarantine.vstack_mut_owned(to_quarantine(spec, &bad, f)?)?;
+        let bad = bad.sort([RUN, POS], SortMultipleOptions::default())?;
+        let full = full_rows(&bad, spill)?;
+        quarantine.vstack_mut_owned(to_quarantine(spec, &full, &bad, f)?)?;
         held.vstack_mut_owned(bad.select(spec.key.iter().map(|k| k.as_str()))?)?;
     }
     Ok((valid, quarantine, held))
 }
 
-fn to_quarantine(spec: &PipelineSpec, bad: &DataFrame, field: &str) -> PolarsResult<DataFrame> {
+/// The spilled rows of `bad` (sorted by run and position), in that order.
+fn full_rows(bad: &DataFrame, spill: &Spill) -> super::Result<DataFrame> {
+    let runs = bad.column(RUN)?.u32()?.clone();
+    let pos = bad.column(POS)?.u32()?.clone();
+    let mut out: Option<DataFrame> = None;
+    let mut i = 0;
+    while i < bad.height() {
+        let run = runs.get(i).unwrap_or(0);
+        let mut take = Vec::new();
+        while i < bad.height() && runs.get(i) == Some(run) {
+            take.push(pos.get(i).unwrap_or(0) as IdxSize);
+            i += 1;
+        }
+        let rows = spill.read(run as usize)?.take(&IdxCa::from_vec("take".into(), take))?;
+        match &mut out {
+            Some(o) => {
+                o.vstack_mut_owned(rows)?;
+            }
+            None => out = Some(rows),
+        }
+    }
+    Ok(out.unwrap_or_default())
+}
+
+fn to_quarantine(spec: &PipelineSpec, full: &DataFrame, bad: &DataFrame, field: &str) -> PolarsResult<DataFrame> {
     let value = bad.column(field)?.cast(&DataType::String)?;
     let n = bad.column("_n")?.cast(&DataType::UInt32)?;
     let reasons: Vec<String> = value
@@ -57,9 +86,9 @@ fn to_quarantine(spec: &PipelineSpec, bad: &DataFrame, field: &str) -> PolarsRes
             serde_json::to_string(&[r]).unwrap_or_default()
         })
         .collect();
-    let mut columns = vec![bad.column(LINE)?.clone()];
+    let mut columns = vec![full.column(LINE)?.clone()];
     for f in &spec.fields {
-        columns.push(bad.column(&f.name)?.cast(&DataType::String)?);
+        columns.push(full.column(&f.name)?.cast(&DataType::String)?);
     }
     columns.push(Column::new(REASONS.into(), reasons));
     DataFrame::new_infer_height(columns)
@@ -77,14 +106,19 @@ mod tests {
              [[fields]]\nname = \"k\"\n[[fields]]\nname = \"email\"\nrules = [{ kind = \"unique\" }]\n",
         )
         .unwrap();
-        let valid = df!("k" => ["a", "b", "c", "c"], "email" => ["x@y.vn", "x@y.vn", "z@y.vn", "z@y.vn"], LINE => [2i64, 3, 4, 5]).unwrap();
+        let mut full = df!("k" => ["a", "b", "c", "c"], "email" => ["x@y.vn", "x@y.vn", "z@y.vn", "z@y.vn"], LINE => [2i64, 3, 4, 5]).unwrap();
+        let spill = Spill::new().unwrap();
+        spill.write(0, &mut full).unwrap();
+        let valid = super::super::spill::slim(&full, &["k".into(), "email".into(), LINE.into()], 0).unwrap();
         let quarantine = df!(LINE => Vec::<i64>::new(), "k" => Vec::<String>::new(), "email" => Vec::<String>::new(), REASONS => Vec::<String>::new()).unwrap();
         let held = df!("k" => Vec::<String>::new()).unwrap();
-        let (v, q, h) = enforce(&spec, valid, quarantine, held).unwrap();
+        let (v, q, h) = enforce(&spec, valid, quarantine, held, &spill).unwrap();
         assert_eq!(v.height(), 2, "the same key twice is a duplicate, not a clash");
         assert_eq!(q.height(), 2);
         assert_eq!(h.height(), 2);
         let reasons: String = q.column(REASONS).unwrap().str().unwrap().iter().flatten().collect();
         assert!(reasons.contains("\"rule\":\"unique\""));
+        let lines: Vec<i64> = q.column(LINE).unwrap().i64().unwrap().iter().flatten().collect();
+        assert_eq!(lines, vec![2, 3], "the quarantined rows are read back from the spill");
     }
 }

@@ -1,25 +1,33 @@
-//! Writing a version: the Parquet files and manifest go to the object store while the record
-//! changes go into an open store transaction; the transaction commits only after every file is
-//! written, so a failure anywhere leaves the previous version current.
+//! Writing a version. Following the change plan, one thread merges the rows in business-key
+//! order (from the key-sorted spilled runs and the previous snapshot, a window of each at a
+//! time) into the snapshot and changes Parquet files, while their record changes load, in the
+//! same order, into an open store transaction; then the files and the manifest go to the object
+//! store, and the transaction commits last, so a failure anywhere leaves the previous version
+//! current.
 
-use super::changes::CHANGE_TYPE;
-use super::publish::{self, Manifest};
+use super::changes::{change_type, Plan, CHANGE, CHANGE_TYPE, NONE, PREV, SNAP};
+use super::publish::{self, FileEntry, Manifest};
 use super::spec::{PipelineSpec, PublishSpec};
-use super::transform::ROW_HASH;
+use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
+use super::transform::{LINE, ROW_HASH};
 use super::{Error, Result};
-use crate::objects::Objects;
+use crate::objects::{self, Objects};
 use crate::store::{ChangeChunks, PublishTx, RecordChange, Store};
 use polars::prelude::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
 
-/// Rows of the change set converted to store records at a time.
-const RECORD_CHUNK: usize = 8192;
-
-/// The frames a version publishes.
-pub struct Frames {
-    /// The whole current set (fields + `_row_hash`).
-    pub snapshot: DataFrame,
-    /// Changes (fields + `_row_hash` + `_change_type`).
-    pub changes: DataFrame,
+/// What a version is written from.
+pub struct Sources {
+    /// The valid rows, spilled by batch.
+    pub spill: Spill,
+    /// Schema of the spilled rows (fields + `_line` + `_row_hash`).
+    pub schema: SchemaRef,
+    /// A local copy of the previous snapshot, if any.
+    pub prev: Option<PathBuf>,
+    /// What each row becomes.
+    pub plan: Plan,
     /// Quarantined rows.
     pub quarantine: DataFrame,
     /// What collapsed into what.
@@ -27,86 +35,222 @@ pub struct Frames {
 }
 
 /// Writes the version's files and records; returns the manifest's location.
-pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &PublishTx, manifest: &mut Manifest, frames: Frames) -> Result<String> {
-    let change_rows = frames.changes.clone();
-    let opts = spec.publish.clone();
+pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &PublishTx, manifest: &mut Manifest, src: Sources) -> Result<String> {
+    let Sources { spill, schema, prev, plan, quarantine, duplicates } = src;
     let t0 = std::time::Instant::now();
-    let files = async {
-        let encoded = tokio::task::spawn_blocking(move || encode(frames, &opts))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
-        let written = publish::upload(objects, manifest, encoded).await?;
-        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files written");
-        Ok::<_, Error>(written)
-    };
-    let records = async {
-        let mut pending = store.begin_publish(tx).await?;
-        pending.apply(prefetch(record_chunks(change_rows, spec))).await?;
-        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "record changes loaded");
-        Ok::<_, Error>(pending)
-    };
-    let ((manifest_path, manifest_sha), pending) = tokio::try_join!(files, records)?;
+    let mut pending = store.begin_publish(tx).await?;
+    let (records_tx, records_rx) = std::sync::mpsc::sync_channel(2);
+    let chunks: ChangeChunks<'static> = Box::new(records_rx.into_iter());
+    let spec2 = spec.clone();
+    let streamed = tokio::task::spawn_blocking(move || {
+        let out = stream(&spec2, &spill, &schema, prev.as_deref(), &plan, &records_tx);
+        if let Err(e) = &out {
+            let _ = records_tx.send(Err(e.to_string()));
+        }
+        out.map(|rows| (rows, spill))
+    });
+    let streamed = async { streamed.await.map_err(|e| Error::Internal(e.to_string()))? };
+    let ((rows, spill), ()) = tokio::try_join!(streamed, async { pending.apply(chunks).await.map_err(Error::from) })?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "snapshot and changes written, record changes loaded");
+    let prefix = publish::version_prefix(&manifest.dataset, manifest.version);
+    for (name, rows) in [("snapshot", rows.0), ("changes", rows.1)] {
+        let path = format!("{prefix}/{name}.parquet");
+        let (bytes, sha256) = objects::put_file(objects, &path, &spill.file(&format!("{name}.parquet"))).await?;
+        manifest.files.insert(name.into(), FileEntry { path, bytes, sha256, rows });
+    }
+    drop(spill);
+    let opts = spec.publish.clone();
+    let small = tokio::task::spawn_blocking(move || -> Result<_> {
+        let mut out = Vec::new();
+        for (name, mut df) in [("quarantine", quarantine), ("duplicates", duplicates)] {
+            out.push((name, publish::parquet_bytes(&mut df, &opts)?, df.height() as u64));
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))??;
+    let (manifest_path, manifest_sha) = publish::upload(objects, manifest, small).await?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files uploaded");
     pending.commit(&manifest_sha).await?;
     Ok(manifest_path)
 }
 
-type Encoded = Vec<(&'static str, Vec<u8>, u64)>;
+/// Rows of the plan gathered at a time.
+const CHUNK: usize = 16_384;
 
-/// Encodes the four files one after the other (each frame is released once encoded; the
-/// store load runs meanwhile on the other core).
-fn encode(frames: Frames, opts: &PublishSpec) -> Result<Encoded> {
-    let Frames { snapshot, changes, quarantine, duplicates } = frames;
-    let changes = changes.drop(ROW_HASH)?;
-    let mut out = Vec::with_capacity(4);
-    for (name, mut df) in [("snapshot", snapshot), ("changes", changes), ("quarantine", quarantine), ("duplicates", duplicates)] {
-        let rows = df.height() as u64;
-        out.push((name, publish::parquet_bytes(&mut df, opts)?, rows));
-    }
-    Ok(out)
+/// A Parquet file written a row group at a time from smaller parts.
+struct RowGroups {
+    writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    size: usize,
+    schema: Schema,
+    pending: DataFrame,
+    rows: u64,
 }
 
-/// Runs `chunks` on its own thread, two chunks ahead of the consumer.
-fn prefetch(chunks: ChangeChunks<'static>) -> ChangeChunks<'static> {
-    let (tx, rx) = std::sync::mpsc::sync_channel(2);
-    std::thread::spawn(move || {
-        for c in chunks {
-            if tx.send(c).is_err() {
-                break;
+impl RowGroups {
+    fn create(path: PathBuf, schema: &Schema, opts: &PublishSpec) -> Result<RowGroups> {
+        let file = std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
+        let writer = ParquetWriter::new(file)
+            .with_compression(publish::compression(opts))
+            .with_row_group_size(Some(opts.row_group_size))
+            .batched(schema)?;
+        Ok(RowGroups { writer, size: opts.row_group_size.max(1), schema: schema.clone(), pending: DataFrame::empty_with_schema(schema), rows: 0 })
+    }
+
+    fn push(&mut self, part: DataFrame) -> Result<()> {
+        self.rows += part.height() as u64;
+        self.pending.vstack_mut_owned(part)?;
+        if self.pending.height() >= self.size {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.height() > 0 {
+            let mut part = std::mem::replace(&mut self.pending, DataFrame::empty_with_schema(&self.schema));
+            part.rechunk_mut_par();
+            self.writer.write_batch(&part)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<u64> {
+        self.flush()?;
+        self.writer.finish()?;
+        Ok(self.rows)
+    }
+}
+
+/// The snapshot part and the change part (if any) of one merged chunk.
+type Parts = (DataFrame, Option<DataFrame>);
+
+/// Streams the rows of the plan, in key order, into `snapshot.parquet` and `changes.parquet`
+/// of the spill folder (encoded on a thread of their own), and their record changes into
+/// `records`; returns the rows of each file.
+fn stream(spec: &PipelineSpec, spill: &Spill, schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<Vec<RecordChange>, String>>) -> Result<(u64, u64)> {
+    let mut snap_schema = schema.clone();
+    snap_schema.shift_remove(LINE);
+    let mut change_schema = snap_schema.clone();
+    change_schema.shift_remove(ROW_HASH);
+    change_schema.with_column(CHANGE_TYPE.into(), DataType::String);
+    let mut snapshot = RowGroups::create(spill.file("snapshot.parquet"), &snap_schema, &spec.publish)?;
+    let mut changes = RowGroups::create(spill.file("changes.parquet"), &change_schema, &spec.publish)?;
+    let (parts, parts_rx) = std::sync::mpsc::sync_channel::<Parts>(2);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(u64, u64)> {
+            for (snap_part, change_part) in parts_rx {
+                snapshot.push(snap_part)?;
+                if let Some(c) = change_part {
+                    changes.push(c.drop(ROW_HASH)?)?;
+                }
+            }
+            Ok((snapshot.finish()?, changes.finish()?))
+        });
+        let merged = merge(spec, spill, &snap_schema, prev, plan, records, parts);
+        match (merged, writer.join()) {
+            (_, Ok(Err(e))) | (Err(e), _) => Err(e),
+            (Ok(()), Ok(Ok(rows))) => Ok(rows),
+            (Ok(()), Err(_)) => Err(Error::Internal("the Parquet writer stopped abnormally".into())),
+        }
+    })
+}
+
+/// Merges the rows of the plan from the runs and the previous snapshot, a chunk at a time.
+fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<Vec<RecordChange>, String>>, parts: SyncSender<Parts>) -> Result<()> {
+    let mut runs: Vec<Cursor> = (0..spill.runs()).map(|r| spill.cursor(r, snap_schema)).collect();
+    let mut previous = prev.map(|p| Cursor::new(p.to_path_buf(), spec.publish.row_group_size.max(RUN_WINDOW), snap_schema));
+    let fields: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
+    let source = plan.rows.column(RUN)?.u32()?.rechunk();
+    let pos = plan.rows.column(POS)?.u32()?.rechunk();
+    let in_snapshot = plan.rows.column(SNAP)?.bool()?;
+    let change = plan.rows.column(CHANGE)?.u32()?;
+    let (source, pos) = (source.cont_slice().map_err(|e| Error::Internal(e.to_string()))?, pos.cont_slice().map_err(|e| Error::Internal(e.to_string()))?);
+    for start in (0..plan.rows.height()).step_by(CHUNK) {
+        let end = (start + CHUNK).min(plan.rows.height());
+        // Each source's rows of the chunk (in increasing position), gathered one source after
+        // the other, then put back in plan order.
+        let mut wanted: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for i in start..end {
+            wanted.entry(source[i]).or_default().push(pos[i]);
+        }
+        let mut next: BTreeMap<u32, IdxSize> = BTreeMap::new();
+        let mut gathered = DataFrame::empty_with_schema(snap_schema);
+        for (src, positions) in &wanted {
+            let cursor = match *src {
+                PREV => previous.as_mut(),
+                run => runs.get_mut(run as usize),
+            }
+            .ok_or_else(|| Error::Internal(format!("the plan names a missing source {src}")))?;
+            next.insert(*src, gathered.height() as IdxSize);
+            gathered.vstack_mut_owned(cursor.take(positions)?)?;
+        }
+        let mut order = Vec::with_capacity(end - start);
+        for &src in &source[start..end] {
+            if let Some(at) = next.get_mut(&src) {
+                order.push(*at);
+                *at += 1;
             }
         }
-    });
-    Box::new(rx.into_iter())
+        let rows = compact(gathered.take(&IdxCa::from_vec("order".into(), order))?)?;
+        drop(gathered);
+        let snap_part = rows.filter(&in_snapshot.slice(start as i64, end - start))?;
+        let kinds = change.slice(start as i64, end - start);
+        let mut changed = rows.filter(&kinds.not_equal(NONE))?;
+        let change_part = match changed.height() {
+            0 => None,
+            _ => {
+                let types: Vec<&str> = kinds.iter().flatten().filter(|k| *k != NONE).map(change_type).collect();
+                changed.with_column(Column::new(CHANGE_TYPE.into(), types))?;
+                let batch = record_changes(&changed, &spec.key, &fields)?;
+                records.send(Ok(batch)).map_err(|_| Error::Internal("the store stopped loading record changes".into()))?;
+                Some(changed)
+            }
+        };
+        parts.send((snap_part, change_part)).map_err(|_| Error::Internal("the Parquet writer stopped".into()))?;
+    }
+    Ok(())
 }
 
-/// The record changes of a change frame, converted a chunk at a time.
-fn record_chunks(frame: DataFrame, spec: &PipelineSpec) -> ChangeChunks<'static> {
-    let key = spec.key.clone();
-    let fields: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
-    let height = frame.height();
-    Box::new((0..height).step_by(RECORD_CHUNK).map(move |offset| {
-        record_changes(&frame.slice(offset as i64, RECORD_CHUNK), &key, &fields).map_err(|e| e.to_string())
-    }))
+/// `df` with its text columns holding only their own strings: rows taken from a window share the
+/// window's string buffers, which would otherwise stay alive as long as any of its rows does.
+fn compact(df: DataFrame) -> PolarsResult<DataFrame> {
+    let height = df.height();
+    let columns = df
+        .into_columns()
+        .into_iter()
+        .map(|c| match c.dtype() {
+            DataType::String => {
+                let ca = c.str()?;
+                Ok(StringChunked::from_chunk_iter(ca.name().clone(), ca.downcast_iter().map(|a| a.clone().gc())).into_column())
+            }
+            _ => Ok(c),
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(height, columns)
 }
 
+/// The record changes of change rows (fields + `_row_hash` + `_change_type`): inserts and
+/// post-images write a record, deletes close one, pre-images need nothing.
 fn record_changes(frame: &DataFrame, key: &[String], fields: &[String]) -> Result<Vec<RecordChange>> {
-    let upserts = frame
-        .clone()
-        .lazy()
-        .filter(col(CHANGE_TYPE).eq(lit("insert")).or(col(CHANGE_TYPE).eq(lit("update_postimage"))))
-        .collect()?;
-    let deletes = frame.clone().lazy().filter(col(CHANGE_TYPE).eq(lit("delete"))).collect()?;
-    let mut out = Vec::with_capacity(upserts.height() + deletes.height());
-    let keys = record_keys(&upserts, key)?;
-    let kinds: Vec<bool> = upserts.column(CHANGE_TYPE)?.str()?.iter().map(|t| t == Some("insert")).collect();
-    let hashes: Vec<String> = upserts.column(ROW_HASH)?.u64()?.iter().map(|h| format!("{:016x}", h.unwrap_or(0))).collect();
-    let rows = super::records::to_json_rows(&upserts, fields)?;
-    for (((key, hash), data), insert) in keys.into_iter().zip(hashes).zip(rows).zip(kinds) {
-        out.push(if insert { RecordChange::Insert { key, hash, data } } else { RecordChange::Update { key, hash, data } });
-    }
-    for k in record_keys(&deletes, key)? {
-        out.push(RecordChange::Delete { key: k });
-    }
-    Ok(out)
+    let keys = record_keys(frame, key)?;
+    let kinds = frame.column(CHANGE_TYPE)?.str()?;
+    let hashes = frame.column(ROW_HASH)?.u64()?;
+    let rows = super::records::to_json_rows(frame, fields)?;
+    Ok(keys
+        .into_iter()
+        .zip(rows)
+        .enumerate()
+        .filter_map(|(i, (key, data))| {
+            let hash = format!("{:016x}", hashes.get(i).unwrap_or(0));
+            match kinds.get(i) {
+                Some("insert") => Some(RecordChange::Insert { key, hash, data }),
+                Some("update_postimage") => Some(RecordChange::Update { key, hash, data }),
+                Some("delete") => Some(RecordChange::Delete { key }),
+                _ => None,
+            }
+        })
+        .collect())
 }
 
 /// The store's record key of each row: the key value, or for a composite key the JSON array of

@@ -11,6 +11,7 @@ mod audit;
 mod catalogs;
 mod records;
 mod runs;
+mod sqlite_publish;
 
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
@@ -31,6 +32,9 @@ pub enum Error {
     /// A database error.
     #[error("database: {0}")]
     Sql(#[from] sqlx::Error),
+    /// A database error on SQLite's publication connection.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Applying migrations failed.
     #[error("migrating the store: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -59,6 +63,10 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The database file, on SQLite (publications write through a connection of their own).
+    sqlite_file: Option<std::path::PathBuf>,
+    /// Connected for a long-running server (see [`Store::connect_serving`]).
+    serving: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -66,6 +74,9 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store").field("backend", &self.backend).finish()
     }
 }
+
+/// Settings of every SQLite connection of the store.
+const SQLITE_PRAGMAS: &str = "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;";
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -104,8 +115,10 @@ impl Store {
 
     async fn connect_with(url: &str, serving: bool) -> Result<Store> {
         sqlx::any::install_default_drivers();
+        let mut sqlite_file = None;
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let file = path.split('?').next().unwrap_or(path);
+            sqlite_file = Some(std::path::PathBuf::from(file));
             if let Some(dir) = std::path::Path::new(file).parent() {
                 if !dir.as_os_str().is_empty() {
                     let _ = std::fs::create_dir_all(dir);
@@ -125,7 +138,7 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;").await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                         if serving {
                             conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
                         }
@@ -135,7 +148,7 @@ impl Store {
             })
             .connect_with(opts)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, sqlite_file, serving })
     }
 
     /// Applies pending migrations.

@@ -138,45 +138,61 @@ impl Store {
     /// when it is no longer at `version - 1`) inside a transaction that stays open until
     /// [`PendingPublish::commit`]; nothing is visible before that, and dropping it rolls back.
     pub async fn begin_publish(&self, p: &PublishTx) -> Result<PendingPublish> {
+        if let Some(file) = &self.sqlite_file {
+            return Ok(PendingPublish(Pending::Sqlite(super::sqlite_publish::SqlitePublish::begin(file, self.serving, p).await?)));
+        }
         let mut tx = self.pool().begin().await?;
         let now = super::now();
-        sqlx::query(
-            "INSERT INTO datasets (name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(&p.dataset).bind(&p.pipeline).bind(&p.owner).bind(&p.title).bind(&p.description)
-        .bind(&p.key_fields).bind(&p.schema_json).bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        let moved = sqlx::query(
-            "UPDATE datasets SET current_version = $1, pipeline = $2, owner = $3, title = $4, description = $5, key_fields = $6, \
-             schema_json = $7, updated_at = $8 WHERE name = $9 AND current_version = $10",
-        )
-        .bind(p.version).bind(&p.pipeline).bind(&p.owner).bind(&p.title).bind(&p.description)
-        .bind(&p.key_fields).bind(&p.schema_json).bind(&now).bind(&p.dataset).bind(p.version - 1)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(UPSERT_DATASET)
+            .bind(&p.dataset).bind(&p.pipeline).bind(&p.owner).bind(&p.title).bind(&p.description)
+            .bind(&p.key_fields).bind(&p.schema_json).bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        let moved = sqlx::query(MOVE_DATASET)
+            .bind(p.version).bind(&p.pipeline).bind(&p.owner).bind(&p.title).bind(&p.description)
+            .bind(&p.key_fields).bind(&p.schema_json).bind(&now).bind(&p.dataset).bind(p.version - 1)
+            .execute(&mut *tx)
+            .await?;
         if moved.rows_affected() != 1 {
-            let (found,): (i64,) = sqlx::query_as("SELECT current_version FROM datasets WHERE name = $1")
-                .bind(&p.dataset)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (found,): (i64,) = sqlx::query_as(CURRENT_VERSION_OF).bind(&p.dataset).fetch_one(&mut *tx).await?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
         }
-        Ok(PendingPublish { tx, backend: self.backend(), p: p.clone() })
+        Ok(PendingPublish(Pending::Any { tx, backend: self.backend(), p: p.clone() }))
     }
 }
 
-/// A publication in progress: an open transaction with the dataset moved to the new version.
-pub struct PendingPublish {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    backend: super::Backend,
-    p: PublishTx,
+pub(super) const UPSERT_DATASET: &str = "INSERT INTO datasets (name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT (name) DO NOTHING";
+pub(super) const MOVE_DATASET: &str = "UPDATE datasets SET current_version = $1, pipeline = $2, owner = $3, title = $4, description = $5, key_fields = $6, \
+     schema_json = $7, updated_at = $8 WHERE name = $9 AND current_version = $10";
+pub(super) const CURRENT_VERSION_OF: &str = "SELECT current_version FROM datasets WHERE name = $1";
+
+/// The statement recording a published version (12 parameters, in `VERSION_COLUMNS` order).
+pub(super) fn insert_version_sql() -> String {
+    format!(
+        "INSERT INTO versions ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        VERSION_COLUMNS.trim_end_matches(", pruned_at")
+    )
+}
+
+/// A publication in progress: an open transaction with the dataset moved to the new version;
+/// nothing is visible before [`PendingPublish::commit`], and dropping it rolls back.
+pub struct PendingPublish(Pending);
+
+enum Pending {
+    /// Through the pool (PostgreSQL).
+    Any { tx: sqlx::Transaction<'static, sqlx::Any>, backend: super::Backend, p: PublishTx },
+    /// On a connection and thread of its own (SQLite).
+    Sqlite(super::sqlite_publish::SqlitePublish),
 }
 
 impl PendingPublish {
     /// Applies record changes (closing current versions, inserting new ones).
-    pub async fn apply(&mut self, changes: ChangeChunks<'_>) -> Result<()> {
+    pub async fn apply(&mut self, changes: ChangeChunks<'static>) -> Result<()> {
+        let (tx, backend, p) = match &mut self.0 {
+            Pending::Sqlite(s) => return s.apply(changes).await,
+            Pending::Any { tx, backend, p } => (tx, *backend, &*p),
+        };
         let (mut wait, mut exec) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
         let mut changes = changes;
         loop {
@@ -185,7 +201,7 @@ impl PendingPublish {
             wait += t.elapsed();
             let chunk = chunk.map_err(Error::Changes)?;
             let t = std::time::Instant::now();
-            apply_chunk(&mut self.tx, self.backend, &self.p, &chunk).await?;
+            apply_chunk(tx, backend, p, &chunk).await?;
             exec += t.elapsed();
         }
         tracing::debug!(wait_ms = wait.as_millis() as u64, exec_ms = exec.as_millis() as u64, "record changes applied");
@@ -193,17 +209,18 @@ impl PendingPublish {
     }
 
     /// Records the version (with its manifest's checksum) and commits: the version is visible.
-    pub async fn commit(mut self, manifest_sha256: &str) -> Result<()> {
-        let p = &self.p;
-        let q = format!("INSERT INTO versions ({}) VALUES", VERSION_COLUMNS.trim_end_matches(", pruned_at"));
-        let q = format!("{q} ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
-        sqlx::query(&q)
+    pub async fn commit(self, manifest_sha256: &str) -> Result<()> {
+        let (mut tx, p) = match self.0 {
+            Pending::Sqlite(s) => return s.commit(manifest_sha256).await,
+            Pending::Any { tx, p, .. } => (tx, p),
+        };
+        sqlx::query(&insert_version_sql())
             .bind(&p.dataset).bind(p.version).bind(&p.run_id).bind(super::now()).bind(&p.input_sha256)
             .bind(p.row_count).bind(p.inserted).bind(p.updated).bind(p.deleted).bind(p.quarantined)
             .bind(&p.prefix).bind(manifest_sha256)
-            .execute(&mut *self.tx)
+            .execute(&mut *tx)
             .await?;
-        self.tx.commit().await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,0 +1,166 @@
+//! Spill: the valid rows of each transformed batch go, sorted by business key, to a temporary
+//! Parquet file (a *run*), so that memory holds only the slim columns that deduplication and the
+//! change plan need (key, survivorship and `unique` fields, line, row hash, and where the row
+//! lives). Publishing merges the runs in key order through a [`Cursor`] on each.
+
+use super::spec::{PipelineSpec, RuleSpec};
+use super::transform::{LINE, ROW_HASH};
+use super::{Error, Result};
+use polars::prelude::*;
+use std::path::PathBuf;
+
+/// Column with the run (batch sequence number) a slim row comes from.
+pub const RUN: &str = "_run";
+/// Column with the row's position inside its run.
+pub const POS: &str = "_pos";
+/// Rows per row group of a run, and rows a [`Cursor`] on a run holds at a time.
+pub const RUN_WINDOW: usize = 4096;
+
+/// The temporary files of one pipeline run (removed when dropped).
+pub struct Spill {
+    dir: tempfile::TempDir,
+    runs: usize,
+}
+
+impl Spill {
+    /// A new, empty spill folder under the system's temporary folder (`TMPDIR`).
+    pub fn new() -> Result<Spill> {
+        let dir = tempfile::Builder::new().prefix("lgsp-run-").tempdir().map_err(|e| io("creating a temporary folder", e))?;
+        Ok(Spill { dir, runs: 0 })
+    }
+
+    /// A path for a temporary file of this run.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run_path(&self, run: usize) -> PathBuf {
+        self.file(&format!("run-{run:06}.parquet"))
+    }
+
+    /// Writes the valid rows of batch `run` (fields + `_line` + `_row_hash`).
+    pub fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
+        let path = self.run_path(run);
+        let file = std::fs::File::create(&path).map_err(|e| io(&format!("writing {}", path.display()), e))?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_statistics(StatisticsOptions::empty())
+            .with_row_group_size(Some(RUN_WINDOW))
+            .finish(df)?;
+        Ok(())
+    }
+
+    /// Declares that runs `0..runs` were written.
+    pub fn set_runs(&mut self, runs: usize) {
+        self.runs = runs;
+    }
+
+    /// Number of runs.
+    pub fn runs(&self) -> usize {
+        self.runs
+    }
+
+    /// A cursor on run `run`, giving its rows conformed to `schema`.
+    pub fn cursor(&self, run: usize, schema: &Schema) -> Cursor {
+        Cursor::new(self.run_path(run), RUN_WINDOW, schema)
+    }
+
+    /// Reads run `run` back.
+    pub fn read(&self, run: usize) -> Result<DataFrame> {
+        let path = self.run_path(run);
+        let file = std::fs::File::open(&path).map_err(|e| io(&format!("reading {}", path.display()), e))?;
+        Ok(ParquetReader::new(file).finish()?)
+    }
+}
+
+/// Reads rows of a Parquet file by position, a window of rows at a time, conformed to a schema
+/// (a column missing from the file is null, a type changed since is cast, others are left out).
+/// Positions asked in increasing order read each window once.
+pub struct Cursor {
+    path: PathBuf,
+    window: usize,
+    schema: Schema,
+    start: usize,
+    rows: DataFrame,
+}
+
+impl Cursor {
+    /// A cursor on `path` holding `window` rows at a time.
+    pub fn new(path: PathBuf, window: usize, schema: &Schema) -> Cursor {
+        Cursor { path, window: window.max(1), schema: schema.clone(), start: 0, rows: DataFrame::empty() }
+    }
+
+    /// The rows at `positions`, in that order.
+    pub fn take(&mut self, positions: &[u32]) -> Result<DataFrame> {
+        let mut parts: Vec<DataFrame> = Vec::new();
+        let mut i = 0;
+        while i < positions.len() {
+            let p = positions[i] as usize;
+            if p < self.start || p >= self.start + self.rows.height() {
+                self.load(p / self.window * self.window)?;
+            }
+            let end = self.start + self.rows.height();
+            let mut at = Vec::new();
+            while i < positions.len() && (self.start..end).contains(&(positions[i] as usize)) {
+                at.push((positions[i] as usize - self.start) as IdxSize);
+                i += 1;
+            }
+            if at.is_empty() {
+                return Err(Error::Internal(format!("row {p} is past the end of {}", self.path.display())));
+            }
+            parts.push(self.rows.take(&IdxCa::from_vec("at".into(), at))?);
+        }
+        let mut parts = parts.into_iter();
+        let mut out = parts.next().unwrap_or_else(|| DataFrame::empty_with_schema(&self.schema));
+        for p in parts {
+            out.vstack_mut_owned(p)?;
+        }
+        Ok(out)
+    }
+
+    fn load(&mut self, start: usize) -> Result<()> {
+        let file = std::fs::File::open(&self.path).map_err(|e| io(&format!("reading {}", self.path.display()), e))?;
+        let df = ParquetReader::new(file).with_slice(Some((start, self.window))).finish()?;
+        let height = df.height();
+        let columns = self
+            .schema
+            .iter()
+            .map(|(name, dtype)| match df.column(name) {
+                Ok(c) if c.dtype() == dtype => Ok(c.clone()),
+                Ok(c) => c.cast(dtype),
+                Err(_) => Ok(Column::full_null(name.clone(), height, dtype)),
+            })
+            .collect::<PolarsResult<Vec<_>>>()?;
+        self.rows = DataFrame::new(height, columns)?;
+        self.start = start;
+        Ok(())
+    }
+}
+
+fn io(what: &str, e: std::io::Error) -> Error {
+    Error::Internal(format!("{what}: {e} (the temporary folder is TMPDIR; check its free space)"))
+}
+
+/// The columns kept in memory for each valid row: key, survivorship field, `unique` fields,
+/// `_line`, `_row_hash`.
+pub fn slim_columns(spec: &PipelineSpec) -> Vec<String> {
+    let mut cols: Vec<String> = spec.key.clone();
+    let extra = spec.survivorship.field.iter().cloned().chain(
+        spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)).map(|f| f.name.clone()),
+    );
+    for c in extra.chain([LINE.to_string(), ROW_HASH.to_string()]) {
+        if !cols.contains(&c) {
+            cols.push(c);
+        }
+    }
+    cols
+}
+
+/// The slim view of batch `run`'s valid rows, with `_run` and `_pos`.
+pub fn slim(valid: &DataFrame, columns: &[String], run: usize) -> PolarsResult<DataFrame> {
+    let mut slim = valid.select(columns.iter().map(|c| c.as_str()))?;
+    let n = valid.height();
+    slim.with_column(Column::new(RUN.into(), vec![run as u32; n]))?;
+    slim.with_column(Column::new(POS.into(), (0..n as u32).collect::<Vec<u32>>()))?;
+    Ok(slim)
+}
