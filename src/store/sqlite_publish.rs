@@ -93,9 +93,6 @@ fn serve(file: PathBuf, serving: bool, p: PublishTx, rx: mpsc::Receiver<Cmd>, re
 fn open_and_begin(file: &Path, serving: bool, p: &PublishTx) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(file)?;
     conn.execute_batch(super::SQLITE_PRAGMAS)?;
-    // Record changes arrive in key order: a small page cache serves the index and the table's
-    // last pages as well as a big one, and keeps the run's memory down.
-    conn.execute_batch("PRAGMA cache_size = -16384;")?;
     if serving {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
     }
