@@ -157,7 +157,7 @@ impl Store {
             let (found,): (i64,) = sqlx::query_as(CURRENT_VERSION_OF).bind(&p.dataset).fetch_one(&mut *tx).await?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
         }
-        Ok(PendingPublish(Pending::Any { tx, backend: self.backend(), p: p.clone() }))
+        Ok(PendingPublish(Pending::Any { tx, backend: self.backend(), p: Box::new(p.clone()) }))
     }
 }
 
@@ -181,7 +181,7 @@ pub struct PendingPublish(Pending);
 
 enum Pending {
     /// Through the pool (PostgreSQL).
-    Any { tx: sqlx::Transaction<'static, sqlx::Any>, backend: super::Backend, p: PublishTx },
+    Any { tx: sqlx::Transaction<'static, sqlx::Any>, backend: super::Backend, p: Box<PublishTx> },
     /// On a connection and thread of its own (SQLite).
     Sqlite(super::sqlite_publish::SqlitePublish),
 }
