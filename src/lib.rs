@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod entity;
 pub mod http;
 pub mod matching;
+pub mod memory;
 pub mod objects;
 pub mod pipeline;
 pub mod progress;

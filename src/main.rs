@@ -6,6 +6,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    lgsp_hub::memory::tune();
     let args = cli::Cli::parse();
     cli::init_tracing(args.verbose);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -61,15 +61,3 @@ pub enum Error {
 
 /// Result type of this module.
 pub type Result<T> = std::result::Result<T, Error>;
-
-/// Hands the memory that a stage freed back to the system. The C library's allocator keeps
-/// freed memory of its per-thread arenas for reuse; between stages that allocate differently
-/// (the transform workers, then the change plan, then publishing) that memory would only add to
-/// the run's peak.
-pub(crate) fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the system.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}

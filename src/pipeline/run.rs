@@ -229,7 +229,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         quarantine: None,
         manifest: None,
     };
-    super::release_free_memory();
+    crate::memory::release_free();
     let prev = match &current {
         Some(v) => Some(previous(objects, &staged.spill, v, spec).await?),
         None => None,
@@ -240,7 +240,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         let deduped = dedupe::dedupe(valid, &spec2.key, &spec2.survivorship)?;
         let plan = changes::plan(&deduped.rows, prev_slim.as_ref(), &spec2.key, spec2.effective_extract(), &held)?;
         drop(deduped.rows);
-        super::release_free_memory();
+        crate::memory::release_free();
         Ok((deduped.collapsed, plan))
     })
     .await
