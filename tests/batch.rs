@@ -64,6 +64,10 @@ fn samples_publish_two_versions_whose_changes_rebuild_the_snapshot() {
         check_counts(&v2, s2.height() as u64);
         let changes = hub.read_parquet(v2["changes"].as_str().unwrap());
         assert!(n(&v2, "inserted") > 0 && n(&v2, "updated") > 0 && n(&v2, "deleted") > 0, "{v2}");
+        for (name, df) in [("snapshot v1", &s1), ("snapshot v2", &s2), ("changes v2", &changes)] {
+            let keys: Vec<&str> = df.column("ma_so_thue").unwrap().str().unwrap().iter().flatten().collect();
+            assert!(keys.windows(2).all(|w| w[0] <= w[1]), "[{}] {name} is not sorted by key", hub.kind());
+        }
         let rebuilt = apply(&s1, &changes, "ma_so_thue");
         let expected = s2.drop("_row_hash").unwrap();
         assert!(rebuilt.equals_missing(&expected), "[{}] snapshot(v2) != snapshot(v1) + changes(v2)", hub.kind());

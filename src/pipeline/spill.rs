@@ -164,3 +164,23 @@ pub fn slim(valid: &DataFrame, columns: &[String], run: usize) -> PolarsResult<D
     slim.with_column(Column::new(POS.into(), (0..n as u32).collect::<Vec<u32>>()))?;
     Ok(slim)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_rows_across_windows_and_conforms_them() {
+        let spill = Spill::new().unwrap();
+        let mut df = df!("k" => (0..10_000i64).collect::<Vec<_>>(), "v" => (0..10_000i64).map(|i| format!("row {i}")).collect::<Vec<_>>()).unwrap();
+        spill.write(0, &mut df).unwrap();
+        let schema = Schema::from_iter([Field::new("v".into(), DataType::String), Field::new("k".into(), DataType::Int64), Field::new("added".into(), DataType::Boolean)]);
+        let mut cursor = spill.cursor(0, &schema);
+        let rows = cursor.take(&[1, 4095, 4096, 9999, 5]).unwrap();
+        let keys: Vec<i64> = rows.column("k").unwrap().i64().unwrap().iter().flatten().collect();
+        assert_eq!(keys, vec![1, 4095, 4096, 9999, 5], "in the order asked, a window reloaded when needed");
+        assert_eq!(rows.get_column_names(), ["v", "k", "added"]);
+        assert_eq!(rows.column("added").unwrap().null_count(), 5, "a column the file lacks is null");
+        assert!(cursor.take(&[10_000]).is_err(), "a position past the end is an error");
+    }
+}
