@@ -113,19 +113,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Uploads the encoded files of a version, then its manifest (last). Returns the manifest's
-/// location and sha256.
-pub async fn upload(objects: &Objects, manifest: &mut Manifest, files: Vec<(&'static str, Vec<u8>, u64)>) -> objects::Result<(String, String)> {
-    let prefix = version_prefix(&manifest.dataset, manifest.version);
-    for (name, bytes, rows) in files {
-        let path = format!("{prefix}/{name}.parquet");
-        let entry = FileEntry { path: path.clone(), bytes: bytes.len() as u64, sha256: sha256_hex(&bytes), rows };
-        objects::put(objects, &path, bytes).await?;
-        manifest.files.insert(name.to_string(), entry);
-    }
+/// Writes the manifest of a version (after its files); returns its location and sha256.
+pub async fn put_manifest(objects: &Objects, manifest: &Manifest) -> objects::Result<(String, String)> {
     let body = serde_json::to_vec_pretty(manifest).unwrap_or_default();
     let sha = sha256_hex(&body);
-    let path = format!("{prefix}/manifest.json");
+    let path = format!("{}/manifest.json", version_prefix(&manifest.dataset, manifest.version));
     objects::put(objects, &path, body).await?;
     Ok((path, sha))
 }

@@ -64,13 +64,6 @@ impl Spill {
     pub fn cursor(&self, run: usize, schema: &Schema) -> Cursor {
         Cursor::new(self.run_path(run), RUN_WINDOW, schema)
     }
-
-    /// Reads run `run` back.
-    pub fn read(&self, run: usize) -> Result<DataFrame> {
-        let path = self.run_path(run);
-        let file = std::fs::File::open(&path).map_err(|e| io(&format!("reading {}", path.display()), e))?;
-        Ok(ParquetReader::new(file).finish()?)
-    }
 }
 
 /// Reads rows of a Parquet file by position, a window of rows at a time, conformed to a schema

@@ -120,7 +120,7 @@ pub fn extract_transform(
             all.held.vstack_mut_owned(out.held)?;
         }
     }
-    let (valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill)?;
+    let (valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill, &schema)?;
     Ok(Staged { info, rows_read, valid, spill, schema, quarantine, held })
 }
 

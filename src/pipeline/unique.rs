@@ -15,6 +15,7 @@ pub fn enforce(
     mut quarantine: DataFrame,
     mut held: DataFrame,
     spill: &Spill,
+    schema: &Schema,
 ) -> super::Result<(DataFrame, DataFrame, DataFrame)> {
     let keys: Vec<Expr> = spec.key.iter().map(|k| col(k.as_str())).collect();
     for field in spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)) {
@@ -38,7 +39,7 @@ pub fn enforce(
         let bad = valid.clone().lazy().join(shared.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)).collect()?;
         valid = valid.lazy().join(shared.lazy(), on(), on(), JoinArgs::new(JoinType::Anti)).collect()?;
         let bad = bad.sort([RUN, POS], SortMultipleOptions::default())?;
-        let full = full_rows(&bad, spill)?;
+        let full = full_rows(&bad, spill, schema)?;
         quarantine.vstack_mut_owned(to_quarantine(spec, &full, &bad, f)?)?;
         held.vstack_mut_owned(bad.select(spec.key.iter().map(|k| k.as_str()))?)?;
     }
@@ -46,27 +47,21 @@ pub fn enforce(
 }
 
 /// The spilled rows of `bad` (sorted by run and position), in that order.
-fn full_rows(bad: &DataFrame, spill: &Spill) -> super::Result<DataFrame> {
-    let runs = bad.column(RUN)?.u32()?.clone();
-    let pos = bad.column(POS)?.u32()?.clone();
-    let mut out: Option<DataFrame> = None;
+fn full_rows(bad: &DataFrame, spill: &Spill, schema: &Schema) -> super::Result<DataFrame> {
+    let runs = bad.column(RUN)?.u32()?;
+    let pos = bad.column(POS)?.u32()?;
+    let mut out = DataFrame::empty_with_schema(schema);
     let mut i = 0;
     while i < bad.height() {
         let run = runs.get(i).unwrap_or(0);
-        let mut take = Vec::new();
+        let mut at = Vec::new();
         while i < bad.height() && runs.get(i) == Some(run) {
-            take.push(pos.get(i).unwrap_or(0) as IdxSize);
+            at.push(pos.get(i).unwrap_or(0));
             i += 1;
         }
-        let rows = spill.read(run as usize)?.take(&IdxCa::from_vec("take".into(), take))?;
-        match &mut out {
-            Some(o) => {
-                o.vstack_mut_owned(rows)?;
-            }
-            None => out = Some(rows),
-        }
+        out.vstack_mut_owned(spill.cursor(run as usize, schema).take(&at)?)?;
     }
-    Ok(out.unwrap_or_default())
+    Ok(out)
 }
 
 fn to_quarantine(spec: &PipelineSpec, full: &DataFrame, bad: &DataFrame, field: &str) -> PolarsResult<DataFrame> {
@@ -112,7 +107,7 @@ mod tests {
         let valid = super::super::spill::slim(&full, &["k".into(), "email".into(), LINE.into()], 0).unwrap();
         let quarantine = df!(LINE => Vec::<i64>::new(), "k" => Vec::<String>::new(), "email" => Vec::<String>::new(), REASONS => Vec::<String>::new()).unwrap();
         let held = df!("k" => Vec::<String>::new()).unwrap();
-        let (v, q, h) = enforce(&spec, valid, quarantine, held, &spill).unwrap();
+        let (v, q, h) = enforce(&spec, valid, quarantine, held, &spill, full.schema()).unwrap();
         assert_eq!(v.height(), 2, "the same key twice is a duplicate, not a clash");
         assert_eq!(q.height(), 2);
         assert_eq!(h.height(), 2);

@@ -47,32 +47,33 @@ pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &P
         if let Err(e) = &out {
             let _ = records_tx.send(Err(e.to_string()));
         }
-        out.map(|rows| (rows, spill))
+        let (snapshot, changes) = out?;
+        let quarantine = write_whole(&spill, "quarantine", quarantine, &spec2.publish)?;
+        let duplicates = write_whole(&spill, "duplicates", duplicates, &spec2.publish)?;
+        Ok(([("snapshot", snapshot), ("changes", changes), ("quarantine", quarantine), ("duplicates", duplicates)], spill))
     });
     let streamed = async { streamed.await.map_err(|e| Error::Internal(e.to_string()))? };
-    let ((rows, spill), ()) = tokio::try_join!(streamed, async { pending.apply(chunks).await.map_err(Error::from) })?;
-    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "snapshot and changes written, record changes loaded");
+    let ((files, spill), ()) = tokio::try_join!(streamed, async { pending.apply(chunks).await.map_err(Error::from) })?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files written, record changes loaded");
     let prefix = publish::version_prefix(&manifest.dataset, manifest.version);
-    for (name, rows) in [("snapshot", rows.0), ("changes", rows.1)] {
+    for (name, rows) in files {
         let path = format!("{prefix}/{name}.parquet");
         let (bytes, sha256) = objects::put_file(objects, &path, &spill.file(&format!("{name}.parquet"))).await?;
         manifest.files.insert(name.into(), FileEntry { path, bytes, sha256, rows });
     }
     drop(spill);
-    let opts = spec.publish.clone();
-    let small = tokio::task::spawn_blocking(move || -> Result<_> {
-        let mut out = Vec::new();
-        for (name, mut df) in [("quarantine", quarantine), ("duplicates", duplicates)] {
-            out.push((name, publish::parquet_bytes(&mut df, &opts)?, df.height() as u64));
-        }
-        Ok(out)
-    })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))??;
-    let (manifest_path, manifest_sha) = publish::upload(objects, manifest, small).await?;
+    let (manifest_path, manifest_sha) = publish::put_manifest(objects, manifest).await?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files uploaded");
     pending.commit(&manifest_sha).await?;
     Ok(manifest_path)
+}
+
+/// Writes a small frame whole as `<name>.parquet` in the spill folder; returns its rows.
+fn write_whole(spill: &Spill, name: &str, mut df: DataFrame, opts: &PublishSpec) -> Result<u64> {
+    let path = spill.file(&format!("{name}.parquet"));
+    let file = std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
+    ParquetWriter::new(file).with_compression(publish::compression(opts)).with_row_group_size(Some(opts.row_group_size)).finish(&mut df)?;
+    Ok(df.height() as u64)
 }
 
 /// Rows of the plan gathered at a time.

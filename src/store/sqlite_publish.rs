@@ -113,13 +113,7 @@ fn open_and_begin(file: &Path, serving: bool, p: &PublishTx) -> Result<rusqlite:
 fn apply(conn: &rusqlite::Connection, p: &PublishTx, chunks: ChangeChunks<'static>) -> Result<()> {
     let mut close = conn.prepare_cached(CLOSE_ONE)?;
     let mut insert = conn.prepare_cached(INSERT_ONE)?;
-    let (mut wait, mut exec) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-    let mut chunks = chunks;
-    loop {
-        let t = std::time::Instant::now();
-        let Some(chunk) = chunks.next() else { break };
-        wait += t.elapsed();
-        let t = std::time::Instant::now();
+    for chunk in chunks {
         for change in chunk.map_err(Error::Changes)? {
             match change {
                 RecordChange::Insert { key, hash, data } => {
@@ -134,9 +128,7 @@ fn apply(conn: &rusqlite::Connection, p: &PublishTx, chunks: ChangeChunks<'stati
                 }
             }
         }
-        exec += t.elapsed();
     }
-    tracing::debug!(wait_ms = wait.as_millis() as u64, exec_ms = exec.as_millis() as u64, "record changes applied");
     Ok(())
 }
 
