@@ -2,7 +2,7 @@
 //! what an old code is now.
 
 use crate::store::Store;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// What an old code is today.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,8 +18,8 @@ pub enum Current {
 /// Validity periods and successors of every code of a catalog.
 #[derive(Debug, Default)]
 pub struct CodeTable {
-    periods: HashMap<String, Vec<(String, String)>>,
-    successors: HashMap<String, Vec<String>>,
+    periods: foldhash::HashMap<String, Vec<(String, String)>>,
+    successors: foldhash::HashMap<String, Vec<String>>,
     today: String,
 }
 

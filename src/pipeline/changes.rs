@@ -25,7 +25,6 @@ pub const DELETE: u32 = 4;
 const PREV_HASH: &str = "_prev_hash";
 const PREV_POS: &str = "_prev_pos";
 const HELD: &str = "_held";
-const ORDER: &str = "_order";
 
 /// The `_change_type` written for a change kind.
 pub fn change_type(kind: u32) -> &'static str {
@@ -72,18 +71,16 @@ fn kind(e: Expr) -> Expr {
     e.cast(DataType::UInt32).alias(CHANGE)
 }
 
-/// Plans the version: `new` holds the surviving rows (key, `_row_hash`, `_run`, `_pos`), `prev`
+/// Plans the version: `new` holds the surviving rows (key, `_row_hash`, `_run`, `_pos`) sorted
+/// by key (as deduplication leaves them), `prev`
 /// the previous snapshot's key and `_row_hash` columns in snapshot order (none for a first
 /// version), `held` the keys of quarantined rows (kept, not deleted, by a full extract).
 pub fn plan(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<Plan> {
     let new = new.clone().lazy().select(with_keys(key, [col(ROW_HASH), col(RUN), col(POS)]));
-    let sort = |lf: LazyFrame, extra: Option<&str>| {
-        let by = with_keys(key, extra.map(col));
-        lf.sort_by_exprs(by, SortMultipleOptions::default().with_maintain_order(true))
-    };
+    let sort = |lf: LazyFrame| lf.sort_by_exprs(keys_of(key), SortMultipleOptions::default().with_maintain_order(true));
     let out = [col(RUN), col(POS), col(SNAP), col(CHANGE)];
     let Some(prev) = prev else {
-        let rows = sort(new.with_columns([lit(true).alias(SNAP), kind(lit(INSERT))]), None).select(out).collect()?;
+        let rows = new.with_columns([lit(true).alias(SNAP), kind(lit(INSERT))]).select(out).collect()?;
         let n = rows.height();
         return Ok(Plan { rows, inserted: n, updated: 0, deleted: 0, kept: 0, snapshot_rows: n });
     };
@@ -113,7 +110,6 @@ pub fn plan(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: Ext
             col(POS),
             lit(true).alias(SNAP),
             kind(when(has_prev.clone().not()).then(lit(INSERT)).when(differ.clone()).then(lit(POSTIMAGE)).otherwise(lit(NONE))),
-            lit(1u32).cast(DataType::UInt32).alias(ORDER),
         ],
     ));
     let gone = has_new.clone().not();
@@ -127,9 +123,11 @@ pub fn plan(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: Ext
     };
     let prev_side = joined
         .filter(has_prev)
-        .select(with_keys(key, [lit(PREV).cast(DataType::UInt32).alias(RUN), col(PREV_POS).alias(POS), keep.alias(SNAP), kind(change), lit(0u32).cast(DataType::UInt32).alias(ORDER)]))
+        .select(with_keys(key, [lit(PREV).cast(DataType::UInt32).alias(RUN), col(PREV_POS).alias(POS), keep.alias(SNAP), kind(change)]))
         .filter(col(SNAP).or(col(CHANGE).neq(lit(NONE))));
-    let rows = sort(concat([prev_side, new_side], UnionArgs::default())?, Some(ORDER)).select(out).collect()?;
+    // A stable sort on the key alone keeps a pre-image (previous side, first) before its
+    // post-image.
+    let rows = sort(concat([prev_side, new_side], UnionArgs::default())?).select(out).collect()?;
     let runs = rows.column(RUN)?.u32()?;
     let snap = rows.column(SNAP)?.bool()?;
     let changes = rows.column(CHANGE)?.u32()?;
@@ -213,8 +211,8 @@ mod tests {
 
     #[test]
     fn first_version_is_all_inserts_in_key_order() {
-        let p = plan(&slim(&["b", "a"], &[1, 2]), None, &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
+        let p = plan(&slim(&["a", "b"], &[1, 2]), None, &["k".into()], ExtractMode::Full, &DataFrame::empty()).unwrap();
         assert_eq!((p.inserted, p.updated, p.deleted, p.snapshot_rows), (2, 0, 0, 2));
-        assert_eq!(rows(&p), vec![(0, 1, true, INSERT), (0, 0, true, INSERT)]);
+        assert_eq!(rows(&p), vec![(0, 0, true, INSERT), (0, 1, true, INSERT)]);
     }
 }

@@ -202,7 +202,10 @@ impl CsvSource {
                 Ok(true) => {
                     let at = self.record.position().map(|p| p.line()).unwrap_or(0);
                     let line = self.line_column.and_then(|i| self.record.get(i)?.parse().ok()).unwrap_or(at);
-                    batch.push(RawRecord { line, record: std::mem::take(&mut self.record) });
+                    // The next record gets buffers the size of this one's, so that reading
+                    // it does not grow them from empty.
+                    let next = csv::StringRecord::with_capacity(self.record.as_byte_record().as_slice().len() + 64, self.record.len());
+                    batch.push(RawRecord { line, record: std::mem::replace(&mut self.record, next) });
                 }
                 Err(e) => {
                     let nul = match &self.inner {

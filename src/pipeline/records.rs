@@ -36,24 +36,68 @@ impl<'a> Cells<'a> {
             Cells::Dec(it, scale) => it.next().flatten().map(|v| {
                 let _ = write!(out, "{}", crate::text::number::Decimal { mantissa: v, scale: *scale });
             }),
-            Cells::Date(it) => it.next().flatten().map(|d| match chrono::DateTime::from_timestamp(d as i64 * 86_400, 0) {
-                Some(t) => {
-                    let _ = write!(out, "\"{}\"", t.date_naive());
-                }
-                None => out.push_str("\"\""),
-            }),
-            Cells::Datetime(it) => it.next().flatten().map(|t| match chrono::DateTime::from_timestamp_micros(t) {
-                // `YYYY-MM-DD HH:MM:SS[.fff|.ffffff]`
-                Some(t) => {
-                    let _ = write!(out, "\"{}\"", t.naive_utc());
-                }
-                None => out.push_str("\"\""),
-            }),
+            Cells::Date(it) => it.next().flatten().map(|d| push_date(out, d as i64)),
+            Cells::Datetime(it) => it.next().flatten().map(|t| push_datetime(out, t)),
             Cells::Bool(it) => it.next().flatten().map(|b| out.push_str(if b { "true" } else { "false" })),
         };
         if ok.is_none() {
             out.push_str("null");
         }
+    }
+}
+
+/// Days since 1970-01-01 as `"YYYY-MM-DD"` (the text chrono gives, without its formatter).
+fn push_date(out: &mut String, days: i64) {
+    out.push('"');
+    push_day(out, days);
+    out.push('"');
+}
+
+fn push_day(out: &mut String, days: i64) {
+    use chrono::Datelike;
+    let date = i32::try_from(days + 719_163).ok().and_then(chrono::NaiveDate::from_num_days_from_ce_opt);
+    match date {
+        Some(d) if (0..=9999).contains(&d.year()) => {
+            push_digits(out, d.year() as u32, 4);
+            out.push('-');
+            push_digits(out, d.month(), 2);
+            out.push('-');
+            push_digits(out, d.day(), 2);
+        }
+        Some(d) => {
+            let _ = write!(out, "{d}");
+        }
+        None => {}
+    }
+}
+
+/// Microseconds since the epoch as `"YYYY-MM-DD HH:MM:SS[.fff|.ffffff]"`.
+fn push_datetime(out: &mut String, micros: i64) {
+    let (secs, frac) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000) as u32);
+    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32);
+    out.push('"');
+    push_day(out, days);
+    out.push(' ');
+    push_digits(out, in_day / 3600, 2);
+    out.push(':');
+    push_digits(out, in_day / 60 % 60, 2);
+    out.push(':');
+    push_digits(out, in_day % 60, 2);
+    if frac != 0 {
+        out.push('.');
+        if frac % 1000 == 0 {
+            push_digits(out, frac / 1000, 3);
+        } else {
+            push_digits(out, frac, 6);
+        }
+    }
+    out.push('"');
+}
+
+/// `v` in decimal, left-padded with zeros to `width` digits.
+fn push_digits(out: &mut String, v: u32, width: u32) {
+    for i in (0..width).rev() {
+        out.push(char::from(b'0' + (v / 10u32.pow(i) % 10) as u8));
     }
 }
 
@@ -137,5 +181,21 @@ mod tests {
         let rows = to_json_rows(&df, &["ngay".into(), "luc".into()]).unwrap();
         assert_eq!(rows[0], r#"{"ngay":"2024-01-01","luc":"2024-01-01 10:00:00"}"#);
         assert_eq!(rows[1], r#"{"ngay":"2024-01-01","luc":"2024-01-01 10:00:00.500"}"#);
+    }
+
+    #[test]
+    fn dates_and_times_read_as_chrono_writes_them() {
+        for micros in [0i64, -1, 1, 999_999, 1_704_103_200_000_123, -62_135_596_800_000_000, 253_402_300_799_999_999, -86_400_000_001] {
+            let mut out = String::new();
+            push_datetime(&mut out, micros);
+            let want = chrono::DateTime::from_timestamp_micros(micros).unwrap().naive_utc().to_string();
+            assert_eq!(out, format!("\"{want}\""), "{micros}");
+        }
+        for days in [-719_162i64, -1, 0, 19_723, 2_932_896] {
+            let mut out = String::new();
+            push_date(&mut out, days);
+            let want = chrono::DateTime::from_timestamp(days * 86_400, 0).unwrap().date_naive().to_string();
+            assert_eq!(out, format!("\"{want}\""), "{days}");
+        }
     }
 }

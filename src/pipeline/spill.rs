@@ -101,7 +101,12 @@ impl Cursor {
             if at.is_empty() {
                 return Err(Error::Internal(format!("row {p} is past the end of {}", self.path.display())));
             }
-            parts.push(self.rows.take(&IdxCa::from_vec("at".into(), at))?);
+            // Rows asked in a run of consecutive positions (the usual case: a run and the plan
+            // are both in key order) are a slice of the window, shared, not copied.
+            parts.push(match at.windows(2).all(|w| w[1] == w[0] + 1) {
+                true => self.rows.slice(at[0] as i64, at.len()),
+                false => self.rows.take(&IdxCa::from_vec("at".into(), at))?,
+            });
         }
         let mut parts = parts.into_iter();
         let mut out = parts.next().unwrap_or_else(|| DataFrame::empty_with_schema(&self.schema));
@@ -174,6 +179,8 @@ mod tests {
         assert_eq!(keys, vec![1, 4095, 4096, 9999, 5], "in the order asked, a window reloaded when needed");
         assert_eq!(rows.get_column_names(), ["v", "k", "added"]);
         assert_eq!(rows.column("added").unwrap().null_count(), 5, "a column the file lacks is null");
+        let run: Vec<i64> = cursor.take(&[4094, 4095, 4096, 4097]).unwrap().column("k").unwrap().i64().unwrap().iter().flatten().collect();
+        assert_eq!(run, vec![4094, 4095, 4096, 4097], "consecutive positions across two windows");
         assert!(cursor.take(&[10_000]).is_err(), "a position past the end is an error");
     }
 }

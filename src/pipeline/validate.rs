@@ -2,7 +2,7 @@
 
 use super::normalize::{date_days, Value};
 use super::spec::{FieldSpec, FieldType, RuleSpec};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use std::sync::Arc;
 
@@ -34,7 +34,7 @@ enum Check {
     Regex(regex::Regex),
     Range { min: Option<f64>, max: Option<f64> },
     Length { min: Option<usize>, max: Option<usize> },
-    Enum(HashSet<String>),
+    Enum(foldhash::HashSet<String>),
     TaxCode,
     /// Catalog id, its table, and the position of the row's as-of date field.
     InCatalog(String, Arc<CatalogData>, Option<usize>),
@@ -124,8 +124,10 @@ impl FieldRules {
         if self.checks.is_empty() {
             return;
         }
+        // Only text rules read the text form; a range rule on a number needs none.
         let text: std::borrow::Cow<'_, str> = match value {
             Value::Str(s) => std::borrow::Cow::Borrowed(s),
+            _ if self.checks.iter().all(|c| matches!(c, Check::Range { .. })) => std::borrow::Cow::Borrowed(""),
             other => std::borrow::Cow::Owned(display(other, scale)),
         };
         for check in &self.checks {

@@ -195,9 +195,9 @@ fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<
         }
         let rows = compact(gathered.take(&IdxCa::from_vec("order".into(), order))?)?;
         drop(gathered);
-        let snap_part = rows.filter(&in_snapshot.slice(start as i64, end - start))?;
+        let snap_part = rows_where(&rows, &in_snapshot.slice(start as i64, end - start))?;
         let kinds = change.slice(start as i64, end - start);
-        let mut changed = rows.filter(&kinds.not_equal(NONE))?;
+        let mut changed = rows_where(&rows, &kinds.not_equal(NONE))?;
         let change_part = match changed.height() {
             0 => None,
             _ => {
@@ -211,6 +211,15 @@ fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<
         parts.send((snap_part, change_part)).map_err(|_| Error::Internal("the Parquet writer stopped".into()))?;
     }
     Ok(())
+}
+
+/// The rows of `df` where `mask` holds (all of them without copying, as in a first version).
+fn rows_where(df: &DataFrame, mask: &BooleanChunked) -> PolarsResult<DataFrame> {
+    match mask.sum() {
+        Some(n) if n as usize == df.height() => Ok(df.clone()),
+        Some(0) => Ok(df.clear()),
+        _ => df.filter(mask),
+    }
 }
 
 /// `df` with its text columns holding only their own strings: rows taken from a window share the

@@ -118,9 +118,23 @@ fn is_space(c: char) -> bool {
 /// Tells, without allocating, whether `s` is certainly NFC. Letters below U+0300 and the
 /// precomposed Latin letters of U+1E00–U+1EFF (all of Vietnamese) need no table lookup.
 fn is_surely_nfc(s: &str) -> bool {
-    s.is_ascii()
-        || s.chars().all(|c| (c as u32) < 0x300 || (0x1E00..=0x1EFF).contains(&(c as u32)))
-        || is_nfc_quick(s.chars()) == IsNormalized::Yes
+    starters_only(s.as_bytes()) || is_nfc_quick(s.chars()) == IsNormalized::Yes
+}
+
+/// True when every char of the UTF-8 text `b` is below U+0300 or in U+1E00–U+1EFF, read off
+/// the bytes: ASCII, two-byte chars led by C2–CB (U+0080–U+02FF), and three-byte chars E1 B8–BB
+/// (U+1E00–U+1EFF).
+fn starters_only(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0x00..=0x7F => i += 1,
+            0xC2..=0xCB => i += 2,
+            0xE1 if matches!(b.get(i + 1), Some(0xB8..=0xBB)) => i += 3,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// True when a byte scan proves `s` has no leading, trailing, doubled or non-space white
@@ -131,12 +145,29 @@ fn surely_clean_spaces(s: &str) -> bool {
         return false;
     }
     let mut prev_space = false;
-    for &c in b {
+    for (i, &c) in b.iter().enumerate() {
         match c {
             b' ' if prev_space => return false,
             b' ' => prev_space = true,
             b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return false,
-            0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF => return false,
+            // The lead bytes of the non-ASCII white space, told apart from letters (such as
+            // Vietnamese's E1 B8–BB) by the byte after: U+0085 and U+00A0 (C2 85, C2 A0),
+            // U+1680 and U+180E (E1 9A, E1 A0), U+2000–U+205F (E2 80, E2 81), U+3000 (E3 80)
+            // and U+FEFF (EF BB).
+            0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF => {
+                let next = b.get(i + 1).copied().unwrap_or(0);
+                let space = match c {
+                    0xC2 => next == 0x85 || next == 0xA0,
+                    0xE1 => next == 0x9A || next == 0xA0,
+                    0xE2 => next == 0x80 || next == 0x81,
+                    0xE3 => next == 0x80,
+                    _ => next == 0xBB,
+                };
+                if space {
+                    return false;
+                }
+                prev_space = false;
+            }
             _ => prev_space = false,
         }
     }
@@ -217,6 +248,21 @@ fn collapse_space(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_scans_agree_with_the_char_definitions() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            if is_space(c) && c != ' ' {
+                assert!(!surely_clean_spaces(&s), "U+{:04X} is white space", c as u32);
+            }
+            if starters_only(s.as_bytes()) {
+                assert!((c as u32) < 0x300 || (0x1E00..=0x1EFF).contains(&(c as u32)), "U+{:04X}", c as u32);
+                assert_eq!(s.nfc().collect::<String>(), s, "U+{:04X} is NFC", c as u32);
+            }
+        }
+        assert!(surely_clean_spaces("Phường Mỹ Tho, Tỉnh Đồng Tháp") && starters_only("Phường Mỹ Tho".as_bytes()));
+    }
 
     fn is_borrowed(c: Cow<'_, str>) -> bool {
         matches!(c, Cow::Borrowed(_))
