@@ -7,6 +7,7 @@ pub mod dedupe;
 pub mod extract;
 mod lookups;
 pub mod normalize;
+mod plan_merge;
 pub mod publish;
 mod records;
 mod run;
