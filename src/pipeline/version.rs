@@ -50,21 +50,31 @@ pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &P
         let (snapshot, changes) = out?;
         let quarantine = write_whole(&spill, "quarantine", quarantine, &spec2.publish)?;
         let duplicates = write_whole(&spill, "duplicates", duplicates, &spec2.publish)?;
-        Ok(([("snapshot", snapshot), ("changes", changes), ("quarantine", quarantine), ("duplicates", duplicates)], spill))
+        Ok::<_, Error>(([("snapshot", snapshot), ("changes", changes), ("quarantine", quarantine), ("duplicates", duplicates)], spill))
     });
-    let streamed = async { streamed.await.map_err(|e| Error::Internal(e.to_string()))? };
-    let ((files, spill), ()) = tokio::try_join!(streamed, async { pending.apply(chunks).await.map_err(Error::from) })?;
-    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files written, record changes loaded");
+    // The files go up as soon as they are written, while the record changes may still be
+    // loading (the first load of a large dataset writes far more to the store than to files).
     let prefix = publish::version_prefix(&manifest.dataset, manifest.version);
-    for (name, rows) in files {
-        let path = format!("{prefix}/{name}.parquet");
-        let (bytes, sha256) = objects::put_file(objects, &path, &spill.file(&format!("{name}.parquet"))).await?;
-        manifest.files.insert(name.into(), FileEntry { path, bytes, sha256, rows });
+    let uploaded = async {
+        let (files, spill) = streamed.await.map_err(|e| Error::Internal(e.to_string()))??;
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files written");
+        let mut entries = Vec::with_capacity(files.len());
+        for (name, rows) in files {
+            let path = format!("{prefix}/{name}.parquet");
+            let (bytes, sha256) = objects::put_file(objects, &path, &spill.file(&format!("{name}.parquet"))).await?;
+            entries.push((name, FileEntry { path, bytes, sha256, rows }));
+        }
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files uploaded");
+        Ok::<_, Error>(entries)
+    };
+    let (entries, ()) = tokio::try_join!(uploaded, async { pending.apply(chunks).await.map_err(Error::from) })?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "record changes loaded");
+    for (name, entry) in entries {
+        manifest.files.insert(name.into(), entry);
     }
-    drop(spill);
     let (manifest_path, manifest_sha) = publish::put_manifest(objects, manifest).await?;
-    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files uploaded");
     pending.commit(&manifest_sha).await?;
+    tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version committed");
     Ok(manifest_path)
 }
 
