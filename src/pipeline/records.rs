@@ -27,6 +27,16 @@ impl<'a> Cells<'a> {
         })
     }
 
+    fn skip(&mut self) {
+        match self {
+            Cells::Str(it) => drop(it.next()),
+            Cells::Int(it) | Cells::Datetime(it) => drop(it.next()),
+            Cells::Dec(it, _) => drop(it.next()),
+            Cells::Date(it) => drop(it.next()),
+            Cells::Bool(it) => drop(it.next()),
+        }
+    }
+
     fn write_next(&mut self, out: &mut String) {
         let ok = match self {
             Cells::Str(it) => it.next().flatten().map(|v| write_str(out, v)),
@@ -126,36 +136,73 @@ fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// One JSON object per row of `df`, with the columns `fields` in that order.
-pub fn to_json_rows(df: &DataFrame, fields: &[String]) -> PolarsResult<Vec<String>> {
-    let columns: Vec<&Column> = fields.iter().map(|f| df.column(f)).collect::<PolarsResult<_>>()?;
-    let mut cells: Vec<Cells> = columns.iter().map(|c| Cells::of(c)).collect::<PolarsResult<_>>()?;
-    let names: Vec<String> = fields.iter().map(|f| {
-        let mut n = String::new();
-        write_str(&mut n, f);
-        n
-    }).collect();
-    let mut rows = Vec::with_capacity(df.height());
-    for _ in 0..df.height() {
-        let mut out = String::with_capacity(256);
+/// Writes the rows of a frame one after the other as JSON objects with the columns `fields`,
+/// in that order.
+pub struct JsonRows<'a> {
+    names: Vec<String>,
+    cells: Vec<Cells<'a>>,
+}
+
+impl<'a> JsonRows<'a> {
+    /// A writer at the first row of `df`.
+    pub fn new(df: &'a DataFrame, fields: &[String]) -> PolarsResult<JsonRows<'a>> {
+        let cells = fields.iter().map(|f| df.column(f).and_then(Cells::of)).collect::<PolarsResult<_>>()?;
+        let names = fields
+            .iter()
+            .map(|f| {
+                let mut n = String::new();
+                write_str(&mut n, f);
+                n
+            })
+            .collect();
+        Ok(JsonRows { names, cells })
+    }
+
+    /// Appends the next row's object to `out`.
+    pub fn write_next(&mut self, out: &mut String) {
         out.push('{');
-        for (i, (name, c)) in names.iter().zip(cells.iter_mut()).enumerate() {
+        for (i, (name, c)) in self.names.iter().zip(self.cells.iter_mut()).enumerate() {
             if i > 0 {
                 out.push(',');
             }
             out.push_str(name);
             out.push(':');
-            c.write_next(&mut out);
+            c.write_next(out);
         }
         out.push('}');
-        rows.push(out);
     }
-    Ok(rows)
+
+    /// Passes over the next row.
+    pub fn skip(&mut self) {
+        for c in &mut self.cells {
+            c.skip();
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn to_json_rows(df: &DataFrame, fields: &[String]) -> PolarsResult<Vec<String>> {
+        let mut rows = JsonRows::new(df, fields)?;
+        let mut second = JsonRows::new(df, fields)?;
+        second.skip();
+        let mut out: Vec<String> = (0..df.height())
+            .map(|_| {
+                let mut s = String::new();
+                rows.write_next(&mut s);
+                s
+            })
+            .collect();
+        if df.height() > 1 {
+            let mut s = String::new();
+            second.write_next(&mut s);
+            assert_eq!(s, out[1], "skip passes over exactly one row");
+            out[1] = s;
+        }
+        Ok(out)
+    }
 
     #[test]
     fn rows_are_valid_json_with_typed_values() {

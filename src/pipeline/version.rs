@@ -12,7 +12,7 @@ use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
 use super::transform::{LINE, ROW_HASH};
 use super::{Error, Result};
 use crate::objects::{self, Objects};
-use crate::store::{ChangeChunks, PublishTx, RecordChange, Store};
+use crate::store::{ChangeChunks, ChangeKind, PublishTx, RecordChanges, Store};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -139,7 +139,7 @@ type Parts = (DataFrame, Option<DataFrame>);
 /// Streams the rows of the plan, in key order, into `snapshot.parquet` and `changes.parquet`
 /// of the spill folder (encoded on a thread of their own), and their record changes into
 /// `records`; returns the rows of each file.
-fn stream(spec: &PipelineSpec, spill: &Spill, schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<Vec<RecordChange>, String>>) -> Result<(u64, u64)> {
+fn stream(spec: &PipelineSpec, spill: &Spill, schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<RecordChanges, String>>) -> Result<(u64, u64)> {
     let mut snap_schema = schema.clone();
     snap_schema.shift_remove(LINE);
     let mut change_schema = snap_schema.clone();
@@ -168,7 +168,7 @@ fn stream(spec: &PipelineSpec, spill: &Spill, schema: &Schema, prev: Option<&std
 }
 
 /// Merges the rows of the plan from the runs and the previous snapshot, a chunk at a time.
-fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<Vec<RecordChange>, String>>, parts: SyncSender<Parts>) -> Result<()> {
+fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<RecordChanges, String>>, parts: SyncSender<Parts>) -> Result<()> {
     let mut runs: Vec<Cursor> = (0..spill.runs()).map(|r| spill.cursor(r, snap_schema)).collect();
     let mut previous = prev.map(|p| Cursor::new(p.to_path_buf(), spec.publish.row_group_size.max(RUN_WINDOW), snap_schema));
     let fields: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
@@ -252,39 +252,53 @@ fn compact(df: DataFrame) -> PolarsResult<DataFrame> {
 
 /// The record changes of change rows (fields + `_row_hash` + `_change_type`): inserts and
 /// post-images write a record, deletes close one, pre-images need nothing.
-fn record_changes(frame: &DataFrame, key: &[String], fields: &[String]) -> Result<Vec<RecordChange>> {
-    let keys = record_keys(frame, key)?;
+fn record_changes(frame: &DataFrame, key: &[String], fields: &[String]) -> Result<RecordChanges> {
+    let keys = RecordKeys::new(frame, key)?;
     let kinds = frame.column(CHANGE_TYPE)?.str()?;
     let hashes = frame.column(ROW_HASH)?.u64()?;
-    let rows = super::records::to_json_rows(frame, fields)?;
-    Ok(keys
-        .into_iter()
-        .zip(rows)
-        .enumerate()
-        .filter_map(|(i, (key, data))| {
-            let hash = format!("{:016x}", hashes.get(i).unwrap_or(0));
-            match kinds.get(i) {
-                Some("insert") => Some(RecordChange::Insert { key, hash, data }),
-                Some("update_postimage") => Some(RecordChange::Update { key, hash, data }),
-                Some("delete") => Some(RecordChange::Delete { key }),
-                _ => None,
+    let mut json = super::records::JsonRows::new(frame, fields)?;
+    let mut out = RecordChanges::default();
+    for i in 0..frame.height() {
+        let kind = match kinds.get(i) {
+            Some("insert") => ChangeKind::Insert,
+            Some("update_postimage") => ChangeKind::Update,
+            Some("delete") => ChangeKind::Delete,
+            _ => {
+                json.skip();
+                continue;
             }
-        })
-        .collect())
+        };
+        out.push(kind, hashes.get(i).unwrap_or(0), |k, data| {
+            keys.write(i, k);
+            match kind {
+                ChangeKind::Delete => json.skip(),
+                _ => json.write_next(data),
+            }
+        });
+    }
+    Ok(out)
 }
 
 /// The store's record key of each row: the key value, or for a composite key the JSON array of
 /// its values (`["a","b"]`).
-pub fn record_keys(df: &DataFrame, key: &[String]) -> PolarsResult<Vec<String>> {
-    let cols: Vec<Series> = key
-        .iter()
-        .map(|k| df.column(k).and_then(|c| c.as_materialized_series().cast(&DataType::String)))
-        .collect::<PolarsResult<_>>()?;
-    let strs: Vec<&StringChunked> = cols.iter().map(|s| s.str()).collect::<PolarsResult<_>>()?;
-    Ok((0..df.height())
-        .map(|i| match strs.as_slice() {
-            [one] => one.get(i).unwrap_or("").to_string(),
-            many => serde_json::to_string(&many.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>()).unwrap_or_default(),
-        })
-        .collect())
+struct RecordKeys {
+    cols: Vec<StringChunked>,
+}
+
+impl RecordKeys {
+    fn new(df: &DataFrame, key: &[String]) -> PolarsResult<RecordKeys> {
+        let cols = key
+            .iter()
+            .map(|k| df.column(k).and_then(|c| c.as_materialized_series().cast(&DataType::String)).and_then(|s| Ok(s.str()?.clone())))
+            .collect::<PolarsResult<_>>()?;
+        Ok(RecordKeys { cols })
+    }
+
+    /// Appends row `i`'s key to `out`.
+    fn write(&self, i: usize, out: &mut String) {
+        match self.cols.as_slice() {
+            [one] => out.push_str(one.get(i).unwrap_or("")),
+            many => out.push_str(&serde_json::to_string(&many.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>()).unwrap_or_default()),
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub use reports::{Calls, Consumed, Denied, Provided, Published, RunSpan};
 pub use entities::{ReviewRow, XrefRow};
 mod audit;
 mod catalogs;
+mod record_changes;
 mod records;
 mod runs;
 mod sqlite_publish;
@@ -16,7 +17,8 @@ mod sqlite_publish;
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
-pub use records::{ChangeChunks, DatasetRow, PendingPublish, PublishTx, RecordChange, VersionRow};
+pub use record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChange, RecordChanges};
+pub use records::{DatasetRow, PendingPublish, PublishTx, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

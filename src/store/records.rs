@@ -1,19 +1,9 @@
 //! Datasets, versions and master records: a version becomes current in one transaction that
 //! applies only the changed records and keeps their history.
 
+use super::record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChanges};
 use super::{Error, Result, Store};
 use serde::Serialize;
-
-/// A change to one master record.
-#[derive(Debug, Clone)]
-pub enum RecordChange {
-    /// A new record: key, row hash, data as a JSON object.
-    Insert { key: String, hash: String, data: String },
-    /// New values for an existing record (its current version is closed).
-    Update { key: String, hash: String, data: String },
-    /// A record that no longer exists (its current version is closed).
-    Delete { key: String },
-}
 
 /// Everything a version's publication writes to the store.
 #[derive(Debug, Clone)]
@@ -50,9 +40,6 @@ pub struct PublishTx {
     pub prefix: String,
 }
 
-/// Record changes in chunks, produced while the transaction runs (bounded memory); an `Err`
-/// aborts the publication.
-pub type ChangeChunks<'a> = Box<dyn Iterator<Item = std::result::Result<Vec<RecordChange>, String>> + Send + 'a>;
 
 /// A published version.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -227,14 +214,8 @@ impl PendingPublish {
 
 /// Applies one chunk of record changes with two statements whose rows travel as one JSON
 /// array parameter (a bulk path on both engines, without a parameter per value).
-async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: super::Backend, p: &PublishTx, chunk: &[RecordChange]) -> Result<()> {
-    let closing: Vec<&str> = chunk
-        .iter()
-        .filter_map(|c| match c {
-            RecordChange::Update { key, .. } | RecordChange::Delete { key } => Some(key.as_str()),
-            RecordChange::Insert { .. } => None,
-        })
-        .collect();
+async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: super::Backend, p: &PublishTx, chunk: &RecordChanges) -> Result<()> {
+    let closing: Vec<&str> = chunk.iter().filter(|c| c.kind != ChangeKind::Insert).map(|c| c.key).collect();
     if !closing.is_empty() {
         let sql = match backend {
             super::Backend::Sqlite => {
@@ -247,14 +228,10 @@ async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: super::
         let keys = serde_json::to_string(&closing).map_err(|e| Error::Changes(e.to_string()))?;
         sqlx::query(sql).bind(p.version).bind(&p.dataset).bind(keys).execute(&mut **tx).await?;
     }
-    let upserts: Vec<(&str, &str, &str)> = chunk
+    let upserts: Vec<(&str, String, &str)> = chunk
         .iter()
-        .filter_map(|c| match c {
-            RecordChange::Insert { key, hash, data } | RecordChange::Update { key, hash, data } => {
-                Some((key.as_str(), hash.as_str(), data.as_str()))
-            }
-            RecordChange::Delete { .. } => None,
-        })
+        .filter(|c| c.kind != ChangeKind::Delete)
+        .map(|c| (c.key, hash_text(c.hash, &mut [0; 16]).to_string(), c.data))
         .collect();
     if !upserts.is_empty() {
         let sql = match backend {

@@ -3,7 +3,8 @@
 //! once per row (no round trip and no parameter encoding per row). The transaction commits only
 //! when told to; if the publication is dropped first, the thread rolls it back.
 
-use super::records::{self, ChangeChunks, PublishTx, RecordChange};
+use super::record_changes::{hash_text, ChangeChunks, ChangeKind};
+use super::records::{self, PublishTx};
 use super::{Error, Result};
 use rusqlite::params;
 use std::path::{Path, PathBuf};
@@ -113,19 +114,15 @@ fn open_and_begin(file: &Path, serving: bool, p: &PublishTx) -> Result<rusqlite:
 fn apply(conn: &rusqlite::Connection, p: &PublishTx, chunks: ChangeChunks<'static>) -> Result<()> {
     let mut close = conn.prepare_cached(CLOSE_ONE)?;
     let mut insert = conn.prepare_cached(INSERT_ONE)?;
+    let mut hex = [0u8; 16];
     for chunk in chunks {
-        for change in chunk.map_err(Error::Changes)? {
-            match change {
-                RecordChange::Insert { key, hash, data } => {
-                    insert.execute(params![p.dataset, key, hash, data, p.version])?;
-                }
-                RecordChange::Update { key, hash, data } => {
-                    close.execute(params![p.version, p.dataset, key])?;
-                    insert.execute(params![p.dataset, key, hash, data, p.version])?;
-                }
-                RecordChange::Delete { key } => {
-                    close.execute(params![p.version, p.dataset, key])?;
-                }
+        for change in chunk.map_err(Error::Changes)?.iter() {
+            let (key, data) = (change.key, change.data);
+            if change.kind != ChangeKind::Insert {
+                close.execute(params![p.version, p.dataset, key])?;
+            }
+            if change.kind != ChangeKind::Delete {
+                insert.execute(params![p.dataset, key, hash_text(change.hash, &mut hex), data, p.version])?;
             }
         }
     }
