@@ -94,6 +94,10 @@ fn serve(file: PathBuf, serving: bool, p: PublishTx, rx: mpsc::Receiver<Cmd>, re
 fn open_and_begin(file: &Path, serving: bool, p: &PublishTx) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(file)?;
     conn.execute_batch(super::SQLITE_PRAGMAS)?;
+    // The page cache is memory of the run: as large as the store's (64 MiB) for a large load,
+    // where it saves writing the same pages twice, and 16 MiB for the few changes of a usual run.
+    let changes = p.inserted + p.updated + p.deleted;
+    conn.execute_batch(&format!("PRAGMA cache_size = -{};", (changes / 8).clamp(16_384, 65_536)))?;
     if serving {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
     }
