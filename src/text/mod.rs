@@ -29,6 +29,9 @@ pub fn to_nfc(s: &str) -> Cow<'_, str> {
 /// White space is any char for which `char::is_whitespace` holds (NBSP included), plus the
 /// zero-width space U+200B and the byte order mark U+FEFF. Borrows `s` when nothing changes.
 pub fn clean(s: &str) -> Cow<'_, str> {
+    if surely_clean(s.as_bytes()) {
+        return Cow::Borrowed(s);
+    }
     match to_nfc(s) {
         Cow::Borrowed(b) => match collapse_space(b) {
             Some(collapsed) => Cow::Owned(collapsed),
@@ -131,6 +134,52 @@ fn starters_only(b: &[u8]) -> bool {
             0x00..=0x7F => i += 1,
             0xC2..=0xCB => i += 2,
             0xE1 if matches!(b.get(i + 1), Some(0xB8..=0xBB)) => i += 3,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// True when one byte scan proves the UTF-8 text `b` both NFC (as [`starters_only`]) and clean
+/// of white space (as [`surely_clean_spaces`]): the usual cell, which [`clean`] then borrows.
+/// Runs of eight ASCII bytes above the space are passed a word at a time.
+fn surely_clean(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(word) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            // No byte at or above 0x80, and none below 0x21 (space or control).
+            if w & HIGH == 0 && w.wrapping_sub(0x2121_2121_2121_2121) & !w & HIGH == 0 {
+                prev_space = false;
+                i += 8;
+                continue;
+            }
+        }
+        match b[i] {
+            b' ' if prev_space => return false,
+            b' ' => {
+                prev_space = true;
+                i += 1;
+            }
+            0x09..=0x0D => return false,
+            0x00..=0x7F => {
+                prev_space = false;
+                i += 1;
+            }
+            0xC2 if matches!(b.get(i + 1), Some(0x85 | 0xA0)) => return false,
+            0xC2..=0xCB => {
+                prev_space = false;
+                i += 2;
+            }
+            0xE1 if matches!(b.get(i + 1), Some(0xB8..=0xBB)) => {
+                prev_space = false;
+                i += 3;
+            }
             _ => return false,
         }
     }
@@ -262,6 +311,15 @@ mod tests {
             }
         }
         assert!(surely_clean_spaces("Phường Mỹ Tho, Tỉnh Đồng Tháp") && starters_only("Phường Mỹ Tho".as_bytes()));
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            for s in [format!("a{c}b"), format!("abcdefgh{c}ijklmnopq"), format!("{c}"), format!("Tỉnh Đồng{c}{c}Tháp 12345678")] {
+                let both = starters_only(s.as_bytes()) && surely_clean_spaces(&s);
+                assert_eq!(surely_clean(s.as_bytes()), both, "U+{:04X} in {s:?}", c as u32);
+            }
+        }
+        for (s, want) in [("abcdefghijklmnop", true), ("abcdefgh  ijklmnop", false), ("abcdefghijklmno\t", false), ("CÔNG TY TNHH CÔNG NGHỆ VÀ THỰC PHẨM", true), ("Số 672, Ngõ 162,\u{a0}Đường", false), ("abcdefg ", false)] {
+            assert_eq!(surely_clean(s.as_bytes()), want, "{s:?}");
+        }
     }
 
     fn is_borrowed(c: Cow<'_, str>) -> bool {
