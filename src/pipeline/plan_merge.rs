@@ -80,6 +80,11 @@ pub fn plan(new: &DataFrame, prev: &DataFrame, key: &[String], mode: ExtractMode
     let (Some(a), Some(b)) = (key_cols(new, key, &types)?, key_cols(prev, key, &types)?) else {
         return Ok(None);
     };
+    // Each side's rows must come in strictly increasing key order.
+    let unsorted = |side: &[KeyCol], len: usize| (1..len).any(|k| cmp_rows(side, k - 1, side, k).is_ge());
+    if unsorted(&a, new.height()) || unsorted(&b, prev.height()) {
+        return Ok(None);
+    }
     let held: HashSet<Vec<String>> = match held.height() > 0 && held.width() == key.len() {
         true => match key_cols(held, key, &types)? {
             Some(h) => (0..held.height()).map(|i| text_key(&h, i)).collect(),
@@ -101,9 +106,6 @@ pub fn plan(new: &DataFrame, prev: &DataFrame, key: &[String], mode: ExtractMode
     let (mut inserted, mut updated, mut deleted, mut kept) = (0, 0, 0, 0);
     let (mut i, mut j) = (0, 0);
     while i < n || j < m {
-        if i > 0 && i < n && cmp_rows(&a, i - 1, &a, i).is_ge() || j > 0 && j < m && cmp_rows(&b, j - 1, &b, j).is_ge() {
-            return Ok(None);
-        }
         let order = match (i < n, j < m) {
             (true, true) => cmp_rows(&a, i, &b, j),
             (true, false) => Ordering::Less,

@@ -44,6 +44,8 @@ enum Check {
 pub struct FieldRules {
     required: bool,
     checks: Vec<Check>,
+    /// Whether a check reads the value's text form (every check but a range does).
+    reads_text: bool,
 }
 
 /// Why a pipeline's rules cannot be compiled.
@@ -104,7 +106,8 @@ impl FieldRules {
                 RuleSpec::Unique => continue,
             });
         }
-        Ok(FieldRules { required: field.required, checks })
+        let reads_text = checks.iter().any(|c| !matches!(c, Check::Range { .. }));
+        Ok(FieldRules { required: field.required, checks, reads_text })
     }
 
     /// Checks one value of `row`; pushes a reason for each failed rule.
@@ -124,10 +127,9 @@ impl FieldRules {
         if self.checks.is_empty() {
             return;
         }
-        // Only text rules read the text form; a range rule on a number needs none.
         let text: std::borrow::Cow<'_, str> = match value {
             Value::Str(s) => std::borrow::Cow::Borrowed(s),
-            _ if self.checks.iter().all(|c| matches!(c, Check::Range { .. })) => std::borrow::Cow::Borrowed(""),
+            _ if !self.reads_text => std::borrow::Cow::Borrowed(""),
             other => std::borrow::Cow::Owned(display(other, scale)),
         };
         for check in &self.checks {

@@ -5,7 +5,7 @@
 //! store, and the transaction commits last, so a failure anywhere leaves the previous version
 //! current.
 
-use super::changes::{change_type, Plan, CHANGE, CHANGE_TYPE, NONE, PREV, SNAP};
+use super::changes::{change_type, Plan, CHANGE, CHANGE_TYPE, DELETE, INSERT, NONE, POSTIMAGE, PREV, SNAP};
 use super::publish::{self, FileEntry, Manifest};
 use super::spec::{PipelineSpec, PublishSpec};
 use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
@@ -211,9 +211,10 @@ fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<
         let change_part = match changed.height() {
             0 => None,
             _ => {
-                let types: Vec<&str> = kinds.iter().flatten().filter(|k| *k != NONE).map(change_type).collect();
+                let changes: Vec<u32> = kinds.iter().flatten().filter(|k| *k != NONE).collect();
+                let types: Vec<&str> = changes.iter().map(|k| change_type(*k)).collect();
                 changed.with_column(Column::new(CHANGE_TYPE.into(), types))?;
-                let batch = record_changes(&changed, &spec.key, &fields)?;
+                let batch = record_changes(&changed, &changes, &spec.key, &fields)?;
                 records.send(Ok(batch)).map_err(|_| Error::Internal("the store stopped loading record changes".into()))?;
                 Some(changed)
             }
@@ -250,19 +251,18 @@ fn compact(df: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(height, columns)
 }
 
-/// The record changes of change rows (fields + `_row_hash` + `_change_type`): inserts and
-/// post-images write a record, deletes close one, pre-images need nothing.
-fn record_changes(frame: &DataFrame, key: &[String], fields: &[String]) -> Result<RecordChanges> {
+/// The record changes of change rows (fields + `_row_hash`) of plan kinds `changes`: inserts
+/// and post-images write a record, deletes close one, pre-images need nothing.
+fn record_changes(frame: &DataFrame, changes: &[u32], key: &[String], fields: &[String]) -> Result<RecordChanges> {
     let keys = RecordKeys::new(frame, key)?;
-    let kinds = frame.column(CHANGE_TYPE)?.str()?;
     let hashes = frame.column(ROW_HASH)?.u64()?;
     let mut json = super::records::JsonRows::new(frame, fields)?;
     let mut out = RecordChanges::default();
-    for i in 0..frame.height() {
-        let kind = match kinds.get(i) {
-            Some("insert") => ChangeKind::Insert,
-            Some("update_postimage") => ChangeKind::Update,
-            Some("delete") => ChangeKind::Delete,
+    for (i, change) in changes.iter().enumerate() {
+        let kind = match *change {
+            INSERT => ChangeKind::Insert,
+            POSTIMAGE => ChangeKind::Update,
+            DELETE => ChangeKind::Delete,
             _ => {
                 json.skip();
                 continue;

@@ -144,7 +144,7 @@ impl Store {
             let (found,): (i64,) = sqlx::query_as(CURRENT_VERSION_OF).bind(&p.dataset).fetch_one(&mut *tx).await?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
         }
-        Ok(PendingPublish(Pending::Any { tx, backend: self.backend(), p: Box::new(p.clone()) }))
+        Ok(PendingPublish(Pending::Pool { tx, p: Box::new(p.clone()) }))
     }
 }
 
@@ -168,7 +168,7 @@ pub struct PendingPublish(Pending);
 
 enum Pending {
     /// Through the pool (PostgreSQL).
-    Any { tx: sqlx::Transaction<'static, sqlx::Any>, backend: super::Backend, p: Box<PublishTx> },
+    Pool { tx: sqlx::Transaction<'static, sqlx::Any>, p: Box<PublishTx> },
     /// On a connection and thread of its own (SQLite).
     Sqlite(super::sqlite_publish::SqlitePublish),
 }
@@ -176,22 +176,13 @@ enum Pending {
 impl PendingPublish {
     /// Applies record changes (closing current versions, inserting new ones).
     pub async fn apply(&mut self, changes: ChangeChunks<'static>) -> Result<()> {
-        let (tx, backend, p) = match &mut self.0 {
+        let (tx, p) = match &mut self.0 {
             Pending::Sqlite(s) => return s.apply(changes).await,
-            Pending::Any { tx, backend, p } => (tx, *backend, &*p),
+            Pending::Pool { tx, p } => (tx, &*p),
         };
-        let (mut wait, mut exec) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-        let mut changes = changes;
-        loop {
-            let t = std::time::Instant::now();
-            let Some(chunk) = changes.next() else { break };
-            wait += t.elapsed();
-            let chunk = chunk.map_err(Error::Changes)?;
-            let t = std::time::Instant::now();
-            apply_chunk(tx, backend, p, &chunk).await?;
-            exec += t.elapsed();
+        for chunk in changes {
+            apply_chunk(tx, p, &chunk.map_err(Error::Changes)?).await?;
         }
-        tracing::debug!(wait_ms = wait.as_millis() as u64, exec_ms = exec.as_millis() as u64, "record changes applied");
         Ok(())
     }
 
@@ -199,7 +190,7 @@ impl PendingPublish {
     pub async fn commit(self, manifest_sha256: &str) -> Result<()> {
         let (mut tx, p) = match self.0 {
             Pending::Sqlite(s) => return s.commit(manifest_sha256).await,
-            Pending::Any { tx, p, .. } => (tx, p),
+            Pending::Pool { tx, p } => (tx, p),
         };
         sqlx::query(&insert_version_sql())
             .bind(&p.dataset).bind(p.version).bind(&p.run_id).bind(super::now()).bind(&p.input_sha256)
@@ -212,19 +203,12 @@ impl PendingPublish {
     }
 }
 
-/// Applies one chunk of record changes with two statements whose rows travel as one JSON
-/// array parameter (a bulk path on both engines, without a parameter per value).
-async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: super::Backend, p: &PublishTx, chunk: &RecordChanges) -> Result<()> {
+/// Applies one chunk of record changes on PostgreSQL with two statements whose rows travel as
+/// one JSON array parameter (a bulk path, without a parameter per value).
+async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, p: &PublishTx, chunk: &RecordChanges) -> Result<()> {
     let closing: Vec<&str> = chunk.iter().filter(|c| c.kind != ChangeKind::Insert).map(|c| c.key).collect();
     if !closing.is_empty() {
-        let sql = match backend {
-            super::Backend::Sqlite => {
-                "UPDATE records SET valid_to = ?1 WHERE dataset = ?2 AND valid_to IS NULL AND record_key IN (SELECT value FROM json_each(?3))"
-            }
-            super::Backend::Postgres => {
-                "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN (SELECT jsonb_array_elements_text($3::jsonb))"
-            }
-        };
+        let sql = "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN (SELECT jsonb_array_elements_text($3::jsonb))";
         let keys = serde_json::to_string(&closing).map_err(|e| Error::Changes(e.to_string()))?;
         sqlx::query(sql).bind(p.version).bind(&p.dataset).bind(keys).execute(&mut **tx).await?;
     }
@@ -234,16 +218,8 @@ async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: super::
         .map(|c| (c.key, hash_text(c.hash, &mut [0; 16]).to_string(), c.data))
         .collect();
     if !upserts.is_empty() {
-        let sql = match backend {
-            super::Backend::Sqlite => {
-                "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) \
-                 SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?2 FROM json_each(?3)"
-            }
-            super::Backend::Postgres => {
-                "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) \
-                 SELECT $1, e->>0, e->>1, e->>2, $2 FROM jsonb_array_elements($3::jsonb) AS e"
-            }
-        };
+        let sql = "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) \
+                   SELECT $1, e->>0, e->>1, e->>2, $2 FROM jsonb_array_elements($3::jsonb) AS e";
         let rows = serde_json::to_string(&upserts).map_err(|e| Error::Changes(e.to_string()))?;
         sqlx::query(sql).bind(&p.dataset).bind(p.version).bind(rows).execute(&mut **tx).await?;
     }
