@@ -28,8 +28,44 @@ pub enum Error {
 /// Result type of this module.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Shared handle on the object store.
-pub type Objects = Arc<dyn ObjectStore>;
+/// Shared handle on the object store. Derefs to the store; on a local folder it also lets whole
+/// files move in and out through the file system (a hard link or an in-kernel copy) instead of
+/// through memory.
+#[derive(Clone)]
+pub struct Objects {
+    store: Arc<dyn ObjectStore>,
+    local: Option<Arc<LocalFileSystem>>,
+}
+
+impl Objects {
+    /// A handle on any object store (files always go through its API).
+    pub fn new(store: Arc<dyn ObjectStore>) -> Objects {
+        Objects { store, local: None }
+    }
+
+    /// The store itself.
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
+    fn local(local: LocalFileSystem) -> Objects {
+        let local = Arc::new(local);
+        Objects { store: local.clone(), local: Some(local) }
+    }
+}
+
+impl std::ops::Deref for Objects {
+    type Target = dyn ObjectStore;
+    fn deref(&self) -> &Self::Target {
+        &*self.store
+    }
+}
+
+impl std::fmt::Debug for Objects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.store)
+    }
+}
 
 /// Opens the object store named by `url`: a folder path, `file:///abs/path`, or
 /// `s3://bucket[/prefix]` (credentials, region and endpoint from the `AWS_*` variables, e.g.
@@ -42,14 +78,14 @@ pub fn open(url: &str) -> Result<Objects> {
         }
         let s3 = AmazonS3Builder::from_env().with_bucket_name(bucket).build()?;
         let prefix = prefix.trim_matches('/');
-        return Ok(if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) });
+        return Ok(Objects::new(if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) }));
     }
     let path = url.strip_prefix("file://").unwrap_or(url);
     if path.contains("://") {
         return Err(Error::Url { url: url.into(), message: "use a folder path, file:///path or s3://bucket/prefix".into() });
     }
     std::fs::create_dir_all(path).map_err(|source| Error::Folder { path: path.into(), source })?;
-    Ok(Arc::new(LocalFileSystem::new_with_prefix(path)?))
+    Ok(Objects::local(LocalFileSystem::new_with_prefix(path)?))
 }
 
 /// Writes `bytes` at `path`.
@@ -69,6 +105,12 @@ pub async fn put_file(objects: &Objects, path: &str, file: &std::path::Path) -> 
     use sha2::{Digest, Sha256};
     use tokio::io::AsyncReadExt;
     let local = |source| Error::Local { path: file.display().to_string(), source };
+    if let Some(fs) = &objects.local {
+        let dest = fs.path_to_filesystem(&ObjectPath::from(path))?;
+        let file = file.to_path_buf();
+        let placed = tokio::task::spawn_blocking(move || place(&file, &dest).map_err(|source| Error::Local { path: file.display().to_string(), source }));
+        return placed.await.map_err(|e| local(std::io::Error::other(e.to_string())))?;
+    }
     let mut f = tokio::fs::File::open(file).await.map_err(local)?;
     let size = f.metadata().await.map_err(local)?.len();
     let mut hash = Sha256::new();
@@ -95,11 +137,57 @@ pub async fn put_file(objects: &Objects, path: &str, file: &std::path::Path) -> 
     Ok((size, hex::encode(hash.finalize())))
 }
 
-/// Copies the object at `path` into the local file `file`, a part at a time.
+/// Places the local file `file` at `dest` in the store's folder as the local store itself would
+/// (under a staging name first, then renamed), by a hard link when both are on one file system
+/// and an in-kernel copy otherwise; returns its size and sha256 (hex).
+fn place(file: &std::path::Path, dest: &std::path::Path) -> std::io::Result<(u64, String)> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut hash = Sha256::new();
+    let mut f = std::fs::File::open(file)?;
+    let mut buf = vec![0u8; PART];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+        size += n as u64;
+    }
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut staged = dest.as_os_str().to_owned();
+    staged.push(format!("#{}", std::process::id()));
+    let staged = std::path::PathBuf::from(staged);
+    let _ = std::fs::remove_file(&staged);
+    if std::fs::hard_link(file, &staged).is_err() {
+        std::fs::copy(file, &staged)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o644))?;
+    }
+    std::fs::rename(&staged, dest)?;
+    Ok((size, hex::encode(hash.finalize())))
+}
+
+/// Copies the object at `path` into the local file `file`, a part at a time (on a local folder:
+/// a hard link, or an in-kernel copy).
 pub async fn get_file(objects: &Objects, path: &str, file: &std::path::Path) -> Result<()> {
     use futures::StreamExt;
     use tokio::io::AsyncWriteExt;
     let local = |source| Error::Local { path: file.display().to_string(), source };
+    if let Some(fs) = &objects.local {
+        let from = fs.path_to_filesystem(&ObjectPath::from(path))?;
+        if !from.is_file() {
+            return Err(Error::Store(object_store::Error::NotFound { path: path.into(), source: "no such file in the store's folder".into() }));
+        }
+        let _ = std::fs::remove_file(file);
+        return std::fs::hard_link(&from, file).or_else(|_| std::fs::copy(&from, file).map(|_| ())).map_err(local);
+    }
     let mut out = tokio::fs::File::create(file).await.map_err(local)?;
     let mut stream = objects.get(&ObjectPath::from(path)).await?.into_stream();
     while let Some(chunk) = stream.next().await {

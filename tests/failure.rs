@@ -64,10 +64,10 @@ async fn failed_object_store_write_publishes_nothing_and_next_run_succeeds() {
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("hub.db").display())).await.unwrap();
     store.migrate().await.unwrap();
     let failing = Arc::new(FailingStore {
-        inner: lgsp_hub::objects::open(dir.path().join("store").to_str().unwrap()).unwrap(),
+        inner: lgsp_hub::objects::open(dir.path().join("store").to_str().unwrap()).unwrap().store(),
         budget: AtomicUsize::new(usize::MAX),
     });
-    let objects: Objects = failing.clone();
+    let objects = Objects::new(failing.clone());
     lgsp_hub::catalog::load_all(&store, &objects, &common::repo().join("catalogs")).await.unwrap();
     let spec = PipelineSpec::load(&common::repo().join("pipelines/enterprises.toml")).unwrap();
     let input = |v: &str| RunOptions { input: Some(common::repo().join(format!("data/samples/enterprises_{v}.csv"))), ..Default::default() };

@@ -142,7 +142,6 @@ fn parse_range(header: &str) -> Option<object_store::GetRange> {
 
 /// The stored Parquet file streamed as is (bounded memory), with Range support.
 async fn stream_file(state: &AppState, path: &str, range: Option<&str>) -> Result<Response, ApiError> {
-    use object_store::ObjectStore;
     let range = match range {
         Some(r) => Some(parse_range(r).ok_or_else(|| ApiError::new(axum::http::StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", format!("unsupported Range '{r}': use bytes=a-b")))?),
         None => None,

@@ -199,12 +199,22 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
     let catalogs = super::lookups::catalogs_of(store, spec).await?;
     let bar = crate::progress::rows_bar(progress, &spec.id);
     let (spec2, input2, bar2) = (spec.clone(), input.clone(), bar.clone());
-    let staged: Staged = tokio::task::spawn_blocking(move || {
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        stage::extract_transform(&spec2, &input2, &catalogs, workers, &|n| bar2.set_position(n))
-    })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))??;
+    let staging = async {
+        tokio::task::spawn_blocking(move || {
+            let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+            stage::extract_transform(&spec2, &input2, &catalogs, workers, &|n| bar2.set_position(n))
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+    };
+    // The previous snapshot is fetched while the extract runs (mostly I/O, and small next to it).
+    let previous = async {
+        match &current {
+            Some(v) => previous(objects, v, spec).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (staged, prev): (Staged, _) = tokio::try_join!(staging, previous)?;
     bar.finish_and_clear();
     let t_stage = t0.elapsed();
     let mut report = RunReport {
@@ -230,10 +240,6 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         manifest: None,
     };
     crate::memory::release_free();
-    let prev = match &current {
-        Some(v) => Some(previous(objects, &staged.spill, v, spec).await?),
-        None => None,
-    };
     let (spec2, held, valid) = (spec.clone(), staged.held, staged.valid);
     let prev_slim = prev.as_ref().map(|(_, slim)| slim.clone());
     let (deduped, changes) = tokio::task::spawn_blocking(move || -> Result<_> {
@@ -342,15 +348,19 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
         .collect()
 }
 
-/// Copies the snapshot of the current version next to the spilled runs and reads its key and
-/// row-hash columns.
-async fn previous(objects: &Objects, spill: &super::spill::Spill, v: &crate::store::VersionRow, spec: &PipelineSpec) -> Result<(std::path::PathBuf, DataFrame)> {
+/// Copies the snapshot of the current version to a temporary file (removed when dropped) and
+/// reads its key and row-hash columns.
+async fn previous(objects: &Objects, v: &crate::store::VersionRow, spec: &PipelineSpec) -> Result<(tempfile::TempPath, DataFrame)> {
     let unreadable = |message: String| Error::Previous { dataset: spec.dataset.clone(), version: v.version, message };
-    let local = spill.file("previous.parquet");
+    let local = tempfile::Builder::new().prefix("lgsp-previous-").suffix(".parquet").tempfile().map_err(|e| unreadable(format!("{e} (the temporary folder is TMPDIR)")))?.into_temp_path();
     crate::objects::get_file(objects, &format!("{}/snapshot.parquet", v.prefix), &local).await.map_err(|e| unreadable(e.to_string()))?;
     let mut columns = spec.key.clone();
     columns.push(super::transform::ROW_HASH.to_string());
-    let file = std::fs::File::open(&local).map_err(|e| unreadable(e.to_string()))?;
-    let slim = ParquetReader::new(file).with_columns(Some(columns)).finish().map_err(|e| unreadable(e.to_string()))?;
+    let path = local.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || -> std::result::Result<DataFrame, String> {
+        let file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+        ParquetReader::new(file).with_columns(Some(columns)).finish().map_err(|e| e.to_string())
+    });
+    let slim = read.await.map_err(|e| unreadable(e.to_string()))?.map_err(unreadable)?;
     Ok((local, slim))
 }

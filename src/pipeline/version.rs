@@ -24,8 +24,8 @@ pub struct Sources {
     pub spill: Spill,
     /// Schema of the spilled rows (fields + `_line` + `_row_hash`).
     pub schema: SchemaRef,
-    /// A local copy of the previous snapshot, if any.
-    pub prev: Option<PathBuf>,
+    /// A local copy of the previous snapshot, if any (removed when dropped).
+    pub prev: Option<tempfile::TempPath>,
     /// What each row becomes.
     pub plan: Plan,
     /// Quarantined rows.
