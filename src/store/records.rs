@@ -121,9 +121,10 @@ impl Store {
         Ok(n)
     }
 
-    /// Starts making a version current: moves the dataset to `version` (failing with `Conflict`
-    /// when it is no longer at `version - 1`) inside a transaction that stays open until
-    /// [`PendingPublish::commit`]; nothing is visible before that, and dropping it rolls back.
+    /// Starts making a version current (failing with `Conflict` when the dataset is no longer at
+    /// `version - 1`); nothing is visible before [`PendingPublish::commit`], and dropping it rolls
+    /// back. PostgreSQL holds one transaction throughout; SQLite commits a large publication's
+    /// record changes in parts, invisible until the dataset moves (see `sqlite_publish`).
     pub async fn begin_publish(&self, p: &PublishTx) -> Result<PendingPublish> {
         if let Some(file) = &self.sqlite_file {
             return Ok(PendingPublish(Pending::Sqlite(super::sqlite_publish::SqlitePublish::begin(file, self.serving, p).await?)));
