@@ -125,6 +125,11 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
     if !["zstd", "snappy", "lz4", "none"].contains(&spec.publish.compression.as_str()) {
         return Err(err(path, "publish.compression", "use zstd, snappy, lz4 or none"));
     }
+    match spec.publish.compression_level {
+        Some(_) if spec.publish.compression != "zstd" => return Err(err(path, "publish.compression_level", "applies to compression = \"zstd\" only")),
+        Some(l) if !(1..=22).contains(&l) => return Err(err(path, "publish.compression_level", "use a zstd level from 1 to 22")),
+        _ => {}
+    }
     if spec.publish.keep_versions == Some(0) {
         return Err(err(path, "publish.keep_versions", "must be at least 1 (the current version keeps its files)"));
     }
@@ -293,6 +298,14 @@ name = "a"
         let spec = parse_str(&s).unwrap();
         assert_eq!(spec.fields[0].normalize, vec![Normalizer::Upper, Normalizer::PadLeft(5)]);
         assert_eq!(spec.fields[0].rules.len(), 2);
+    }
+
+    #[test]
+    fn zstd_level_is_checked() {
+        assert_eq!(parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 30\n")).unwrap_err().key, "publish.compression_level");
+        let lz4 = format!("{GOOD}\n[publish]\ncompression = \"lz4\"\ncompression_level = 3\n");
+        assert!(parse_str(&lz4).unwrap_err().to_string().contains("zstd"));
+        assert_eq!(parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 9\n")).unwrap().publish.compression_level, Some(9));
     }
 
     #[test]

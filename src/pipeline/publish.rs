@@ -104,7 +104,7 @@ pub fn compression(opts: &PublishSpec) -> ParquetCompression {
         "snappy" => ParquetCompression::Snappy,
         "lz4" => ParquetCompression::Lz4Raw,
         "none" => ParquetCompression::Uncompressed,
-        _ => ParquetCompression::Zstd(None),
+        _ => ParquetCompression::Zstd(polars::polars_utils::compression::ZstdLevel::try_new(opts.compression_level.unwrap_or(1)).ok()),
     }
 }
 
