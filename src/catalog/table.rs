@@ -18,17 +18,25 @@ pub enum Current {
 /// Validity periods and successors of every code of a catalog.
 #[derive(Debug, Default)]
 pub struct CodeTable {
-    periods: foldhash::HashMap<String, Vec<(String, String)>>,
+    /// Validity periods, inclusive, as days since 1970-01-01.
+    periods: foldhash::HashMap<String, Vec<(i32, i32)>>,
     successors: foldhash::HashMap<String, Vec<String>>,
     today: String,
+    today_day: i32,
+}
+
+/// Days since 1970-01-01 of a `yyyy-mm-dd` date (`None` when it is not one).
+pub fn epoch_day(date: &str) -> Option<i32> {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    i32::try_from(d.signed_duration_since(chrono::NaiveDate::default()).num_days()).ok()
 }
 
 impl CodeTable {
     /// Reads a catalog from the store; `today` is the date "now" means (`yyyy-mm-dd`).
     pub async fn load(store: &Store, catalog: &str, today: &str) -> crate::store::Result<CodeTable> {
-        let mut t = CodeTable { today: today.to_string(), ..Default::default() };
+        let mut t = CodeTable { today: today.to_string(), today_day: epoch_day(today).unwrap_or_default(), ..Default::default() };
         for it in store.catalog_items(catalog).await? {
-            t.periods.entry(it.code).or_default().push((it.valid_from, it.valid_to));
+            t.add_period(it.code, &it.valid_from, &it.valid_to);
         }
         for s in store.catalog_all_successors(catalog).await? {
             t.successors.entry(s.code).or_default().push(s.successor);
@@ -36,14 +44,24 @@ impl CodeTable {
         Ok(t)
     }
 
+    fn add_period(&mut self, code: String, from: &str, to: &str) {
+        let (from, to) = (epoch_day(from).unwrap_or(i32::MIN), epoch_day(to).unwrap_or(i32::MAX));
+        self.periods.entry(code).or_default().push((from, to));
+    }
+
     /// True when `code` is valid on `date` (`yyyy-mm-dd`).
     pub fn valid_on(&self, code: &str, date: &str) -> bool {
-        self.periods.get(code).is_some_and(|ps| ps.iter().any(|(f, t)| f.as_str() <= date && date <= t.as_str()))
+        epoch_day(date).is_some_and(|day| self.valid_on_day(code, day))
+    }
+
+    /// True when `code` is valid on `day` (days since 1970-01-01).
+    pub fn valid_on_day(&self, code: &str, day: i32) -> bool {
+        self.periods.get(code).is_some_and(|ps| ps.iter().any(|(f, t)| *f <= day && day <= *t))
     }
 
     /// True when `code` is valid today.
     pub fn valid_today(&self, code: &str) -> bool {
-        self.valid_on(code, &self.today)
+        self.valid_on_day(code, self.today_day)
     }
 
     /// What `code` is today, following successor links.
@@ -84,13 +102,11 @@ mod tests {
     use super::*;
 
     fn table() -> CodeTable {
-        let mut t = CodeTable { today: "2026-01-01".into(), ..Default::default() };
-        let old = ("0001-01-01".to_string(), "2025-06-30".to_string());
-        let new = ("2025-07-01".to_string(), "9999-12-31".to_string());
-        t.periods.insert("A".into(), vec![old.clone()]);
-        t.periods.insert("B".into(), vec![old]);
-        t.periods.insert("X".into(), vec![new.clone()]);
-        t.periods.insert("Y".into(), vec![new]);
+        let mut t = CodeTable { today: "2026-01-01".into(), today_day: epoch_day("2026-01-01").unwrap_or_default(), ..Default::default() };
+        t.add_period("A".into(), "0001-01-01", "2025-06-30");
+        t.add_period("B".into(), "0001-01-01", "2025-06-30");
+        t.add_period("X".into(), "2025-07-01", "9999-12-31");
+        t.add_period("Y".into(), "2025-07-01", "9999-12-31");
         t.successors.insert("A".into(), vec!["X".into()]);
         t.successors.insert("B".into(), vec!["X".into(), "Y".into()]);
         t
@@ -103,5 +119,9 @@ mod tests {
         assert_eq!(t.current("B"), Current::Many(vec!["X".into(), "Y".into()]));
         assert_eq!(t.current("X"), Current::Keep);
         assert!(t.valid_on("A", "2025-06-30") && !t.valid_on("A", "2025-07-01"));
+        assert!(!t.valid_today("A") && t.valid_today("X") && !t.valid_on("X", "2025-13-01"));
+        assert_eq!(epoch_day("1970-01-02"), Some(1));
+        assert_eq!(epoch_day("2025-07-01"), Some(20_270));
+        assert!(t.valid_on_day("X", 20_270) && !t.valid_on_day("X", 20_269) && !t.valid_on_day("Q", 20_270));
     }
 }

@@ -170,12 +170,13 @@ impl FieldRules {
             Check::Enum(values) => (!values.contains(text)).then(|| "not one of the allowed values".to_string()),
             Check::TaxCode => crate::text::taxcode::check_tax_code(text).err().map(|e| e.to_string()),
             Check::InCatalog(catalog, table, at) => {
-                let date = at.and_then(|i| row.get(i)).and_then(|v| match v {
-                    Value::Date(_) | Value::Datetime(_) => Some(display(v, 0)[..10].to_string()),
+                let day = at.and_then(|i| row.get(i)).and_then(|v| match v {
+                    Value::Date(d) => Some((*d, v)),
+                    Value::Datetime(t) => Some((t.div_euclid(86_400_000_000) as i32, v)),
                     _ => None,
                 });
-                match date {
-                    Some(d) => (!table.table.valid_on(text, &d)).then(|| format!("not a code of catalog '{catalog}' on {d}")),
+                match day {
+                    Some((d, v)) => (!table.table.valid_on_day(text, d)).then(|| format!("not a code of catalog '{catalog}' on {}", display(v, 0).get(..10).unwrap_or(""))),
                     None => (!table.table.valid_today(text)).then(|| format!("not a current code of catalog '{catalog}'")),
                 }
             }

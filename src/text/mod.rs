@@ -81,7 +81,19 @@ pub fn fold(s: &str) -> String {
 
 /// Returns `s` in upper case, in NFC.
 pub fn upper(s: &str) -> String {
-    into_nfc(s.to_uppercase())
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            'a'..='z' => out.push(c.to_ascii_uppercase()),
+            c if c.is_ascii() => out.push(c),
+            // Vietnamese letters with tone marks (Latin Extended Additional): capital even, small odd.
+            '\u{1EA0}'..='\u{1EF9}' => out.push(char::from_u32(c as u32 & !1).unwrap_or(c)),
+            // Latin-1 small letters à…þ (but ÷) are their capitals + 0x20.
+            'à'..='þ' if c != '÷' => out.push(char::from_u32(c as u32 - 0x20).unwrap_or(c)),
+            _ => out.extend(c.to_uppercase()),
+        }
+    }
+    into_nfc(out)
 }
 
 /// Returns `s` in lower case, in NFC.
@@ -390,6 +402,9 @@ mod tests {
         assert_eq!(lower("ĐẮK LẮK"), "đắk lắk");
         let nfd: String = "thừa thiên huế".nfd().collect();
         assert_eq!(upper(&nfd), "THỪA THIÊN HUẾ");
+        for c in (0..0x3_0000).filter_map(char::from_u32) {
+            assert_eq!(upper(&c.to_string()), into_nfc(c.to_uppercase().collect()), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]
@@ -398,6 +413,7 @@ mod tests {
         let uppers = "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ";
         assert_eq!(lowers.chars().count(), 67);
         assert_eq!(lowers.to_uppercase(), uppers);
+        assert_eq!(upper(&lowers), uppers);
         assert_eq!(uppers.to_lowercase(), lowers);
         assert!(is_surely_nfc(&lowers.to_uppercase()));
         assert!(is_surely_nfc(&uppers.to_lowercase()));
