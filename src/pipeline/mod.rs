@@ -16,6 +16,7 @@ pub(crate) mod stage;
 pub mod spec;
 pub mod spill;
 pub mod transform;
+mod twin;
 pub mod unique;
 pub mod validate;
 

@@ -10,6 +10,7 @@ use super::publish::{self, FileEntry, Manifest};
 use super::spec::{PipelineSpec, PublishSpec};
 use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
 use super::transform::{LINE, ROW_HASH};
+use super::twin::TwinRowGroups;
 use super::{Error, Result};
 use crate::objects::{self, Objects};
 use crate::store::{ChangeChunks, ChangeKind, PublishTx, RecordChanges, Store};
@@ -145,11 +146,25 @@ fn stream(spec: &PipelineSpec, spill: &Spill, schema: &Schema, prev: Option<&std
     let mut change_schema = snap_schema.clone();
     change_schema.shift_remove(ROW_HASH);
     change_schema.with_column(CHANGE_TYPE.into(), DataType::String);
-    let mut snapshot = RowGroups::create(spill.file("snapshot.parquet"), &snap_schema, &spec.publish)?;
-    let mut changes = RowGroups::create(spill.file("changes.parquet"), &change_schema, &spec.publish)?;
+    let (snapshot_path, changes_path) = (spill.file("snapshot.parquet"), spill.file("changes.parquet"));
     let (parts, parts_rx) = std::sync::mpsc::sync_channel::<Parts>(2);
+    let schemas = (&snap_schema, &change_schema);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<(u64, u64)> {
+            if prev.is_none() {
+                // A first version: every row is an insert, the change set is the snapshot.
+                let mut both = TwinRowGroups::create(snapshot_path, changes_path, schemas.0, &spec.publish)?;
+                for (snap_part, change_part) in parts_rx {
+                    if change_part.as_ref().map(|c| c.height()).unwrap_or(0) != snap_part.height() {
+                        return Err(Error::Internal("a first version's changes differ from its snapshot".into()));
+                    }
+                    both.push(snap_part)?;
+                }
+                let rows = both.finish()?;
+                return Ok((rows, rows));
+            }
+            let mut snapshot = RowGroups::create(snapshot_path, schemas.0, &spec.publish)?;
+            let mut changes = RowGroups::create(changes_path, schemas.1, &spec.publish)?;
             for (snap_part, change_part) in parts_rx {
                 snapshot.push(snap_part)?;
                 if let Some(c) = change_part {

@@ -413,7 +413,7 @@ mod tests {
         let uppers = "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ";
         assert_eq!(lowers.chars().count(), 67);
         assert_eq!(lowers.to_uppercase(), uppers);
-        assert_eq!(upper(&lowers), uppers);
+        assert_eq!(upper(lowers), uppers);
         assert_eq!(uppers.to_lowercase(), lowers);
         assert!(is_surely_nfc(&lowers.to_uppercase()));
         assert!(is_surely_nfc(&uppers.to_lowercase()));
