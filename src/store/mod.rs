@@ -13,6 +13,7 @@ mod record_changes;
 mod records;
 mod runs;
 mod sqlite_publish;
+mod sqlite_publication;
 
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;

@@ -4,10 +4,10 @@
 //! when told to commit; if the publication is dropped first, the thread rolls it back (a large
 //! one, committed in parts, also removes its parts).
 
-use super::record_changes::{hash_text, ChangeChunks, ChangeKind};
-use super::records::{self, PublishTx};
+use super::record_changes::ChangeChunks;
+use super::records::PublishTx;
+use super::sqlite_publication::{Publication, PART_ROWS};
 use super::{Error, Result};
-use rusqlite::{params, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -23,12 +23,6 @@ enum Cmd {
 pub(super) struct SqlitePublish {
     cmds: mpsc::Sender<Cmd>,
 }
-
-// On SQLite, `records` is a view over the version rows and the record data (migration 0008);
-// the publication writes both tables directly.
-const CLOSE_ONE: &str = "UPDATE record_versions SET valid_to = ?1 WHERE dataset = ?2 AND record_key = ?3 AND valid_to IS NULL";
-const INSERT_DATA: &str = "INSERT INTO record_data (data) VALUES (?1)";
-const INSERT_VERSION: &str = "INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 impl SqlitePublish {
     /// Opens the publication, checking that the dataset is at `p.version - 1` (see
@@ -106,211 +100,10 @@ fn serve(file: PathBuf, serving: bool, p: PublishTx, part_rows: usize, rx: mpsc:
     }
 }
 
-/// Record changes committed at a time. A first load writes hundreds of MiB: committed in parts,
-/// they are copied from the WAL into the database (and synced) by a checkpointer thread while
-/// the next parts load, instead of all at once in the last commit.
-const PART_ROWS: usize = 65_536;
-/// How long a publication's lease lasts without being renewed (it is renewed at every part).
-const LEASE_SECS: i64 = 120;
-
-/// A publication's connection. Parts committed before the last one are written with the new
-/// version's numbers but stay invisible: the `records` view shows only rows of versions up to the
-/// dataset's current one. The lease `publish:<dataset>` keeps other publications of the dataset
-/// out meanwhile; a publication that finds the rows of a failed one (its lease left behind)
-/// removes them first.
-struct Publication {
-    conn: rusqlite::Connection,
-    p: PublishTx,
-    lease: String,
-    /// Whether the changes are committed in parts (a large publication) or in one transaction.
-    parts: bool,
-    part_rows: usize,
-    rows: usize,
-    checkpoints: Option<mpsc::Sender<()>>,
-}
-
-impl Publication {
-    fn open(file: &Path, serving: bool, p: PublishTx, part_rows: usize) -> Result<Publication> {
-        let conn = rusqlite::Connection::open(file)?;
-        conn.execute_batch(super::SQLITE_PRAGMAS)?;
-        // The page cache is memory of the run: as large as the store's (64 MiB) for a large load,
-        // where it saves writing the same pages twice, and 16 MiB for the few changes of a usual run.
-        let changes = p.inserted + p.updated + p.deleted;
-        conn.execute_batch(&format!("PRAGMA cache_size = -{}; PRAGMA wal_autocheckpoint = 0;", (changes / 8).clamp(16_384, 65_536)))?;
-        // `lgsp serve` checkpoints on a task of its own; elsewhere a thread does, after each part.
-        let parts = changes as usize > part_rows;
-        let checkpoints = match parts && !serving {
-            true => Some(checkpointer(file)?),
-            false => None,
-        };
-        let lease = format!("publish:{}", p.dataset);
-        let publication = Publication { conn, p, lease, parts, part_rows, rows: 0, checkpoints };
-        publication.start()?;
-        Ok(publication)
-    }
-
-    /// Opens the (first part's) transaction and checks the dataset's version; a publication in
-    /// parts also takes the lease, first removing the rows of a failed one if it finds its lease.
-    fn start(&self) -> Result<()> {
-        let (conn, p) = (&self.conn, &self.p);
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        conn.execute(records::UPSERT_DATASET, params![p.dataset, p.pipeline, p.owner, p.title, p.description, p.key_fields, p.schema_json, super::now()])?;
-        let found: i64 = conn.query_row(records::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
-        if found != p.version - 1 {
-            conn.execute_batch("ROLLBACK")?;
-            return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
-        }
-        let left: Option<(String, String)> = conn
-            .query_row("SELECT holder, expires_at FROM leases WHERE name = ?1", params![self.lease], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        if let Some((holder, until)) = &left {
-            if until.as_str() >= super::now().as_str() {
-                conn.execute_batch("ROLLBACK")?;
-                return Err(Error::Changes(format!("run {holder} is publishing dataset '{}' (its lease runs until {until}): run again when it ends", p.dataset)));
-            }
-            sweep(conn, p)?;
-            if !self.parts {
-                conn.execute("DELETE FROM leases WHERE name = ?1", params![self.lease])?;
-            }
-        }
-        if self.parts {
-            self.renew()?;
-        }
-        Ok(())
-    }
-
-    fn renew(&self) -> Result<()> {
-        let until = (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        self.conn.execute(
-            "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
-            params![self.lease, self.p.run_id, until],
-        )?;
-        Ok(())
-    }
-
-    fn apply(&mut self, chunks: ChangeChunks<'static>) -> Result<()> {
-        let p = &self.p;
-        let mut hex = [0u8; 16];
-        for chunk in chunks {
-            let chunk = chunk.map_err(Error::Changes)?;
-            {
-                let mut close = self.conn.prepare_cached(CLOSE_ONE)?;
-                let mut data = self.conn.prepare_cached(INSERT_DATA)?;
-                let mut version = self.conn.prepare_cached(INSERT_VERSION)?;
-                for change in chunk.iter() {
-                    let key = change.key;
-                    if change.kind != ChangeKind::Insert {
-                        close.execute(params![p.version, p.dataset, key])?;
-                    }
-                    if change.kind != ChangeKind::Delete {
-                        let id = data.insert(params![change.data])?;
-                        version.execute(params![p.dataset, key, p.version, hash_text(change.hash, &mut hex), id])?;
-                    }
-                }
-            }
-            self.rows += chunk.len();
-            if self.parts && self.rows >= self.part_rows {
-                self.rows = 0;
-                self.renew()?;
-                self.conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
-                if let Some(tx) = &self.checkpoints {
-                    let _ = tx.send(());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Records the version, moves the dataset to it, releases the lease, commits.
-    fn commit(&mut self, manifest_sha256: &str) -> Result<()> {
-        let (conn, p) = (&self.conn, &self.p);
-        let now = super::now();
-        let moved = conn.execute(
-            records::MOVE_DATASET,
-            params![p.version, p.pipeline, p.owner, p.title, p.description, p.key_fields, p.schema_json, now, p.dataset, p.version - 1],
-        )?;
-        if moved != 1 {
-            let found: i64 = conn.query_row(records::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
-            return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
-        }
-        conn.execute(
-            &records::insert_version_sql(),
-            params![p.dataset, p.version, p.run_id, now, p.input_sha256, p.row_count, p.inserted, p.updated, p.deleted, p.quarantined, p.prefix, manifest_sha256],
-        )?;
-        // Parts committed earlier are this publication's only while it still holds the lease.
-        if self.parts && conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, p.run_id])? != 1 {
-            return Err(Error::Changes(format!("the publication of dataset '{}' lost its lease (not renewed for {LEASE_SECS} s): run again", p.dataset)));
-        }
-        conn.execute_batch("COMMIT")?;
-        self.checkpoints = None;
-        if self.p.inserted + self.p.updated + self.p.deleted > 0 {
-            // What the parts' checkpoints have not copied yet (as the automatic checkpoint would).
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-        }
-        Ok(())
-    }
-
-    /// Rolls back the open part and removes the rows of the parts already committed (when that
-    /// fails too, the next publication of the dataset removes them once the lease has expired).
-    fn abandon(mut self) {
-        self.checkpoints = None;
-        let conn = &self.conn;
-        if !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        if !self.parts {
-            return;
-        }
-        let swept = conn.execute_batch("BEGIN IMMEDIATE").map_err(Error::from).and_then(|()| sweep(conn, &self.p));
-        let released = swept.and_then(|()| Ok(conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, self.p.run_id])?));
-        match released {
-            Ok(_) => {
-                let _ = conn.execute_batch("COMMIT");
-            }
-            Err(e) => {
-                tracing::warn!(dataset = %self.p.dataset, error = %e, "could not remove the rows of an abandoned publication; the next one will");
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-        }
-    }
-}
-
-/// Removes the rows a publication of versions after the dataset's current one left behind.
-fn sweep(conn: &rusqlite::Connection, p: &PublishTx) -> Result<()> {
-    let current = p.version - 1;
-    conn.execute(
-        "DELETE FROM record_data WHERE id IN (SELECT data_id FROM record_versions WHERE dataset = ?1 AND valid_from > ?2)",
-        params![p.dataset, current],
-    )?;
-    conn.execute("DELETE FROM record_versions WHERE dataset = ?1 AND valid_from > ?2", params![p.dataset, current])?;
-    conn.execute("UPDATE record_versions SET valid_to = NULL WHERE dataset = ?1 AND valid_to > ?2", params![p.dataset, current])?;
-    Ok(())
-}
-
-/// A thread with a connection of its own that copies committed parts from the WAL into the
-/// database each time it is told to; it ends when the sender is dropped.
-fn checkpointer(file: &Path) -> Result<mpsc::Sender<()>> {
-    let conn = rusqlite::Connection::open(file)?;
-    conn.execute_batch("PRAGMA busy_timeout = 10000;")?;
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("sqlite-checkpoint".into())
-        .spawn(move || {
-            while rx.recv().is_ok() {
-                while rx.try_recv().is_ok() {}
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::debug!(error = %e, "checkpoint during a publication");
-                }
-            }
-        })
-        .map_err(|e| Error::Changes(format!("starting the checkpoint thread: {e}")))?;
-    Ok(tx)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{RecordChanges, Store};
+    use crate::store::{ChangeKind, RecordChanges, Store};
 
     fn tx(version: i64, inserted: i64, updated: i64) -> PublishTx {
         PublishTx {
