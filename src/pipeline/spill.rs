@@ -6,7 +6,9 @@
 use super::spec::{PipelineSpec, RuleSpec};
 use super::transform::{LINE, ROW_HASH};
 use super::{Error, Result};
+use polars::io::parquet::write::StatisticsOptions;
 use polars::prelude::*;
+use polars_parquet::write::{Encoding, Version, WriteOptions};
 use std::path::PathBuf;
 
 /// Column with the run (batch sequence number) a slim row comes from.
@@ -42,11 +44,23 @@ impl Spill {
     pub fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
         let path = self.run_path(run);
         let file = std::fs::File::create(&path).map_err(|e| io(&format!("writing {}", path.display()), e))?;
-        ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Lz4Raw)
-            .with_statistics(StatisticsOptions::empty())
-            .with_row_group_size(Some(RUN_WINDOW))
-            .finish(df)?;
+        let mut writer = ParquetWriter::new(file).with_compression(ParquetCompression::Lz4Raw).with_statistics(StatisticsOptions::empty()).batched(df.schema())?;
+        // Plain pages: a run is read once, soon; trying dictionaries (a cardinality estimate and
+        // a hash map per page) costs more than it saves here.
+        let options = WriteOptions { statistics: StatisticsOptions::empty(), version: Version::V1, compression: ParquetCompression::Lz4Raw.into(), data_page_size: None };
+        let types = writer.parquet_schema().fields().to_vec();
+        let plain = [Encoding::Plain];
+        df.rechunk_mut_par();
+        for start in (0..df.height()).step_by(RUN_WINDOW) {
+            for batch in df.slice(start as i64, RUN_WINDOW).iter_chunks(CompatLevel::newest(), false) {
+                let mut columns = Vec::with_capacity(types.len());
+                for (array, ty) in batch.columns().iter().zip(&types) {
+                    columns.extend(super::twin::encode(array, ty, &plain, options)?);
+                }
+                writer.write_row_group(batch.len() as u64, &columns)?;
+            }
+        }
+        writer.finish()?;
         Ok(())
     }
 

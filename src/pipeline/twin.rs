@@ -98,14 +98,8 @@ impl TwinRowGroups {
         Ok(())
     }
 
-    /// The compressed pages of one column chunk.
     fn encode(&self, array: &ArrayRef, leaf: &Leaf) -> Result<Vec<Vec<CompressedPage>>> {
-        let mut out = Vec::new();
-        for pages in array_to_columns(array, leaf.ty.clone(), self.options, &leaf.encoding)? {
-            let compressed = pages.map(|p| Ok(compress(p?, Vec::new(), self.options.compression)?)).collect::<PolarsResult<Vec<_>>>()?;
-            out.push(compressed);
-        }
-        Ok(out)
+        encode(array, &leaf.ty, &leaf.encoding, self.options)
     }
 
     /// Ends both files; returns the rows written to each.
@@ -115,6 +109,15 @@ impl TwinRowGroups {
         self.changes.finish()?;
         Ok(self.rows)
     }
+}
+
+/// The compressed pages of one column's chunk (one list per leaf column).
+pub(super) fn encode(array: &ArrayRef, ty: &ParquetType, encoding: &[Encoding], options: WriteOptions) -> Result<Vec<Vec<CompressedPage>>> {
+    let mut out = Vec::new();
+    for pages in array_to_columns(array, ty.clone(), options, encoding)? {
+        out.push(pages.map(|p| Ok(compress(p?, Vec::new(), options.compression)?)).collect::<PolarsResult<Vec<_>>>()?);
+    }
+    Ok(out)
 }
 
 /// How each column of `schema` is encoded by `writer`.
