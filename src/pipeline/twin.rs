@@ -6,6 +6,7 @@ use super::changes::{change_type, CHANGE_TYPE, INSERT};
 use super::publish;
 use super::spec::PublishSpec;
 use super::transform::ROW_HASH;
+use super::version::RowBuffer;
 use super::{Error, Result};
 use polars::io::parquet::write::{get_encodings, BatchedWriter, StatisticsOptions};
 use polars::prelude::*;
@@ -27,10 +28,7 @@ pub struct TwinRowGroups {
     change_leaf: Leaf,
     hash_at: usize,
     options: WriteOptions,
-    size: usize,
-    schema: Schema,
-    pending: DataFrame,
-    rows: u64,
+    rows: RowBuffer,
 }
 
 impl TwinRowGroups {
@@ -55,29 +53,19 @@ impl TwinRowGroups {
             change_leaf,
             hash_at,
             options,
-            size: opts.row_group_size.max(1),
-            schema: schema.clone(),
-            pending: DataFrame::empty_with_schema(schema),
-            rows: 0,
+            rows: RowBuffer::new(schema, opts),
         })
     }
 
     /// Adds rows (in the snapshot's schema).
     pub fn push(&mut self, part: DataFrame) -> Result<()> {
-        self.rows += part.height() as u64;
-        self.pending.vstack_mut_owned(part)?;
-        if self.pending.height() >= self.size {
-            self.flush()?;
+        match self.rows.push(part)? {
+            Some(group) => self.write(group),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        if self.pending.height() == 0 {
-            return Ok(());
-        }
-        let mut part = std::mem::replace(&mut self.pending, DataFrame::empty_with_schema(&self.schema));
-        part.rechunk_mut_par();
+    fn write(&mut self, part: DataFrame) -> Result<()> {
         for batch in part.iter_chunks(CompatLevel::newest(), false) {
             let mut columns = Vec::with_capacity(self.leaves.len());
             for (array, leaf) in batch.columns().iter().zip(&self.leaves) {
@@ -104,10 +92,12 @@ impl TwinRowGroups {
 
     /// Ends both files; returns the rows written to each.
     pub fn finish(mut self) -> Result<u64> {
-        self.flush()?;
+        if let Some(group) = self.rows.take() {
+            self.write(group)?;
+        }
         self.snapshot.finish()?;
         self.changes.finish()?;
-        Ok(self.rows)
+        Ok(self.rows.rows)
     }
 }
 

@@ -90,13 +90,44 @@ fn write_whole(spill: &Spill, name: &str, mut df: DataFrame, opts: &PublishSpec)
 /// Rows of the plan gathered at a time.
 const CHUNK: usize = 16_384;
 
-/// A Parquet file written a row group at a time from smaller parts.
-struct RowGroups {
-    writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+/// Parts gathered into row groups of a set size (the rows pushed are counted).
+pub(super) struct RowBuffer {
     size: usize,
     schema: Schema,
     pending: DataFrame,
-    rows: u64,
+    pub rows: u64,
+}
+
+impl RowBuffer {
+    pub fn new(schema: &Schema, opts: &PublishSpec) -> RowBuffer {
+        RowBuffer { size: opts.row_group_size.max(1), schema: schema.clone(), pending: DataFrame::empty_with_schema(schema), rows: 0 }
+    }
+
+    /// Adds a part; returns a full row group once one is gathered.
+    pub fn push(&mut self, part: DataFrame) -> Result<Option<DataFrame>> {
+        self.rows += part.height() as u64;
+        self.pending.vstack_mut_owned(part)?;
+        Ok(match self.pending.height() >= self.size {
+            true => self.take(),
+            false => None,
+        })
+    }
+
+    /// The rows gathered so far (in one chunk), if any.
+    pub fn take(&mut self) -> Option<DataFrame> {
+        if self.pending.height() == 0 {
+            return None;
+        }
+        let mut part = std::mem::replace(&mut self.pending, DataFrame::empty_with_schema(&self.schema));
+        part.rechunk_mut_par();
+        Some(part)
+    }
+}
+
+/// A Parquet file written a row group at a time from smaller parts.
+struct RowGroups {
+    writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    rows: RowBuffer,
 }
 
 impl RowGroups {
@@ -106,31 +137,22 @@ impl RowGroups {
             .with_compression(publish::compression(opts))
             .with_row_group_size(Some(opts.row_group_size))
             .batched(schema)?;
-        Ok(RowGroups { writer, size: opts.row_group_size.max(1), schema: schema.clone(), pending: DataFrame::empty_with_schema(schema), rows: 0 })
+        Ok(RowGroups { writer, rows: RowBuffer::new(schema, opts) })
     }
 
     fn push(&mut self, part: DataFrame) -> Result<()> {
-        self.rows += part.height() as u64;
-        self.pending.vstack_mut_owned(part)?;
-        if self.pending.height() >= self.size {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        if self.pending.height() > 0 {
-            let mut part = std::mem::replace(&mut self.pending, DataFrame::empty_with_schema(&self.schema));
-            part.rechunk_mut_par();
-            self.writer.write_batch(&part)?;
+        if let Some(group) = self.rows.push(part)? {
+            self.writer.write_batch(&group)?;
         }
         Ok(())
     }
 
     fn finish(mut self) -> Result<u64> {
-        self.flush()?;
+        if let Some(group) = self.rows.take() {
+            self.writer.write_batch(&group)?;
+        }
         self.writer.finish()?;
-        Ok(self.rows)
+        Ok(self.rows.rows)
     }
 }
 
