@@ -64,8 +64,44 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub struct RawRecord {
     /// Line number in the source file.
     pub line: u64,
-    /// The record's fields, as decoded text.
-    pub record: csv::StringRecord,
+    /// The record's fields; UTF-8, each starting on a character boundary (checked by `checked`).
+    record: csv::ByteRecord,
+}
+
+impl RawRecord {
+    /// `record` once its fields are known to be UTF-8: the record's bytes are checked at once
+    /// (with SIMD), then that each field starts a character, so that every field is UTF-8 too.
+    /// Otherwise the (0-based) field and the offset in it where the bytes stop being UTF-8.
+    fn checked(line: u64, record: csv::ByteRecord) -> std::result::Result<RawRecord, (usize, usize)> {
+        let whole = simdutf8::basic::from_utf8(record.as_slice()).is_ok();
+        let starts_ok = || (0..record.len()).all(|i| record.range(i).is_none_or(|r| record.as_slice().get(r.start).is_none_or(|&b| (b as i8) >= -0x40)));
+        if whole && starts_ok() {
+            return Ok(RawRecord { line, record });
+        }
+        for (i, field) in record.iter().enumerate() {
+            if let Err(e) = std::str::from_utf8(field) {
+                return Err((i, e.valid_up_to()));
+            }
+        }
+        Ok(RawRecord { line, record })
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.record.len()
+    }
+
+    /// Whether the record has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.record.is_empty()
+    }
+
+    /// Field `i` as text.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        // SAFETY: `checked` is the only constructor and found every field to be UTF-8 (the
+        // record is never changed after).
+        self.record.get(i).map(|b| unsafe { std::str::from_utf8_unchecked(b) })
+    }
 }
 
 /// What was read: checksum, size and header; records are streamed to the caller.
@@ -115,7 +151,7 @@ pub struct CsvSource {
     inner: Inner,
     header: Vec<String>,
     positions: Vec<usize>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
     line_column: Option<usize>,
 }
 
@@ -170,7 +206,7 @@ impl CsvSource {
                 }
             }
         }
-        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::StringRecord::new(), line_column: None })
+        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::ByteRecord::new(), line_column: None })
     }
 
     /// Positions in the header of the requested columns, in request order.
@@ -194,18 +230,23 @@ impl CsvSource {
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         while batch.len() < BATCH_ROWS {
             let read = match &mut self.inner {
-                Inner::Utf8(r) => r.read_record(&mut self.record),
-                Inner::Decoded(r, ..) => r.read_record(&mut self.record),
+                Inner::Utf8(r) => r.read_byte_record(&mut self.record),
+                Inner::Decoded(r, ..) => r.read_byte_record(&mut self.record),
             };
             match read {
                 Ok(false) => break,
                 Ok(true) => {
                     let at = self.record.position().map(|p| p.line()).unwrap_or(0);
-                    let line = self.line_column.and_then(|i| self.record.get(i)?.parse().ok()).unwrap_or(at);
                     // The next record gets buffers the size of this one's, so that reading
                     // it does not grow them from empty.
-                    let next = csv::StringRecord::with_capacity(self.record.as_byte_record().as_slice().len() + 64, self.record.len());
-                    batch.push(RawRecord { line, record: std::mem::replace(&mut self.record, next) });
+                    let next = csv::ByteRecord::with_capacity(self.record.as_slice().len() + 64, self.record.len());
+                    let rec = RawRecord::checked(at, std::mem::replace(&mut self.record, next)).map_err(|(field, valid_up_to)| Error::Csv {
+                        path: self.path.clone(),
+                        line: at,
+                        message: not_utf8(field, valid_up_to),
+                    })?;
+                    let line = self.line_column.and_then(|i| rec.get(i)?.parse().ok()).unwrap_or(at);
+                    batch.push(RawRecord { line, ..rec });
                 }
                 Err(e) => {
                     let nul = match &self.inner {
@@ -239,6 +280,11 @@ fn binary_or_io(path: &Path, nul_at: Option<usize>, e: std::io::Error, encoding:
     }
 }
 
+/// Why a record's (0-based) `field` is not text, and what to do.
+fn not_utf8(field: usize, valid_up_to: usize) -> String {
+    format!("field {} is not valid UTF-8 (bytes from {valid_up_to}): declare the file's encoding in [source] encoding (windows-1258, tcvn3 or vni)", field + 1)
+}
+
 fn csv_error(path: &Path, nul_at: Option<usize>, e: csv::Error, encoding: Encoding) -> Error {
     if let Some(offset) = nul_at {
         return Error::Binary { path: path.to_path_buf(), offset, expected: encoding.name() };
@@ -248,16 +294,37 @@ fn csv_error(path: &Path, nul_at: Option<usize>, e: csv::Error, encoding: Encodi
         csv::ErrorKind::Io(source) => Error::Io { path: path.to_path_buf(), source },
         csv::ErrorKind::Utf8 { pos, err } => {
             let line = pos.map(|p| p.line()).unwrap_or(line);
-            Error::Csv {
-                path: path.to_path_buf(),
-                line,
-                message: format!(
-                    "field {} is not valid UTF-8 (bytes from {}): declare the file's encoding in [source] encoding (windows-1258, tcvn3 or vni)",
-                    err.field() + 1,
-                    err.valid_up_to()
-                ),
-            }
+            Error::Csv { path: path.to_path_buf(), line, message: not_utf8(err.field(), err.valid_up_to()) }
         }
         other => Error::Csv { path: path.to_path_buf(), line, message: format!("{other:?}") },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let mut src = CsvSource::open(&path, Encoding::Utf8, b',', &[])?;
+        let mut rows = Vec::new();
+        while let Some(batch) = src.next_batch()? {
+            rows.extend(batch.iter().map(|r| (0..r.len()).map(|i| r.get(i).unwrap().to_string()).collect()));
+        }
+        Ok(rows)
+    }
+
+    #[test]
+    fn fields_are_text_and_a_character_cut_by_a_delimiter_is_not() {
+        let rows = read("a,b\nCông ty,Hà Nội\nx,\"y,\"\"z\"\"\"\n".as_bytes()).unwrap();
+        assert_eq!(rows, [["Công ty", "Hà Nội"], ["x", "y,\"z\""]]);
+        // "á" is C3 A1: split by the comma, the record's bytes without delimiters are UTF-8,
+        // but neither field is.
+        let err = read(b"a,b\nok,ok\nx\xC3,\xA1y\n").unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("field 1 is not valid UTF-8 (bytes from 1)"), "{err}");
+        let err = read(b"a,b\nok,o\xFFk\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("field 2 is not valid UTF-8 (bytes from 1)"), "{err}");
     }
 }

@@ -80,17 +80,17 @@ impl Plan {
         for rec in batch {
             values.clear();
             reasons.clear();
-            if rec.record.len() != self.header_len {
+            if rec.len() != self.header_len {
                 reasons.push(Reason {
                     rule: "columns".into(),
                     field: String::new(),
                     value: String::new(),
-                    message: format!("has {} columns, the header has {}", rec.record.len(), self.header_len),
+                    message: format!("has {} columns, the header has {}", rec.len(), self.header_len),
                 });
             }
             let before = reasons.len();
             for f in &self.fields {
-                let raw = rec.record.get(f.source_pos).unwrap_or("");
+                let raw = rec.get(f.source_pos).unwrap_or("");
                 match normalize::normalize(raw, &f.spec, f.scale, &self.catalogs) {
                     Ok(v) => values.push(v),
                     Err(fail) => {
@@ -215,7 +215,7 @@ impl QuarantineBuilder {
     fn push(&mut self, plan: &Plan, rec: &RawRecord, reasons: &[Reason]) {
         self.lines.push(rec.line as i64);
         for (b, f) in self.raw.iter_mut().zip(&plan.fields) {
-            match rec.record.get(f.source_pos) {
+            match rec.get(f.source_pos) {
                 Some(v) => b.append_value(v),
                 None => b.append_null(),
             }
