@@ -44,10 +44,11 @@ impl Spill {
     pub fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
         let path = self.run_path(run);
         let file = std::fs::File::create(&path).map_err(|e| io(&format!("writing {}", path.display()), e))?;
-        let mut writer = ParquetWriter::new(file).with_compression(ParquetCompression::Lz4Raw).with_statistics(StatisticsOptions::empty()).batched(df.schema())?;
-        // Plain pages: a run is read once, soon; trying dictionaries (a cardinality estimate and
-        // a hash map per page) costs more than it saves here.
-        let options = WriteOptions { statistics: StatisticsOptions::empty(), version: Version::V1, compression: ParquetCompression::Lz4Raw.into(), data_page_size: None };
+        let mut writer = ParquetWriter::new(file).with_compression(ParquetCompression::Uncompressed).with_statistics(StatisticsOptions::empty()).batched(df.schema())?;
+        // Plain, uncompressed pages: a run is read once, soon, most likely from the page cache;
+        // trying dictionaries (a cardinality estimate and a hash map per page) or compressing
+        // costs more CPU than writing the bytes.
+        let options = WriteOptions { statistics: StatisticsOptions::empty(), version: Version::V1, compression: ParquetCompression::Uncompressed.into(), data_page_size: None };
         let types = writer.parquet_schema().fields().to_vec();
         let plain = [Encoding::Plain];
         df.rechunk_mut_par();
