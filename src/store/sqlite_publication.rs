@@ -13,8 +13,21 @@ use std::sync::mpsc;
 // On SQLite, `records` is a view over the version rows and the record data (migration 0008);
 // the publication writes both tables directly.
 const CLOSE_ONE: &str = "UPDATE record_versions SET valid_to = ?1 WHERE dataset = ?2 AND record_key = ?3 AND valid_to IS NULL";
-const INSERT_DATA: &str = "INSERT INTO record_data (data) VALUES (?1)";
-const INSERT_VERSION: &str = "INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES (?1, ?2, ?3, ?4, ?5)";
+/// Rows a multi-row insert statement writes: one statement (and one B-tree cursor, which then
+/// appends without searching from the root) for many rows.
+const ROWS_PER_INSERT: usize = 64;
+
+/// `INSERT INTO record_data` of `n` rows with the ids given: `(id, data)` parameters.
+fn insert_data(n: usize) -> String {
+    format!("INSERT INTO record_data (id, data) VALUES {}", vec!["(?, ?)"; n].join(", "))
+}
+
+/// `INSERT INTO record_versions` of `n` rows of one dataset and version: `?1` the dataset, `?2`
+/// the version, then `(record_key, row_hash, data_id)` parameters.
+fn insert_versions(n: usize) -> String {
+    let rows: Vec<String> = (0..n).map(|i| format!("(?1, ?{}, ?2, ?{}, ?{})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i)).collect();
+    format!("INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES {}", rows.join(", "))
+}
 
 /// Record changes committed at a time. A first load writes hundreds of MiB: committed in parts,
 /// they are copied from the WAL into the database (and synced) by a checkpointer thread while
@@ -101,21 +114,43 @@ impl Publication {
     pub(super) fn apply(&mut self, chunks: ChangeChunks<'static>) -> Result<()> {
         let p = &self.p;
         let mut hex = [0u8; 16];
+        let full = (insert_data(ROWS_PER_INSERT), insert_versions(ROWS_PER_INSERT));
+        let sql = |n: usize| match n == ROWS_PER_INSERT {
+            true => (std::borrow::Cow::Borrowed(full.0.as_str()), std::borrow::Cow::Borrowed(full.1.as_str())),
+            false => (insert_data(n).into(), insert_versions(n).into()),
+        };
+        // Ids of new record data are given here (the transaction holds the write lock), so that
+        // a multi-row insert knows them.
+        let next_id = |conn: &rusqlite::Connection| -> Result<i64> { Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM record_data", [], |r| r.get(0))?) };
+        let mut id = next_id(&self.conn)?;
         for chunk in chunks {
             let chunk = chunk.map_err(Error::Changes)?;
             {
+                // Closes first: a key's new version is inserted open (valid_to NULL).
                 let mut close = self.conn.prepare_cached(CLOSE_ONE)?;
-                let mut data = self.conn.prepare_cached(INSERT_DATA)?;
-                let mut version = self.conn.prepare_cached(INSERT_VERSION)?;
-                for change in chunk.iter() {
-                    let key = change.key;
-                    if change.kind != ChangeKind::Insert {
-                        close.execute(params![p.version, p.dataset, key])?;
+                for change in chunk.iter().filter(|c| c.kind != ChangeKind::Insert) {
+                    close.execute(params![p.version, p.dataset, change.key])?;
+                }
+                let new: Vec<_> = chunk.iter().filter(|c| c.kind != ChangeKind::Delete).collect();
+                for rows in new.chunks(ROWS_PER_INSERT) {
+                    let n = rows.len();
+                    let (data_sql, versions_sql) = sql(n);
+                    let mut data = self.conn.prepare_cached(&data_sql)?;
+                    for (i, change) in rows.iter().enumerate() {
+                        data.raw_bind_parameter(2 * i + 1, id + i as i64)?;
+                        data.raw_bind_parameter(2 * i + 2, change.data)?;
                     }
-                    if change.kind != ChangeKind::Delete {
-                        let id = data.insert(params![change.data])?;
-                        version.execute(params![p.dataset, key, p.version, hash_text(change.hash, &mut hex), id])?;
+                    data.raw_execute()?;
+                    let mut version = self.conn.prepare_cached(&versions_sql)?;
+                    version.raw_bind_parameter(1, &p.dataset)?;
+                    version.raw_bind_parameter(2, p.version)?;
+                    for (i, change) in rows.iter().enumerate() {
+                        version.raw_bind_parameter(3 + 3 * i, change.key)?;
+                        version.raw_bind_parameter(4 + 3 * i, hash_text(change.hash, &mut hex))?;
+                        version.raw_bind_parameter(5 + 3 * i, id + i as i64)?;
                     }
+                    version.raw_execute()?;
+                    id += n as i64;
                 }
             }
             self.rows += chunk.len();
@@ -123,6 +158,8 @@ impl Publication {
                 self.rows = 0;
                 self.renew()?;
                 self.conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
+                // Another dataset's publication may have added record data in between.
+                id = next_id(&self.conn)?;
                 if let Some(tx) = &self.checkpoints {
                     let _ = tx.send(());
                 }
