@@ -82,6 +82,9 @@ pub fn fold(s: &str) -> String {
 /// Returns `s` in upper case, in NFC.
 pub fn upper(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    // Whether a char needed the Unicode tables. The others are below U+0300 or in U+1EA0–U+1EF9
+    // and map into the same ranges, where text without combining marks is NFC.
+    let mut tables = false;
     for c in s.chars() {
         match c {
             'a'..='z' => out.push(c.to_ascii_uppercase()),
@@ -93,14 +96,23 @@ pub fn upper(s: &str) -> String {
             // Capitals of Latin-1 and of the other Vietnamese letters stay; ă đ ĩ ũ ơ ư follow their capital.
             'À'..='Þ' | 'Ă' | 'Đ' | 'Ĩ' | 'Ũ' | 'Ơ' | 'Ư' => out.push(c),
             'ă' | 'đ' | 'ĩ' | 'ũ' | 'ơ' | 'ư' => out.push(char::from_u32(c as u32 - 1).unwrap_or(c)),
-            _ => out.extend(c.to_uppercase()),
+            _ => {
+                tables = true;
+                out.extend(c.to_uppercase())
+            }
         }
     }
-    into_nfc(out)
+    match tables {
+        true => into_nfc(out),
+        false => out,
+    }
 }
 
 /// Returns `s` in lower case, in NFC.
 pub fn lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     into_nfc(s.to_lowercase())
 }
 
@@ -384,7 +396,10 @@ mod tests {
         assert_eq!(upper(&nfd), "THỪA THIÊN HUẾ");
         for c in (0..0x3_0000).filter_map(char::from_u32) {
             assert_eq!(upper(&c.to_string()), into_nfc(c.to_uppercase().collect()), "U+{:04X}", c as u32);
+            let after = format!("Ư{c}");
+            assert_eq!(upper(&after), into_nfc(after.to_uppercase()), "U+{:04X} after a letter", c as u32);
         }
+        assert_eq!(lower("Info@Example.VN"), "info@example.vn");
     }
 
     #[test]
