@@ -59,7 +59,9 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &Cat
     let mut s: Cow<'a, str> = cleaned;
     for n in &field.normalize {
         s = match n {
+            Normalizer::Upper if text::is_surely_upper(&s) => s,
             Normalizer::Upper => Cow::Owned(text::upper(&s)),
+            Normalizer::Lower if text::is_surely_lower(&s) => s,
             Normalizer::Lower => Cow::Owned(text::lower(&s)),
             Normalizer::Title => Cow::Owned(text::title(&s)),
             Normalizer::Digits => Cow::Owned(s.chars().filter(char::is_ascii_digit).collect()),

@@ -110,6 +110,24 @@ pub fn upper(s: &str) -> String {
     }
 }
 
+/// Whether [`upper`] returns `s` unchanged, read off its chars without the Unicode tables (false
+/// also when a char would need them: [`upper`] then decides). Most cells of an upper-case field
+/// already are.
+pub fn is_surely_upper(s: &str) -> bool {
+    s.chars().all(|c| match c {
+        'a'..='z' => false,
+        c if c.is_ascii() => true,
+        '\u{1EA0}'..='\u{1EF9}' => c as u32 & 1 == 0,
+        'À'..='Þ' | 'Ă' | 'Đ' | 'Ĩ' | 'Ũ' | 'Ơ' | 'Ư' => true,
+        _ => false,
+    })
+}
+
+/// Whether [`lower`] returns `s` unchanged: ASCII without capitals.
+pub fn is_surely_lower(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+}
+
 /// Returns `s` in lower case, in NFC.
 pub fn lower(s: &str) -> String {
     if s.is_ascii() {
@@ -294,8 +312,18 @@ mod tests {
             assert_eq!(upper(&c.to_string()), into_nfc(c.to_uppercase().collect()), "U+{:04X}", c as u32);
             let after = format!("Ư{c}");
             assert_eq!(upper(&after), into_nfc(after.to_uppercase()), "U+{:04X} after a letter", c as u32);
+            for s in [c.to_string(), after] {
+                if is_surely_upper(&s) {
+                    assert_eq!(upper(&s), s, "U+{:04X} is upper case already", c as u32);
+                }
+                if is_surely_lower(&s) {
+                    assert_eq!(lower(&s), s, "U+{:04X} is lower case already", c as u32);
+                }
+            }
         }
         assert_eq!(lower("Info@Example.VN"), "info@example.vn");
+        assert!(is_surely_upper("CÔNG TY TNHH ĐẦU TƯ XÂY DỰNG Ơ ĂN") && !is_surely_upper("CÔNG TY TNHH ĐẦU Tư"));
+        assert!(is_surely_lower("info@example.vn") && !is_surely_lower("Info") && !is_surely_lower("hà"));
     }
 
     #[test]
