@@ -74,7 +74,8 @@ impl RawRecord {
     /// Otherwise the (0-based) field and the offset in it where the bytes stop being UTF-8.
     fn checked(line: u64, record: csv::ByteRecord) -> std::result::Result<RawRecord, (usize, usize)> {
         let whole = simdutf8::basic::from_utf8(record.as_slice()).is_ok();
-        let starts_ok = || (0..record.len()).all(|i| record.range(i).is_none_or(|r| record.as_slice().get(r.start).is_none_or(|&b| (b as i8) >= -0x40)));
+        // A continuation byte is 10xxxxxx, -64..-1 as i8.
+        let starts_ok = || record.iter().all(|field| field.first().is_none_or(|&b| (b as i8) >= -0x40));
         if whole && starts_ok() {
             return Ok(RawRecord { line, record });
         }

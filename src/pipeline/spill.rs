@@ -15,6 +15,8 @@ use std::path::PathBuf;
 pub const RUN: &str = "_run";
 /// Column with the row's position inside its run.
 pub const POS: &str = "_pos";
+/// Compression of run files: none, as a run is read once, soon, most likely from the page cache.
+const COMPRESSION: ParquetCompression = ParquetCompression::Uncompressed;
 /// Rows per row group of a run, and rows a [`Cursor`] on a run holds at a time.
 pub const RUN_WINDOW: usize = 4096;
 
@@ -44,11 +46,10 @@ impl Spill {
     pub fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
         let path = self.run_path(run);
         let file = std::fs::File::create(&path).map_err(|e| io(&format!("writing {}", path.display()), e))?;
-        let mut writer = ParquetWriter::new(file).with_compression(ParquetCompression::Uncompressed).with_statistics(StatisticsOptions::empty()).batched(df.schema())?;
-        // Plain, uncompressed pages: a run is read once, soon, most likely from the page cache;
-        // trying dictionaries (a cardinality estimate and a hash map per page) or compressing
-        // costs more CPU than writing the bytes.
-        let options = WriteOptions { statistics: StatisticsOptions::empty(), version: Version::V1, compression: ParquetCompression::Uncompressed.into(), data_page_size: None };
+        let mut writer = ParquetWriter::new(file).with_compression(COMPRESSION).with_statistics(StatisticsOptions::empty()).batched(df.schema())?;
+        // Plain, uncompressed pages: trying dictionaries (a cardinality estimate and a hash map
+        // per page) or compressing costs more CPU than writing the bytes of a file read once.
+        let options = WriteOptions { statistics: StatisticsOptions::empty(), version: Version::V1, compression: COMPRESSION.into(), data_page_size: None };
         let types = writer.parquet_schema().fields().to_vec();
         let plain = [Encoding::Plain];
         df.rechunk_mut_par();

@@ -88,17 +88,9 @@ pub fn upper(s: &str) -> String {
     // and map into the same ranges, where text without combining marks is NFC.
     let mut tables = false;
     for c in s.chars() {
-        match c {
-            'a'..='z' => out.push(c.to_ascii_uppercase()),
-            c if c.is_ascii() => out.push(c),
-            // Vietnamese letters with tone marks (Latin Extended Additional): capital even, small odd.
-            '\u{1EA0}'..='\u{1EF9}' => out.push(char::from_u32(c as u32 & !1).unwrap_or(c)),
-            // Latin-1 small letters à…þ (but ÷) are their capitals + 0x20.
-            'à'..='þ' if c != '÷' => out.push(char::from_u32(c as u32 - 0x20).unwrap_or(c)),
-            // Capitals of Latin-1 and of the other Vietnamese letters stay; ă đ ĩ ũ ơ ư follow their capital.
-            'À'..='Þ' | 'Ă' | 'Đ' | 'Ĩ' | 'Ũ' | 'Ơ' | 'Ư' => out.push(c),
-            'ă' | 'đ' | 'ĩ' | 'ũ' | 'ơ' | 'ư' => out.push(char::from_u32(c as u32 - 1).unwrap_or(c)),
-            _ => {
+        match upper_without_tables(c) {
+            Some(u) => out.push(u),
+            None => {
                 tables = true;
                 out.extend(c.to_uppercase())
             }
@@ -110,17 +102,27 @@ pub fn upper(s: &str) -> String {
     }
 }
 
+/// The capital of `c` when it needs no Unicode table: ASCII, Latin-1 and the Vietnamese letters.
+fn upper_without_tables(c: char) -> Option<char> {
+    match c {
+        'a'..='z' => Some(c.to_ascii_uppercase()),
+        c if c.is_ascii() => Some(c),
+        // Vietnamese letters with tone marks (Latin Extended Additional): capital even, small odd.
+        '\u{1EA0}'..='\u{1EF9}' => char::from_u32(c as u32 & !1),
+        // Latin-1 small letters à…þ (but ÷) are their capitals + 0x20.
+        'à'..='þ' if c != '÷' => char::from_u32(c as u32 - 0x20),
+        // Capitals of Latin-1 and of the other Vietnamese letters stay; ă đ ĩ ũ ơ ư follow their capital.
+        'À'..='Þ' | 'Ă' | 'Đ' | 'Ĩ' | 'Ũ' | 'Ơ' | 'Ư' => Some(c),
+        'ă' | 'đ' | 'ĩ' | 'ũ' | 'ơ' | 'ư' => char::from_u32(c as u32 - 1),
+        _ => None,
+    }
+}
+
 /// Whether [`upper`] returns `s` unchanged, read off its chars without the Unicode tables (false
 /// also when a char would need them: [`upper`] then decides). Most cells of an upper-case field
 /// already are.
 pub fn is_surely_upper(s: &str) -> bool {
-    s.chars().all(|c| match c {
-        'a'..='z' => false,
-        c if c.is_ascii() => true,
-        '\u{1EA0}'..='\u{1EF9}' => c as u32 & 1 == 0,
-        'À'..='Þ' | 'Ă' | 'Đ' | 'Ĩ' | 'Ũ' | 'Ơ' | 'Ư' => true,
-        _ => false,
-    })
+    s.chars().all(|c| upper_without_tables(c) == Some(c))
 }
 
 /// Whether [`lower`] returns `s` unchanged: ASCII without capitals.
