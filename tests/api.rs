@@ -180,10 +180,14 @@ fn bad_input_gets_a_4xx_never_a_500() {
     let (_server, base) = start(&hub);
     let bearer = bearer(&base, &id, &secret);
     let token = format!("{base}/token");
+    let big = hub.dir.path().join("big-body.txt");
+    std::fs::write(&big, "x".repeat(900_000)).unwrap();
     let cases: Vec<(Vec<String>, u16)> = vec![
         (vec!["-u".into(), format!("{id}:{secret}"), "-H".into(), "Content-Type: application/json".into(), "-d".into(), "{\"grant_type\":".into(), token.clone()], 400),
         (vec!["-X".into(), "POST".into(), "-H".into(), "Authorization: Basic !!!notbase64".into(), "-d".into(), "grant_type=client_credentials".into(), token.clone()], 401),
         (vec!["-d".into(), "x".repeat(100_000), token.clone()], 413),
+        (vec!["--data-binary".into(), format!("@{}", big.display()), token.clone()], 413),
+        (vec!["-H".into(), "Transfer-Encoding: chunked".into(), "--data-binary".into(), format!("@{}", big.display()), token.clone()], 413),
         ((0..150).flat_map(|i| ["-H".to_string(), format!("X-Header-{i}: {}", "a".repeat(100))]).chain([format!("{base}/api/v1/me")]).collect(), 431),
         (vec!["-H".into(), bearer.clone(), "--path-as-is".into(), format!("{base}/api/v1/datasets/../../etc/passwd/snapshot")], 404),
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/..%2F..%2Fetc/snapshot")], 403),

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod catalogs;
+mod limit;
 mod data;
 pub mod error;
 mod quota;
@@ -63,7 +64,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .fallback(|| async { error::ApiError::not_found("no such route") })
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+        .layer(axum::middleware::from_fn(limit::limit_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), audited))
         .with_state(state)
