@@ -1,6 +1,10 @@
 //! Extract: read a source file, checksum it, decode its encoding to UTF-8 NFC and cut it into
 //! batches of CSV records, keeping each record's line number.
 
+mod raw;
+
+pub use raw::RawRecord;
+
 use crate::text::legacy::{self, Encoding};
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -59,51 +63,6 @@ impl Error {
 
 /// Result type of this module.
 pub type Result<T> = std::result::Result<T, Error>;
-
-/// One data record of the source, with the line it starts on (1-based; line 1 is the header).
-pub struct RawRecord {
-    /// Line number in the source file.
-    pub line: u64,
-    /// The record's fields; UTF-8, each starting on a character boundary (checked by `checked`).
-    record: csv::ByteRecord,
-}
-
-impl RawRecord {
-    /// `record` once its fields are known to be UTF-8: the record's bytes are checked at once
-    /// (with SIMD), then that each field starts a character, so that every field is UTF-8 too.
-    /// Otherwise the (0-based) field and the offset in it where the bytes stop being UTF-8.
-    fn checked(line: u64, record: csv::ByteRecord) -> std::result::Result<RawRecord, (usize, usize)> {
-        let whole = simdutf8::basic::from_utf8(record.as_slice()).is_ok();
-        // A continuation byte is 10xxxxxx, -64..-1 as i8.
-        let starts_ok = || record.iter().all(|field| field.first().is_none_or(|&b| (b as i8) >= -0x40));
-        if whole && starts_ok() {
-            return Ok(RawRecord { line, record });
-        }
-        for (i, field) in record.iter().enumerate() {
-            if let Err(e) = std::str::from_utf8(field) {
-                return Err((i, e.valid_up_to()));
-            }
-        }
-        Ok(RawRecord { line, record })
-    }
-
-    /// Number of fields.
-    pub fn len(&self) -> usize {
-        self.record.len()
-    }
-
-    /// Whether the record has no fields.
-    pub fn is_empty(&self) -> bool {
-        self.record.is_empty()
-    }
-
-    /// Field `i` as text.
-    pub fn get(&self, i: usize) -> Option<&str> {
-        // SAFETY: `checked` is the only constructor and found every field to be UTF-8 (the
-        // record is never changed after).
-        self.record.get(i).map(|b| unsafe { std::str::from_utf8_unchecked(b) })
-    }
-}
 
 /// What was read: checksum, size and header; records are streamed to the caller.
 #[derive(Debug, Clone)]
@@ -241,13 +200,15 @@ impl CsvSource {
                     // The next record gets buffers the size of this one's, so that reading
                     // it does not grow them from empty.
                     let next = csv::ByteRecord::with_capacity(self.record.as_slice().len() + 64, self.record.len());
-                    let rec = RawRecord::checked(at, std::mem::replace(&mut self.record, next)).map_err(|(field, valid_up_to)| Error::Csv {
+                    let mut rec = RawRecord::checked(at, std::mem::replace(&mut self.record, next)).map_err(|(field, valid_up_to)| Error::Csv {
                         path: self.path.clone(),
                         line: at,
                         message: not_utf8(field, valid_up_to),
                     })?;
-                    let line = self.line_column.and_then(|i| rec.get(i)?.parse().ok()).unwrap_or(at);
-                    batch.push(RawRecord { line, ..rec });
+                    if let Some(line) = self.line_column.and_then(|i| rec.get(i)?.parse().ok()) {
+                        rec.line = line;
+                    }
+                    batch.push(rec);
                 }
                 Err(e) => {
                     let nul = match &self.inner {

@@ -10,6 +10,7 @@ pub mod normalize;
 mod plan_merge;
 pub mod publish;
 mod records;
+mod row_groups;
 mod run;
 pub mod version;
 pub(crate) mod stage;

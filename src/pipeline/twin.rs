@@ -6,7 +6,7 @@ use super::changes::{change_type, CHANGE_TYPE, INSERT};
 use super::publish;
 use super::spec::PublishSpec;
 use super::transform::ROW_HASH;
-use super::version::RowBuffer;
+use super::row_groups::RowBuffer;
 use super::{Error, Result};
 use polars::io::parquet::write::{get_encodings, BatchedWriter, StatisticsOptions};
 use polars::prelude::*;

@@ -10,13 +10,13 @@ use super::publish::{self, FileEntry, Manifest};
 use super::spec::{PipelineSpec, PublishSpec};
 use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
 use super::transform::{LINE, ROW_HASH};
+use super::row_groups::RowGroups;
 use super::twin::TwinRowGroups;
 use super::{Error, Result};
 use crate::objects::{self, Objects};
 use crate::store::{ChangeChunks, ChangeKind, PublishTx, RecordChanges, Store};
 use polars::prelude::*;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 
 /// What a version is written from.
@@ -89,72 +89,6 @@ fn write_whole(spill: &Spill, name: &str, mut df: DataFrame, opts: &PublishSpec)
 
 /// Rows of the plan gathered at a time.
 const CHUNK: usize = 16_384;
-
-/// Parts gathered into row groups of a set size (the rows pushed are counted).
-pub(super) struct RowBuffer {
-    size: usize,
-    schema: Schema,
-    pending: DataFrame,
-    pub rows: u64,
-}
-
-impl RowBuffer {
-    pub fn new(schema: &Schema, opts: &PublishSpec) -> RowBuffer {
-        RowBuffer { size: opts.row_group_size.max(1), schema: schema.clone(), pending: DataFrame::empty_with_schema(schema), rows: 0 }
-    }
-
-    /// Adds a part; returns a full row group once one is gathered.
-    pub fn push(&mut self, part: DataFrame) -> Result<Option<DataFrame>> {
-        self.rows += part.height() as u64;
-        self.pending.vstack_mut_owned(part)?;
-        Ok(match self.pending.height() >= self.size {
-            true => self.take(),
-            false => None,
-        })
-    }
-
-    /// The rows gathered so far (in one chunk), if any.
-    pub fn take(&mut self) -> Option<DataFrame> {
-        if self.pending.height() == 0 {
-            return None;
-        }
-        let mut part = std::mem::replace(&mut self.pending, DataFrame::empty_with_schema(&self.schema));
-        part.rechunk_mut_par();
-        Some(part)
-    }
-}
-
-/// A Parquet file written a row group at a time from smaller parts.
-struct RowGroups {
-    writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
-    rows: RowBuffer,
-}
-
-impl RowGroups {
-    fn create(path: PathBuf, schema: &Schema, opts: &PublishSpec) -> Result<RowGroups> {
-        let file = std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
-        let writer = ParquetWriter::new(file)
-            .with_compression(publish::compression(opts))
-            .with_row_group_size(Some(opts.row_group_size))
-            .batched(schema)?;
-        Ok(RowGroups { writer, rows: RowBuffer::new(schema, opts) })
-    }
-
-    fn push(&mut self, part: DataFrame) -> Result<()> {
-        if let Some(group) = self.rows.push(part)? {
-            self.writer.write_batch(&group)?;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<u64> {
-        if let Some(group) = self.rows.take() {
-            self.writer.write_batch(&group)?;
-        }
-        self.writer.finish()?;
-        Ok(self.rows.rows)
-    }
-}
 
 /// The snapshot part and the change part (if any) of one merged chunk.
 type Parts = (DataFrame, Option<DataFrame>);
