@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --release --quiet
-lgsp=target/release/lgsp
+lgsp="${CARGO_TARGET_DIR:-target}/release/lgsp"
 $lgsp init
 $lgsp check pipelines/
 $lgsp run enterprises --input data/samples/enterprises_v1.csv
