@@ -53,6 +53,9 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
 
         let (s, _, body) = curl(&["-u", &format!("{id}:wrong"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
         assert_eq!((s, json(&body)["error"].as_str()), (401, Some("invalid_client")), "[{}]", hub.kind());
+        // NUL, which PostgreSQL cannot store, is the client's mistake on every backend.
+        let (s, _, _) = curl(&["-d", "grant_type=client_credentials&client_id=a%00b&client_secret=x", &format!("{base}/token")]);
+        assert!(s == 400 || s == 401, "[{}] NUL in a client id: {s}", hub.kind());
         let (s, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=password", &format!("{base}/token")]);
         assert_eq!((s, json(&body)["error"].as_str()), (400, Some("unsupported_grant_type")));
         let (s, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
@@ -85,6 +88,8 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
         assert_eq!(df.get_column_names(), vec!["ma_so_thue", "ten_doanh_nghiep"], "only granted columns");
         let key = df.column("ma_so_thue").unwrap().str().unwrap().get(0).unwrap().to_string();
 
+        let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/records/a%00b")]);
+        assert!(s == 400 || s == 404, "[{}] NUL in a record key: {s}", hub.kind());
         let (s, _, body) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/records/{key}")]);
         let rec = json(&body);
         assert_eq!(s, 200);
@@ -129,8 +134,11 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
         assert_eq!(names, vec!["ma_so_thue", "trang_thai"], "only granted fields in the dictionary");
         let (s, _, body) = get("/api/v1/datasets/enterprises/versions");
         assert_eq!((s, json(&body)["versions"].as_array().map(Vec::len)), (200, Some(1)));
+        let (s, _, _) = get("/api/v1/datasets/enterprises/changes?format=xml");
+        assert_eq!(s, 400, "a format the hub does not write");
         let (s, _, body) = get("/api/v1/datasets/enterprises/changes?format=ndjson");
         assert_eq!(s, 200);
+        assert!(!body.is_empty(), "the refused request did not count as a pull");
         let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&body).lines().next().unwrap()).unwrap();
         let mut keys: Vec<&String> = first.as_object().unwrap().keys().collect();
         keys.sort();
@@ -193,6 +201,11 @@ fn bad_input_gets_a_4xx_never_a_500() {
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/..%2F..%2Fetc/snapshot")], 403),
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=abc")], 400),
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=-1")], 404),
+        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?verison=1")], 400),
+        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=1&since=0")], 400),
+        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/catalogs/communes/codes/00004?as_of=2025-06-30")], 400),
+        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/catalogs/communes/codes/00004?asOf=30/06/2025x")], 400),
+        (vec!["-H".into(), bearer.clone(), "-H".into(), "Range: bytes=0-18446744073709551615".into(), format!("{base}/api/v1/datasets/enterprises/snapshot")], 416),
         (vec!["-H".into(), bearer.clone(), "-X".into(), "DELETE".into(), format!("{base}/api/v1/datasets/enterprises/snapshot")], 405),
     ];
     for (args, expected) in cases {

@@ -31,7 +31,7 @@ fn user_error(e: access::Error) -> ApiError {
         access::Error::NoAgency(_) | access::Error::NoClient(_) => ApiError::not_found(e.to_string()),
         access::Error::AgencyExists(_) => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
         access::Error::AgencyCode(_) | access::Error::Grant(_) => ApiError::bad_request(e.to_string()),
-        e => ApiError::internal(e),
+        e => e.into(),
     }
 }
 

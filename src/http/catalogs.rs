@@ -10,17 +10,19 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 
+/// `?asOf=&q=&at=`; an unknown parameter is a 400, not silently ignored.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AsOf {
     as_of: Option<String>,
     q: Option<String>,
     at: Option<String>,
 }
 
-fn date(d: &Option<String>) -> Result<String, ApiError> {
+/// The date of parameter `name` (today when absent).
+fn date(name: &str, d: &Option<String>) -> Result<String, ApiError> {
     match d {
-        Some(d) => catalog::parse_date(d).map_err(|e| ApiError::bad_request(e.to_string())),
+        Some(d) => catalog::parse_date(d).map_err(|_| ApiError::bad_request(format!("{name}='{d}' is not a date: write yyyy-mm-dd"))),
         None => Ok(catalog::today()),
     }
 }
@@ -47,7 +49,7 @@ pub async fn get_metadata(State(state): State<AppState>, _caller: Caller, Path(i
 /// `GET /dmdc/Category/{catalog}?asOf=`: the rows valid on the date.
 pub async fn get_category(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>, Query(q): Query<AsOf>) -> Result<Json<serde_json::Value>, ApiError> {
     let c = state.store.catalog(&id).await?.ok_or_else(|| ApiError::not_found(format!("no catalog '{id}'")))?;
-    let as_of = date(&q.as_of)?;
+    let as_of = date("asOf", &q.as_of)?;
     let rows: Vec<_> = state.store.catalog_items_as_of(&id, &as_of, None).await?.into_iter().map(|i| {
         let attrs: serde_json::Value = serde_json::from_str(&i.attrs).unwrap_or_default();
         serde_json::json!({ "Ma": i.code, "Ten": i.name, "MaCha": i.parent_code, "Cap": i.level, "HieuLucTu": i.valid_from, "HieuLucDen": i.valid_to, "ThuocTinh": attrs })
@@ -57,17 +59,17 @@ pub async fn get_category(State(state): State<AppState>, _caller: Caller, Path(i
 
 /// `GET /api/v1/catalogs/{catalog}/codes/{code}?asOf=`: valid, retired (and succeeded by), unknown.
 pub async fn get_lookup(State(state): State<AppState>, _caller: Caller, Path((id, code)): Path<(String, String)>, Query(q): Query<AsOf>) -> Result<Json<query::Lookup>, ApiError> {
-    Ok(Json(query::lookup(&state.store, &id, &code, &date(&q.as_of)?).await.map_err(catalog_error)?))
+    Ok(Json(query::lookup(&state.store, &id, &code, &date("asOf", &q.as_of)?).await.map_err(catalog_error)?))
 }
 
 /// `GET /api/v1/catalogs/{catalog}/codes/{code}/current?at=&asOf=`: the code(s) it became.
 pub async fn get_resolve(State(state): State<AppState>, _caller: Caller, Path((id, code)): Path<(String, String)>, Query(q): Query<AsOf>) -> Result<Json<Vec<query::Candidate>>, ApiError> {
-    let at = q.at.as_ref().map(|d| catalog::parse_date(d)).transpose().map_err(catalog_error)?;
-    Ok(Json(query::resolve(&state.store, &id, &code, at.as_deref(), &date(&q.as_of)?).await.map_err(catalog_error)?))
+    let at = q.at.is_some().then(|| date("at", &q.at)).transpose()?;
+    Ok(Json(query::resolve(&state.store, &id, &code, at.as_deref(), &date("asOf", &q.as_of)?).await.map_err(catalog_error)?))
 }
 
 /// `GET /api/v1/catalogs/{catalog}/search?q=&asOf=`.
 pub async fn get_search(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>, Query(q): Query<AsOf>) -> Result<Json<Vec<crate::store::CatalogItem>>, ApiError> {
     let text = q.q.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| ApiError::bad_request("give the text to search as ?q="))?;
-    Ok(Json(query::search(&state.store, &id, &text, &date(&q.as_of)?, 50).await.map_err(catalog_error)?))
+    Ok(Json(query::search(&state.store, &id, &text, &date("asOf", &q.as_of)?, 50).await.map_err(catalog_error)?))
 }

@@ -78,29 +78,49 @@ pub async fn list_versions(State(state): State<AppState>, caller: Caller, Path(n
     Ok(Json(serde_json::json!({ "dataset": name, "versions": versions })))
 }
 
-#[derive(Deserialize)]
-pub struct FileQuery {
-    version: Option<i64>,
-    since: Option<i64>,
-    format: Option<String>,
+/// The encodings a client may ask for (`format=`).
+#[derive(Deserialize, Clone, Copy, PartialEq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Parquet,
+    Csv,
+    Ndjson,
 }
 
-fn encode(df: &mut DataFrame, format: &str) -> Result<(Vec<u8>, &'static str), ApiError> {
+/// `snapshot?version=&format=`; an unknown parameter is a 400, not silently ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotQuery {
+    version: Option<i64>,
+    #[serde(default)]
+    format: Format,
+}
+
+/// `changes?since=&format=`; an unknown parameter is a 400, not silently ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    since: Option<i64>,
+    #[serde(default)]
+    format: Format,
+}
+
+fn encode(df: &mut DataFrame, format: Format) -> Result<(Vec<u8>, &'static str), ApiError> {
     let mut buf = Vec::new();
     let mime = match format {
-        "parquet" => {
+        Format::Parquet => {
             ParquetWriter::new(&mut buf).finish(df)?;
             "application/vnd.apache.parquet"
         }
-        "csv" => {
+        Format::Csv => {
             CsvWriter::new(&mut buf).finish(df)?;
             "text/csv; charset=utf-8"
         }
-        "ndjson" => {
+        Format::Ndjson => {
             JsonWriter::new(&mut buf).with_json_format(JsonFormat::JsonLines).finish(df)?;
             "application/x-ndjson"
         }
-        other => return Err(ApiError::bad_request(format!("format '{other}' is not one of parquet, csv, ndjson"))),
     };
     Ok((buf, mime))
 }
@@ -119,8 +139,10 @@ async fn read(state: &AppState, path: &str) -> Result<DataFrame, ApiError> {
     Ok(crate::pipeline::publish::read_parquet(&state.objects, path).await?)
 }
 
-fn respond(mut df: DataFrame, format: Option<String>) -> Result<Response, ApiError> {
-    let (body, mime) = encode(&mut df, format.as_deref().unwrap_or("parquet"))?;
+/// The frame encoded as asked for, ready to send (encoded before the pull is recorded, so a
+/// failed encoding does not move the client's last pull).
+fn respond(mut df: DataFrame, format: Format) -> Result<Response, ApiError> {
+    let (body, mime) = encode(&mut df, format)?;
     let mut r = body.into_response();
     r.headers_mut().insert("content-type", HeaderValue::from_static(mime));
     Ok(r)
@@ -135,7 +157,7 @@ fn parse_range(header: &str) -> Option<object_store::GetRange> {
         (a, "") => Some(object_store::GetRange::Offset(a.parse().ok()?)),
         (a, b) => {
             let (a, b): (u64, u64) = (a.parse().ok()?, b.parse().ok()?);
-            (a <= b).then_some(object_store::GetRange::Bounded(a..b + 1))
+            (a <= b).then_some(object_store::GetRange::Bounded(a..b.checked_add(1)?))
         }
     }
 }
@@ -150,7 +172,8 @@ async fn stream_file(state: &AppState, path: &str, range: Option<&str>) -> Resul
     let opts = object_store::GetOptions { range, ..Default::default() };
     let got = state.objects.get_opts(&object_store::path::Path::from(path), opts).await.map_err(|e| match e {
         object_store::Error::NotFound { .. } => ApiError::not_found("the version's file is missing"),
-        other => ApiError::new(axum::http::StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", other.to_string()),
+        _ if partial => ApiError::new(axum::http::StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", "the range is outside the file: ask for bytes below its size"),
+        other => ApiError::internal(other),
     })?;
     let (size, span) = (got.meta.size, got.range.clone());
     let mut r = Response::new(axum::body::Body::from_stream(got.into_stream()));
@@ -172,27 +195,30 @@ async fn stream_file(state: &AppState, path: &str, range: Option<&str>) -> Resul
 /// `GET /api/v1/datasets/{name}/snapshot?version=&format=`. With a grant on every field and
 /// Parquet asked for, the stored file is streamed as is (with its `_row_hash` column) and
 /// `Range` requests are honoured; otherwise the granted columns are encoded.
-pub async fn get_snapshot(State(state): State<AppState>, caller: Caller, audit: Audit, headers: axum::http::HeaderMap, Path(name): Path<String>, Query(q): Query<FileQuery>) -> Result<Response, ApiError> {
+pub async fn get_snapshot(State(state): State<AppState>, caller: Caller, audit: Audit, headers: axum::http::HeaderMap, Path(name): Path<String>, Query(q): Query<SnapshotQuery>) -> Result<Response, ApiError> {
     let grant = find_grant(&caller.grants, &name, "snapshot").ok_or_else(|| ApiError::forbidden(format!("no snapshot grant on '{name}'")))?;
     let current = state.store.current_version(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
     let version = q.version.unwrap_or(current.version);
     let row = state.store.version(&name, version).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
     crate::pipeline::publish::ensure_kept(&state.store, &name, version).await?;
-    if granted_fields(grant).is_none() && q.format.as_deref().unwrap_or("parquet") == "parquet" {
+    if granted_fields(grant).is_none() && q.format == Format::Parquet {
+        let range = headers.get("range").and_then(|v| v.to_str().ok());
+        let response = stream_file(&state, &format!("{}/snapshot.parquet", row.prefix), range).await?;
         note(&audit, &name, Some(version), row.row_count as usize);
         state.store.record_pull(&caller.client_id, &name, version).await?;
-        let range = headers.get("range").and_then(|v| v.to_str().ok());
-        return stream_file(&state, &format!("{}/snapshot.parquet", row.prefix), range).await;
+        return Ok(response);
     }
     let df = only_granted(read(&state, &format!("{}/snapshot.parquet", row.prefix)).await?, granted_fields(grant))?;
-    note(&audit, &name, Some(version), df.height());
+    let rows = df.height();
+    let response = respond(df, q.format)?;
+    note(&audit, &name, Some(version), rows);
     state.store.record_pull(&caller.client_id, &name, version).await?;
-    respond(df, q.format)
+    Ok(response)
 }
 
 /// `GET /api/v1/datasets/{name}/changes?since=&format=`: every change after version `since`
 /// (default: the last version this client pulled), with a `_version` column.
-pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: Audit, Path(name): Path<String>, Query(q): Query<FileQuery>) -> Result<Response, ApiError> {
+pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: Audit, Path(name): Path<String>, Query(q): Query<ChangesQuery>) -> Result<Response, ApiError> {
     let grant = find_grant(&caller.grants, &name, "changes").ok_or_else(|| ApiError::forbidden(format!("no changes grant on '{name}'")))?;
     let current = state.store.current_version(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
     let since = match q.since {
@@ -200,16 +226,18 @@ pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: A
         None => state.store.last_pull(&caller.client_id, &name).await?.unwrap_or(0),
     };
     if since < 0 || since > current.version {
-        return Err(ApiError::bad_request(format!("since={since}: versions run from 1 to {}", current.version)));
+        return Err(ApiError::bad_request(format!("since={since}: use 0 (every change) up to the current version {}", current.version)));
     }
     if since < current.version {
         crate::pipeline::publish::ensure_kept(&state.store, &name, since + 1).await?;
     }
     let df = crate::pipeline::publish::changes_since(&state.objects, &name, since, current.version).await?;
     let df = only_granted(df, granted_fields(grant))?;
-    note(&audit, &name, Some(current.version), df.height());
+    let rows = df.height();
+    let response = respond(df, q.format)?;
+    note(&audit, &name, Some(current.version), rows);
     state.store.record_pull(&caller.client_id, &name, current.version).await?;
-    respond(df, q.format)
+    Ok(response)
 }
 
 /// `GET /api/v1/datasets/{name}/records/{key}`: the current master record.

@@ -57,7 +57,35 @@ macro_rules! internal_from {
     )*};
 }
 
-internal_from!(crate::store::Error, crate::objects::Error, polars::error::PolarsError, crate::access::Error, crate::audit::Error);
+internal_from!(crate::objects::Error, polars::error::PolarsError, crate::audit::Error);
+
+impl From<crate::store::Error> for ApiError {
+    /// Text the database cannot hold came from the request, so it is the client's 400;
+    /// anything else is internal.
+    fn from(e: crate::store::Error) -> ApiError {
+        match refused_text(&e) {
+            true => ApiError::bad_request("the request holds a character that is not allowed (NUL, U+0000): remove it"),
+            false => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<crate::access::Error> for ApiError {
+    fn from(e: crate::access::Error) -> ApiError {
+        match e {
+            crate::access::Error::Store(e) => e.into(),
+            e => ApiError::internal(e),
+        }
+    }
+}
+
+/// Whether the database refused text of the request (PostgreSQL refuses NUL: 22021, 22P05).
+fn refused_text(e: &crate::store::Error) -> bool {
+    match e {
+        crate::store::Error::Sql(sqlx::Error::Database(d)) => matches!(d.code().as_deref(), Some("22021" | "22P05")),
+        _ => false,
+    }
+}
 
 impl From<crate::pipeline::Error> for ApiError {
     /// Files removed by retention are 410 Gone; anything else is internal.

@@ -43,9 +43,9 @@ pub async fn post_token(State(state): State<AppState>, headers: HeaderMap, form:
     match crate::access::authenticate(&state.store, &id, &secret).await {
         Ok(Some(client)) => match crate::access::issue_token(&state.store, &client.id, TOKEN_TTL).await {
             Ok(token) => Json(serde_json::json!({ "access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL })).into_response(),
-            Err(e) => super::error::ApiError::internal(e).into_response(),
+            Err(e) => super::error::ApiError::from(e).into_response(),
         },
         Ok(None) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client, wrong secret or revoked client"),
-        Err(e) => super::error::ApiError::internal(e).into_response(),
+        Err(e) => super::error::ApiError::from(e).into_response(),
     }
 }
