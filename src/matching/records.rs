@@ -38,6 +38,9 @@ impl Records {
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_path(path).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
         let header: Vec<String> = reader.headers().map_err(|e| Error::Input(format!("{}: {e}", path.display())))?.iter().map(str::to_string).collect();
         let used = spec.columns();
+        if let Some((i, h)) = header.iter().enumerate().find(|(i, h)| used.contains(h) && header[..*i].contains(h)) {
+            return Err(Error::Input(format!("{}: column '{h}' appears twice in the header (column {}): keep one", path.display(), i + 1)));
+        }
         let mut raw: HashMap<String, Vec<String>> = header.iter().filter(|h| used.contains(h)).map(|h| (h.clone(), Vec::new())).collect();
         for (n, rec) in reader.records().enumerate() {
             let rec = rec.map_err(|e| Error::Input(format!("{}: line {}: {e}", path.display(), n + 2)))?;

@@ -162,12 +162,24 @@ impl MatchSpec {
     pub fn load(path: &std::path::Path) -> Result<MatchSpec, super::Error> {
         let text = std::fs::read_to_string(path).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
         let spec: MatchSpec = toml::from_str(&text).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
-        if spec.blocking.is_empty() || spec.blocking.iter().any(Vec::is_empty) {
-            return Err(super::Error::Spec(format!("{}: blocking: give at least one rule of at least one key", path.display())));
-        }
-        if !(0.0..=1.0).contains(&spec.match_threshold) || spec.review_threshold > spec.match_threshold {
-            return Err(super::Error::Spec(format!("{}: thresholds: 0 ≤ review_threshold ≤ match_threshold ≤ 1", path.display())));
-        }
+        spec.check().map_err(|(key, message)| super::Error::Spec(format!("{}: {key}: {message}", path.display())))?;
         Ok(spec)
     }
+
+    /// What must hold in any match spec; otherwise the key that is wrong and what to do.
+    pub fn check(&self) -> Result<(), (String, String)> {
+        if self.blocking.is_empty() || self.blocking.iter().any(Vec::is_empty) {
+            return Err(("blocking".into(), "give at least one rule of at least one key".into()));
+        }
+        if !(1..=MAX_COMPARISONS).contains(&self.comparisons.len()) {
+            return Err(("comparisons".into(), format!("give 1 to {MAX_COMPARISONS} comparisons, not {}", self.comparisons.len())));
+        }
+        if !(0.0..=1.0).contains(&self.match_threshold) || !(0.0..=self.match_threshold).contains(&self.review_threshold) {
+            return Err(("review_threshold".into(), "thresholds: 0 ≤ review_threshold ≤ match_threshold ≤ 1".into()));
+        }
+        Ok(())
+    }
 }
+
+/// Comparisons at most: a pair's agreement pattern holds 3 bits per comparison in a `u64`.
+pub const MAX_COMPARISONS: usize = 21;

@@ -110,6 +110,15 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
         if spec.field(k).is_none() {
             return Err(err(path, format!("key[{i}]"), format!("'{k}' is not a declared field")));
         }
+        if spec.key[..i].contains(k) {
+            return Err(err(path, format!("key[{i}]"), format!("'{k}' is listed twice")));
+        }
+    }
+    if let Some(m) = &spec.matching {
+        m.check().map_err(|(key, message)| err(path, format!("matching.{key}"), message))?;
+        if let Some(c) = m.columns().into_iter().find(|c| !c.is_empty() && spec.field(c).is_none()) {
+            return Err(err(path, "matching", format!("'{c}' is not a declared field")));
+        }
     }
     check_source(path, spec)?;
     match spec.survivorship.rule {
@@ -199,7 +208,7 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
     for (j, n) in f.normalize.iter().enumerate() {
         let at = format!("fields[{i}].normalize[{j}]");
         match n {
-            Normalizer::PadLeft(0) => return Err(err(path, at, "pad_left needs a width of 1 or more")),
+            Normalizer::PadLeft(w) if !(1..=64).contains(w) => return Err(err(path, at, format!("pad_left width {w} is out of range: use 1 to 64"))),
             Normalizer::NameToCode { min_confidence, .. } if !(0.0..=1.0).contains(min_confidence) => {
                 return Err(err(path, at, "min_confidence must be between 0 and 1"))
             }
@@ -236,81 +245,4 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GOOD: &str = r#"
-id = "t"
-owner = "000.00.12.H48"
-dataset = "t"
-key = ["a"]
-[source]
-kind = "csv"
-path = "x.csv"
-[[fields]]
-name = "a"
-"#;
-
-    fn parse_str(s: &str) -> Result<PipelineSpec, SpecError> {
-        parse(Path::new("p.toml"), s)
-    }
-
-    #[test]
-    fn minimal_pipeline_parses_with_defaults() {
-        let spec = parse_str(GOOD).unwrap();
-        assert!(matches!(&spec.source, SourceSpec::Csv(c) if c.encoding == "utf-8"));
-        assert_eq!(spec.survivorship.rule, Survivorship::Last);
-    }
-
-    #[test]
-    fn unknown_key_names_file_and_key_path() {
-        let e = parse_str(&GOOD.replace("name = \"a\"", "name = \"a\"\nrequird = true")).unwrap_err();
-        let msg = e.to_string();
-        assert!(msg.starts_with("p.toml: fields[0]"), "{msg}");
-        assert!(msg.contains("requird"), "{msg}");
-    }
-
-    #[test]
-    fn unknown_normalizer_is_rejected_with_its_path() {
-        let e = parse_str(&GOOD.replace("name = \"a\"", "name = \"a\"\nnormalize = [\"uper\"]")).unwrap_err();
-        assert!(e.key.starts_with("fields[0].normalize"), "{}", e);
-    }
-
-    #[test]
-    fn key_must_name_a_declared_field() {
-        let e = parse_str(&GOOD.replace("key = [\"a\"]", "key = [\"b\"]")).unwrap_err();
-        assert_eq!(e.key, "key[0]");
-    }
-
-    #[test]
-    fn owner_must_be_an_agency_code() {
-        let e = parse_str(&GOOD.replace("000.00.12.H48", "so-tai-chinh")).unwrap_err();
-        assert_eq!(e.key, "owner");
-        assert!(is_agency_code("000.00.00.G12"));
-    }
-
-    #[test]
-    fn parametrized_normalizers_and_rules_parse() {
-        let s = GOOD.replace(
-            "name = \"a\"",
-            "name = \"a\"\nnormalize = [\"upper\", { pad_left = 5 }]\nrules = [{ kind = \"regex\", pattern = \"^[0-9]+$\" }, { kind = \"in_catalog\", catalog = \"communes_2025\" }]",
-        );
-        let spec = parse_str(&s).unwrap();
-        assert_eq!(spec.fields[0].normalize, vec![Normalizer::Upper, Normalizer::PadLeft(5)]);
-        assert_eq!(spec.fields[0].rules.len(), 2);
-    }
-
-    #[test]
-    fn zstd_level_is_checked() {
-        assert_eq!(parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 30\n")).unwrap_err().key, "publish.compression_level");
-        let lz4 = format!("{GOOD}\n[publish]\ncompression = \"lz4\"\ncompression_level = 3\n");
-        assert!(parse_str(&lz4).unwrap_err().to_string().contains("zstd"));
-        assert_eq!(parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 9\n")).unwrap().publish.compression_level, Some(9));
-    }
-
-    #[test]
-    fn bad_regex_is_reported() {
-        let s = GOOD.replace("name = \"a\"", "name = \"a\"\nrules = [{ kind = \"regex\", pattern = \"([\" }]");
-        assert_eq!(parse_str(&s).unwrap_err().key, "fields[0].rules[0].pattern");
-    }
-}
+mod tests;

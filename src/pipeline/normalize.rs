@@ -71,7 +71,9 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &Cat
             Normalizer::TaxCode => Cow::Owned(text::taxcode::normalize_tax_code(&s)),
             Normalizer::PadLeft(width) => {
                 if s.len() < *width && s.bytes().all(|b| b.is_ascii_digit()) {
-                    Cow::Owned(format!("{s:0>width$}"))
+                    let mut padded = "0".repeat(width - s.len());
+                    padded.push_str(&s);
+                    Cow::Owned(padded)
                 } else {
                     s
                 }
