@@ -131,10 +131,10 @@ pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
         (_, true) => return Err(Error::Grant(format!("dataset '{ADMIN_DATASET}' takes the admin or the reports scope only"))),
     }
     if g.basis.trim().is_empty() {
-        return Err(Error::Grant("--basis: give the legal basis or purpose of the grant".into()));
+        return Err(Error::Grant("basis: give the legal basis or purpose of the grant".into()));
     }
     let until = match g.until {
-        Some(d) => Some(crate::text::date::parse_date(&d).map_err(|_| Error::Grant(format!("--until '{d}' is not a date")))?.to_string()),
+        Some(d) => Some(crate::text::date::parse_date(&d).map_err(|_| Error::Grant(format!("until '{d}' is not a date: write yyyy-mm-dd")))?.to_string()),
         None => None,
     };
     let row = GrantRow {

@@ -160,14 +160,26 @@ impl FieldRules {
                 };
                 let low = min.is_some_and(|m| x < m);
                 let high = max.is_some_and(|m| x > m);
-                (low || high).then(|| "out of the allowed range".to_string())
+                (low || high).then(|| {
+                    let bound = |m: f64| match value {
+                        Value::Date(_) | Value::Datetime(_) => display(&Value::Date(m as i32), 0),
+                        _ => m.to_string(),
+                    };
+                    let parts: Vec<String> = [("min", *min), ("max", *max)].into_iter().filter_map(|(k, m)| Some(format!("{k} {}", bound(m?)))).collect();
+                    format!("out of the allowed range ({})", parts.join(", "))
+                })
             }
             Check::Length { min, max } => {
                 let n = text.chars().count();
                 (min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m))
-                    .then(|| format!("length {n} is outside the allowed range"))
+                    .then(|| format!("length {n} is outside the allowed range ({} to {} characters)", min.unwrap_or(0), max.map(|m| m.to_string()).unwrap_or("any".into())))
             }
-            Check::Enum(values) => (!values.contains(text)).then(|| "not one of the allowed values".to_string()),
+            Check::Enum(values) => (!values.contains(text)).then(|| {
+                let mut allowed: Vec<&str> = values.iter().map(String::as_str).collect();
+                allowed.sort_unstable();
+                let more = if allowed.len() > 10 { format!(" and {} more", allowed.len() - 10) } else { String::new() };
+                format!("not one of the allowed values: {}{more}", allowed[..allowed.len().min(10)].join(", "))
+            }),
             Check::TaxCode => crate::text::taxcode::check_tax_code(text).err().map(|e| e.to_string()),
             Check::InCatalog(catalog, table, at) => {
                 let day = at.and_then(|i| row.get(i)).and_then(|v| match v {
