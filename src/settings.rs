@@ -12,6 +12,9 @@ pub enum Error {
     /// The settings file is not valid TOML or has unknown keys.
     #[error("settings file {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    /// An environment variable holds a value of the wrong kind.
+    #[error("environment variable {name}='{value}' is not a whole number: {what}")]
+    Env { name: &'static str, value: String, what: &'static str },
 }
 
 /// Result type of this module.
@@ -104,11 +107,14 @@ impl Settings {
             }
             None => Settings::default(),
         };
-        settings.apply_env(|k| std::env::var(k).ok());
+        settings.apply_env(|k| std::env::var(k).ok())?;
         Ok(settings)
     }
 
-    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let number = |name: &'static str, what: &'static str| -> Result<Option<u64>> {
+            get(name).map(|value| value.trim().parse().map_err(|_| Error::Env { name, value, what })).transpose()
+        };
         if let Some(v) = get("LGSP_STORE_URL") {
             self.store_url = v;
         }
@@ -121,10 +127,10 @@ impl Settings {
         if let Some(v) = get("LGSP_CATALOGS_DIR") {
             self.catalogs_dir = v.into();
         }
-        if let Some(v) = get("LGSP_API_REQUESTS_PER_MINUTE").and_then(|v| v.parse().ok()) {
-            self.api_requests_per_minute = v;
+        if let Some(v) = number("LGSP_API_REQUESTS_PER_MINUTE", "requests per client per minute, e.g. 600")? {
+            self.api_requests_per_minute = v.try_into().unwrap_or(u32::MAX);
         }
-        if let Some(v) = get("LGSP_LEASE_SECONDS").and_then(|v| v.parse().ok()) {
+        if let Some(v) = number("LGSP_LEASE_SECONDS", "seconds, e.g. 120")? {
             self.lease_seconds = v;
         }
         if let Some(v) = get("LGSP_BACKUP_SCHEDULE") {
@@ -133,9 +139,10 @@ impl Settings {
         if let Some(v) = get("LGSP_BACKUP_TO") {
             self.backup_to = v;
         }
-        if let Some(v) = get("LGSP_BACKUP_KEEP").and_then(|v| v.parse().ok()) {
-            self.backup_keep = v;
+        if let Some(v) = number("LGSP_BACKUP_KEEP", "backups to keep, e.g. 7")? {
+            self.backup_keep = v.try_into().unwrap_or(usize::MAX);
         }
+        Ok(())
     }
 }
 
@@ -146,7 +153,7 @@ mod tests {
     #[test]
     fn env_overrides_file_values() {
         let mut s: Settings = toml::from_str("store_url = \"sqlite://x.db\"").unwrap();
-        s.apply_env(|k| (k == "LGSP_OBJECT_STORE_URL").then(|| "s3://b/p".to_string()));
+        s.apply_env(|k| (k == "LGSP_OBJECT_STORE_URL").then(|| "s3://b/p".to_string())).unwrap();
         assert_eq!(s.store_url, "sqlite://x.db");
         assert_eq!(s.object_store_url, "s3://b/p");
         assert_eq!(s.pipelines_dir, PathBuf::from("pipelines"));
@@ -161,5 +168,14 @@ mod tests {
     fn debug_hides_database_password() {
         let s = Settings { store_url: "postgres://u:secret@h/db".into(), ..Settings::default() };
         assert!(!format!("{s:?}").contains("secret"));
+    }
+
+    #[test]
+    fn a_number_variable_that_is_not_a_number_is_an_error_naming_it() {
+        let mut s = Settings::default();
+        let err = s.apply_env(|k| (k == "LGSP_LEASE_SECONDS").then(|| "2m".to_string())).unwrap_err().to_string();
+        assert!(err.contains("LGSP_LEASE_SECONDS='2m'") && err.contains("seconds"), "{err}");
+        s.apply_env(|k| (k == "LGSP_BACKUP_KEEP").then(|| " 3 ".to_string())).unwrap();
+        assert_eq!(s.backup_keep, 3);
     }
 }

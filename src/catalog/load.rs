@@ -57,6 +57,13 @@ pub fn read_spec(path: &Path) -> Result<(CatalogSpec, String)> {
     if spec.sources.is_empty() {
         return Err(spec_err("sources: list at least one data file with [[sources]]".into()));
     }
+    for (i, src) in spec.sources.iter().enumerate() {
+        for (key, date) in [("valid_from", &src.valid_from), ("valid_to", &src.valid_to)] {
+            if let Some(d) = date.as_deref().filter(|d| super::parse_date(d).is_err()) {
+                return Err(spec_err(format!("sources[{i}].{key}: '{d}' is not a date: write yyyy-mm-dd")));
+            }
+        }
+    }
     Ok((spec, text))
 }
 
@@ -194,8 +201,8 @@ fn read_successors(dir: &Path, s: &super::spec::SuccessorSpec, digest: &mut Vec<
     let bytes = std::fs::read(&file).map_err(|e| Error::Data { file: fname.clone(), line: 0, message: format!("cannot read: {e}") })?;
     digest.extend_from_slice(&bytes);
     let mut rdr = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = rdr.headers().map_err(|e| Error::Data { file: fname.clone(), line: 1, message: e.to_string() })?.iter().map(str::to_string).collect();
-    let col = |name: &str| header.iter().position(|h| h == name).ok_or_else(|| Error::Data { file: fname.clone(), line: 1, message: format!("no column '{name}'") });
+    let header: Vec<String> = rdr.headers().map_err(|e| Error::Data { file: fname.clone(), line: 1, message: e.to_string() })?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).ok_or_else(|| Error::Data { file: fname.clone(), line: 1, message: format!("no column '{name}'; the header has: {}", header.join(", ")) });
     let (from_i, to_i) = (col(&s.from)?, col(&s.to)?);
     let merge_i = s.merge_type.as_deref().map(col).transpose()?;
     let mut pairs: BTreeMap<(String, String), String> = BTreeMap::new();

@@ -38,7 +38,7 @@ impl Period {
     pub fn parse(text: &str) -> Result<Period> {
         let bad = || Error::Period(text.into());
         let (y, rest) = text.split_once('-').ok_or_else(bad)?;
-        let year: i32 = y.parse().ok().filter(|y| (1900..=9999).contains(y)).ok_or_else(bad)?;
+        let year: i32 = y.parse().ok().filter(|y| (1900..=9998).contains(y)).ok_or_else(bad)?;
         let (first, months) = match rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
             Some(q) => match q.parse::<u32>() {
                 Ok(q @ 1..=4) => ((q - 1) * 3 + 1, 3),

@@ -62,6 +62,9 @@ pub fn excel_to_csv(path: &Path, name: &str, sheet: Option<&str>, header_row: u3
     if header_index < first || range.is_empty() {
         return Err(Error::Format { name: name.into(), message: format!("sheet '{sheet}': row {header_row} (the header row) is empty") });
     }
+    if let Some((last, _)) = range.end().filter(|(last, _)| header_index > *last) {
+        return Err(Error::Format { name: name.into(), message: format!("sheet '{sheet}': header_row {header_row} is past the last row {} of the sheet", last + 1) });
+    }
     let mut w = writer(out)?;
     for (i, row) in range.rows().enumerate() {
         let at = first + i as u32;

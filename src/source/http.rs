@@ -68,7 +68,7 @@ fn link_next(h: &HeaderMap) -> Option<String> {
     let link = h.get(reqwest::header::LINK)?.to_str().ok()?;
     link.split(',').find(|part| part.contains("rel=\"next\"") || part.contains("rel=next")).and_then(|part| {
         let start = part.find('<')? + 1;
-        let end = part.find('>')?;
+        let end = start + part[start..].find('>')?;
         Some(part[start..end].to_string())
     })
 }
@@ -143,4 +143,24 @@ pub async fn fetch(spec: &HttpSourceSpec, columns: Vec<String>, validators: (Opt
     }
     w.finish(&spec.url)?;
     Ok(Got::Data { path, etag, last_modified })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn next(link: &str) -> Option<String> {
+        let mut h = HeaderMap::new();
+        h.insert(reqwest::header::LINK, link.parse().unwrap());
+        link_next(&h)
+    }
+
+    #[test]
+    fn the_next_page_is_read_off_the_link_header() {
+        assert_eq!(next(r#"<https://a.vn/p1>; rel="prev", <https://a.vn/p3>; rel="next""#).as_deref(), Some("https://a.vn/p3"));
+        assert_eq!(next("<https://a.vn/p2>; rel=next").as_deref(), Some("https://a.vn/p2"));
+        // A '>' before the '<' is not the end of the address.
+        assert_eq!(next(r#"x>; <https://a.vn/p2>; rel="next""#).as_deref(), Some("https://a.vn/p2"));
+        assert_eq!(next(r#"<https://a.vn/p1>; rel="prev""#), None);
+    }
 }
