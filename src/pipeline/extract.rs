@@ -81,6 +81,8 @@ struct Hashing<R> {
     bytes: u64,
     checked_binary: bool,
     nul_at: Option<usize>,
+    /// The last byte read that is not a line break.
+    last_visible: u8,
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -95,6 +97,9 @@ impl<R: Read> Read for Hashing<R> {
         }
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        if let Some(&b) = buf[..n].iter().rev().find(|&&b| b != b'\n' && b != b'\r') {
+            self.last_visible = b;
+        }
         Ok(n)
     }
 }
@@ -113,6 +118,8 @@ pub struct CsvSource {
     positions: Vec<usize>,
     record: csv::ByteRecord,
     line_column: Option<usize>,
+    /// The line of the last record read when its last field holds a line break.
+    broken_last: Option<u64>,
 }
 
 impl CsvSource {
@@ -121,7 +128,7 @@ impl CsvSource {
     pub fn open(path: &Path, encoding: Encoding, delimiter: u8, columns: &[(String, String)]) -> Result<CsvSource> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         let file = std::fs::File::open(path).map_err(io)?;
-        let mut reader = Hashing { inner: file, hasher: Sha256::new(), bytes: 0, checked_binary: false, nul_at: None };
+        let mut reader = Hashing { inner: file, hasher: Sha256::new(), bytes: 0, checked_binary: false, nul_at: None, last_visible: 0 };
         let builder = {
             let mut b = csv::ReaderBuilder::new();
             b.delimiter(delimiter).flexible(true).has_headers(true);
@@ -155,6 +162,13 @@ impl CsvSource {
         let mut positions = Vec::with_capacity(columns.len());
         for (column, field) in columns {
             match header.iter().position(|h| h == column) {
+                Some(p) if header[p + 1..].contains(column) => {
+                    return Err(Error::Csv {
+                        path: path.to_path_buf(),
+                        line: 1,
+                        message: format!("column '{column}' (field '{field}') appears twice in the header, as columns {} and {}: rename one", p + 1, p + 2 + header[p + 1..].iter().position(|h| h == column).unwrap_or(0)),
+                    })
+                }
                 Some(p) => positions.push(p),
                 None => {
                     return Err(Error::MissingColumn {
@@ -166,7 +180,7 @@ impl CsvSource {
                 }
             }
         }
-        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::ByteRecord::new(), line_column: None })
+        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::ByteRecord::new(), line_column: None, broken_last: None })
     }
 
     /// Positions in the header of the requested columns, in request order.
@@ -194,9 +208,14 @@ impl CsvSource {
                 Inner::Decoded(r, ..) => r.read_byte_record(&mut self.record),
             };
             match read {
-                Ok(false) => break,
+                Ok(false) => {
+                    self.check_closed()?;
+                    break;
+                }
                 Ok(true) => {
                     let at = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    let last = self.record.get(self.record.len().saturating_sub(1)).unwrap_or_default();
+                    self.broken_last = last.iter().any(|&b| b == b'\n' || b == b'\r').then_some(at);
                     // The next record gets buffers the size of this one's, so that reading
                     // it does not grow them from empty.
                     let next = csv::ByteRecord::with_capacity(self.record.as_slice().len() + 64, self.record.len());
@@ -220,6 +239,25 @@ impl CsvSource {
             }
         }
         Ok(if batch.is_empty() { None } else { Some(batch) })
+    }
+
+    /// At the end of the input: an error when the file ends inside a quoted field. The CSV
+    /// reader takes the rest of the file as that field, so a last field with a line break that
+    /// does not end the file with its closing quote was never closed.
+    fn check_closed(&self) -> Result<()> {
+        let Some(line) = self.broken_last else { return Ok(()) };
+        let last_visible = match &self.inner {
+            Inner::Utf8(r) => r.get_ref().get_ref().last_visible,
+            Inner::Decoded(r, ..) => r.get_ref().get_ref().iter().rev().find(|&&b| b != b'\n' && b != b'\r').copied().unwrap_or(0),
+        };
+        match last_visible {
+            b'"' => Ok(()),
+            _ => Err(Error::Csv {
+                path: self.path.clone(),
+                line,
+                message: "a quoted field of this record is never closed, so the rest of the file would be read as part of it: close the quote (\"\") or remove it".into(),
+            }),
+        }
     }
 
     /// Checksum, size and header, once every batch has been read.
@@ -263,30 +301,4 @@ fn csv_error(path: &Path, nul_at: Option<usize>, e: csv::Error, encoding: Encodi
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.csv");
-        std::fs::write(&path, bytes).unwrap();
-        let mut src = CsvSource::open(&path, Encoding::Utf8, b',', &[])?;
-        let mut rows = Vec::new();
-        while let Some(batch) = src.next_batch()? {
-            rows.extend(batch.iter().map(|r| (0..r.len()).map(|i| r.get(i).unwrap().to_string()).collect()));
-        }
-        Ok(rows)
-    }
-
-    #[test]
-    fn fields_are_text_and_a_character_cut_by_a_delimiter_is_not() {
-        let rows = read("a,b\nCông ty,Hà Nội\nx,\"y,\"\"z\"\"\"\n".as_bytes()).unwrap();
-        assert_eq!(rows, [["Công ty", "Hà Nội"], ["x", "y,\"z\""]]);
-        // "á" is C3 A1: split by the comma, the record's bytes without delimiters are UTF-8,
-        // but neither field is.
-        let err = read(b"a,b\nok,ok\nx\xC3,\xA1y\n").unwrap_err().to_string();
-        assert!(err.contains("line 3") && err.contains("field 1 is not valid UTF-8 (bytes from 1)"), "{err}");
-        let err = read(b"a,b\nok,o\xFFk\n").unwrap_err().to_string();
-        assert!(err.contains("line 2") && err.contains("field 2 is not valid UTF-8 (bytes from 1)"), "{err}");
-    }
-}
+mod tests;
