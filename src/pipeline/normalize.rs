@@ -1,7 +1,7 @@
 //! Normalize: turn one raw cell into a clean, typed value (white space, NFC, case, phones, tax
 //! codes, dates, Vietnamese number separators), or say why it cannot be.
 
-use super::spec::{FieldSpec, FieldType, Normalizer};
+use super::spec::{DecimalMark, FieldSpec, FieldType, Normalizer};
 use super::validate::CatalogCodes;
 use crate::catalog::table::Current;
 use crate::text;
@@ -110,17 +110,17 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &Cat
             return Ok(Value::Null);
         }
     }
-    typed(s, field.kind, scale)
+    typed(s, field.kind, scale, field.decimal_mark != Some(DecimalMark::Dot))
 }
 
-fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32) -> Result<Value<'_>, Failure> {
+fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32, lone_dot_groups: bool) -> Result<Value<'_>, Failure> {
     match kind {
         FieldType::String => Ok(Value::Str(s)),
-        FieldType::Int => text::number::parse_int(&s)
+        FieldType::Int => text::number::parse_int_as(&s, lone_dot_groups)
             .map(Value::Int)
             .map_err(|e| fail("type", format!("not an integer: {e}"))),
         FieldType::Decimal => {
-            let d = text::number::parse_decimal(&s).map_err(|e| fail("type", format!("not a number: {e}")))?;
+            let d = text::number::parse_decimal_as(&s, lone_dot_groups).map_err(|e| fail("type", format!("not a number: {e}")))?;
             d.rescale(scale)
                 .map(Value::Dec)
                 .ok_or_else(|| fail("type", "number too large"))
@@ -158,6 +158,7 @@ mod tests {
             normalize,
             rules: vec![],
             description: String::new(),
+            decimal_mark: None,
         }
     }
 
@@ -177,6 +178,19 @@ mod tests {
     fn vietnamese_separators_parse_as_numbers() {
         assert_eq!(normalize("1.234.567", &field(FieldType::Int, vec![]), 0, &CatalogCodes::new()), Ok(Value::Int(1_234_567)));
         assert_eq!(normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2, &CatalogCodes::new()), Ok(Value::Dec(123_456_750)));
+    }
+
+    #[test]
+    fn a_lone_dot_with_three_digits_follows_the_decimal_mark() {
+        let (mut int, mut dec) = (field(FieldType::Int, vec![]), field(FieldType::Decimal, vec![]));
+        let none = CatalogCodes::new();
+        assert_eq!(normalize("2.500", &dec, 3, &none), Ok(Value::Dec(2_500_000)), "Vietnamese grouping: 2500");
+        (int.decimal_mark, dec.decimal_mark) = (Some(DecimalMark::Dot), Some(DecimalMark::Dot));
+        assert_eq!(normalize("2.500", &dec, 3, &none), Ok(Value::Dec(2_500)), "a decimal mark: 2.5");
+        assert_eq!(normalize("12.345", &dec, 3, &none), Ok(Value::Dec(12_345)));
+        assert_eq!(normalize("1.234.567,5", &dec, 1, &none), Ok(Value::Dec(12_345_675)), "unambiguous forms stay");
+        assert_eq!(normalize("2.000", &int, 0, &none), Ok(Value::Int(2)));
+        assert_eq!(normalize("1.234", &int, 0, &none).unwrap_err().rule, "type");
     }
 
     #[test]

@@ -100,6 +100,35 @@ pub struct FieldSpec {
     /// What the field means, published in the data dictionary.
     #[serde(default)]
     pub description: String,
+    /// For `int` and `decimal`: what a lone '.' followed by exactly three digits means, the one
+    /// ambiguous way of writing a number (`1.234`). `","` reads it as Vietnamese grouping
+    /// (1234): the default for CSV. `"."` reads it as a decimal mark (1.234): the default for
+    /// Excel, JSON, HTTP JSON and SQL sources, whose numbers are written by machines.
+    #[serde(default)]
+    pub decimal_mark: Option<DecimalMark>,
+}
+
+/// The decimal mark of a field's numbers, where the text leaves it open.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum DecimalMark {
+    /// `1.234` is 1234 (Vietnamese: `1.234.567,5`).
+    #[serde(rename = ",")]
+    Comma,
+    /// `1.234` is 1.234.
+    #[serde(rename = ".")]
+    Dot,
+}
+
+impl DecimalMark {
+    /// The default for numbers read from `source`: machine-written ones use '.'.
+    pub fn default_for(source: &crate::source::spec::SourceSpec) -> DecimalMark {
+        use crate::source::spec::{HttpFormat, SourceSpec};
+        match source {
+            SourceSpec::Csv(_) => DecimalMark::Comma,
+            SourceSpec::Http(h) if h.format == HttpFormat::Csv => DecimalMark::Comma,
+            _ => DecimalMark::Dot,
+        }
+    }
 }
 
 /// The type of a field's values.

@@ -3,7 +3,7 @@
 
 use super::extract::RawRecord;
 use super::normalize::{self, Value};
-use super::spec::{FieldSpec, FieldType, PipelineSpec};
+use super::spec::{DecimalMark, FieldSpec, FieldType, PipelineSpec};
 use super::validate::{self, CatalogCodes, FieldRules, Reason};
 use polars::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
@@ -56,6 +56,7 @@ impl Plan {
         for (f, &pos) in spec.fields.iter().zip(positions) {
             let mut f = f.clone();
             f.required |= spec.key.contains(&f.name);
+            f.decimal_mark.get_or_insert(DecimalMark::default_for(&spec.source));
             fields.push(FieldPlan {
                 rules: FieldRules::compile(&f, catalogs, &|name| spec.fields.iter().position(|g| g.name == name))?,
                 scale: if f.kind == FieldType::Decimal { f.scale.unwrap_or(2) } else { 0 },
@@ -115,7 +116,10 @@ impl Plan {
                 lines.push(rec.line as i64);
             } else {
                 q.push(self, rec, &reasons);
-                let key_ok = reasons.iter().all(|r| r.rule != "columns" && !self.key.iter().any(|&i| self.fields[i].spec.name == r.field));
+                // A row with a column too many or too few still holds its key when the key
+                // cells read at their places are valid: a wrong key held keeps a record at most,
+                // a right key not held would delete one.
+                let key_ok = reasons.iter().all(|r| !self.key.iter().any(|&i| self.fields[i].spec.name == r.field));
                 if key_ok {
                     for (b, &i) in held.iter_mut().zip(&self.key) {
                         b.push(std::mem::replace(&mut values[i], Value::Null));
@@ -268,5 +272,31 @@ mod reason_tests {
         let df = df!(REASONS => rows.to_vec()).unwrap();
         let c = reason_counts(&df);
         assert_eq!(c.into_iter().collect::<Vec<_>>(), [("columns".to_string(), 1), ("in_catalog:commune".into(), 1), ("required:name".into(), 2)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::extract::CsvSource;
+    use crate::text::legacy::Encoding;
+
+    #[test]
+    fn a_row_with_a_column_too_many_holds_its_valid_key() {
+        let spec = crate::pipeline::check::parse(
+            std::path::Path::new("t.toml"),
+            "id = \"t\"\nowner = \"000.00.12.H48\"\ndataset = \"t\"\nkey = [\"ma\"]\n[source]\nkind = \"csv\"\npath = \"x.csv\"\n[[fields]]\nname = \"ma\"\n[[fields]]\nname = \"dia_chi\"\n",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "ma,dia_chi\n01,Số 1\n02,12, Hàng Bài\n,x,y\n").unwrap();
+        let columns = [("ma".to_string(), "ma".to_string()), ("dia_chi".to_string(), "dia_chi".to_string())];
+        let mut src = CsvSource::open(&path, Encoding::Utf8, b',', &columns).unwrap();
+        let plan = Plan::new(&spec, src.positions(), src.header_len(), &CatalogCodes::new()).unwrap();
+        let out = plan.run(&src.next_batch().unwrap().unwrap()).unwrap();
+        assert_eq!((out.valid.height(), out.quarantine.height()), (1, 2));
+        let held: Vec<Option<&str>> = out.held.column("ma").unwrap().str().unwrap().iter().collect();
+        assert_eq!(held, [Some("02")], "the key of '02' is held; the row without a key holds nothing");
     }
 }

@@ -116,7 +116,7 @@ fn significant(s: &str) -> impl Iterator<Item = char> + '_ {
 }
 
 /// Finds the sign and decides which of '.' and ',' is the decimal mark.
-fn shape(s: &str) -> Result<Shape, NumberError> {
+fn shape(s: &str, lone_dot_groups: bool) -> Result<Shape, NumberError> {
     let (mut dots, mut commas, mut last_dot, mut last_comma) = (0, 0, 0, 0);
     let (mut digits, mut digits_before_dot, mut first_digit) = (0, 0, None);
     let mut negative = false;
@@ -143,7 +143,7 @@ fn shape(s: &str) -> Result<Shape, NumberError> {
         (1, 0) => {
             let after = digits - digits_before_dot;
             let leading_zero = first_digit == Some('0');
-            if after == 3 && (1..=3).contains(&digits_before_dot) && !leading_zero {
+            if lone_dot_groups && after == 3 && (1..=3).contains(&digits_before_dot) && !leading_zero {
                 (None, Some('.'))
             } else {
                 (Some('.'), None)
@@ -167,7 +167,13 @@ fn shape(s: &str) -> Result<Shape, NumberError> {
 /// Repeated '.' group thousands; a lone '.' groups thousands when 3 digits follow it and 1 to 3
 /// digits (not starting with 0) precede it, and is a decimal mark otherwise.
 pub fn parse_decimal(s: &str) -> Result<Decimal, NumberError> {
-    let shape = shape(s)?;
+    parse_decimal_as(s, true)
+}
+
+/// [`parse_decimal`], with a lone '.' read as a decimal mark when `lone_dot_groups` is false
+/// (`1.234` is then 1.234, not 1234).
+pub fn parse_decimal_as(s: &str, lone_dot_groups: bool) -> Result<Decimal, NumberError> {
+    let shape = shape(s, lone_dot_groups)?;
     let mut mantissa: i128 = 0;
     let mut scale = 0u32;
     let mut in_fraction = false;
@@ -225,7 +231,12 @@ pub fn parse_decimal(s: &str) -> Result<Decimal, NumberError> {
 /// Parses an integer with the separators [`parse_decimal`] accepts; a fraction is allowed only
 /// when it is zero ("12,00").
 pub fn parse_int(s: &str) -> Result<i64, NumberError> {
-    let d = parse_decimal(s)?;
+    parse_int_as(s, true)
+}
+
+/// [`parse_int`], with a lone '.' read as a decimal mark when `lone_dot_groups` is false.
+pub fn parse_int_as(s: &str, lone_dot_groups: bool) -> Result<i64, NumberError> {
+    let d = parse_decimal_as(s, lone_dot_groups)?;
     let divisor = 10i128.checked_pow(d.scale).ok_or(NumberError::Overflow)?;
     if d.mantissa % divisor != 0 {
         return Err(NumberError::NotInteger);
