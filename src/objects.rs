@@ -91,7 +91,22 @@ pub fn open(url: &str) -> Result<Objects> {
 /// Writes `bytes` at `path`.
 pub async fn put(objects: &Objects, path: &str, bytes: Vec<u8>) -> Result<()> {
     objects.put(&ObjectPath::from(path), PutPayload::from(bytes)).await?;
+    if let Some(fs) = &objects.local {
+        let dest = fs.path_to_filesystem(&ObjectPath::from(path))?;
+        let synced = tokio::task::spawn_blocking(move || sync_local(&dest).map_err(|source| Error::Local { path: dest.display().to_string(), source }));
+        synced.await.map_err(|e| Error::Local { path: path.into(), source: std::io::Error::other(e.to_string()) })??;
+    }
     Ok(())
+}
+
+/// Flushes a file of the local store and its folder entry to disk, so that a version the
+/// store commits after it survives a power loss (an S3-compatible store is durable on success).
+fn sync_local(dest: &std::path::Path) -> std::io::Result<()> {
+    std::fs::File::open(dest)?.sync_all()?;
+    match dest.parent() {
+        Some(dir) => std::fs::File::open(dir)?.sync_all(),
+        None => Ok(()),
+    }
 }
 
 /// Files up to this size are written with one request; larger ones in parts.
@@ -171,6 +186,7 @@ fn place(file: &std::path::Path, dest: &std::path::Path) -> std::io::Result<(u64
         std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o644))?;
     }
     std::fs::rename(&staged, dest)?;
+    sync_local(dest)?;
     Ok((size, hex::encode(hash.finalize())))
 }
 
