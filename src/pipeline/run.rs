@@ -44,10 +44,31 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
     let mut last = None;
     for input in &fetched.inputs {
         let report = tracked(store, objects, spec, &opts, &input.name, |id| execute(store, objects, spec, id, input, opts.progress)).await?;
-        store.save_source_state(&spec.id, &input.state).await?;
+        // The run's version is committed: failing to note what was read only makes the next run
+        // read it again (and find it unchanged).
+        settle("save the source state", || store.save_source_state(&spec.id, &input.state)).await;
         last = Some(report);
     }
     last.ok_or_else(|| Error::Internal("the source gave no input".into()))
+}
+
+/// Runs a store write that follows a committed version, retrying it for about half a minute
+/// (a busy database); a last failure is logged, since the version itself stands.
+async fn settle<F, Fut>(what: &str, write: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = crate::store::Result<()>>,
+{
+    for attempt in 1..=5u32 {
+        match write().await {
+            Ok(()) => return,
+            Err(e) if attempt == 5 => tracing::error!(error = %e, "could not {what} after the version was committed"),
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "could not {what}; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(u64::from(attempt) * 2)).await;
+            }
+        }
+    }
 }
 
 /// Records a run around `work`: started, then finished with its counts or its error, in the
@@ -80,7 +101,9 @@ where
                 error: None,
                 quarantine_reasons: Some(serde_json::to_string(&report.quarantine_reasons).unwrap_or_default()),
             };
-            store.finish_run(&id, &end).await?;
+            // The version (if any) is committed: the run is not failed if its row cannot be
+            // finished at once (another writer holding SQLite's lock), only retried.
+            settle("record the finished run", || store.finish_run(&id, &end)).await;
             audit_run(store, spec, &id, &end).await;
             tracing::info!(status = %report.status, version = ?report.version, "run finished");
             if let (Some(keep), Some(v), "published") = (spec.publish.keep_versions, report.version, report.status.as_str()) {
