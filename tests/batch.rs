@@ -76,6 +76,17 @@ fn samples_publish_two_versions_whose_changes_rebuild_the_snapshot() {
         assert_eq!(again["status"], "unchanged", "{again}");
         assert_eq!(again["version"], 2);
         assert!(again["manifest"].is_null());
+        assert!(again["run_quarantine"].is_null(), "version 2 holds the quarantine of the same input");
+        // A new bad row whose key is valid: the record keeps its row, nothing is published, and
+        // the run keeps its quarantine.
+        let text = std::fs::read_to_string(sample("enterprises_v2.csv")).unwrap().replacen("17/11/1995", "31/02/1995", 1);
+        let bad = hub.dir.path().join("v2-bad-date.csv");
+        std::fs::write(&bad, text).unwrap();
+        let held = hub.run_json("enterprises", Some(&bad));
+        assert_eq!((held["status"].as_str(), n(&held, "kept_previous")), (Some("unchanged"), 1), "{held}");
+        let kept = hub.read_parquet(held["run_quarantine"].as_str().expect("the run's quarantine"));
+        assert_eq!(kept.height() as u64, n(&held, "rows_quarantined"));
+        assert_eq!(n(&held, "rows_quarantined"), n(&again, "rows_quarantined") + 1);
         let versions = hub.ok(&["versions", "enterprises"]);
         assert_eq!(versions.lines().count(), 2, "{versions}");
     }

@@ -194,6 +194,7 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         changes: None,
         quarantine: None,
         manifest: None,
+        run_quarantine: None,
     };
     crate::memory::release_free();
     let (spec2, held, valid) = (spec.clone(), staged.held, staged.valid);
@@ -216,10 +217,17 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
     if let Some(cur) = &current {
         let limit = spec.publish.max_delete_fraction * cur.row_count as f64;
         if changes.deleted > 0 && changes.deleted as f64 > limit {
+            if let Some(path) = keep_quarantine(objects, spec, id, staged.quarantine).await? {
+                tracing::warn!(%path, "the run publishes nothing; its quarantined rows are kept there");
+            }
             return Err(Error::TooManyDeletes { deleted: changes.deleted, current: cur.row_count, fraction: spec.publish.max_delete_fraction });
         }
     }
     if changes.is_empty() {
+        // The same input as the current version's: that version holds these rows already.
+        if current.as_ref().is_none_or(|v| v.input_sha256 != staged.info.sha256) {
+            report.run_quarantine = keep_quarantine(objects, spec, id, staged.quarantine).await?;
+        }
         return Ok((report, serde_json::json!({ "extract_transform_ms": t_stage.as_millis(), "changes_ms": t_changes.as_millis() })));
     }
     let version = current.as_ref().map(|v| v.version).unwrap_or(0) + 1;
@@ -289,6 +297,19 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         "publish_ms": (t_upload - t_changes).as_millis(),
     });
     Ok((report, timings))
+}
+
+/// Keeps the quarantined rows of a run that publishes no version at `runs/<run id>/quarantine.parquet`
+/// (a published version holds its own); returns the location, `None` when no row was quarantined.
+async fn keep_quarantine(objects: &Objects, spec: &PipelineSpec, id: &str, mut quarantine: DataFrame) -> Result<Option<String>> {
+    if quarantine.height() == 0 {
+        return Ok(None);
+    }
+    let path = format!("runs/{id}/quarantine.parquet");
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).with_compression(publish::compression(&spec.publish)).finish(&mut quarantine)?;
+    crate::objects::put(objects, &path, bytes).await?;
+    Ok(Some(path))
 }
 
 fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {

@@ -43,6 +43,9 @@ pub struct RunReport {
     pub changes: Option<String>,
     pub quarantine: Option<String>,
     pub manifest: Option<String>,
+    /// Where the quarantined rows of a run that published no version are kept
+    /// (`runs/<run id>/quarantine.parquet`; null when it published one, or quarantined nothing).
+    pub run_quarantine: Option<String>,
 }
 
 impl RunReport {
@@ -69,6 +72,7 @@ impl RunReport {
             changes: None,
             quarantine: None,
             manifest: None,
+            run_quarantine: None,
         }
     }
 }
