@@ -122,8 +122,9 @@ fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32, lone_dot_groups: bool) ->
         FieldType::Decimal => {
             let d = text::number::parse_decimal_as(&s, lone_dot_groups).map_err(|e| fail("type", format!("not a number: {e}")))?;
             d.rescale(scale)
+                .filter(|m| m.unsigned_abs() < 10u128.pow(38))
                 .map(Value::Dec)
-                .ok_or_else(|| fail("type", "number too large"))
+                .ok_or_else(|| fail("type", format!("number too large: at most {} digits before the decimal mark", 38 - scale)))
         }
         FieldType::Date => text::date::parse_date(&s)
             .map(|d| Value::Date(date_days(d)))
@@ -178,6 +179,15 @@ mod tests {
     fn vietnamese_separators_parse_as_numbers() {
         assert_eq!(normalize("1.234.567", &field(FieldType::Int, vec![]), 0, &CatalogCodes::new()), Ok(Value::Int(1_234_567)));
         assert_eq!(normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2, &CatalogCodes::new()), Ok(Value::Dec(123_456_750)));
+    }
+
+    #[test]
+    fn decimals_beyond_38_digits_are_refused() {
+        let dec = field(FieldType::Decimal, vec![]);
+        let none = CatalogCodes::new();
+        assert_eq!(normalize(&"9".repeat(36), &dec, 2, &none), Ok(Value::Dec(10i128.pow(38) - 100)));
+        let err = normalize(&"9".repeat(37), &dec, 2, &none).unwrap_err();
+        assert!(err.rule == "type" && err.message.contains("36 digits"), "{err:?}");
     }
 
     #[test]
