@@ -49,12 +49,19 @@ pub fn date_days(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - EPOCH_DAYS_CE
 }
 
+/// Error values of spreadsheet formulas (Excel, LibreOffice), as they appear in a cell or in a
+/// CSV exported from one.
+const SPREADSHEET_ERRORS: [&str; 11] = ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#DATA!", "#GETTING_DATA", "#SPILL!", "#CALC!"];
+
 /// Normalizes one raw cell for `field` (`scale` is the decimal scale in effect; `catalogs`
 /// serve the `successor` normalizer).
 pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &CatalogCodes) -> Result<Value<'a>, Failure> {
     let cleaned = text::clean(raw);
     if cleaned.is_empty() {
         return Ok(Value::Null);
+    }
+    if let Some(code) = SPREADSHEET_ERRORS.iter().find(|&&e| e == cleaned.as_ref()) {
+        return Err(fail("spreadsheet_error", format!("the cell holds the spreadsheet error {code}, not a value: fix the formula at the source")));
     }
     let mut s: Cow<'a, str> = cleaned;
     for n in &field.normalize {
@@ -179,6 +186,15 @@ mod tests {
     fn vietnamese_separators_parse_as_numbers() {
         assert_eq!(normalize("1.234.567", &field(FieldType::Int, vec![]), 0, &CatalogCodes::new()), Ok(Value::Int(1_234_567)));
         assert_eq!(normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2, &CatalogCodes::new()), Ok(Value::Dec(123_456_750)));
+    }
+
+    #[test]
+    fn spreadsheet_errors_are_quarantined_in_any_field() {
+        for kind in [FieldType::String, FieldType::Int, FieldType::Date] {
+            let err = normalize(" #N/A ", &field(kind, vec![]), 0, &CatalogCodes::new()).unwrap_err();
+            assert_eq!(err.rule, "spreadsheet_error", "{err:?}");
+        }
+        assert_eq!(normalize("#N/A tạm", &field(FieldType::String, vec![]), 0, &CatalogCodes::new()), Ok(Value::Str("#N/A tạm".into())));
     }
 
     #[test]

@@ -25,11 +25,12 @@ fn csv_err(out: &Path, e: csv::Error) -> Error {
 }
 
 /// A cell as text: whole numbers without `.0`, dates as `yyyy-mm-dd` (with `Thh:mm:ss` when
-/// they have a time), errors as empty.
+/// they have a time), errors as their code (`#N/A`, `#REF!`), which normalizing quarantines.
 fn cell_text(c: &calamine::Data) -> String {
     use calamine::Data;
     match c {
-        Data::Empty | Data::Error(_) => String::new(),
+        Data::Empty => String::new(),
+        Data::Error(e) => e.to_string(),
         Data::String(s) => s.clone(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),

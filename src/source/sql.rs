@@ -65,7 +65,10 @@ macro_rules! copy_rows {
         let (mut rows, mut cursor) = (0u64, None);
         let mut stream = sqlx::query($sql).fetch($pool);
         while let Some(row) = stream.try_next().await.map_err(|e| sql_err($name, e))? {
-            let values: Vec<String> = (0..$n).map(|i| row.try_get::<Option<String>, _>(i).ok().flatten().unwrap_or_default()).collect();
+            let values = (0..$n)
+                .map(|i| row.try_get::<Option<String>, _>(i).map(Option::unwrap_or_default))
+                .collect::<std::result::Result<Vec<String>, _>>()
+                .map_err(|e| Error::Sql { name: $name.into(), message: format!("row {}: a value cannot be read as text: {e}", rows + 1), transient: false })?;
             if let Some(i) = $cursor_at {
                 cursor = Some(values[i].clone()).filter(|v: &String| !v.is_empty()).or(cursor);
             }
