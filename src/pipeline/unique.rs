@@ -7,17 +7,22 @@ use super::spill::{Spill, POS, RUN};
 use super::transform::{LINE, REASONS};
 use super::validate::Reason;
 use polars::prelude::*;
+use std::collections::BTreeMap;
 
 /// Moves rows that break a `unique` rule from `valid` to `quarantine`; their keys go to `held`.
+/// Every field's clashes are found on the same valid rows, so a row gets every reason it
+/// earns, whatever the order of the fields.
 pub fn enforce(
     spec: &PipelineSpec,
-    mut valid: DataFrame,
+    valid: DataFrame,
     mut quarantine: DataFrame,
     mut held: DataFrame,
     spill: &Spill,
     schema: &Schema,
 ) -> super::Result<(DataFrame, DataFrame, DataFrame)> {
     let keys: Vec<Expr> = spec.key.iter().map(|k| col(k.as_str())).collect();
+    // (run, position) of each clashing row → its reasons, in spill order.
+    let mut clashes: BTreeMap<(u32, u32), Vec<Reason>> = BTreeMap::new();
     for field in spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)) {
         let f = field.name.as_str();
         let mut distinct = keys.clone();
@@ -36,13 +41,37 @@ pub fn enforce(
             continue;
         }
         let on = || vec![col(f)];
-        let bad = valid.clone().lazy().join(shared.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)).collect()?;
-        valid = valid.lazy().join(shared.lazy(), on(), on(), JoinArgs::new(JoinType::Anti)).collect()?;
-        let bad = bad.sort([RUN, POS], SortMultipleOptions::default())?;
-        let full = full_rows(&bad, spill, schema)?;
-        quarantine.vstack_mut_owned(to_quarantine(spec, &full, &bad, f)?)?;
-        held.vstack_mut_owned(bad.select(spec.key.iter().map(|k| k.as_str()))?)?;
+        let bad = valid
+            .clone()
+            .lazy()
+            .join(shared.lazy(), on(), on(), JoinArgs::new(JoinType::Inner))
+            .select([col(RUN), col(POS), col(f).cast(DataType::String), col("_n").cast(DataType::UInt32)])
+            .collect()?;
+        let (runs, pos, values, n) = (bad.column(RUN)?.u32()?, bad.column(POS)?.u32()?, bad.column(f)?.str()?, bad.column("_n")?.u32()?);
+        for i in 0..bad.height() {
+            clashes.entry((runs.get(i).unwrap_or(0), pos.get(i).unwrap_or(0))).or_default().push(Reason {
+                rule: "unique".into(),
+                field: f.into(),
+                value: values.get(i).unwrap_or("").into(),
+                message: format!("the same value is used by {} records", n.get(i).unwrap_or(0)),
+            });
+        }
     }
+    if clashes.is_empty() {
+        return Ok((valid, quarantine, held));
+    }
+    let marks = DataFrame::new_infer_height(vec![
+        Column::new(RUN.into(), clashes.keys().map(|k| k.0).collect::<Vec<u32>>()),
+        Column::new(POS.into(), clashes.keys().map(|k| k.1).collect::<Vec<u32>>()),
+    ])?;
+    let on = || vec![col(RUN), col(POS)];
+    let bad = valid.clone().lazy().join(marks.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)).collect()?;
+    let bad = bad.sort([RUN, POS], SortMultipleOptions::default())?;
+    let valid = valid.lazy().join(marks.lazy(), on(), on(), JoinArgs::new(JoinType::Anti)).collect()?;
+    let full = full_rows(&bad, spill, schema)?;
+    let reasons = clashes.values().map(|r| serde_json::to_string(r).unwrap_or_default()).collect();
+    quarantine.vstack_mut_owned(to_quarantine(spec, &full, reasons)?)?;
+    held.vstack_mut_owned(bad.select(spec.key.iter().map(|k| k.as_str()))?)?;
     Ok((valid, quarantine, held))
 }
 
@@ -64,23 +93,8 @@ fn full_rows(bad: &DataFrame, spill: &Spill, schema: &Schema) -> super::Result<D
     Ok(out)
 }
 
-fn to_quarantine(spec: &PipelineSpec, full: &DataFrame, bad: &DataFrame, field: &str) -> PolarsResult<DataFrame> {
-    let value = bad.column(field)?.cast(&DataType::String)?;
-    let n = bad.column("_n")?.cast(&DataType::UInt32)?;
-    let reasons: Vec<String> = value
-        .str()?
-        .iter()
-        .zip(n.u32()?.iter())
-        .map(|(v, n)| {
-            let r = Reason {
-                rule: "unique".into(),
-                field: field.into(),
-                value: v.unwrap_or("").into(),
-                message: format!("the same value is used by {} records", n.unwrap_or(0)),
-            };
-            serde_json::to_string(&[r]).unwrap_or_default()
-        })
-        .collect();
+/// Quarantine rows of `full` with their `reasons` (JSON), row for row.
+fn to_quarantine(spec: &PipelineSpec, full: &DataFrame, reasons: Vec<String>) -> PolarsResult<DataFrame> {
     let mut columns = vec![full.column(LINE)?.clone()];
     for f in &spec.fields {
         columns.push(full.column(&f.name)?.cast(&DataType::String)?);
@@ -115,5 +129,27 @@ mod tests {
         assert!(reasons.contains("\"rule\":\"unique\""));
         let lines: Vec<i64> = q.column(LINE).unwrap().i64().unwrap().iter().flatten().collect();
         assert_eq!(lines, vec![2, 3], "the quarantined rows are read back from the spill");
+    }
+
+    #[test]
+    fn every_unique_field_is_checked_on_the_same_rows() {
+        let spec = super::super::check::parse(
+            std::path::Path::new("p.toml"),
+            "id = \"t\"\nowner = \"000.00.12.H48\"\ndataset = \"t\"\nkey = [\"k\"]\n[source]\nkind = \"csv\"\npath = \"x\"\n\
+             [[fields]]\nname = \"k\"\n[[fields]]\nname = \"email\"\nrules = [{ kind = \"unique\" }]\n[[fields]]\nname = \"phone\"\nrules = [{ kind = \"unique\" }]\n",
+        )
+        .unwrap();
+        // a and b share an email; b and c share a phone; a and c share nothing.
+        let mut full = df!("k" => ["a", "b", "c", "d"], "email" => ["x@y.vn", "x@y.vn", "c@y.vn", "d@y.vn"], "phone" => ["1", "2", "2", "4"], LINE => [2i64, 3, 4, 5]).unwrap();
+        let spill = Spill::new().unwrap();
+        spill.write(0, &mut full).unwrap();
+        let valid = super::super::spill::slim(&full, &["k".into(), "email".into(), "phone".into(), LINE.into()], 0).unwrap();
+        let quarantine = df!(LINE => Vec::<i64>::new(), "k" => Vec::<String>::new(), "email" => Vec::<String>::new(), "phone" => Vec::<String>::new(), REASONS => Vec::<String>::new()).unwrap();
+        let held = df!("k" => Vec::<String>::new()).unwrap();
+        let (v, q, h) = enforce(&spec, valid, quarantine, held, &spill, full.schema()).unwrap();
+        assert_eq!((v.height(), q.height(), h.height()), (1, 3, 3), "a, b and c go; d stays");
+        let reasons: Vec<&str> = q.column(REASONS).unwrap().str().unwrap().iter().flatten().collect();
+        assert!(reasons[1].contains("\"field\":\"email\"") && reasons[1].contains("\"field\":\"phone\""), "b breaks both: {}", reasons[1]);
+        assert!(reasons[2].contains("\"field\":\"phone\"") && !reasons[2].contains("email"), "{}", reasons[2]);
     }
 }
