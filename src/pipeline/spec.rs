@@ -102,8 +102,9 @@ pub struct FieldSpec {
     pub description: String,
     /// For `int` and `decimal`: what a lone '.' followed by exactly three digits means, the one
     /// ambiguous way of writing a number (`1.234`). `","` reads it as Vietnamese grouping
-    /// (1234): the default for CSV. `"."` reads it as a decimal mark (1.234): the default for
-    /// Excel, JSON, HTTP JSON and SQL sources, whose numbers are written by machines.
+    /// (1234): the default, except for SQL sources. `"."` reads it as a decimal mark (1.234):
+    /// the default for SQL sources, whose values are written by the database. Numeric cells of
+    /// Excel and JSON numbers are written unambiguously whatever this says.
     #[serde(default)]
     pub decimal_mark: Option<DecimalMark>,
 }
@@ -120,13 +121,11 @@ pub enum DecimalMark {
 }
 
 impl DecimalMark {
-    /// The default for numbers read from `source`: machine-written ones use '.'.
+    /// The default for numbers read from `source`: a database's use '.'.
     pub fn default_for(source: &crate::source::spec::SourceSpec) -> DecimalMark {
-        use crate::source::spec::{HttpFormat, SourceSpec};
         match source {
-            SourceSpec::Csv(_) => DecimalMark::Comma,
-            SourceSpec::Http(h) if h.format == HttpFormat::Csv => DecimalMark::Comma,
-            _ => DecimalMark::Dot,
+            crate::source::spec::SourceSpec::Sql(_) => DecimalMark::Dot,
+            _ => DecimalMark::Comma,
         }
     }
 }

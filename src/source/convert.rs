@@ -34,7 +34,7 @@ fn cell_text(c: &calamine::Data) -> String {
         Data::String(s) => s.clone(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
+        Data::Float(f) => machine_number(f.to_string()),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(d) => match d.as_datetime() {
             Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
@@ -87,8 +87,21 @@ fn text(v: &Value) -> String {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => machine_number(n.to_string()),
         other => other.to_string(),
+    }
+}
+
+/// A machine-written number (an Excel numeric cell, a JSON number) in a form that cannot be read
+/// as Vietnamese thousands grouping: a lone '.' before exactly three digits, after one to three
+/// (`12.345`), becomes a decimal comma (`12,345`); any other number stays as written. Text cells
+/// and JSON strings keep the steward's `decimal_mark` (by default `1.500` is 1500).
+fn machine_number(text: String) -> String {
+    let unsigned = text.strip_prefix('-').unwrap_or(&text);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match unsigned.split_once('.') {
+        Some((int, frac)) if frac.len() == 3 && int.len() <= 3 && !int.starts_with('0') && digits(int) && digits(frac) => text.replacen('.', ",", 1),
+        _ => text,
     }
 }
 
@@ -228,5 +241,17 @@ mod tests {
         let mut r = csv::Reader::from_path(&out).unwrap();
         let lines: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
         assert_eq!(lines, ["1", "3"]);
+    }
+
+    #[test]
+    fn machine_numbers_cannot_be_read_as_thousands() {
+        for (written, kept) in [("12.345", "12,345"), ("-1.125", "-1,125"), ("0.125", "0.125"), ("1234.567", "1234.567"), ("2.5", "2.5"), ("1500", "1500")] {
+            assert_eq!(machine_number(written.into()), kept);
+            let as_read = crate::text::number::parse_decimal(kept).unwrap().to_string();
+            assert_eq!(as_read, written.trim_start_matches('+'), "{kept} reads back as {written}");
+        }
+        assert_eq!(text(&serde_json::json!(12.345)), "12,345");
+        assert_eq!(text(&serde_json::json!("1.500")), "1.500", "a string keeps the steward's decimal mark");
+        assert_eq!(cell_text(&calamine::Data::Float(1.125)), "1,125");
     }
 }
