@@ -293,3 +293,6 @@ async fn publish(objects: &Objects, spec: &CatalogSpec, version: i64, prefix: &s
     objects::put(objects, &format!("{prefix}/manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap_or_default()).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

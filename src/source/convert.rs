@@ -254,4 +254,19 @@ mod tests {
         assert_eq!(text(&serde_json::json!("1.500")), "1.500", "a string keeps the steward's decimal mark");
         assert_eq!(cell_text(&calamine::Data::Float(1.125)), "1,125");
     }
+
+    #[test]
+    fn a_header_row_past_the_last_row_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let book_path = dir.path().join("b.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet().set_name("DS").unwrap();
+        sheet.write_string(0, 0, "ma").unwrap();
+        sheet.write_string(1, 0, "01").unwrap();
+        book.save(&book_path).unwrap();
+        let out = dir.path().join("o.csv");
+        assert!(excel_to_csv(&book_path, "b.xlsx", None, 1, &out).is_ok());
+        let e = excel_to_csv(&book_path, "b.xlsx", Some("DS"), 5, &out).unwrap_err().to_string();
+        assert!(e.contains("header_row 5 is past the last row 2 of the sheet"), "{e}");
+    }
 }
