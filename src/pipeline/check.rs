@@ -244,5 +244,12 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
     Ok(())
 }
 
+/// A CSV pipeline with business key `key` and the `[[fields]]` tables `fields`, for tests.
+#[cfg(test)]
+pub(crate) fn test_spec(key: &str, fields: &str) -> PipelineSpec {
+    let text = format!("id = \"t\"\nowner = \"000.00.12.H48\"\ndataset = \"t\"\nkey = [\"{key}\"]\n[source]\nkind = \"csv\"\npath = \"x.csv\"\n{fields}");
+    parse(Path::new("t.toml"), &text).expect("a valid test pipeline")
+}
+
 #[cfg(test)]
 mod tests;

@@ -60,8 +60,8 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &Cat
     if cleaned.is_empty() {
         return Ok(Value::Null);
     }
-    if let Some(code) = SPREADSHEET_ERRORS.iter().find(|&&e| e == cleaned.as_ref()) {
-        return Err(fail("spreadsheet_error", format!("the cell holds the spreadsheet error {code}, not a value: fix the formula at the source")));
+    if cleaned.starts_with('#') && SPREADSHEET_ERRORS.contains(&cleaned.as_ref()) {
+        return Err(fail("spreadsheet_error", format!("the cell holds the spreadsheet error {cleaned}, not a value: fix the formula at the source")));
     }
     let mut s: Cow<'a, str> = cleaned;
     for n in &field.normalize {

@@ -175,26 +175,14 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
     let t_stage = t0.elapsed();
     let mut report = RunReport {
         run_id: id.to_string(),
-        pipeline: spec.id.clone(),
-        dataset: spec.dataset.clone(),
-        status: "unchanged".into(),
         version: current.as_ref().map(|v| v.version),
         rows_read: staged.rows_read,
         rows_valid: staged.valid.height() as u64,
         rows_quarantined: staged.quarantine.height() as u64,
-        duplicates_collapsed: 0,
-        inserted: 0,
-        updated: 0,
-        deleted: 0,
-        kept_previous: 0,
         quarantine_reasons: super::transform::reason_counts(&staged.quarantine),
         input_sha256: staged.info.sha256.clone(),
         input_bytes: staged.info.bytes,
-        snapshot: None,
-        changes: None,
-        quarantine: None,
-        manifest: None,
-        run_quarantine: None,
+        ..RunReport::unchanged(spec, None)
     };
     crate::memory::release_free();
     let (spec2, held, valid) = (spec.clone(), staged.held, staged.valid);

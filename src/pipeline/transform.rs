@@ -259,44 +259,4 @@ pub fn reason_counts(quarantine: &DataFrame) -> std::collections::BTreeMap<Strin
 }
 
 #[cfg(test)]
-mod reason_tests {
-    use super::*;
-
-    #[test]
-    fn quarantined_rows_are_counted_once_per_reason() {
-        let rows = [
-            r#"[{"rule":"required","field":"name","value":"","message":"m"},{"rule":"required","field":"name","value":"","message":"again"}]"#,
-            r#"[{"rule":"in_catalog","field":"commune","value":"x","message":"m"},{"rule":"required","field":"name","value":"","message":"m"}]"#,
-            r#"[{"rule":"columns","field":"","value":"","message":"m"}]"#,
-        ];
-        let df = df!(REASONS => rows.to_vec()).unwrap();
-        let c = reason_counts(&df);
-        assert_eq!(c.into_iter().collect::<Vec<_>>(), [("columns".to_string(), 1), ("in_catalog:commune".into(), 1), ("required:name".into(), 2)]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pipeline::extract::CsvSource;
-    use crate::text::legacy::Encoding;
-
-    #[test]
-    fn a_row_with_a_column_too_many_holds_its_valid_key() {
-        let spec = crate::pipeline::check::parse(
-            std::path::Path::new("t.toml"),
-            "id = \"t\"\nowner = \"000.00.12.H48\"\ndataset = \"t\"\nkey = [\"ma\"]\n[source]\nkind = \"csv\"\npath = \"x.csv\"\n[[fields]]\nname = \"ma\"\n[[fields]]\nname = \"dia_chi\"\n",
-        )
-        .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.csv");
-        std::fs::write(&path, "ma,dia_chi\n01,Số 1\n02,12, Hàng Bài\n,x,y\n").unwrap();
-        let columns = [("ma".to_string(), "ma".to_string()), ("dia_chi".to_string(), "dia_chi".to_string())];
-        let mut src = CsvSource::open(&path, Encoding::Utf8, b',', &columns).unwrap();
-        let plan = Plan::new(&spec, src.positions(), src.header_len(), &CatalogCodes::new()).unwrap();
-        let out = plan.run(&src.next_batch().unwrap().unwrap()).unwrap();
-        assert_eq!((out.valid.height(), out.quarantine.height()), (1, 2));
-        let held: Vec<Option<&str>> = out.held.column("ma").unwrap().str().unwrap().iter().collect();
-        assert_eq!(held, [Some("02")], "the key of '02' is held; the row without a key holds nothing");
-    }
-}
+mod tests;

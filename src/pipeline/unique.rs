@@ -107,21 +107,29 @@ fn to_quarantine(spec: &PipelineSpec, full: &DataFrame, reasons: Vec<String>) ->
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_value_shared_by_two_keys_quarantines_both_rows() {
-        let spec = super::super::check::parse(
-            std::path::Path::new("p.toml"),
-            "id = \"t\"\nowner = \"000.00.12.H48\"\ndataset = \"t\"\nkey = [\"k\"]\n[source]\nkind = \"csv\"\npath = \"x\"\n\
-             [[fields]]\nname = \"k\"\n[[fields]]\nname = \"email\"\nrules = [{ kind = \"unique\" }]\n",
-        )
-        .unwrap();
-        let mut full = df!("k" => ["a", "b", "c", "c"], "email" => ["x@y.vn", "x@y.vn", "z@y.vn", "z@y.vn"], LINE => [2i64, 3, 4, 5]).unwrap();
+    const UNIQUE: &str = "rules = [{ kind = \"unique\" }]\n";
+
+    /// Runs `enforce` on `full` (key `k`, its other columns the `unique` fields, then `_line`)
+    /// spilled as one run, with an empty quarantine.
+    fn enforce_on(mut full: DataFrame) -> (DataFrame, DataFrame, DataFrame) {
+        let names: Vec<String> = full.get_column_names().iter().map(|c| c.to_string()).collect();
+        let fields: String = names.iter().filter(|n| *n != LINE).map(|n| format!("[[fields]]\nname = \"{n}\"\n{}", if n == "k" { "" } else { UNIQUE })).collect();
+        let spec = crate::pipeline::check::test_spec("k", &fields);
         let spill = Spill::new().unwrap();
         spill.write(0, &mut full).unwrap();
-        let valid = super::super::spill::slim(&full, &["k".into(), "email".into(), LINE.into()], 0).unwrap();
-        let quarantine = df!(LINE => Vec::<i64>::new(), "k" => Vec::<String>::new(), "email" => Vec::<String>::new(), REASONS => Vec::<String>::new()).unwrap();
+        let valid = super::super::spill::slim(&full, &names, 0).unwrap();
+        let mut empty = vec![Column::new(LINE.into(), Vec::<i64>::new())];
+        empty.extend(names.iter().filter(|n| *n != LINE).map(|n| Column::new(n.as_str().into(), Vec::<String>::new())));
+        empty.push(Column::new(REASONS.into(), Vec::<String>::new()));
+        let quarantine = DataFrame::new_infer_height(empty).unwrap();
         let held = df!("k" => Vec::<String>::new()).unwrap();
-        let (v, q, h) = enforce(&spec, valid, quarantine, held, &spill, full.schema()).unwrap();
+        enforce(&spec, valid, quarantine, held, &spill, full.schema()).unwrap()
+    }
+
+    #[test]
+    fn a_value_shared_by_two_keys_quarantines_both_rows() {
+        let full = df!("k" => ["a", "b", "c", "c"], "email" => ["x@y.vn", "x@y.vn", "z@y.vn", "z@y.vn"], LINE => [2i64, 3, 4, 5]).unwrap();
+        let (v, q, h) = enforce_on(full);
         assert_eq!(v.height(), 2, "the same key twice is a duplicate, not a clash");
         assert_eq!(q.height(), 2);
         assert_eq!(h.height(), 2);
@@ -133,20 +141,9 @@ mod tests {
 
     #[test]
     fn every_unique_field_is_checked_on_the_same_rows() {
-        let spec = super::super::check::parse(
-            std::path::Path::new("p.toml"),
-            "id = \"t\"\nowner = \"000.00.12.H48\"\ndataset = \"t\"\nkey = [\"k\"]\n[source]\nkind = \"csv\"\npath = \"x\"\n\
-             [[fields]]\nname = \"k\"\n[[fields]]\nname = \"email\"\nrules = [{ kind = \"unique\" }]\n[[fields]]\nname = \"phone\"\nrules = [{ kind = \"unique\" }]\n",
-        )
-        .unwrap();
         // a and b share an email; b and c share a phone; a and c share nothing.
-        let mut full = df!("k" => ["a", "b", "c", "d"], "email" => ["x@y.vn", "x@y.vn", "c@y.vn", "d@y.vn"], "phone" => ["1", "2", "2", "4"], LINE => [2i64, 3, 4, 5]).unwrap();
-        let spill = Spill::new().unwrap();
-        spill.write(0, &mut full).unwrap();
-        let valid = super::super::spill::slim(&full, &["k".into(), "email".into(), "phone".into(), LINE.into()], 0).unwrap();
-        let quarantine = df!(LINE => Vec::<i64>::new(), "k" => Vec::<String>::new(), "email" => Vec::<String>::new(), "phone" => Vec::<String>::new(), REASONS => Vec::<String>::new()).unwrap();
-        let held = df!("k" => Vec::<String>::new()).unwrap();
-        let (v, q, h) = enforce(&spec, valid, quarantine, held, &spill, full.schema()).unwrap();
+        let full = df!("k" => ["a", "b", "c", "d"], "email" => ["x@y.vn", "x@y.vn", "c@y.vn", "d@y.vn"], "phone" => ["1", "2", "2", "4"], LINE => [2i64, 3, 4, 5]).unwrap();
+        let (v, q, h) = enforce_on(full);
         assert_eq!((v.height(), q.height(), h.height()), (1, 3, 3), "a, b and c go; d stays");
         let reasons: Vec<&str> = q.column(REASONS).unwrap().str().unwrap().iter().flatten().collect();
         assert!(reasons[1].contains("\"field\":\"email\"") && reasons[1].contains("\"field\":\"phone\""), "b breaks both: {}", reasons[1]);

@@ -16,7 +16,7 @@ pub struct RunOptions {
 }
 
 /// What a run did (printed by `lgsp run --json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
     pub run_id: String,
     pub pipeline: String,
@@ -52,27 +52,11 @@ impl RunReport {
     /// A run that found nothing new and published nothing.
     pub(super) fn unchanged(spec: &PipelineSpec, version: Option<i64>) -> RunReport {
         RunReport {
-            run_id: String::new(),
             pipeline: spec.id.clone(),
             dataset: spec.dataset.clone(),
             status: "unchanged".into(),
             version,
-            rows_read: 0,
-            rows_valid: 0,
-            rows_quarantined: 0,
-            duplicates_collapsed: 0,
-            inserted: 0,
-            updated: 0,
-            deleted: 0,
-            kept_previous: 0,
-            quarantine_reasons: Default::default(),
-            input_sha256: String::new(),
-            input_bytes: 0,
-            snapshot: None,
-            changes: None,
-            quarantine: None,
-            manifest: None,
-            run_quarantine: None,
+            ..RunReport::default()
         }
     }
 }
