@@ -80,7 +80,8 @@ pub async fn create_client(store: &Store, agency: &str) -> Result<(String, Strin
     let id = format!("c-{}", &random_token(9).to_lowercase().replace(['-', '_'], "x"));
     let secret = random_token(32);
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let hash = Argon2::default().hash_password(secret.as_bytes(), &salt).map_err(|e| Error::Hash(e.to_string()))?.to_string();
+    let hash =
+        Argon2::default().hash_password(secret.as_bytes(), &salt).map_err(|e| Error::Hash(e.to_string()))?.to_string();
     store.add_client(&id, agency, &hash).await?;
     Ok((id, secret))
 }
@@ -100,7 +101,8 @@ pub async fn authenticate(store: &Store, id: &str, secret: &str) -> Result<Optio
 /// Issues a bearer token valid for `ttl_seconds`; returns the token (only its hash is stored).
 pub async fn issue_token(store: &Store, client_id: &str, ttl_seconds: i64) -> Result<String> {
     let token = random_token(32);
-    let expires = (chrono::Utc::now() + chrono::Duration::seconds(ttl_seconds)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let expires = (chrono::Utc::now() + chrono::Duration::seconds(ttl_seconds))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     store.add_token(&token_hash(&token), client_id, &expires).await?;
     Ok(token)
 }
@@ -126,15 +128,23 @@ pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
     }
     // `*` (every dataset) goes with the platform-wide scopes, and they only with it.
     match (g.scope, g.dataset == ADMIN_DATASET) {
-        ("admin" | "reports", false) => return Err(Error::Grant(format!("the {} scope goes with dataset '{ADMIN_DATASET}'", g.scope))),
+        ("admin" | "reports", false) => {
+            return Err(Error::Grant(format!("the {} scope goes with dataset '{ADMIN_DATASET}'", g.scope)))
+        }
         ("admin" | "reports", true) | (_, false) => {}
-        (_, true) => return Err(Error::Grant(format!("dataset '{ADMIN_DATASET}' takes the admin or the reports scope only"))),
+        (_, true) => {
+            return Err(Error::Grant(format!("dataset '{ADMIN_DATASET}' takes the admin or the reports scope only")))
+        }
     }
     if g.basis.trim().is_empty() {
         return Err(Error::Grant("basis: give the legal basis or purpose of the grant".into()));
     }
     let until = match g.until {
-        Some(d) => Some(crate::text::date::parse_date(&d).map_err(|_| Error::Grant(format!("until '{d}' is not a date: write yyyy-mm-dd")))?.to_string()),
+        Some(d) => Some(
+            crate::text::date::parse_date(&d)
+                .map_err(|_| Error::Grant(format!("until '{d}' is not a date: write yyyy-mm-dd")))?
+                .to_string(),
+        ),
         None => None,
     };
     let row = GrantRow {

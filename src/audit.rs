@@ -21,16 +21,36 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// The audit entry of an administrative action by `actor` (`cli` or an admin client id).
 pub fn admin_entry(actor: &str, action: &str, agency: &str, detail: serde_json::Value) -> AuditRow {
-    AuditRow { kind: "admin".into(), actor: actor.into(), agency: agency.into(), action: action.into(), status: 0, detail: detail.to_string(), ..Default::default() }
+    AuditRow {
+        kind: "admin".into(),
+        actor: actor.into(),
+        agency: agency.into(),
+        action: action.into(),
+        status: 0,
+        detail: detail.to_string(),
+        ..Default::default()
+    }
 }
 
 /// sha256 over the row's content and its predecessor's hash, in a fixed field order.
 pub fn hash_of(r: &AuditRow) -> String {
     let version = r.version.map(|v| v.to_string()).unwrap_or_default();
     let fields = [
-        r.seq.to_string(), r.at.clone(), r.kind.clone(), r.actor.clone(), r.agency.clone(), r.action.clone(),
-        r.dataset.clone(), version, r.rows_out.to_string(), r.bytes_out.to_string(), r.status.to_string(),
-        r.duration_ms.to_string(), r.request_id.clone(), r.detail.clone(), r.prev_hash.clone(),
+        r.seq.to_string(),
+        r.at.clone(),
+        r.kind.clone(),
+        r.actor.clone(),
+        r.agency.clone(),
+        r.action.clone(),
+        r.dataset.clone(),
+        version,
+        r.rows_out.to_string(),
+        r.bytes_out.to_string(),
+        r.status.to_string(),
+        r.duration_ms.to_string(),
+        r.request_id.clone(),
+        r.detail.clone(),
+        r.prev_hash.clone(),
     ];
     let mut h = Sha256::new();
     for f in fields {
@@ -178,9 +198,18 @@ pub async fn verify(store: &Store) -> Result<Verification> {
         }
         for r in page {
             let problem = if r.seq != expect_seq {
-                Some(format!("row {} follows row {}: rows {} to {} are missing", r.seq, expect_seq - 1, expect_seq, r.seq - 1))
+                Some(format!(
+                    "row {} follows row {}: rows {} to {} are missing",
+                    r.seq,
+                    expect_seq - 1,
+                    expect_seq,
+                    r.seq - 1
+                ))
             } else if r.prev_hash != v.head {
-                Some("its link to the previous row is broken: a row before it was changed, inserted or deleted".to_string())
+                Some(
+                    "its link to the previous row is broken: a row before it was changed, inserted or deleted"
+                        .to_string(),
+                )
             } else if hash_of(&r) != r.hash {
                 Some("its content does not match its hash: the row was edited".to_string())
             } else {

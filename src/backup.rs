@@ -37,9 +37,24 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// Tables copied, parents first. Bearer tokens (short-lived) and leases are not.
 pub const TABLES: &[&str] = &[
-    "datasets", "versions", "runs", "records", "catalogs", "catalog_versions", "catalog_items", "catalog_successors",
-    "agencies", "clients", "grants", "client_pulls", "audit_log", "source_state", "schedule_slots",
-    "entity_xref", "match_decisions", "review_queue",
+    "datasets",
+    "versions",
+    "runs",
+    "records",
+    "catalogs",
+    "catalog_versions",
+    "catalog_items",
+    "catalog_successors",
+    "agencies",
+    "clients",
+    "grants",
+    "client_pulls",
+    "audit_log",
+    "source_state",
+    "schedule_slots",
+    "entity_xref",
+    "match_decisions",
+    "review_queue",
 ];
 
 /// `manifest.json` of a backup.
@@ -87,15 +102,23 @@ pub async fn create(store: &Store, objects: &Objects, to: &str, with_files: bool
     for table in TABLES {
         let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY 1, 2")).fetch_all(&mut *tx).await?;
         let mut body = Vec::new();
-        let columns: Vec<String> = rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();
-        serde_json::to_writer(&mut body, &columns).map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
+        let columns: Vec<String> =
+            rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();
+        serde_json::to_writer(&mut body, &columns)
+            .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
         body.push(b'\n');
         for row in &rows {
             let values: Vec<serde_json::Value> = (0..columns.len()).map(|i| json_value(row, i)).collect();
-            serde_json::to_writer(&mut body, &values).map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
+            serde_json::to_writer(&mut body, &values)
+                .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
             body.push(b'\n');
         }
-        let entry = FileEntry { name: table.to_string(), rows: rows.len() as u64, bytes: body.len() as u64, sha256: crate::pipeline::publish::sha256_hex(&body) };
+        let entry = FileEntry {
+            name: table.to_string(),
+            rows: rows.len() as u64,
+            bytes: body.len() as u64,
+            sha256: crate::pipeline::publish::sha256_hex(&body),
+        };
         objects::put(&target, &format!("tables/{table}.ndjson"), body).await?;
         tables.push(entry);
     }
@@ -108,30 +131,53 @@ pub async fn create(store: &Store, objects: &Objects, to: &str, with_files: bool
             continue;
         }
         let bytes = objects::get(objects, &path).await?;
-        copied.push(FileEntry { name: path.clone(), rows: 0, bytes: bytes.len() as u64, sha256: crate::pipeline::publish::sha256_hex(&bytes) });
+        copied.push(FileEntry {
+            name: path.clone(),
+            rows: 0,
+            bytes: bytes.len() as u64,
+            sha256: crate::pipeline::publish::sha256_hex(&bytes),
+        });
         objects::put(&target, &format!("objects/{path}"), bytes.to_vec()).await?;
     }
     copied.sort_by(|a, b| a.name.cmp(&b.name));
-    let manifest = BackupManifest { format: FORMAT.into(), created_at: crate::store::now(), source: if store.is_postgres() { "postgres" } else { "sqlite" }.into(), tables, objects: copied };
-    let body = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
+    let manifest = BackupManifest {
+        format: FORMAT.into(),
+        created_at: crate::store::now(),
+        source: if store.is_postgres() { "postgres" } else { "sqlite" }.into(),
+        tables,
+        objects: copied,
+    };
+    let body = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
     objects::put(&target, "manifest.json", body).await?;
     Ok(manifest)
 }
 
 async fn read_manifest(source: &Objects, from: &str) -> Result<BackupManifest> {
-    let bytes = objects::get(source, "manifest.json").await.map_err(|e| Error::Damaged { location: from.into(), message: format!("no readable manifest.json ({e})") })?;
-    let m: BackupManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Damaged { location: from.into(), message: format!("manifest.json: {e}") })?;
+    let bytes = objects::get(source, "manifest.json")
+        .await
+        .map_err(|e| Error::Damaged { location: from.into(), message: format!("no readable manifest.json ({e})") })?;
+    let m: BackupManifest = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Damaged { location: from.into(), message: format!("manifest.json: {e}") })?;
     if m.format != FORMAT {
-        return Err(Error::Damaged { location: from.into(), message: format!("format '{}' is not {FORMAT}", m.format) });
+        return Err(Error::Damaged {
+            location: from.into(),
+            message: format!("format '{}' is not {FORMAT}", m.format),
+        });
     }
     Ok(m)
 }
 
 async fn checked(source: &Objects, from: &str, path: &str, entry: &FileEntry) -> Result<bytes::Bytes> {
-    let bytes = objects::get(source, path).await.map_err(|e| Error::Damaged { location: from.into(), message: format!("{path}: {e}") })?;
+    let bytes = objects::get(source, path)
+        .await
+        .map_err(|e| Error::Damaged { location: from.into(), message: format!("{path}: {e}") })?;
     let sum = crate::pipeline::publish::sha256_hex(&bytes);
     if sum != entry.sha256 {
-        return Err(Error::Damaged { location: from.into(), message: format!("{path}: sha256 {sum} differs from the manifest's {}", entry.sha256) });
+        return Err(Error::Damaged {
+            location: from.into(),
+            message: format!("{path}: sha256 {sum} differs from the manifest's {}", entry.sha256),
+        });
     }
     Ok(bytes)
 }
@@ -144,7 +190,10 @@ pub async fn verify(from: &str) -> Result<BackupManifest> {
         let bytes = checked(&source, from, &format!("tables/{}.ndjson", t.name), t).await?;
         let lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
         if lines != t.rows + 1 {
-            return Err(Error::Damaged { location: from.into(), message: format!("table {}: {} rows, the manifest says {}", t.name, lines.saturating_sub(1), t.rows) });
+            return Err(Error::Damaged {
+                location: from.into(),
+                message: format!("table {}: {} rows, the manifest says {}", t.name, lines.saturating_sub(1), t.rows),
+            });
         }
     }
     for o in &m.objects {
@@ -167,7 +216,8 @@ pub async fn restore(store: &Store, objects: &Objects, from: &str) -> Result<Bac
     for t in &m.tables {
         let bytes = objects::get(&source, &format!("tables/{}.ndjson", t.name)).await?;
         let mut lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty());
-        let damaged = |e: serde_json::Error| Error::Damaged { location: from.into(), message: format!("table {}: {e}", t.name) };
+        let damaged =
+            |e: serde_json::Error| Error::Damaged { location: from.into(), message: format!("table {}: {e}", t.name) };
         let columns: Vec<String> = match lines.next() {
             Some(l) => serde_json::from_slice(l).map_err(damaged)?,
             None => continue,
@@ -176,7 +226,8 @@ pub async fn restore(store: &Store, objects: &Objects, from: &str) -> Result<Bac
             continue;
         }
         let types = store.column_types(&t.name).await?;
-        let rows: Vec<Vec<serde_json::Value>> = lines.map(|l| serde_json::from_slice(l).map_err(damaged)).collect::<Result<_>>()?;
+        let rows: Vec<Vec<serde_json::Value>> =
+            lines.map(|l| serde_json::from_slice(l).map_err(damaged)).collect::<Result<_>>()?;
         let per = (30_000 / columns.len()).max(1);
         for chunk in rows.chunks(per) {
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", t.name, columns.join(", "));
@@ -186,7 +237,11 @@ pub async fn restore(store: &Store, objects: &Objects, from: &str) -> Result<Bac
                 for (c, col) in columns.iter().enumerate() {
                     n += 1;
                     let p = store.placeholder(n);
-                    let cast = types.get(col).filter(|_| store.is_postgres()).map(|ty| format!("CAST({p} AS {ty})")).unwrap_or(p);
+                    let cast = types
+                        .get(col)
+                        .filter(|_| store.is_postgres())
+                        .map(|ty| format!("CAST({p} AS {ty})"))
+                        .unwrap_or(p);
                     sql.push_str(&if c == 0 { cast } else { format!(", {cast}") });
                 }
                 sql.push(')');
@@ -229,7 +284,8 @@ pub async fn scheduled(store: &Store, objects: &Objects, root: &str, keep: usize
 async fn prune_backups(root: &str, keep: usize, len: usize) -> Result<()> {
     let target = objects::open(root)?;
     let listed = target.list_with_delimiter(None).await?;
-    let mut folders: Vec<String> = listed.common_prefixes.iter().map(|p| p.to_string()).filter(|p| p.len() == len).collect();
+    let mut folders: Vec<String> =
+        listed.common_prefixes.iter().map(|p| p.to_string()).filter(|p| p.len() == len).collect();
     folders.sort();
     let excess = folders.len().saturating_sub(keep);
     for old in &folders[..excess] {

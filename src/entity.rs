@@ -5,12 +5,12 @@
 
 mod golden;
 
-use golden::{golden_rows, xref_table};
 use crate::matching::records::Records;
 use crate::matching::spec::MatchSpec;
 use crate::objects::Objects;
 use crate::pipeline::{PipelineSpec, RunOptions, RunReport};
 use crate::store::{ReviewRow, Store, XrefRow};
+use golden::{golden_rows, xref_table};
 use polars::prelude::*;
 use std::collections::HashMap;
 
@@ -62,9 +62,17 @@ fn text(s: &Column, i: usize) -> String {
 }
 
 /// Reads the current snapshot of every member pipeline into matching columns.
-async fn gather(store: &Store, objects: &Objects, members: &[&PipelineSpec], spec: &MatchSpec) -> Result<HashMap<String, Vec<String>>> {
-    let mut wanted: Vec<String> = spec.comparisons.iter().flat_map(|c| std::iter::once(c.column.clone()).chain(c.swapped_with.clone())).collect();
-    wanted.extend(spec.blocking.iter().flatten().flat_map(|k| k.split(':').next().unwrap_or(k).split('|').map(str::to_string)));
+async fn gather(
+    store: &Store,
+    objects: &Objects,
+    members: &[&PipelineSpec],
+    spec: &MatchSpec,
+) -> Result<HashMap<String, Vec<String>>> {
+    let mut wanted: Vec<String> =
+        spec.comparisons.iter().flat_map(|c| std::iter::once(c.column.clone()).chain(c.swapped_with.clone())).collect();
+    wanted.extend(
+        spec.blocking.iter().flatten().flat_map(|k| k.split(':').next().unwrap_or(k).split('|').map(str::to_string)),
+    );
     wanted.extend(spec.golden.iter().map(|g| g.column.clone()));
     wanted.extend(spec.golden.iter().filter_map(|g| g.by.clone()));
     wanted.sort();
@@ -100,8 +108,15 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 }
 
 /// Matches, clusters and publishes the master entities of `entity` from the pipelines in `all`.
-pub async fn resolve(store: &Store, objects: &Objects, all: &[PipelineSpec], entity: &str, trigger: &str) -> Result<Resolution> {
-    let members: Vec<&PipelineSpec> = all.iter().filter(|s| s.matching.as_ref().and_then(|m| m.entity.as_deref()) == Some(entity)).collect();
+pub async fn resolve(
+    store: &Store,
+    objects: &Objects,
+    all: &[PipelineSpec],
+    entity: &str,
+    trigger: &str,
+) -> Result<Resolution> {
+    let members: Vec<&PipelineSpec> =
+        all.iter().filter(|s| s.matching.as_ref().and_then(|m| m.entity.as_deref()) == Some(entity)).collect();
     let first = members.first().ok_or_else(|| Error::NoEntity(entity.into()))?;
     let mut spec = first.matching.clone().ok_or_else(|| Error::NoEntity(entity.into()))?;
     spec.id = "_id".into();
@@ -109,10 +124,15 @@ pub async fn resolve(store: &Store, objects: &Objects, all: &[PipelineSpec], ent
     let records = Records::from_columns(raw, &spec, entity)?;
     let outcome = crate::matching::run(&spec, &records);
     let index: HashMap<&str, usize> = records.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-    let decisions: HashMap<(String, String), String> = store.match_decisions(entity).await?.into_iter().map(|(a, b, d)| ((a, b), d)).collect();
+    let decisions: HashMap<(String, String), String> =
+        store.match_decisions(entity).await?.into_iter().map(|(a, b, d)| ((a, b), d)).collect();
     let pair_key = |a: usize, b: usize| {
         let (x, y) = (records.ids[a].clone(), records.ids[b].clone());
-        if x <= y { (x, y) } else { (y, x) }
+        if x <= y {
+            (x, y)
+        } else {
+            (y, x)
+        }
     };
     let n = records.len();
     let mut parent: Vec<usize> = (0..n).collect();
@@ -126,9 +146,25 @@ pub async fn resolve(store: &Store, objects: &Objects, all: &[PipelineSpec], ent
             Some("accept") => {}
             _ if p.probability >= spec.match_threshold => {}
             _ => {
-                let detail = crate::matching::explain(&records, &outcome.model, &key.0, &key.1).map(|e| serde_json::to_string(&e).unwrap_or_default()).unwrap_or_default();
-                let id = format!("r-{}", &crate::pipeline::publish::sha256_hex(format!("{entity}|{}|{}", key.0, key.1).as_bytes())[..12]);
-                store.queue_review(&ReviewRow { id, entity: entity.into(), a: key.0, b: key.1, probability: p.probability, status: "pending".into(), created_at: crate::store::now(), detail }).await?;
+                let detail = crate::matching::explain(&records, &outcome.model, &key.0, &key.1)
+                    .map(|e| serde_json::to_string(&e).unwrap_or_default())
+                    .unwrap_or_default();
+                let id = format!(
+                    "r-{}",
+                    &crate::pipeline::publish::sha256_hex(format!("{entity}|{}|{}", key.0, key.1).as_bytes())[..12]
+                );
+                store
+                    .queue_review(&ReviewRow {
+                        id,
+                        entity: entity.into(),
+                        a: key.0,
+                        b: key.1,
+                        probability: p.probability,
+                        status: "pending".into(),
+                        created_at: crate::store::now(),
+                        detail,
+                    })
+                    .await?;
                 queued += 1;
                 continue;
             }
@@ -161,13 +197,28 @@ pub async fn resolve(store: &Store, objects: &Objects, all: &[PipelineSpec], ent
     let golden_report = publish(store, objects, entity, &owner, &golden, trigger).await?;
     let xref_report = publish(store, objects, &format!("{entity}_xref"), &owner, &xref_table(&xrefs), trigger).await?;
     store.replace_xrefs(entity, &xrefs).await?;
-    Ok(Resolution { entity: entity.into(), records: n, entities: clusters.len(), matched_pairs: matched, queued_for_review: queued, golden: golden_report, xref: xref_report })
+    Ok(Resolution {
+        entity: entity.into(),
+        records: n,
+        entities: clusters.len(),
+        matched_pairs: matched,
+        queued_for_review: queued,
+        golden: golden_report,
+        xref: xref_report,
+    })
 }
 
 /// After a run of `spec`: when it published a version and the pipeline matches into an entity,
 /// resolves that entity's master entities (over `pipelines`, where `spec` replaces any pipeline
 /// of the same id).
-pub async fn resolve_after(store: &Store, objects: &Objects, pipelines: &[PipelineSpec], spec: &PipelineSpec, report: &RunReport, trigger: &str) -> Result<Option<Resolution>> {
+pub async fn resolve_after(
+    store: &Store,
+    objects: &Objects,
+    pipelines: &[PipelineSpec],
+    spec: &PipelineSpec,
+    report: &RunReport,
+    trigger: &str,
+) -> Result<Option<Resolution>> {
     let Some(entity) = spec.matching.as_ref().and_then(|m| m.entity.as_deref()) else { return Ok(None) };
     if report.status != "published" {
         return Ok(None);
@@ -179,8 +230,16 @@ pub async fn resolve_after(store: &Store, objects: &Objects, pipelines: &[Pipeli
 
 /// Stable master ids: each cluster keeps the id most of its records had (if no larger cluster
 /// took it first); new clusters get the next number.
-async fn assign_ids(store: &Store, entity: &str, r: &Records, clusters: &[Vec<usize>], best: &[f64], next_version: i64) -> Result<Vec<XrefRow>> {
-    let old: HashMap<String, XrefRow> = store.xrefs(entity).await?.into_iter().map(|x| (record_id(&x.source, &x.source_key), x)).collect();
+async fn assign_ids(
+    store: &Store,
+    entity: &str,
+    r: &Records,
+    clusters: &[Vec<usize>],
+    best: &[f64],
+    next_version: i64,
+) -> Result<Vec<XrefRow>> {
+    let old: HashMap<String, XrefRow> =
+        store.xrefs(entity).await?.into_iter().map(|x| (record_id(&x.source, &x.source_key), x)).collect();
     let mut next = old.values().filter_map(|x| x.master_id.rsplit('-').next()?.parse::<u64>().ok()).max().unwrap_or(0);
     let mut order: Vec<&Vec<usize>> = clusters.iter().collect();
     order.sort_by_key(|c| std::cmp::Reverse(c.len()));
@@ -211,9 +270,17 @@ async fn assign_ids(store: &Store, entity: &str, r: &Records, clusters: &[Vec<us
                 source: source.into(),
                 source_key: key.into(),
                 master_id: id.clone(),
-                previous_master_id: if changed { prev.map(|p| p.master_id.clone()) } else { prev.and_then(|p| p.previous_master_id.clone()) },
+                previous_master_id: if changed {
+                    prev.map(|p| p.master_id.clone())
+                } else {
+                    prev.and_then(|p| p.previous_master_id.clone())
+                },
                 probability: if c.len() == 1 { 1.0 } else { best[i] },
-                since: if changed { next_version.to_string() } else { prev.map(|p| p.since.clone()).unwrap_or_default() },
+                since: if changed {
+                    next_version.to_string()
+                } else {
+                    prev.map(|p| p.since.clone()).unwrap_or_default()
+                },
             });
         }
     }
@@ -222,7 +289,14 @@ async fn assign_ids(store: &Store, entity: &str, r: &Records, clusters: &[Vec<us
 }
 
 /// Publishes `rows` (header first) as dataset `dataset` through an ordinary pipeline run.
-async fn publish(store: &Store, objects: &Objects, dataset: &str, owner: &str, rows: &[Vec<String>], trigger: &str) -> Result<RunReport> {
+async fn publish(
+    store: &Store,
+    objects: &Objects,
+    dataset: &str,
+    owner: &str,
+    rows: &[Vec<String>],
+    trigger: &str,
+) -> Result<RunReport> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join(format!("{dataset}.csv"));
     let mut w = csv::Writer::from_path(&path).map_err(std::io::Error::other)?;
@@ -240,7 +314,9 @@ async fn publish(store: &Store, objects: &Objects, dataset: &str, owner: &str, r
         toml.push_str(&format!("\n[[fields]]\nname = {h:?}\n"));
     }
     let spec: PipelineSpec = toml::from_str(&toml).map_err(std::io::Error::other)?;
-    let report = crate::pipeline::run(store, objects, &spec, RunOptions { trigger: Some(trigger.into()), ..Default::default() }).await?;
+    let report =
+        crate::pipeline::run(store, objects, &spec, RunOptions { trigger: Some(trigger.into()), ..Default::default() })
+            .await?;
     Ok(report)
 }
 

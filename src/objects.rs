@@ -82,7 +82,10 @@ pub fn open(url: &str) -> Result<Objects> {
     }
     let path = url.strip_prefix("file://").unwrap_or(url);
     if path.contains("://") {
-        return Err(Error::Url { url: url.into(), message: "use a folder path, file:///path or s3://bucket/prefix".into() });
+        return Err(Error::Url {
+            url: url.into(),
+            message: "use a folder path, file:///path or s3://bucket/prefix".into(),
+        });
     }
     std::fs::create_dir_all(path).map_err(|source| Error::Folder { path: path.into(), source })?;
     Ok(Objects::local(LocalFileSystem::new_with_prefix(path)?))
@@ -93,8 +96,12 @@ pub async fn put(objects: &Objects, path: &str, bytes: Vec<u8>) -> Result<()> {
     objects.put(&ObjectPath::from(path), PutPayload::from(bytes)).await?;
     if let Some(fs) = &objects.local {
         let dest = fs.path_to_filesystem(&ObjectPath::from(path))?;
-        let synced = tokio::task::spawn_blocking(move || sync_local(&dest).map_err(|source| Error::Local { path: dest.display().to_string(), source }));
-        synced.await.map_err(|e| Error::Local { path: path.into(), source: std::io::Error::other(e.to_string()) })??;
+        let synced = tokio::task::spawn_blocking(move || {
+            sync_local(&dest).map_err(|source| Error::Local { path: dest.display().to_string(), source })
+        });
+        synced
+            .await
+            .map_err(|e| Error::Local { path: path.into(), source: std::io::Error::other(e.to_string()) })??;
     }
     Ok(())
 }
@@ -123,7 +130,9 @@ pub async fn put_file(objects: &Objects, path: &str, file: &std::path::Path) -> 
     if let Some(fs) = &objects.local {
         let dest = fs.path_to_filesystem(&ObjectPath::from(path))?;
         let file = file.to_path_buf();
-        let placed = tokio::task::spawn_blocking(move || place(&file, &dest).map_err(|source| Error::Local { path: file.display().to_string(), source }));
+        let placed = tokio::task::spawn_blocking(move || {
+            place(&file, &dest).map_err(|source| Error::Local { path: file.display().to_string(), source })
+        });
         return placed.await.map_err(|e| local(std::io::Error::other(e.to_string())))?;
     }
     let mut f = tokio::fs::File::open(file).await.map_err(local)?;
@@ -199,7 +208,10 @@ pub async fn get_file(objects: &Objects, path: &str, file: &std::path::Path) -> 
     if let Some(fs) = &objects.local {
         let from = fs.path_to_filesystem(&ObjectPath::from(path))?;
         if !from.is_file() {
-            return Err(Error::Store(object_store::Error::NotFound { path: path.into(), source: "no such file in the store's folder".into() }));
+            return Err(Error::Store(object_store::Error::NotFound {
+                path: path.into(),
+                source: "no such file in the store's folder".into(),
+            }));
         }
         let _ = std::fs::remove_file(file);
         return std::fs::hard_link(&from, file).or_else(|_| std::fs::copy(&from, file).map(|_| ())).map_err(local);

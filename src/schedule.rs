@@ -29,7 +29,12 @@ pub fn vietnam() -> FixedOffset {
 }
 
 fn parse(schedule: &str) -> Option<croner::Cron> {
-    croner::parser::CronParser::builder().seconds(croner::parser::Seconds::Required).dom_and_dow(true).build().parse(schedule).ok()
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(schedule)
+        .ok()
 }
 
 /// Checks a cron expression as the scheduler reads it.
@@ -41,7 +46,10 @@ pub fn valid(schedule: &str) -> bool {
 /// a few milliseconds late), so every instance names a tick alike.
 fn slot_of(cron: &croner::Cron, now: DateTime<Utc>) -> String {
     let local = (now - chrono::Duration::milliseconds(1000)).with_timezone(&vietnam());
-    cron.find_next_occurrence(&local, false).map(|t| t.with_timezone(&Utc)).unwrap_or(now).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    cron.find_next_occurrence(&local, false)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The last fire time at or before `now`.
@@ -130,7 +138,10 @@ async fn run_pipeline(ctx: &Context, spec: &PipelineSpec, slot: &str) {
         let opts = RunOptions { trigger: Some("schedule".into()), ..Default::default() };
         match crate::pipeline::run(&ctx.store, &ctx.objects, spec, opts).await {
             Ok(report) => {
-                if let Err(e) = crate::entity::resolve_after(&ctx.store, &ctx.objects, &ctx.pipelines, spec, &report, "schedule").await {
+                if let Err(e) =
+                    crate::entity::resolve_after(&ctx.store, &ctx.objects, &ctx.pipelines, spec, &report, "schedule")
+                        .await
+                {
                     tracing::warn!(pipeline = %spec.id, error = %e, "entity resolution failed");
                 }
             }
@@ -141,7 +152,8 @@ async fn run_pipeline(ctx: &Context, spec: &PipelineSpec, slot: &str) {
 }
 
 /// What an extra job does each time it fires.
-pub type JobWork = Arc<dyn Fn(Arc<Context>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
+pub type JobWork =
+    Arc<dyn Fn(Arc<Context>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
 
 /// A job besides pipelines (the scheduled backup).
 pub struct ExtraJob {
@@ -156,7 +168,8 @@ pub async fn start(ctx: Context, specs: Vec<PipelineSpec>, extra: Vec<ExtraJob>)
     let sched = JobScheduler::new().await.map_err(|e| Error::Start(e.to_string()))?;
     for spec in specs {
         let Some(schedule) = spec.schedule.clone() else { continue };
-        let cron = parse(&schedule).ok_or_else(|| Error::Cron { pipeline: spec.id.clone(), schedule: schedule.clone() })?;
+        let cron =
+            parse(&schedule).ok_or_else(|| Error::Cron { pipeline: spec.id.clone(), schedule: schedule.clone() })?;
         if spec.missed == Missed::RunOnce {
             catch_up(&ctx, &spec, &cron).await;
         }
@@ -169,7 +182,9 @@ pub async fn start(ctx: Context, specs: Vec<PipelineSpec>, extra: Vec<ExtraJob>)
         sched.add(job).await.map_err(|e| Error::Start(e.to_string()))?;
     }
     for x in extra {
-        let cron = Arc::new(parse(&x.schedule).ok_or_else(|| Error::Cron { pipeline: x.name.clone(), schedule: x.schedule.clone() })?);
+        let cron = Arc::new(
+            parse(&x.schedule).ok_or_else(|| Error::Cron { pipeline: x.name.clone(), schedule: x.schedule.clone() })?,
+        );
         let (ctx2, name, work) = (ctx.clone(), x.name.clone(), x.work.clone());
         let job = Job::new_async_tz(x.schedule.as_str(), vietnam(), move |_, _| {
             let (ctx, name, work, cron) = (ctx2.clone(), name.clone(), work.clone(), cron.clone());
@@ -189,7 +204,13 @@ pub async fn start(ctx: Context, specs: Vec<PipelineSpec>, extra: Vec<ExtraJob>)
 /// `missed = "run_once"`: when the last fire time before now has no run, run once now.
 async fn catch_up(ctx: &Arc<Context>, spec: &PipelineSpec, cron: &croner::Cron) {
     let Some(due) = previous(cron, Utc::now()) else { return };
-    let last = ctx.store.list_runs(Some(&spec.id), false, 1).await.ok().and_then(|r| r.into_iter().next()).map(|r| r.started_at);
+    let last = ctx
+        .store
+        .list_runs(Some(&spec.id), false, 1)
+        .await
+        .ok()
+        .and_then(|r| r.into_iter().next())
+        .map(|r| r.started_at);
     let due_text = due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     if last.as_deref().is_some_and(|l| l >= due_text.as_str()) {
         return;
@@ -210,7 +231,11 @@ mod tests {
         assert_eq!(slot_of(&cron, at("2026-11-27T10:00:05.020Z")), "2026-11-27T10:00:05Z");
         assert_eq!(slot_of(&cron, at("2026-11-27T10:00:05.900Z")), "2026-11-27T10:00:05Z");
         let daily = parse("0 0 2 * * *").unwrap();
-        assert_eq!(slot_of(&daily, at("2026-11-26T19:00:00.050Z")), "2026-11-26T19:00:00Z", "02:00 in Vietnam is 19:00 UTC");
+        assert_eq!(
+            slot_of(&daily, at("2026-11-26T19:00:00.050Z")),
+            "2026-11-26T19:00:00Z",
+            "02:00 in Vietnam is 19:00 UTC"
+        );
         assert_eq!(previous(&daily, at("2026-11-27T08:00:00Z")), Some(at("2026-11-26T19:00:00Z")));
         assert!(!valid("every day") && valid("0 30 1 * * *"));
     }

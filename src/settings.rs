@@ -101,8 +101,8 @@ impl Settings {
         };
         let mut settings = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|source| Error::Read { path: path.clone(), source })?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
                 toml::from_str(&text).map_err(|e| Error::Parse { path, message: e.to_string() })?
             }
             None => Settings::default(),

@@ -11,7 +11,18 @@ fn setup(hub: &Hub) -> String {
     let out = hub.ok(&["client", "create", "--agency", "000.00.20.H48"]);
     let id = out.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_string();
     assert!(out.contains("client_secret: "), "{out}");
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "Điều 9, Nghị định 47/2020/NĐ-CP"]);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "snapshot",
+        "--basis",
+        "Điều 9, Nghị định 47/2020/NĐ-CP",
+    ]);
     id
 }
 

@@ -23,7 +23,8 @@ fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
 
 /// A bearer header for the client.
 fn bearer(base: &str, id: &str, secret: &str) -> String {
-    let (_, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+    let (_, _, body) =
+        curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
     format!("Authorization: Bearer {}", json(&body)["access_token"].as_str().unwrap())
 }
 
@@ -47,18 +48,48 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
         hub.ok(&["init"]);
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
         let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--fields", "ma_so_thue,ten_doanh_nghiep", "--basis", "Điều 9"]);
-        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "lookup", "--fields", "ma_so_thue,trang_thai", "--basis", "Điều 9"]);
+        hub.ok(&[
+            "grant",
+            "add",
+            "--client",
+            &id,
+            "--dataset",
+            "enterprises",
+            "--scope",
+            "snapshot",
+            "--fields",
+            "ma_so_thue,ten_doanh_nghiep",
+            "--basis",
+            "Điều 9",
+        ]);
+        hub.ok(&[
+            "grant",
+            "add",
+            "--client",
+            &id,
+            "--dataset",
+            "enterprises",
+            "--scope",
+            "lookup",
+            "--fields",
+            "ma_so_thue,trang_thai",
+            "--basis",
+            "Điều 9",
+        ]);
         let (_server, base) = start(&hub);
 
-        let (s, _, body) = curl(&["-u", &format!("{id}:wrong"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+        let (s, _, body) =
+            curl(&["-u", &format!("{id}:wrong"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
         assert_eq!((s, json(&body)["error"].as_str()), (401, Some("invalid_client")), "[{}]", hub.kind());
         // NUL, which PostgreSQL cannot store, is the client's mistake on every backend.
-        let (s, _, _) = curl(&["-d", "grant_type=client_credentials&client_id=a%00b&client_secret=x", &format!("{base}/token")]);
+        let (s, _, _) =
+            curl(&["-d", "grant_type=client_credentials&client_id=a%00b&client_secret=x", &format!("{base}/token")]);
         assert!(s == 400 || s == 401, "[{}] NUL in a client id: {s}", hub.kind());
-        let (s, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=password", &format!("{base}/token")]);
+        let (s, _, body) =
+            curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=password", &format!("{base}/token")]);
         assert_eq!((s, json(&body)["error"].as_str()), (400, Some("unsupported_grant_type")));
-        let (s, _, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+        let (s, _, body) =
+            curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
         assert_eq!(s, 200);
         let token = json(&body)["access_token"].as_str().unwrap().to_string();
         let bearer = format!("Authorization: Bearer {token}");
@@ -100,7 +131,10 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
         let (s, _, body) = curl(&[&format!("{base}/metrics")]);
         let text = String::from_utf8_lossy(&body);
         assert_eq!(s, 200);
-        assert!(text.contains("lgsp_http_requests_total{route=\"/api/v1/datasets/{name}/snapshot\",status=\"200\"}"), "{text}");
+        assert!(
+            text.contains("lgsp_http_requests_total{route=\"/api/v1/datasets/{name}/snapshot\",status=\"200\"}"),
+            "{text}"
+        );
         assert!(text.contains("lgsp_http_request_seconds"), "{text}");
         hub.ok(&["client", "revoke", &id]);
         // A running server reuses a token's client and grants for up to 2 s.
@@ -122,7 +156,20 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
         hub.ok(&["init"]);
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
         let (id, secret) = hub.new_client("000.00.00.H48", "UBND thành phố Đà Nẵng");
-        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "changes", "--fields", "ma_so_thue,trang_thai", "--basis", "b"]);
+        hub.ok(&[
+            "grant",
+            "add",
+            "--client",
+            &id,
+            "--dataset",
+            "enterprises",
+            "--scope",
+            "changes",
+            "--fields",
+            "ma_so_thue,trang_thai",
+            "--basis",
+            "b",
+        ]);
         let (_server, base) = start(&hub);
         let bearer = bearer(&base, &id, &secret);
         let get = |path: &str| curl(&["-H", &bearer, &format!("{base}{path}")]);
@@ -139,7 +186,8 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
         let (s, _, body) = get("/api/v1/datasets/enterprises/changes?format=ndjson");
         assert_eq!(s, 200);
         assert!(!body.is_empty(), "the refused request did not count as a pull");
-        let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&body).lines().next().unwrap()).unwrap();
+        let first: serde_json::Value =
+            serde_json::from_str(String::from_utf8_lossy(&body).lines().next().unwrap()).unwrap();
         let mut keys: Vec<&String> = first.as_object().unwrap().keys().collect();
         keys.sort();
         assert_eq!(keys, vec!["_change_type", "_version", "ma_so_thue", "trang_thai"]);
@@ -191,27 +239,105 @@ fn bad_input_gets_a_4xx_never_a_500() {
     let big = hub.dir.path().join("big-body.txt");
     std::fs::write(&big, "x".repeat(900_000)).unwrap();
     let cases: Vec<(Vec<String>, u16)> = vec![
-        (vec!["-u".into(), format!("{id}:{secret}"), "-H".into(), "Content-Type: application/json".into(), "-d".into(), "{\"grant_type\":".into(), token.clone()], 400),
-        (vec!["-X".into(), "POST".into(), "-H".into(), "Authorization: Basic !!!notbase64".into(), "-d".into(), "grant_type=client_credentials".into(), token.clone()], 401),
+        (
+            vec![
+                "-u".into(),
+                format!("{id}:{secret}"),
+                "-H".into(),
+                "Content-Type: application/json".into(),
+                "-d".into(),
+                "{\"grant_type\":".into(),
+                token.clone(),
+            ],
+            400,
+        ),
+        (
+            vec![
+                "-X".into(),
+                "POST".into(),
+                "-H".into(),
+                "Authorization: Basic !!!notbase64".into(),
+                "-d".into(),
+                "grant_type=client_credentials".into(),
+                token.clone(),
+            ],
+            401,
+        ),
         (vec!["-d".into(), "x".repeat(100_000), token.clone()], 413),
         (vec!["--data-binary".into(), format!("@{}", big.display()), token.clone()], 413),
-        (vec!["-H".into(), "Transfer-Encoding: chunked".into(), "--data-binary".into(), format!("@{}", big.display()), token.clone()], 413),
-        ((0..150).flat_map(|i| ["-H".to_string(), format!("X-Header-{i}: {}", "a".repeat(100))]).chain([format!("{base}/api/v1/me")]).collect(), 431),
-        (vec!["-H".into(), bearer.clone(), "--path-as-is".into(), format!("{base}/api/v1/datasets/../../etc/passwd/snapshot")], 404),
+        (
+            vec![
+                "-H".into(),
+                "Transfer-Encoding: chunked".into(),
+                "--data-binary".into(),
+                format!("@{}", big.display()),
+                token.clone(),
+            ],
+            413,
+        ),
+        (
+            (0..150)
+                .flat_map(|i| ["-H".to_string(), format!("X-Header-{i}: {}", "a".repeat(100))])
+                .chain([format!("{base}/api/v1/me")])
+                .collect(),
+            431,
+        ),
+        (
+            vec![
+                "-H".into(),
+                bearer.clone(),
+                "--path-as-is".into(),
+                format!("{base}/api/v1/datasets/../../etc/passwd/snapshot"),
+            ],
+            404,
+        ),
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/..%2F..%2Fetc/snapshot")], 403),
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=abc")], 400),
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=-1")], 404),
         (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?verison=1")], 400),
-        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=1&since=0")], 400),
-        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/catalogs/communes/codes/00004?as_of=2025-06-30")], 400),
-        (vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/catalogs/communes/codes/00004?asOf=30/06/2025x")], 400),
-        (vec!["-H".into(), bearer.clone(), "-H".into(), "Range: bytes=0-18446744073709551615".into(), format!("{base}/api/v1/datasets/enterprises/snapshot")], 416),
-        (vec!["-H".into(), bearer.clone(), "-X".into(), "DELETE".into(), format!("{base}/api/v1/datasets/enterprises/snapshot")], 405),
+        (
+            vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/datasets/enterprises/snapshot?version=1&since=0")],
+            400,
+        ),
+        (
+            vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/catalogs/communes/codes/00004?as_of=2025-06-30")],
+            400,
+        ),
+        (
+            vec!["-H".into(), bearer.clone(), format!("{base}/api/v1/catalogs/communes/codes/00004?asOf=30/06/2025x")],
+            400,
+        ),
+        (
+            vec![
+                "-H".into(),
+                bearer.clone(),
+                "-H".into(),
+                "Range: bytes=0-18446744073709551615".into(),
+                format!("{base}/api/v1/datasets/enterprises/snapshot"),
+            ],
+            416,
+        ),
+        (
+            vec![
+                "-H".into(),
+                bearer.clone(),
+                "-X".into(),
+                "DELETE".into(),
+                format!("{base}/api/v1/datasets/enterprises/snapshot"),
+            ],
+            405,
+        ),
     ];
     for (args, expected) in cases {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let (s, _, body) = curl(&refs);
-        assert_eq!(s, expected, "{:?}: {}", &refs[..refs.len().min(4)], String::from_utf8_lossy(&body).chars().take(200).collect::<String>());
+        assert_eq!(
+            s,
+            expected,
+            "{:?}: {}",
+            &refs[..refs.len().min(4)],
+            String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
+        );
         if expected != 431 {
             let v = json(&body);
             assert!(v.get("code").is_some() || v.get("error").is_some(), "an error envelope: {v}");
@@ -249,9 +375,15 @@ fn a_snapshot_much_larger_than_the_servers_memory_use_streams_in_bounded_memory(
     let (server, base) = start(&hub);
     let bearer = bearer(&base, &id, &secret);
     let before = server.peak_rss_kib();
-    let out = Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-H", &bearer])
-        .arg(format!("{base}/api/v1/datasets/enterprises/snapshot")).output().unwrap();
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-H", &bearer])
+        .arg(format!("{base}/api/v1/datasets/enterprises/snapshot"))
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("200 {}", 512 * 1024 * 1024));
     let peak = server.peak_rss_kib();
-    assert!(before > 0 && peak < before + 64 * 1024, "peak RSS grew from {before} KiB to {peak} KiB while streaming 512 MiB");
+    assert!(
+        before > 0 && peak < before + 64 * 1024,
+        "peak RSS grew from {before} KiB to {peak} KiB while streaming 512 MiB"
+    );
 }

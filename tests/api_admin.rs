@@ -15,7 +15,8 @@ fn curl(args: &[&str]) -> (u16, serde_json::Value) {
 }
 
 fn bearer(base: &str, id: &str, secret: &str) -> String {
-    let (s, body) = curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+    let (s, body) =
+        curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
     assert_eq!(s, 200, "token for {id}: {body}");
     format!("Authorization: Bearer {}", body["access_token"].as_str().expect("access_token"))
 }
@@ -36,7 +37,8 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
         hub.ok(&["agency", "add", "000.00.00.H48", "Sở Thông tin và Truyền thông"]);
         let out = hub.ok(&["client", "create", "--agency", "000.00.00.H48", "--admin"]);
-        let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).expect("client create output");
+        let field =
+            |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).expect("client create output");
         let (admin_id, admin_secret) = (field("client_id: "), field("client_secret: "));
         let (plain_id, plain_secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
         let (_server, base) = hub.serve(&[]);
@@ -47,17 +49,24 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
         assert_eq!(curl(&[&format!("{base}/api/v1/admin/agencies")]).0, 401, "[{k}]");
         let (s, body) = get(&base, &plain, "/api/v1/admin/agencies");
         assert_eq!((s, body["code"].as_str()), (403, Some("forbidden")), "[{k}]");
-        assert_eq!(post(&base, &plain, "/api/v1/admin/agencies", r#"{"code":"000.00.00.G09","name":"Bộ Y tế"}"#).0, 403);
+        assert_eq!(
+            post(&base, &plain, "/api/v1/admin/agencies", r#"{"code":"000.00.00.G09","name":"Bộ Y tế"}"#).0,
+            403
+        );
 
         // Agencies: add, duplicate 409, bad code 400, malformed and unknown-field bodies 400.
         let (s, _) = post(&base, &admin, "/api/v1/admin/agencies", r#"{"code":"000.00.00.G09","name":"Bộ Y tế"}"#);
         assert_eq!(s, 200, "[{k}]");
         let (s, body) = post(&base, &admin, "/api/v1/admin/agencies", r#"{"code":"000.00.00.G09","name":"Bộ Y tế"}"#);
         assert_eq!((s, body["code"].as_str()), (409, Some("conflict")));
-        let (s, body) = post(&base, &admin, "/api/v1/admin/agencies", r#"{"code":"G09'; DROP TABLE agencies;--","name":"x"}"#);
+        let (s, body) =
+            post(&base, &admin, "/api/v1/admin/agencies", r#"{"code":"G09'; DROP TABLE agencies;--","name":"x"}"#);
         assert_eq!((s, body["code"].as_str()), (400, Some("bad_request")), "{body}");
         assert_eq!(post(&base, &admin, "/api/v1/admin/agencies", r#"{"code":"#).0, 400);
-        assert_eq!(post(&base, &admin, "/api/v1/admin/agencies", r#"{"code":"000.00.00.G10","name":"x","role":"root"}"#).0, 400);
+        assert_eq!(
+            post(&base, &admin, "/api/v1/admin/agencies", r#"{"code":"000.00.00.G10","name":"x","role":"root"}"#).0,
+            400
+        );
         let (_, body) = get(&base, &admin, "/api/v1/admin/agencies");
         let codes: Vec<&str> = body["agencies"].as_array().unwrap().iter().filter_map(|a| a["code"].as_str()).collect();
         assert_eq!(codes, vec!["000.00.00.G09", "000.00.00.G12", "000.00.00.H48"]);
@@ -66,7 +75,8 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
         assert_eq!(post(&base, &admin, "/api/v1/admin/clients", r#"{"agency":"000.00.00.Z99"}"#).0, 404);
         let (s, body) = post(&base, &admin, "/api/v1/admin/clients", r#"{"agency":"000.00.00.G09"}"#);
         assert_eq!(s, 200, "{body}");
-        let (new_id, new_secret) = (body["client_id"].as_str().unwrap().to_string(), body["client_secret"].as_str().unwrap().to_string());
+        let (new_id, new_secret) =
+            (body["client_id"].as_str().unwrap().to_string(), body["client_secret"].as_str().unwrap().to_string());
         let (_, body) = get(&base, &admin, "/api/v1/admin/agencies/000.00.00.G09/clients");
         assert_eq!(body["clients"][0]["id"].as_str(), Some(new_id.as_str()));
         assert!(body["clients"][0].get("secret_hash").is_none(), "secret hashes never leave the store");
@@ -74,11 +84,34 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
         // Grants: the new client pulls once granted, not after the grant is revoked.
         let newbie = bearer(&base, &new_id, &new_secret);
         assert_eq!(get(&base, &newbie, "/api/v1/datasets/enterprises/records/0100109106").0, 403);
-        let (s, body) = post(&base, &admin, "/api/v1/admin/grants", &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"lookup","basis":"Điều 9"}}"#));
+        let (s, body) = post(
+            &base,
+            &admin,
+            "/api/v1/admin/grants",
+            &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"lookup","basis":"Điều 9"}}"#),
+        );
         assert_eq!(s, 200, "{body}");
         let grant = body["id"].as_str().unwrap().to_string();
-        assert_eq!(post(&base, &admin, "/api/v1/admin/grants", &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"write","basis":"x"}}"#)).0, 400);
-        assert_eq!(post(&base, &admin, "/api/v1/admin/grants", &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"admin","basis":"x"}}"#)).0, 400);
+        assert_eq!(
+            post(
+                &base,
+                &admin,
+                "/api/v1/admin/grants",
+                &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"write","basis":"x"}}"#)
+            )
+            .0,
+            400
+        );
+        assert_eq!(
+            post(
+                &base,
+                &admin,
+                "/api/v1/admin/grants",
+                &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"admin","basis":"x"}}"#)
+            )
+            .0,
+            400
+        );
         let (_, me) = get(&base, &newbie, "/api/v1/me");
         assert_eq!(me["allowed"].as_array().map(Vec::len), Some(1));
         let (_, listed) = get(&base, &admin, &format!("/api/v1/admin/clients/{new_id}/grants"));
@@ -96,9 +129,15 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
         // Each change is an admin entry naming the admin client; the chain is intact.
         drop(_server);
         let csv = hub.ok(&["audit", "export", "--from", "2000-01-01", "--to", "2999-12-31"]);
-        let actions: Vec<&str> = csv.lines().filter(|l| l.starts_with(&format!("admin,{admin_id},")) || l.contains(&format!(",admin,{admin_id},"))).collect();
+        let actions: Vec<&str> = csv
+            .lines()
+            .filter(|l| l.starts_with(&format!("admin,{admin_id},")) || l.contains(&format!(",admin,{admin_id},")))
+            .collect();
         for action in ["agency add", "client create", "grant add", "grant revoke", "client revoke"] {
-            assert!(actions.iter().any(|l| l.contains(action)), "[{k}] no admin entry '{action}' by {admin_id} in:\n{csv}");
+            assert!(
+                actions.iter().any(|l| l.contains(action)),
+                "[{k}] no admin entry '{action}' by {admin_id} in:\n{csv}"
+            );
         }
         assert!(hub.ok(&["audit", "verify"]).contains("intact"));
     }
@@ -130,7 +169,18 @@ fn retention_removes_old_files_and_the_api_answers_410_gone_for_them() {
 
         let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
         for scope in ["snapshot", "changes"] {
-            hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", scope, "--basis", "Điều 9"]);
+            hub.ok(&[
+                "grant",
+                "add",
+                "--client",
+                &id,
+                "--dataset",
+                "enterprises",
+                "--scope",
+                scope,
+                "--basis",
+                "Điều 9",
+            ]);
         }
         let (_server, base) = hub.serve(&[]);
         let auth = bearer(&base, &id, &secret);
@@ -138,7 +188,11 @@ fn retention_removes_old_files_and_the_api_answers_410_gone_for_them() {
         assert_eq!((s, body["code"].as_str()), (410, Some("gone")), "[{k}] {body}");
         assert!(body["message"].as_str().unwrap().contains("oldest version kept is 2"), "{body}");
         assert_eq!(get(&base, &auth, "/api/v1/datasets/enterprises/changes?since=0&format=ndjson").0, 410);
-        let out = Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", &auth]).arg(format!("{base}/api/v1/datasets/enterprises/changes?since=1&format=csv")).output().unwrap();
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", &auth])
+            .arg(format!("{base}/api/v1/datasets/enterprises/changes?since=1&format=csv"))
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), "200", "changes after the oldest kept version are served");
         let (s, body) = get(&base, &auth, "/api/v1/datasets/enterprises/versions");
         assert_eq!((s, body["versions"].as_array().map(Vec::len)), (200, Some(3)), "every version stays listed");
@@ -153,7 +207,8 @@ fn retention_removes_old_files_and_the_api_answers_410_gone_for_them() {
 /// `LGSP_TEST_REQUIRE_PYARROW` is set, as CI does).
 #[test]
 fn python_pyarrow_reads_the_snapshot_and_the_changes() {
-    let has = Command::new("python3").args(["-c", "import pyarrow.parquet"]).status().map(|s| s.success()).unwrap_or(false);
+    let has =
+        Command::new("python3").args(["-c", "import pyarrow.parquet"]).status().map(|s| s.success()).unwrap_or(false);
     if !has {
         assert!(std::env::var_os("LGSP_TEST_REQUIRE_PYARROW").is_none(), "pyarrow is required (pip install pyarrow)");
         eprintln!("skipped: no pyarrow");
@@ -165,12 +220,30 @@ fn python_pyarrow_reads_the_snapshot_and_the_changes() {
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
     let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
     hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "Điều 9"]);
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "changes", "--fields", "ma_so_thue,ten_doanh_nghiep", "--basis", "Điều 9"]);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "changes",
+        "--fields",
+        "ma_so_thue,ten_doanh_nghiep",
+        "--basis",
+        "Điều 9",
+    ]);
     let (_server, base) = hub.serve(&[]);
     let auth = bearer(&base, &id, &secret);
     let (snap, changes) = (hub.dir.path().join("snap.parquet"), hub.dir.path().join("changes.parquet"));
     for (path, file) in [("snapshot", &snap), ("changes?since=1", &changes)] {
-        let ok = Command::new("curl").args(["-sf", "-H", &auth, "-o"]).arg(file).arg(format!("{base}/api/v1/datasets/enterprises/{path}")).status().unwrap();
+        let ok = Command::new("curl")
+            .args(["-sf", "-H", &auth, "-o"])
+            .arg(file)
+            .arg(format!("{base}/api/v1/datasets/enterprises/{path}"))
+            .status()
+            .unwrap();
         assert!(ok.success(), "{path}");
     }
     let py = "import sys, pyarrow.parquet as pq\n\
@@ -182,5 +255,8 @@ fn python_pyarrow_reads_the_snapshot_and_the_changes() {
     let expected_rows = hub.read_parquet("datasets/enterprises/v2/snapshot.parquet").height();
     let expected_changes = hub.read_parquet("datasets/enterprises/v2/changes.parquet").height();
     assert!(printed.starts_with(&format!("{expected_rows} True {expected_changes} ")), "{printed}");
-    assert!(printed.contains("'ma_so_thue'") && printed.contains("'ten_doanh_nghiep'") && !printed.contains("dia_chi"), "only granted columns: {printed}");
+    assert!(
+        printed.contains("'ma_so_thue'") && printed.contains("'ten_doanh_nghiep'") && !printed.contains("dia_chi"),
+        "only granted columns: {printed}"
+    );
 }

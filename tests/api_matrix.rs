@@ -12,7 +12,10 @@ fn status(args: &[&str]) -> u16 {
 }
 
 fn token(base: &str, id: &str, secret: &str) -> String {
-    let out = Command::new("curl").args(["-s", "-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]).output().unwrap();
+    let out = Command::new("curl")
+        .args(["-s", "-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["access_token"].as_str().unwrap().to_string()
 }
@@ -31,7 +34,18 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
         let admin = (field("client_id: "), field("client_secret: "));
         for c in [&granted, &revoked, &expired] {
             for scope in ["snapshot", "changes", "lookup"] {
-                hub.ok(&["grant", "add", "--client", &c.0, "--dataset", "enterprises", "--scope", scope, "--basis", "b"]);
+                hub.ok(&[
+                    "grant",
+                    "add",
+                    "--client",
+                    &c.0,
+                    "--dataset",
+                    "enterprises",
+                    "--scope",
+                    scope,
+                    "--basis",
+                    "b",
+                ]);
             }
             hub.ok(&["grant", "add", "--client", &c.0, "--dataset", "*", "--scope", "reports", "--basis", "b"]);
         }
@@ -69,9 +83,19 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
             if item.get("get").is_none() {
                 continue;
             }
-            let url = format!("{base}{}", path.replace("{name}", "enterprises").replace("{key}", key).replace("{catalog}", "communes").replace("{code}", "00004").replace("{kind}", "monthly").replace("{period}", "2026-10"));
+            let url = format!(
+                "{base}{}",
+                path.replace("{name}", "enterprises")
+                    .replace("{key}", key)
+                    .replace("{catalog}", "communes")
+                    .replace("{code}", "00004")
+                    .replace("{kind}", "monthly")
+                    .replace("{period}", "2026-10")
+            );
             let url = if path.ends_with("/search") { format!("{url}?q=hoa") } else { url };
-            let url = url.replace("/agencies/00004/", "/agencies/000.00.00.G12/").replace("/clients/{id}/", &format!("/clients/{}/", granted.0));
+            let url = url
+                .replace("/agencies/00004/", "/agencies/000.00.00.G12/")
+                .replace("/clients/{id}/", &format!("/clients/{}/", granted.0));
             let t = if path.starts_with("/api/v1/admin/") { &t_admin } else { &t_granted };
             let got = status(&["-H", &format!("Authorization: Bearer {t}"), &url]);
             assert_eq!(got, 200, "[{}] documented {path} is served", hub.kind());
@@ -80,7 +104,12 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
             let url = format!("{base}{route}");
             let with = |t: &str| status(&["-H", &format!("Authorization: Bearer {t}"), &url]);
             let got = [status(&[&url]), with(&t_expired), with(&t_revoked), with(&t_ungranted), with(&t_granted)];
-            assert_eq!(got, [401, 401, 401, not_granted, 200], "[{}] {route}: none / expired / revoked / not granted / granted", hub.kind());
+            assert_eq!(
+                got,
+                [401, 401, 401, not_granted, 200],
+                "[{}] {route}: none / expired / revoked / not granted / granted",
+                hub.kind()
+            );
         }
         // Admin routes: only the admin credential; a data grant is not enough.
         let admin_routes = [
@@ -95,9 +124,30 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
         ];
         for (method, route) in &admin_routes {
             let url = format!("{base}{route}");
-            let with = |t: &str| status(&["-X", method, "-H", "content-type: application/json", "-H", &format!("Authorization: Bearer {t}"), &url]);
-            let got = [status(&["-X", method, &url]), with(&t_expired), with(&t_revoked), with(&t_ungranted), with(&t_granted)];
-            assert_eq!(got, [401, 401, 401, 403, 403], "[{}] {method} {route}: none / expired / revoked / no grant / data grants only", hub.kind());
+            let with = |t: &str| {
+                status(&[
+                    "-X",
+                    method,
+                    "-H",
+                    "content-type: application/json",
+                    "-H",
+                    &format!("Authorization: Bearer {t}"),
+                    &url,
+                ])
+            };
+            let got = [
+                status(&["-X", method, &url]),
+                with(&t_expired),
+                with(&t_revoked),
+                with(&t_ungranted),
+                with(&t_granted),
+            ];
+            assert_eq!(
+                got,
+                [401, 401, 401, 403, 403],
+                "[{}] {method} {route}: none / expired / revoked / no grant / data grants only",
+                hub.kind()
+            );
             if *method == "GET" {
                 assert_eq!(with(&t_admin), 200, "[{}] {route} with the admin credential", hub.kind());
             }

@@ -15,7 +15,8 @@ const TABLES: &[(&str, &str)] = &[
 
 /// The rows, sorted here (engines collate text differently).
 fn dump(hub: &Hub, table: &str, columns: &str) -> Vec<String> {
-    let mut rows: Vec<String> = hub.query(&format!("SELECT {columns} FROM {table}")).lines().map(str::to_string).collect();
+    let mut rows: Vec<String> =
+        hub.query(&format!("SELECT {columns} FROM {table}")).lines().map(str::to_string).collect();
     rows.sort();
     rows
 }
@@ -28,7 +29,18 @@ fn a_restored_backup_has_the_same_versions_records_and_audit_chain() {
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
         hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
         let (id, _) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "Điều 9"]);
+        hub.ok(&[
+            "grant",
+            "add",
+            "--client",
+            &id,
+            "--dataset",
+            "enterprises",
+            "--scope",
+            "snapshot",
+            "--basis",
+            "Điều 9",
+        ]);
         let before: Vec<Vec<String>> = TABLES.iter().map(|(t, c)| dump(&hub, t, c)).collect();
         let audit_rows: usize = hub.query("SELECT COUNT(*) FROM audit_log").parse().unwrap();
 
@@ -53,7 +65,10 @@ fn a_restored_backup_has_the_same_versions_records_and_audit_chain() {
             assert_eq!(hub.ok(&["versions", "enterprises"]), fresh.ok(&["versions", "enterprises"]), "[{k} → {f}]");
             let csv = fresh.dir.path().join("snap.csv");
             fresh.ok(&["export", "enterprises", "--format", "csv", "--out", csv.to_str().unwrap()]);
-            assert!(std::fs::read_to_string(&csv).unwrap().lines().count() > 1, "[{k} → {f}] the published files came back");
+            assert!(
+                std::fs::read_to_string(&csv).unwrap().lines().count() > 1,
+                "[{k} → {f}] the published files came back"
+            );
             let err = fresh.fails(&["restore", "--from", to.to_str().unwrap()]);
             assert!(err.contains("not empty"), "[{k} → {f}] {err}");
         }

@@ -25,7 +25,11 @@ fn v1_text() -> String {
 fn pipeline_file_with_unknown_key_is_named_with_its_key_path() {
     let hub = Hub::sqlite();
     let text = std::fs::read_to_string(repo().join("pipelines/enterprises.toml")).unwrap();
-    let bad = write(&hub, "bad.toml", text.replace("required = true\nnormalize = [\"upper\"]", "requried = true\nnormalize = [\"upper\"]").as_bytes());
+    let bad = write(
+        &hub,
+        "bad.toml",
+        text.replace("required = true\nnormalize = [\"upper\"]", "requried = true\nnormalize = [\"upper\"]").as_bytes(),
+    );
     let err = hub.fails(&["check", bad.to_str().unwrap()]);
     let line = one_line(&err);
     assert!(line.contains("bad.toml") && line.contains("fields[1]") && line.contains("requried"), "{line}");

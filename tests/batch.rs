@@ -18,19 +18,26 @@ fn apply(snapshot: &DataFrame, changes: &DataFrame, key: &str) -> DataFrame {
     let gone = changes
         .clone()
         .lazy()
-        .filter(col("_change_type").is_in(lit(Series::new("t".into(), ["update_preimage", "delete"])).implode(false), false))
+        .filter(
+            col("_change_type")
+                .is_in(lit(Series::new("t".into(), ["update_preimage", "delete"])).implode(false), false),
+        )
         .select([col(key)]);
     let added = changes
         .clone()
         .lazy()
-        .filter(col("_change_type").is_in(lit(Series::new("t".into(), ["insert", "update_postimage"])).implode(false), false))
+        .filter(
+            col("_change_type")
+                .is_in(lit(Series::new("t".into(), ["insert", "update_postimage"])).implode(false), false),
+        )
         .drop(cols(["_change_type"]));
-    let kept = snapshot.clone().lazy().drop(cols(["_row_hash"])).join(gone, [col(key)], [col(key)], JoinArgs::new(JoinType::Anti));
-    concat([kept, added], UnionArgs::default())
-        .unwrap()
-        .sort([key], SortMultipleOptions::default())
-        .collect()
-        .unwrap()
+    let kept = snapshot.clone().lazy().drop(cols(["_row_hash"])).join(
+        gone,
+        [col(key)],
+        [col(key)],
+        JoinArgs::new(JoinType::Anti),
+    );
+    concat([kept, added], UnionArgs::default()).unwrap().sort([key], SortMultipleOptions::default()).collect().unwrap()
 }
 
 fn check_counts(run: &serde_json::Value, snapshot_rows: u64) {
@@ -53,7 +60,13 @@ fn samples_publish_two_versions_whose_changes_rebuild_the_snapshot() {
         assert_eq!(n(&v1, "rows_quarantined"), 23, "{v1}");
         let q = hub.read_parquet(v1["quarantine"].as_str().unwrap());
         let reasons: String = q.column("_reasons").unwrap().str().unwrap().iter().flatten().collect();
-        for (rule, field) in [("required", "ma_so_thue"), ("tax_code", "ma_so_thue"), ("required", "ten_doanh_nghiep"), ("in_catalog", "ma_xa"), ("type", "ngay_cap")] {
+        for (rule, field) in [
+            ("required", "ma_so_thue"),
+            ("tax_code", "ma_so_thue"),
+            ("required", "ten_doanh_nghiep"),
+            ("in_catalog", "ma_xa"),
+            ("type", "ngay_cap"),
+        ] {
             assert!(reasons.contains(&format!("\"rule\":\"{rule}\",\"field\":\"{field}\"")), "no {rule} on {field}");
         }
         assert!(n(&v1, "duplicates_collapsed") > 0);
@@ -79,7 +92,8 @@ fn samples_publish_two_versions_whose_changes_rebuild_the_snapshot() {
         assert!(again["run_quarantine"].is_null(), "version 2 holds the quarantine of the same input");
         // A new bad row whose key is valid: the record keeps its row, nothing is published, and
         // the run keeps its quarantine.
-        let text = std::fs::read_to_string(sample("enterprises_v2.csv")).unwrap().replacen("17/11/1995", "31/02/1995", 1);
+        let text =
+            std::fs::read_to_string(sample("enterprises_v2.csv")).unwrap().replacen("17/11/1995", "31/02/1995", 1);
         let bad = hub.dir.path().join("v2-bad-date.csv");
         std::fs::write(&bad, text).unwrap();
         let held = hub.run_json("enterprises", Some(&bad));
@@ -129,7 +143,8 @@ fn legacy_vni_dataset_comes_out_as_nfc_text() {
         .finish()
         .unwrap();
     let names: Vec<&str> = snap.column("ten_co_so").unwrap().str().unwrap().iter().flatten().collect();
-    let want: std::collections::HashSet<&str> = expected.column("Tên cơ sở").unwrap().str().unwrap().iter().flatten().collect();
+    let want: std::collections::HashSet<&str> =
+        expected.column("Tên cơ sở").unwrap().str().unwrap().iter().flatten().collect();
     assert_eq!(names.len(), 400);
     for name in names {
         assert!(want.contains(name), "{name:?} is not a name of the UTF-8 reference");
@@ -147,7 +162,11 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
-    assert!(expected == actual, "{} differs from the output (UPDATE_GOLDEN=1 rewrites it after review)", path.display());
+    assert!(
+        expected == actual,
+        "{} differs from the output (UPDATE_GOLDEN=1 rewrites it after review)",
+        path.display()
+    );
 }
 
 #[test]

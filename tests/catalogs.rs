@@ -38,21 +38,21 @@ async fn administrative_units_match_the_official_totals_before_and_after_the_ref
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_quang_nam_commune_resolves_into_da_nang() {
-  for hub in Hub::all() {
-    let (store, _) = loaded(&hub).await;
-    let quang_nam = store.catalog_items_as_of("communes", "2025-06-30", Some("49")).await.unwrap();
-    assert_eq!(quang_nam.len(), 233);
-    for old in &quang_nam {
-        let now = query::resolve(&store, "communes", &old.code, Some("2025-06-30"), "2025-07-01").await.unwrap();
-        assert!(!now.is_empty(), "{} {} has no successor", old.code, old.name);
-        for c in now {
-            let l = query::lookup(&store, "communes", &c.code, "2025-07-01").await.unwrap();
-            assert_eq!(l.item.unwrap().parent_code.as_deref(), Some("48"), "{} → {}", old.code, c.code);
+    for hub in Hub::all() {
+        let (store, _) = loaded(&hub).await;
+        let quang_nam = store.catalog_items_as_of("communes", "2025-06-30", Some("49")).await.unwrap();
+        assert_eq!(quang_nam.len(), 233);
+        for old in &quang_nam {
+            let now = query::resolve(&store, "communes", &old.code, Some("2025-06-30"), "2025-07-01").await.unwrap();
+            assert!(!now.is_empty(), "{} {} has no successor", old.code, old.name);
+            for c in now {
+                let l = query::lookup(&store, "communes", &c.code, "2025-07-01").await.unwrap();
+                assert_eq!(l.item.unwrap().parent_code.as_deref(), Some("48"), "{} → {}", old.code, c.code);
+            }
         }
+        let province = query::resolve(&store, "provinces", "49", None, "2025-07-01").await.unwrap();
+        assert_eq!(province.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["48"]);
     }
-    let province = query::resolve(&store, "provinces", "49", None, "2025-07-01").await.unwrap();
-    assert_eq!(province.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["48"]);
-  }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -76,17 +76,17 @@ async fn the_same_code_answers_differently_on_each_side_of_2025_07_01() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_split_commune_resolves_to_several_candidates() {
-  for hub in Hub::all() {
-    let (store, _) = loaded(&hub).await;
-    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
-    for s in store.catalog_all_successors("communes").await.unwrap() {
-        *by_code.entry(s.code).or_default() += 1;
+    for hub in Hub::all() {
+        let (store, _) = loaded(&hub).await;
+        let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+        for s in store.catalog_all_successors("communes").await.unwrap() {
+            *by_code.entry(s.code).or_default() += 1;
+        }
+        let (split, n) = by_code.into_iter().find(|(_, n)| *n >= 2).expect("a split commune");
+        let candidates = query::resolve(&store, "communes", &split, Some("2025-06-30"), "2025-07-01").await.unwrap();
+        assert_eq!(candidates.len(), n, "{split}: {candidates:?}");
+        assert!(candidates.iter().any(|c| c.merge_type == "partial"), "{candidates:?}");
     }
-    let (split, n) = by_code.into_iter().find(|(_, n)| *n >= 2).expect("a split commune");
-    let candidates = query::resolve(&store, "communes", &split, Some("2025-06-30"), "2025-07-01").await.unwrap();
-    assert_eq!(candidates.len(), n, "{split}: {candidates:?}");
-    assert!(candidates.iter().any(|c| c.merge_type == "partial"), "{candidates:?}");
-  }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -95,7 +95,12 @@ async fn search_ignores_diacritics_case_and_tone_placement() {
         let (store, _) = loaded(&hub).await;
         let mut results = Vec::new();
         for q in ["hoa vang", "Hoà Vang", "Hòa Vang", "HÒA  VANG"] {
-            let found: Vec<String> = query::search(&store, "districts", q, "2025-06-30", 50).await.unwrap().into_iter().map(|i| i.code).collect();
+            let found: Vec<String> = query::search(&store, "districts", q, "2025-06-30", 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|i| i.code)
+                .collect();
             results.push(found);
         }
         assert!(!results[0].is_empty(), "Huyện Hòa Vang is found");
@@ -108,34 +113,40 @@ async fn search_ignores_diacritics_case_and_tone_placement() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn loading_a_modified_catalog_file_yields_the_exact_diff() {
-  for hub in Hub::all() {
-    let store = Store::connect(&hub.store_url).await.unwrap();
-    store.migrate().await.unwrap();
-    let objects = lgsp_hub::objects::open(hub.objects().to_str().unwrap()).unwrap();
-    let dir = hub.dir.path().join("cat");
-    std::fs::create_dir_all(&dir).unwrap();
-    let spec = "id = \"blood_groups\"\nname_vi = \"Nhóm máu\"\ncode_format = \"^[0-9]$\"\n[[sources]]\nfile = \"b.csv\"\ncode = \"code\"\nname = \"name\"\n";
-    std::fs::write(dir.join("blood_groups.toml"), spec).unwrap();
-    std::fs::write(dir.join("b.csv"), "code,name\n1,Nhóm A\n2,Nhóm B\n3,Nhóm AB\n").unwrap();
-    let v1 = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap();
-    assert_eq!((v1.version, v1.added, v1.changed, v1.retired), (1, 3, 0, 0));
-    let again = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap();
-    assert_eq!((again.status.as_str(), again.version), ("unchanged", 1));
-    std::fs::write(dir.join("b.csv"), "code,name\n1,Nhóm A\n2,Nhóm B (B+)\n4,Nhóm O\n").unwrap();
-    let v2 = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap();
-    assert_eq!((v2.version, v2.added, v2.changed, v2.retired), (2, 1, 1, 1));
-    let changes = std::fs::File::open(hub.objects().join("catalogs/blood_groups/v2/changes.parquet")).unwrap();
-    let df = ParquetReader::new(changes).finish().unwrap();
-    let rows: Vec<(String, String)> = df.column("code").unwrap().str().unwrap().iter().flatten()
-        .zip(df.column("_change_type").unwrap().str().unwrap().iter().flatten())
-        .map(|(c, t)| (c.to_string(), t.to_string()))
-        .collect();
-    let expected = [("4", "insert"), ("2", "update_preimage"), ("2", "update_postimage"), ("3", "delete")];
-    assert_eq!(rows, expected.map(|(c, t)| (c.to_string(), t.to_string())).to_vec());
-    std::fs::write(dir.join("b.csv"), "code,name\n1,Nhóm A\nX,Sai\n").unwrap();
-    let err = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap_err().to_string();
-    assert!(err.contains("b.csv line 3") && err.contains("'X'"), "{err}");
-  }
+    for hub in Hub::all() {
+        let store = Store::connect(&hub.store_url).await.unwrap();
+        store.migrate().await.unwrap();
+        let objects = lgsp_hub::objects::open(hub.objects().to_str().unwrap()).unwrap();
+        let dir = hub.dir.path().join("cat");
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = "id = \"blood_groups\"\nname_vi = \"Nhóm máu\"\ncode_format = \"^[0-9]$\"\n[[sources]]\nfile = \"b.csv\"\ncode = \"code\"\nname = \"name\"\n";
+        std::fs::write(dir.join("blood_groups.toml"), spec).unwrap();
+        std::fs::write(dir.join("b.csv"), "code,name\n1,Nhóm A\n2,Nhóm B\n3,Nhóm AB\n").unwrap();
+        let v1 = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap();
+        assert_eq!((v1.version, v1.added, v1.changed, v1.retired), (1, 3, 0, 0));
+        let again = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap();
+        assert_eq!((again.status.as_str(), again.version), ("unchanged", 1));
+        std::fs::write(dir.join("b.csv"), "code,name\n1,Nhóm A\n2,Nhóm B (B+)\n4,Nhóm O\n").unwrap();
+        let v2 = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap();
+        assert_eq!((v2.version, v2.added, v2.changed, v2.retired), (2, 1, 1, 1));
+        let changes = std::fs::File::open(hub.objects().join("catalogs/blood_groups/v2/changes.parquet")).unwrap();
+        let df = ParquetReader::new(changes).finish().unwrap();
+        let rows: Vec<(String, String)> = df
+            .column("code")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .zip(df.column("_change_type").unwrap().str().unwrap().iter().flatten())
+            .map(|(c, t)| (c.to_string(), t.to_string()))
+            .collect();
+        let expected = [("4", "insert"), ("2", "update_preimage"), ("2", "update_postimage"), ("3", "delete")];
+        assert_eq!(rows, expected.map(|(c, t)| (c.to_string(), t.to_string())).to_vec());
+        std::fs::write(dir.join("b.csv"), "code,name\n1,Nhóm A\nX,Sai\n").unwrap();
+        let err = catalog::load_file(&store, &objects, &dir.join("blood_groups.toml")).await.unwrap_err().to_string();
+        assert!(err.contains("b.csv line 3") && err.contains("'X'"), "{err}");
+    }
 }
 
 #[test]
@@ -162,7 +173,8 @@ fn a_pipeline_translates_old_codes_and_quarantines_unknown_and_split_ones() {
                    e,00097,11948,01/01/2020\n";
         std::fs::write(dir.join("units.csv"), csv).unwrap();
         let toml = dir.join("units.toml");
-        let out = hub.ok(&["run", toml.to_str().unwrap(), "--input", dir.join("units.csv").to_str().unwrap(), "--json"]);
+        let out =
+            hub.ok(&["run", toml.to_str().unwrap(), "--input", dir.join("units.csv").to_str().unwrap(), "--json"]);
         let run: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         let snap = hub.read_parquet(run["snapshot"].as_str().unwrap());
         let ids: Vec<&str> = snap.column("id").unwrap().str().unwrap().iter().flatten().collect();
@@ -171,9 +183,19 @@ fn a_pipeline_translates_old_codes_and_quarantines_unknown_and_split_ones() {
         assert_eq!(codes, vec!["00097", "00004"], "00001 (Phúc Xá) became 00097");
         let q = hub.read_parquet(run["quarantine"].as_str().unwrap());
         let reasons: Vec<&str> = q.column("_reasons").unwrap().str().unwrap().iter().flatten().collect();
-        assert!(reasons[0].contains("\"rule\":\"successor\"") && reasons[0].contains("00008") && reasons[0].contains("00025"), "{}", reasons[0]);
+        assert!(
+            reasons[0].contains("\"rule\":\"successor\"")
+                && reasons[0].contains("00008")
+                && reasons[0].contains("00025"),
+            "{}",
+            reasons[0]
+        );
         assert!(reasons[1].contains("\"rule\":\"in_catalog\"") && reasons[1].contains("99999"), "{}", reasons[1]);
-        assert!(reasons[2].contains("\"field\":\"ma_xa_goc\"") && reasons[2].contains("on 2020-01-01"), "{}", reasons[2]);
+        assert!(
+            reasons[2].contains("\"field\":\"ma_xa_goc\"") && reasons[2].contains("on 2020-01-01"),
+            "{}",
+            reasons[2]
+        );
     }
 }
 
@@ -230,7 +252,8 @@ fn a_pipeline_turns_written_places_into_codes_or_quarantines_them() {
          [[fields]]\nname = \"dia_ban\"\nnormalize = [{ name_to_code = { catalog = \"communes\", min_confidence = 0.9 } }]\n",
     )
     .unwrap();
-    std::fs::write(dir.join("places.csv"), "id,dia_ban\na,\"Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng\"\nb,Phường 1\n").unwrap();
+    std::fs::write(dir.join("places.csv"), "id,dia_ban\na,\"Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng\"\nb,Phường 1\n")
+        .unwrap();
     let toml = dir.join("places.toml");
     let out = hub.ok(&["run", toml.to_str().unwrap(), "--input", dir.join("places.csv").to_str().unwrap(), "--json"]);
     let run: serde_json::Value = serde_json::from_str(out.trim()).unwrap();

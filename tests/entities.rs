@@ -89,9 +89,15 @@ by = "ngay_sinh"
 }
 
 fn lgsp(hub: &Hub, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_lgsp")).args(args).current_dir(repo())
-        .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_OBJECT_STORE_URL", hub.objects())
-        .env("LGSP_PIPELINES_DIR", hub.dir.path().join("pipelines")).env("RUST_LOG", "error").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(args)
+        .current_dir(repo())
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .env("LGSP_PIPELINES_DIR", hub.dir.path().join("pipelines"))
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "[{}] lgsp {args:?}: {}", hub.kind(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).to_string()
 }
@@ -113,13 +119,26 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
         let k = hub.kind();
         hub.ok(&["init"]);
         let data = hub.dir.path().join("data");
-        let ok = Command::new("python3").arg(repo().join("scripts/gen_vn_persons.py")).args(["--persons", "400", "--seed", "3", "--out"]).arg(&data).status().unwrap();
+        let ok = Command::new("python3")
+            .arg(repo().join("scripts/gen_vn_persons.py"))
+            .args(["--persons", "400", "--seed", "3", "--out"])
+            .arg(&data)
+            .status()
+            .unwrap();
         assert!(ok.success());
         // Some records carry the code of a commune merged on 2025-07-01; the pipeline replaces it
         // by the current code, so old and new codes compare equal.
-        let olds = ["20195", "20293", "20198", "20302", "20206", "20207", "20215", "20218", "20227", "20230", "20233", "20236", "20245", "20254", "20258", "20311", "20312", "20266", "20269", "20272", "20278", "20284", "20287", "20290", "20224", "20306"];
-        let input = std::fs::read_to_string(data.join("health.csv")).unwrap() + &std::fs::read_to_string(data.join("education.csv")).unwrap();
-        assert!(input.lines().any(|l| l.split(',').nth(4).is_some_and(|c| olds.contains(&c))), "[{k}] the input has old commune codes");
+        let olds = [
+            "20195", "20293", "20198", "20302", "20206", "20207", "20215", "20218", "20227", "20230", "20233", "20236",
+            "20245", "20254", "20258", "20311", "20312", "20266", "20269", "20272", "20278", "20284", "20287", "20290",
+            "20224", "20306",
+        ];
+        let input = std::fs::read_to_string(data.join("health.csv")).unwrap()
+            + &std::fs::read_to_string(data.join("education.csv")).unwrap();
+        assert!(
+            input.lines().any(|l| l.split(',').nth(4).is_some_and(|c| olds.contains(&c))),
+            "[{k}] the input has old commune codes"
+        );
         let health = pipeline(&hub, "health", "ma_bn");
         let edu = pipeline(&hub, "education", "ma_hs");
         let out = lgsp(&hub, &["run", &health]);
@@ -130,15 +149,24 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
         // Truth: the `person` column of each source record.
         let mut truth: HashMap<String, String> = HashMap::new();
         for (name, key) in [("health", "ma_bn"), ("education", "ma_hs")] {
-            for l in hub.query(&format!("SELECT record_key, data FROM records WHERE dataset = '{name}' AND valid_to IS NULL")).lines() {
+            for l in hub
+                .query(&format!("SELECT record_key, data FROM records WHERE dataset = '{name}' AND valid_to IS NULL"))
+                .lines()
+            {
                 let (rk, data) = l.split_once('|').unwrap();
                 let v: serde_json::Value = serde_json::from_str(data).unwrap();
                 let _ = key;
-                truth.insert(format!("{name}|{}", rk.trim_matches(|c| c == '"' || c == '[' || c == ']')), v["person"].as_str().unwrap().to_string());
+                truth.insert(
+                    format!("{name}|{}", rk.trim_matches(|c| c == '"' || c == '[' || c == ']')),
+                    v["person"].as_str().unwrap().to_string(),
+                );
             }
         }
         let codes = hub.query("SELECT data FROM records WHERE dataset IN ('health', 'education') AND valid_to IS NULL");
-        assert!(!olds.iter().any(|o| codes.contains(&format!("\"ma_xa\":\"{o}\""))), "[{k}] no retired commune code in the master records");
+        assert!(
+            !olds.iter().any(|o| codes.contains(&format!("\"ma_xa\":\"{o}\""))),
+            "[{k}] no retired commune code in the master records"
+        );
         let m = masters(&hub);
         assert_eq!(m.len(), truth.len(), "[{k}] every source record has a master entity");
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
@@ -164,15 +192,21 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
         assert!(xref["since_version"].as_str().is_some_and(|v| v == "1" || v == "2"), "[{k}] {xref}");
         let g = hub.query("SELECT data FROM records WHERE dataset = 'person' AND valid_to IS NULL LIMIT 1");
         let g: serde_json::Value = serde_json::from_str(&g).unwrap();
-        assert!(g["ma_xa"].as_str().is_some_and(|v| v.len() == 5) && g["so_dien_thoai"].is_string(), "[{k}] golden fields: {g}");
+        assert!(
+            g["ma_xa"].as_str().is_some_and(|v| v.len() == 5) && g["so_dien_thoai"].is_string(),
+            "[{k}] golden fields: {g}"
+        );
 
         // The steward accepts an uncertain pair of two different persons: it applies now and
         // after a later resolution.
         let list = lgsp(&hub, &["review", "list", "--entity", "person"]);
-        let item = list.lines().find(|l| {
-            let p: Vec<&str> = l.split_whitespace().collect();
-            truth.get(p[3]) != truth.get(p[4])
-        }).unwrap_or_else(|| panic!("[{k}] an uncertain pair of two persons is queued:\n{list}"));
+        let item = list
+            .lines()
+            .find(|l| {
+                let p: Vec<&str> = l.split_whitespace().collect();
+                truth.get(p[3]) != truth.get(p[4])
+            })
+            .unwrap_or_else(|| panic!("[{k}] an uncertain pair of two persons is queued:\n{list}"));
         let f: Vec<&str> = item.split_whitespace().collect();
         let (id, a, b) = (f[0], f[3].to_string(), f[4].to_string());
         assert!(lgsp(&hub, &["review", "show", id]).contains("ho_ten"));

@@ -30,7 +30,12 @@ impl std::fmt::Display for FailingStore {
 
 #[async_trait]
 impl ObjectStore for FailingStore {
-    async fn put_opts(&self, location: &Path, payload: PutPayload, opts: PutOptions) -> object_store::Result<PutResult> {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
         let left = self.budget.load(Ordering::SeqCst);
         if left == 0 {
             return Err(object_store::Error::Generic { store: "failing", source: "injected write failure".into() });
@@ -38,13 +43,20 @@ impl ObjectStore for FailingStore {
         self.budget.store(left - 1, Ordering::SeqCst);
         self.inner.put_opts(location, payload, opts).await
     }
-    async fn put_multipart_opts(&self, location: &Path, opts: PutMultipartOptions) -> object_store::Result<Box<dyn MultipartUpload>> {
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
         self.inner.put_multipart_opts(location, opts).await
     }
     async fn get_opts(&self, location: &Path, options: GetOptions) -> object_store::Result<GetResult> {
         self.inner.get_opts(location, options).await
     }
-    fn delete_stream(&self, locations: BoxStream<'static, object_store::Result<Path>>) -> BoxStream<'static, object_store::Result<Path>> {
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, object_store::Result<Path>>,
+    ) -> BoxStream<'static, object_store::Result<Path>> {
         self.inner.delete_stream(locations)
     }
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
@@ -70,7 +82,10 @@ async fn failed_object_store_write_publishes_nothing_and_next_run_succeeds() {
     let objects = Objects::new(failing.clone());
     lgsp_hub::catalog::load_all(&store, &objects, &common::repo().join("catalogs")).await.unwrap();
     let spec = PipelineSpec::load(&common::repo().join("pipelines/enterprises.toml")).unwrap();
-    let input = |v: &str| RunOptions { input: Some(common::repo().join(format!("data/samples/enterprises_{v}.csv"))), ..Default::default() };
+    let input = |v: &str| RunOptions {
+        input: Some(common::repo().join(format!("data/samples/enterprises_{v}.csv"))),
+        ..Default::default()
+    };
 
     let v1 = pipeline::run(&store, &objects, &spec, input("v1")).await.unwrap();
     assert_eq!(v1.version, Some(1));
@@ -89,5 +104,8 @@ async fn failed_object_store_write_publishes_nothing_and_next_run_succeeds() {
     failing.budget.store(usize::MAX, Ordering::SeqCst);
     let v2 = pipeline::run(&store, &objects, &spec, input("v2")).await.unwrap();
     assert_eq!(v2.version, Some(2));
-    assert_eq!(store.count_current_records("enterprises").await.unwrap(), store.current_version("enterprises").await.unwrap().unwrap().row_count);
+    assert_eq!(
+        store.count_current_records("enterprises").await.unwrap(),
+        store.current_version("enterprises").await.unwrap().unwrap().row_count
+    );
 }

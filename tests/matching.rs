@@ -14,7 +14,9 @@ fn lgsp(args: &[&str]) -> String {
 
 /// The FEBRL spec with fewer random pairs (a quicker test).
 fn spec(dir: &std::path::Path, name: &str) -> String {
-    let text = std::fs::read_to_string(repo().join("matching").join(name)).unwrap().replace("review_threshold = 0.5", "review_threshold = 0.5\nu_pairs = 200000");
+    let text = std::fs::read_to_string(repo().join("matching").join(name))
+        .unwrap()
+        .replace("review_threshold = 0.5", "review_threshold = 0.5\nu_pairs = 200000");
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
@@ -24,7 +26,17 @@ fn spec(dir: &std::path::Path, name: &str) -> String {
 fn febrl_pairs_are_found_with_and_without_the_national_id() {
     let dir = tempfile::tempdir().unwrap();
     for (name, min_f1) in [("febrl.toml", 0.99), ("febrl_no_ssn.toml", 0.98)] {
-        let out = lgsp(&["match", "eval", "--spec", &spec(dir.path(), name), "--input", "data/linkage/febrl_dataset1.csv", "--truth", r"rec-(\d+)-", "--json"]);
+        let out = lgsp(&[
+            "match",
+            "eval",
+            "--spec",
+            &spec(dir.path(), name),
+            "--input",
+            "data/linkage/febrl_dataset1.csv",
+            "--truth",
+            r"rec-(\d+)-",
+            "--json",
+        ]);
         let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         let e = &v["evaluation"];
         assert_eq!(e["true_pairs"], 500, "{v}");
@@ -38,15 +50,44 @@ fn febrl_pairs_are_found_with_and_without_the_national_id() {
 fn explain_shows_weights_that_add_up_to_the_probability() {
     let dir = tempfile::tempdir().unwrap();
     let s = spec(dir.path(), "febrl_no_ssn.toml");
-    let out = lgsp(&["match", "explain", "--spec", &s, "--input", "data/linkage/febrl_dataset1.csv", "rec-0-org", "rec-0-dup-0"]);
-    let total: f64 = out.lines().find(|l| l.starts_with("total")).and_then(|l| l.split_whitespace().last()).unwrap().parse().unwrap();
-    let steps: f64 = out.lines().skip(1).take_while(|l| !l.starts_with("total")).filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok()).sum();
+    let out = lgsp(&[
+        "match",
+        "explain",
+        "--spec",
+        &s,
+        "--input",
+        "data/linkage/febrl_dataset1.csv",
+        "rec-0-org",
+        "rec-0-dup-0",
+    ]);
+    let total: f64 = out
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let steps: f64 = out
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("total"))
+        .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+        .sum();
     assert!((total - steps).abs() < 0.1, "the rows add up to the total:\n{out}");
     let p: f64 = out.lines().find_map(|l| l.strip_prefix("match probability ")).unwrap().parse().unwrap();
     let expected = total.exp2() / (1.0 + total.exp2());
     assert!((p - expected).abs() < 1e-3, "probability {p} is the total weight's {expected}:\n{out}");
     assert!(p > 0.9, "a true duplicate:\n{out}");
-    let out = lgsp(&["match", "explain", "--spec", &s, "--input", "data/linkage/febrl_dataset1.csv", "rec-0-org", "rec-1-org"]);
+    let out = lgsp(&[
+        "match",
+        "explain",
+        "--spec",
+        &s,
+        "--input",
+        "data/linkage/febrl_dataset1.csv",
+        "rec-0-org",
+        "rec-1-org",
+    ]);
     let p: f64 = out.lines().find_map(|l| l.strip_prefix("match probability ")).unwrap().parse().unwrap();
     assert!(p < 0.5, "two different people:\n{out}");
 }
@@ -55,8 +96,25 @@ fn explain_shows_weights_that_add_up_to_the_probability() {
 fn eval_sweeps_thresholds_and_explains_false_positives() {
     let dir = tempfile::tempdir().unwrap();
     let s = spec(dir.path(), "febrl_no_ssn.toml");
-    let out = lgsp(&["match", "eval", "--spec", &s, "--input", "data/linkage/febrl_dataset2.csv", "--truth", r"rec-(\d+)-", "--threshold", "0.01", "--false-positives", "2"]);
-    let recalls: Vec<f64> = out.lines().filter(|l| l.trim_start().starts_with("at ")).map(|l| l.split("recall ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap()).collect();
+    let out = lgsp(&[
+        "match",
+        "eval",
+        "--spec",
+        &s,
+        "--input",
+        "data/linkage/febrl_dataset2.csv",
+        "--truth",
+        r"rec-(\d+)-",
+        "--threshold",
+        "0.01",
+        "--false-positives",
+        "2",
+    ]);
+    let recalls: Vec<f64> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("at "))
+        .map(|l| l.split("recall ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
     assert_eq!(recalls.len(), 6, "six thresholds:\n{out}");
     assert!(recalls.windows(2).all(|w| w[0] >= w[1]), "recall falls as the threshold rises:\n{out}");
     let wrong: Vec<(&str, &str, f64)> = out

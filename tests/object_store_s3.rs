@@ -26,8 +26,14 @@ fn versions_publish_to_an_s3_compatible_store() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     run(&["init"]);
-    let v1: serde_json::Value = serde_json::from_str(run(&["run", "enterprises", "--input", "data/samples/enterprises_v1.csv", "--json"]).trim()).unwrap();
-    let v2: serde_json::Value = serde_json::from_str(run(&["run", "enterprises", "--input", "data/samples/enterprises_v2.csv", "--json"]).trim()).unwrap();
+    let v1: serde_json::Value = serde_json::from_str(
+        run(&["run", "enterprises", "--input", "data/samples/enterprises_v1.csv", "--json"]).trim(),
+    )
+    .unwrap();
+    let v2: serde_json::Value = serde_json::from_str(
+        run(&["run", "enterprises", "--input", "data/samples/enterprises_v2.csv", "--json"]).trim(),
+    )
+    .unwrap();
     assert_eq!((v1["version"].as_i64(), v2["version"].as_i64()), (Some(1), Some(2)));
     let out = hub.dir.path().join("changes.ndjson");
     run(&["export", "enterprises", "--changes-since", "1", "--format", "ndjson", "--out", out.to_str().unwrap()]);

@@ -59,7 +59,11 @@ fn a_pipeline_runs_on_a_seconds_level_cron() {
     wait_for("two scheduled runs", Duration::from_secs(15), || scheduled_runs(&hub) >= 2);
     let statuses = hub.query("SELECT status FROM runs WHERE trigger_kind = 'schedule' ORDER BY started_at");
     let statuses: Vec<&str> = statuses.lines().collect();
-    assert_eq!(&statuses[..2], ["published", "unchanged"], "the first scheduled run publishes, the next finds nothing new");
+    assert_eq!(
+        &statuses[..2],
+        ["published", "unchanged"],
+        "the first scheduled run publishes, the next finds nothing new"
+    );
     assert!(hub.ok(&["runs"]).contains("schedule"), "lgsp runs shows the trigger");
 }
 
@@ -78,7 +82,10 @@ fn two_schedulers_on_one_postgres_run_each_fire_time_once_and_take_over_a_dead_h
     let runs = scheduled_runs(&hub);
     let slots = hub.query("SELECT slot, holder FROM schedule_slots WHERE job = 'run:units' ORDER BY slot");
     assert!((2..=6).contains(&runs), "about one run per 2 s over 9 s, not two: {runs} runs\n{slots}");
-    assert!(runs <= slots.lines().count(), "at most one run per claimed fire time (a fire time that finds the lease held is skipped):\n{slots}");
+    assert!(
+        runs <= slots.lines().count(),
+        "at most one run per claimed fire time (a fire time that finds the lease held is skipped):\n{slots}"
+    );
     let unique: std::collections::HashSet<&str> = slots.lines().map(|l| l.split('|').next().unwrap()).collect();
     assert_eq!(unique.len(), slots.lines().count(), "no fire time claimed twice");
 
@@ -97,7 +104,10 @@ fn two_schedulers_on_one_postgres_run_each_fire_time_once_and_take_over_a_dead_h
 
 /// Now + `secs` seconds in the stored time format.
 fn now_plus(secs: u64) -> String {
-    let out = Command::new("date").args(["-u", "-d", &format!("+{secs} seconds"), "+%Y-%m-%dT%H:%M:%S.000000Z"]).output().unwrap();
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("+{secs} seconds"), "+%Y-%m-%dT%H:%M:%S.000000Z"])
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -110,8 +120,13 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
     env.push(("LGSP_PIPELINES_DIR", dir.display().to_string()));
     env.push(("LGSP_OBJECT_STORE_URL", "s3://lgsp/hub".into()));
     let lgsp = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_lgsp")).args(args).current_dir(repo()).env("LGSP_STORE_URL", &hub.store_url)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+            .args(args)
+            .current_dir(repo())
+            .env("LGSP_STORE_URL", &hub.store_url)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).to_string()
     };
@@ -124,9 +139,20 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
     };
     lgsp(&["grant", "add", "--client", &id, "--dataset", "units", "--scope", "snapshot", "--basis", "test"]);
     let serve = |port: u16, extra: &[&str]| {
-        Child(Command::new(env!("CARGO_BIN_EXE_lgsp")).arg("serve").args(extra).args(["--listen", &format!("127.0.0.1:{port}")]).current_dir(repo())
-            .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_LEASE_SECONDS", "3").envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
+        Child(
+            Command::new(env!("CARGO_BIN_EXE_lgsp"))
+                .arg("serve")
+                .args(extra)
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .current_dir(repo())
+                .env("LGSP_STORE_URL", &hub.store_url)
+                .env("LGSP_LEASE_SECONDS", "3")
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
     };
     let mut ports = vec![common::free_port(), common::free_port()];
     let mut servers: Vec<Option<Child>> = ports.iter().map(|p| Some(serve(*p, &[]))).collect();
@@ -134,14 +160,21 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
     wait_for("version 1", Duration::from_secs(20), || versions() == 1);
     // The instance that published version 1 stops; the other publishes version 2.
     let first = hub.query("SELECT holder FROM schedule_slots ORDER BY slot LIMIT 1");
-    let winner = servers.iter().position(|s| s.as_ref().is_some_and(|c| first.contains(&format!("-{}-", c.0.id())))).expect("a serving instance published v1");
+    let winner = servers
+        .iter()
+        .position(|s| s.as_ref().is_some_and(|c| first.contains(&format!("-{}-", c.0.id()))))
+        .expect("a serving instance published v1");
     servers[winner] = None;
     std::fs::write(hub.dir.path().join("drop/b.csv"), "ma,ten\n01,Một\n02,Hai đổi\n03,Ba\n").unwrap();
     wait_for("version 2 by the other instance", Duration::from_secs(20), || versions() == 2);
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(versions(), 2, "each version published once");
     assert_eq!(hub.query("SELECT COUNT(*) FROM runs WHERE status = 'published'"), "2");
-    assert_eq!(hub.query("SELECT COUNT(*) FROM runs WHERE status = 'failed'"), "0", "no instance tripped over the other");
+    assert_eq!(
+        hub.query("SELECT COUNT(*) FROM runs WHERE status = 'failed'"),
+        "0",
+        "no instance tripped over the other"
+    );
     let holders = hub.query("SELECT COUNT(DISTINCT holder) FROM schedule_slots");
     assert_eq!(holders, "2", "both instances ran scheduled slots");
     // A replacement instance (API only) and the survivor serve the same data.
@@ -151,9 +184,27 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
     let mut bodies = Vec::new();
     for p in ports {
         let base = format!("http://127.0.0.1:{p}");
-        let tok = Command::new("curl").args(["-s", "-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]).output().unwrap();
+        let tok = Command::new("curl")
+            .args([
+                "-s",
+                "-u",
+                &format!("{id}:{secret}"),
+                "-d",
+                "grant_type=client_credentials",
+                &format!("{base}/token"),
+            ])
+            .output()
+            .unwrap();
         let tok: serde_json::Value = serde_json::from_slice(&tok.stdout).unwrap();
-        let body = Command::new("curl").args(["-sf", "-H", &format!("Authorization: Bearer {}", tok["access_token"].as_str().unwrap()), &format!("{base}/api/v1/datasets/units/snapshot?format=csv")]).output().unwrap();
+        let body = Command::new("curl")
+            .args([
+                "-sf",
+                "-H",
+                &format!("Authorization: Bearer {}", tok["access_token"].as_str().unwrap()),
+                &format!("{base}/api/v1/datasets/units/snapshot?format=csv"),
+            ])
+            .output()
+            .unwrap();
         assert!(body.status.success());
         bodies.push(String::from_utf8_lossy(&body.stdout).to_string());
     }
@@ -185,6 +236,12 @@ fn a_missed_fire_time_runs_once_at_start_and_scheduled_backups_keep_the_newest()
     drop(sched);
     assert_eq!(folders(), 2, "only the newest two backups are kept");
     assert_eq!(scheduled_runs(&hub), 1, "the missed fire time ran once, and no other is due");
-    let newest = std::fs::read_dir(&backups).unwrap().flatten().map(|e| e.path()).filter(|p| p.join("manifest.json").exists()).max().expect("a complete backup (the stop may cut the last one short)");
+    let newest = std::fs::read_dir(&backups)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("manifest.json").exists())
+        .max()
+        .expect("a complete backup (the stop may cut the last one short)");
     assert!(hub.ok(&["backup", "verify", "--from", newest.to_str().unwrap()]).contains("intact"));
 }

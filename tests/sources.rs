@@ -81,7 +81,11 @@ fn a_folder_of_files_is_read_newest_or_every_new_file_once() {
 
     let newest = pipeline(&hub, &format!("kind = \"csv\"\npath = \"{glob}\""), "extract = \"partial\"");
     let r = run(&hub, &newest);
-    assert_eq!((r["status"].as_str(), r["rows_read"].as_i64()), (Some("unchanged"), Some(1)), "the newest file only, whose row is known: {r}");
+    assert_eq!(
+        (r["status"].as_str(), r["rows_read"].as_i64()),
+        (Some("unchanged"), Some(1)),
+        "the newest file only, whose row is known: {r}"
+    );
     let missing = pipeline(&hub, &format!("kind = \"csv\"\npath = \"{}/*.xlsx\"", drop.display()), "");
     let err = hub.fails(&["run", &missing]);
     assert!(err.contains("no file matches") && err.contains("*.xlsx"), "{err}");
@@ -111,7 +115,11 @@ fn an_excel_sheet_is_read_from_its_header_row_and_quarantine_names_sheet_rows() 
     sheet.write(6, 1, "Xã Hòa Vang").unwrap();
     sheet.write(6, 2, "15/08/2025").unwrap();
     book.save(&path).unwrap();
-    let p = pipeline(&hub, &format!("kind = \"excel\"\npath = \"{}\"\nsheet = \"Đơn vị\"\nheader_row = 3", path.display()), "");
+    let p = pipeline(
+        &hub,
+        &format!("kind = \"excel\"\npath = \"{}\"\nsheet = \"Đơn vị\"\nheader_row = 3", path.display()),
+        "",
+    );
     let r = run(&hub, &p);
     assert_eq!(counts(&r), ("published".into(), 3, 2, 0, 1), "{r}");
     let snap = hub.read_parquet("datasets/units/v1/snapshot.parquet");
@@ -120,7 +128,11 @@ fn an_excel_sheet_is_read_from_its_header_row_and_quarantine_names_sheet_rows() 
     let ngay = snap.column("ngay").unwrap().cast(&polars::prelude::DataType::String).unwrap();
     assert_eq!(ngay.str().unwrap().get(0), Some("2025-07-01"));
     let q = hub.read_parquet("datasets/units/v1/quarantine.parquet");
-    assert_eq!(q.column("_line").unwrap().cast(&polars::prelude::DataType::Int64).unwrap().i64().unwrap().get(0), Some(6), "row 6 of the sheet");
+    assert_eq!(
+        q.column("_line").unwrap().cast(&polars::prelude::DataType::Int64).unwrap().i64().unwrap().get(0),
+        Some(6),
+        "row 6 of the sheet"
+    );
     let bad = pipeline(&hub, &format!("kind = \"excel\"\npath = \"{}\"\nsheet = \"Sheet9\"", path.display()), "");
     let err = hub.fails(&["run", &bad]);
     assert!(err.contains("no sheet 'Sheet9'") && err.contains("Đơn vị"), "{err}");
@@ -139,7 +151,11 @@ fn json_and_ndjson_records_are_read_at_their_path() {
     let p = pipeline(&hub, &format!("kind = \"ndjson\"\npath = \"{}\"", nd.display()), "");
     assert_eq!(counts(&run(&hub, &p)), ("published".into(), 3, 0, 1, 1));
     let q = hub.read_parquet("datasets/units/v2/quarantine.parquet");
-    assert_eq!(q.column("_line").unwrap().cast(&polars::prelude::DataType::Int64).unwrap().i64().unwrap().get(0), Some(4), "line 4 of the NDJSON file");
+    assert_eq!(
+        q.column("_line").unwrap().cast(&polars::prelude::DataType::Int64).unwrap().i64().unwrap().get(0),
+        Some(4),
+        "line 4 of the NDJSON file"
+    );
     std::fs::write(&nd, "{\"ma\":\"01\"}\nnot json\n").unwrap();
     let err = hub.fails(&["run", &p]);
     assert!(err.contains("units.ndjson: line 2: not JSON"), "{err}");
@@ -161,27 +177,33 @@ fn http_server(fail_first: usize) -> (String, Arc<AtomicUsize>) {
         rt.block_on(async move {
             let app = axum::Router::new().route(
                 "/units",
-                axum::routing::get(move |headers: HeaderMap, Query(q): Query<std::collections::HashMap<String, String>>| {
-                    let n = counter.fetch_add(1, Ordering::SeqCst);
-                    async move {
-                        if n < fail_first {
-                            return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+                axum::routing::get(
+                    move |headers: HeaderMap, Query(q): Query<std::collections::HashMap<String, String>>| {
+                        let n = counter.fetch_add(1, Ordering::SeqCst);
+                        async move {
+                            if n < fail_first {
+                                return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+                            }
+                            if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer s3cret") {
+                                return (StatusCode::UNAUTHORIZED, "no").into_response();
+                            }
+                            if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some("\"v1\"") {
+                                return StatusCode::NOT_MODIFIED.into_response();
+                            }
+                            let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                            let items: Vec<serde_json::Value> = match page {
+                                1 => vec![
+                                    serde_json::json!({"ma": "01", "ten": "Một", "ngay": "2025-07-01"}),
+                                    serde_json::json!({"ma": "02", "ten": "Hai", "ngay": "2025-07-02"}),
+                                ],
+                                2 => vec![serde_json::json!({"ma": "03", "ten": "Ba", "ngay": null})],
+                                _ => vec![],
+                            };
+                            ([("etag", "\"v1\"")], axum::Json(serde_json::json!({ "result": { "items": items } })))
+                                .into_response()
                         }
-                        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer s3cret") {
-                            return (StatusCode::UNAUTHORIZED, "no").into_response();
-                        }
-                        if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some("\"v1\"") {
-                            return StatusCode::NOT_MODIFIED.into_response();
-                        }
-                        let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-                        let items: Vec<serde_json::Value> = match page {
-                            1 => vec![serde_json::json!({"ma": "01", "ten": "Một", "ngay": "2025-07-01"}), serde_json::json!({"ma": "02", "ten": "Hai", "ngay": "2025-07-02"})],
-                            2 => vec![serde_json::json!({"ma": "03", "ten": "Ba", "ngay": null})],
-                            _ => vec![],
-                        };
-                        ([("etag", "\"v1\"")], axum::Json(serde_json::json!({ "result": { "items": items } }))).into_response()
-                    }
-                }),
+                    },
+                ),
             );
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(listener, app).await.unwrap();
@@ -199,15 +221,27 @@ fn an_http_source_pages_retries_and_costs_one_request_when_unchanged() {
         "kind = \"http\"\nurl = \"{base}/units\"\nformat = \"json\"\nrecords = \"result.items\"\nauth_env = \"UNITS_TOKEN\"\npagination = {{ kind = \"page\", param = \"page\" }}"
     );
     let p = pipeline(&hub, &source, "");
-    let out = Command::new(env!("CARGO_BIN_EXE_lgsp")).args(["run", &p, "--json"]).current_dir(common::repo())
-        .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_OBJECT_STORE_URL", hub.objects()).env("UNITS_TOKEN", "Bearer s3cret").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(["run", &p, "--json"])
+        .current_dir(common::repo())
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .env("UNITS_TOKEN", "Bearer s3cret")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(counts(&r), ("published".into(), 3, 3, 0, 0), "{r}");
     assert_eq!(hits.load(Ordering::SeqCst), 2 + 3, "two 503s, then pages 1, 2 and the empty page 3");
 
-    let again = Command::new(env!("CARGO_BIN_EXE_lgsp")).args(["run", &p, "--json"]).current_dir(common::repo())
-        .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_OBJECT_STORE_URL", hub.objects()).env("UNITS_TOKEN", "Bearer s3cret").output().unwrap();
+    let again = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(["run", &p, "--json"])
+        .current_dir(common::repo())
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .env("UNITS_TOKEN", "Bearer s3cret")
+        .output()
+        .unwrap();
     let r: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(r["status"], "unchanged", "{r}");
     assert_eq!(hits.load(Ordering::SeqCst), 6, "an unchanged source costs one request (304)");
@@ -224,7 +258,9 @@ fn an_http_source_pages_retries_and_costs_one_request_when_unchanged() {
 
 fn sql_rows(kind: &str, url: &str, statements: &str) {
     let out = match kind {
-        "postgres" => Command::new("psql").arg(url).args(["-qAt", "-v", "ON_ERROR_STOP=1", "-c", statements]).output().unwrap(),
+        "postgres" => {
+            Command::new("psql").arg(url).args(["-qAt", "-v", "ON_ERROR_STOP=1", "-c", statements]).output().unwrap()
+        }
         _ => Command::new("mysql").args(["-h127.0.0.1", "-uroot", "-e", statements]).output().unwrap(),
     };
     assert!(out.status.success(), "{statements}: {}", String::from_utf8_lossy(&out.stderr));
@@ -233,7 +269,11 @@ fn sql_rows(kind: &str, url: &str, statements: &str) {
 #[test]
 fn sql_sources_read_postgres_and_mariadb_whole_and_incrementally() {
     let Some(admin) = common::postgres_admin_url() else { return eprintln!("skipped: no PostgreSQL") };
-    let suffix = format!("{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos());
+    let suffix = format!(
+        "{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+    );
     let pg_db = format!("agency_pg_{suffix}");
     let my_db = format!("agency_my_{suffix}");
     sql_rows("postgres", &admin, &format!("CREATE DATABASE {pg_db}"));
@@ -246,19 +286,33 @@ fn sql_sources_read_postgres_and_mariadb_whole_and_incrementally() {
     let seed = "INSERT INTO don_vi VALUES ('01','Một','2025-07-01','2026-01-01 08:00:00',1.50),('02','Hai','2025-07-02','2026-01-01 09:00:00',NULL)";
     sql_rows("postgres", &pg_url, seed);
     sql_rows("mysql", "", &format!("USE {my_db}; {seed}"));
-    for (kind, url, prefix) in [("postgres", pg_url.clone(), String::new()), ("mysql", my_url.clone(), format!("USE {my_db}; "))] {
+    for (kind, url, prefix) in
+        [("postgres", pg_url.clone(), String::new()), ("mysql", my_url.clone(), format!("USE {my_db}; "))]
+    {
         let hub = Hub::sqlite();
         hub.ok(&["init"]);
         let p = pipeline(&hub, "kind = \"sql\"\nurl_env = \"AGENCY_DB\"\nquery = \"SELECT ma, ten, ngay, sua_luc FROM don_vi\"\ncursor = \"sua_luc\"", "");
-        let lgsp = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_lgsp")).args(args).current_dir(common::repo())
-            .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_OBJECT_STORE_URL", hub.objects()).env("AGENCY_DB", &url).output().unwrap();
+        let lgsp = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_lgsp"))
+                .args(args)
+                .current_dir(common::repo())
+                .env("LGSP_STORE_URL", &hub.store_url)
+                .env("LGSP_OBJECT_STORE_URL", hub.objects())
+                .env("AGENCY_DB", &url)
+                .output()
+                .unwrap()
+        };
         let out = lgsp(&["run", &p, "--json"]);
         assert!(out.status.success(), "[{kind}] {}", String::from_utf8_lossy(&out.stderr));
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(counts(&r), ("published".into(), 2, 2, 0, 0), "[{kind}] {r}");
         sql_rows(kind, &url, &format!("{prefix}UPDATE don_vi SET ten = 'Hai đổi', sua_luc = '2026-02-01 10:00:00' WHERE ma = '02'; INSERT INTO don_vi VALUES ('03','Ba',NULL,'2026-02-01 11:00:00',3); DELETE FROM don_vi WHERE ma = '01'"));
         let r: serde_json::Value = serde_json::from_slice(&lgsp(&["run", &p, "--json"]).stdout).unwrap();
-        assert_eq!((r["rows_read"].as_i64(), r["inserted"].as_i64(), r["updated"].as_i64(), r["deleted"].as_i64()), (Some(2), Some(1), Some(1), Some(0)), "[{kind}] only rows from the cursor on; no delete inferred: {r}");
+        assert_eq!(
+            (r["rows_read"].as_i64(), r["inserted"].as_i64(), r["updated"].as_i64(), r["deleted"].as_i64()),
+            (Some(2), Some(1), Some(1), Some(0)),
+            "[{kind}] only rows from the cursor on; no delete inferred: {r}"
+        );
         let snap = hub.read_parquet("datasets/units/v2/snapshot.parquet");
         assert_eq!(snap.height(), 3, "[{kind}] '01' stays: incremental runs never infer deletes");
         let r: serde_json::Value = serde_json::from_slice(&lgsp(&["run", &p, "--json"]).stdout).unwrap();
@@ -283,9 +337,14 @@ fn files_are_pulled_from_an_s3_compatible_bucket() {
     put("drop/so-y-te/2026-11.csv", "ma,ten,ngay\n01,Một,01/10/2026\n02,Hai,02/11/2026\n");
     put("drop/other/x.csv", "ma,ten,ngay\n09,Chín,\n");
     let p = pipeline(&hub, "kind = \"csv\"\npath = \"s3://lgsp/drop/so-y-te/*.csv\"", "");
-    let out = Command::new(env!("CARGO_BIN_EXE_lgsp")).args(["run", &p, "--json"]).current_dir(common::repo())
-        .env("LGSP_STORE_URL", &hub.store_url).env("LGSP_OBJECT_STORE_URL", hub.objects())
-        .envs(common::s3_env(&endpoint)).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(["run", &p, "--json"])
+        .current_dir(common::repo())
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .envs(common::s3_env(&endpoint))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(counts(&r), ("published".into(), 2, 2, 0, 0), "the newest object under the prefix: {r}");

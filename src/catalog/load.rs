@@ -28,7 +28,10 @@ pub struct LoadReport {
 /// Loads every `*.toml` of `dir`, in name order.
 pub async fn load_all(store: &Store, objects: &Objects, dir: &Path) -> Result<Vec<LoadReport>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::Spec { file: dir.display().to_string(), message: format!("cannot read the catalogs folder: {e}") })?
+        .map_err(|e| Error::Spec {
+            file: dir.display().to_string(),
+            message: format!("cannot read the catalogs folder: {e}"),
+        })?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -45,12 +48,12 @@ pub async fn load_all(store: &Store, objects: &Objects, dir: &Path) -> Result<Ve
 pub fn read_spec(path: &Path) -> Result<(CatalogSpec, String)> {
     let spec_err = |message: String| Error::Spec { file: path.display().to_string(), message };
     let text = std::fs::read_to_string(path).map_err(|e| spec_err(format!("cannot read: {e}")))?;
-    let spec: CatalogSpec = serde_path_to_error::deserialize(toml::Deserializer::new(&text))
-        .map_err(|e| {
-            let key = e.path().to_string();
-            spec_err(format!("{key}: {}", e.into_inner().message().trim()))
-        })?;
-    let ident = !spec.id.is_empty() && spec.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    let spec: CatalogSpec = serde_path_to_error::deserialize(toml::Deserializer::new(&text)).map_err(|e| {
+        let key = e.path().to_string();
+        spec_err(format!("{key}: {}", e.into_inner().message().trim()))
+    })?;
+    let ident = !spec.id.is_empty()
+        && spec.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if !ident {
         return Err(spec_err("id: use lower case letters, digits, '_' or '-'".into()));
     }
@@ -72,7 +75,10 @@ pub async fn load_file(store: &Store, objects: &Objects, path: &Path) -> Result<
     let (spec, text) = read_spec(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let code_re = match &spec.code_format {
-        Some(p) => Some(regex::Regex::new(p).map_err(|e| Error::Spec { file: path.display().to_string(), message: format!("code_format: {e}") })?),
+        Some(p) => Some(
+            regex::Regex::new(p)
+                .map_err(|e| Error::Spec { file: path.display().to_string(), message: format!("code_format: {e}") })?,
+        ),
         None => None,
     };
     let mut digest = text.clone().into_bytes();
@@ -89,7 +95,15 @@ pub async fn load_file(store: &Store, objects: &Objects, path: &Path) -> Result<
     let current = store.catalog_versions(&spec.id).await?.into_iter().next();
     if let Some(cur) = &current {
         if cur.sha256 == sha256 {
-            return Ok(LoadReport { catalog: spec.id, status: "unchanged".into(), version: cur.version, items: items.len(), added: 0, changed: 0, retired: 0 });
+            return Ok(LoadReport {
+                catalog: spec.id,
+                status: "unchanged".into(),
+                version: cur.version,
+                items: items.len(),
+                added: 0,
+                changed: 0,
+                retired: 0,
+            });
         }
     }
     let diff = diff(&store.catalog_items(&spec.id).await?, &items);
@@ -147,10 +161,19 @@ fn read_source(
 ) -> Result<()> {
     let file = dir.join(&src.file);
     let fname = file.display().to_string();
-    let bytes = std::fs::read(&file).map_err(|e| Error::Data { file: fname.clone(), line: 0, message: format!("cannot read: {e}") })?;
+    let bytes = std::fs::read(&file).map_err(|e| Error::Data {
+        file: fname.clone(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
     digest.extend_from_slice(&bytes);
     let mut rdr = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = rdr.headers().map_err(|e| Error::Data { file: fname.clone(), line: 1, message: e.to_string() })?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::Data { file: fname.clone(), line: 1, message: e.to_string() })?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
     let col = |name: &str| {
         header.iter().position(|h| h == name).ok_or_else(|| Error::Data {
             file: fname.clone(),
@@ -162,12 +185,21 @@ fn read_source(
     let parent_i = src.parent.as_deref().map(col).transpose()?;
     let attr_cols: Vec<(String, usize)> = match &src.attributes {
         Some(list) => list.iter().map(|a| col(a).map(|i| (a.clone(), i))).collect::<Result<_>>()?,
-        None => header.iter().enumerate().filter(|(i, _)| *i != code_i && *i != name_i && Some(*i) != parent_i).map(|(i, h)| (h.clone(), i)).collect(),
+        None => header
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != code_i && *i != name_i && Some(*i) != parent_i)
+            .map(|(i, h)| (h.clone(), i))
+            .collect(),
     };
     let from = src.valid_from.as_deref().map(super::parse_date).transpose()?.unwrap_or_else(|| ALWAYS_FROM.into());
     let to = src.valid_to.as_deref().map(super::parse_date).transpose()?.unwrap_or_else(|| ALWAYS_TO.into());
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::Data { file: fname.clone(), line: e.position().map(|p| p.line()).unwrap_or(0), message: e.to_string() })?;
+        let rec = rec.map_err(|e| Error::Data {
+            file: fname.clone(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        })?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let code = rec.get(code_i).unwrap_or("").trim().to_string();
         if code.is_empty() {
@@ -175,13 +207,22 @@ fn read_source(
         }
         if let Some(re) = code_re {
             if !re.is_match(&code) {
-                return Err(Error::Data { file: fname.clone(), line, message: format!("code '{code}' does not match code_format {}", re.as_str()) });
+                return Err(Error::Data {
+                    file: fname.clone(),
+                    line,
+                    message: format!("code '{code}' does not match code_format {}", re.as_str()),
+                });
             }
         }
         if !seen.insert((code.clone(), from.clone())) {
-            return Err(Error::Data { file: fname.clone(), line, message: format!("code '{code}' appears twice for the period starting {from}") });
+            return Err(Error::Data {
+                file: fname.clone(),
+                line,
+                message: format!("code '{code}' appears twice for the period starting {from}"),
+            });
         }
-        let attrs: BTreeMap<&str, &str> = attr_cols.iter().map(|(n, i)| (n.as_str(), rec.get(*i).unwrap_or(""))).collect();
+        let attrs: BTreeMap<&str, &str> =
+            attr_cols.iter().map(|(n, i)| (n.as_str(), rec.get(*i).unwrap_or(""))).collect();
         items.push(CatalogItem {
             code,
             valid_from: from.clone(),
@@ -198,16 +239,35 @@ fn read_source(
 fn read_successors(dir: &Path, s: &super::spec::SuccessorSpec, digest: &mut Vec<u8>) -> Result<Vec<Successor>> {
     let file = dir.join(&s.file);
     let fname = file.display().to_string();
-    let bytes = std::fs::read(&file).map_err(|e| Error::Data { file: fname.clone(), line: 0, message: format!("cannot read: {e}") })?;
+    let bytes = std::fs::read(&file).map_err(|e| Error::Data {
+        file: fname.clone(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
     digest.extend_from_slice(&bytes);
     let mut rdr = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = rdr.headers().map_err(|e| Error::Data { file: fname.clone(), line: 1, message: e.to_string() })?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
-    let col = |name: &str| header.iter().position(|h| h == name).ok_or_else(|| Error::Data { file: fname.clone(), line: 1, message: format!("no column '{name}'; the header has: {}", header.join(", ")) });
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::Data { file: fname.clone(), line: 1, message: e.to_string() })?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| Error::Data {
+            file: fname.clone(),
+            line: 1,
+            message: format!("no column '{name}'; the header has: {}", header.join(", ")),
+        })
+    };
     let (from_i, to_i) = (col(&s.from)?, col(&s.to)?);
     let merge_i = s.merge_type.as_deref().map(col).transpose()?;
     let mut pairs: BTreeMap<(String, String), String> = BTreeMap::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::Data { file: fname.clone(), line: e.position().map(|p| p.line()).unwrap_or(0), message: e.to_string() })?;
+        let rec = rec.map_err(|e| Error::Data {
+            file: fname.clone(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        })?;
         let (from, to) = (rec.get(from_i).unwrap_or("").trim(), rec.get(to_i).unwrap_or("").trim());
         if from.is_empty() || to.is_empty() {
             continue;
@@ -260,7 +320,15 @@ fn frame(items: &[&CatalogItem], kinds: Option<&[&str]>) -> PolarsResult<DataFra
     DataFrame::new_infer_height(cols)
 }
 
-async fn publish(objects: &Objects, spec: &CatalogSpec, version: i64, prefix: &str, items: &[CatalogItem], d: &Diff, sha256: &str) -> Result<()> {
+async fn publish(
+    objects: &Objects,
+    spec: &CatalogSpec,
+    version: i64,
+    prefix: &str,
+    items: &[CatalogItem],
+    d: &Diff,
+    sha256: &str,
+) -> Result<()> {
     let opts = PublishSpec::default();
     let mut snapshot = frame(&items.iter().collect::<Vec<_>>(), None)?;
     let mut rows: Vec<&CatalogItem> = Vec::new();
@@ -290,7 +358,8 @@ async fn publish(objects: &Objects, spec: &CatalogSpec, version: i64, prefix: &s
         "counts": { "items": items.len(), "added": d.added.len(), "changed": d.changed.len(), "retired": d.retired.len() },
         "spec": spec, "files": files,
     });
-    objects::put(objects, &format!("{prefix}/manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap_or_default()).await?;
+    objects::put(objects, &format!("{prefix}/manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap_or_default())
+        .await?;
     Ok(())
 }
 

@@ -20,9 +20,8 @@ pub struct NameMatch {
     pub candidates: Vec<String>,
 }
 
-const PREFIXES: &[&str] = &[
-    "thanh pho ", "thi tran ", "thi xa ", "dac khu ", "phuong ", "huyen ", "quan ", "tinh ", "tp. ", "tp ", "xa ",
-];
+const PREFIXES: &[&str] =
+    &["thanh pho ", "thi tran ", "thi xa ", "dac khu ", "phuong ", "huyen ", "quan ", "tinh ", "tp. ", "tp ", "xa "];
 
 /// Folded name without its unit type ("Xã", "Phường", "Tỉnh", ...).
 fn core(s: &str) -> String {
@@ -64,7 +63,11 @@ impl NameIndex {
         let Some(first) = parts.first() else { return none };
         let rest = &parts[1..];
         let named: Vec<_> = self.items.iter().filter(|(n, _, _)| n == first).collect();
-        let now: Vec<_> = named.iter().copied().filter(|(_, _, i)| i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str()).collect();
+        let now: Vec<_> = named
+            .iter()
+            .copied()
+            .filter(|(_, _, i)| i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str())
+            .collect();
         let (pool, earlier) = if now.is_empty() { (named, true) } else { (now, false) };
         let score = |(_, district, i): &(String, Option<String>, CatalogItem)| -> usize {
             let parent = self.parents.iter().any(|(c, n)| Some(c) == i.parent_code.as_ref() && rest.contains(n));
@@ -95,7 +98,10 @@ impl NameIndex {
         }
         let code = (codes.len() == 1).then(|| codes[0].clone());
         let name = code.as_ref().and_then(|c| {
-            self.items.iter().find(|(_, _, i)| &i.code == c && i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str()).map(|(_, _, i)| i.name.clone())
+            self.items
+                .iter()
+                .find(|(_, _, i)| &i.code == c && i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str())
+                .map(|(_, _, i)| i.name.clone())
         });
         NameMatch { code, name, confidence: (confidence * 100.0).round() / 100.0, candidates: codes }
     }

@@ -42,13 +42,18 @@ async fn known(store: &Store, catalog: &str) -> Result<()> {
 }
 
 fn next_day(date: &str) -> String {
-    crate::text::date::parse_date(date).ok().and_then(|d| d.succ_opt()).map(|d| d.to_string()).unwrap_or_else(|| date.to_string())
+    crate::text::date::parse_date(date)
+        .ok()
+        .and_then(|d| d.succ_opt())
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| date.to_string())
 }
 
 /// Looks `code` up as of `as_of` (`yyyy-mm-dd`).
 pub async fn lookup(store: &Store, catalog: &str, code: &str, as_of: &str) -> Result<Lookup> {
     let index = folded_names(store, catalog).await?;
-    let periods: Vec<CatalogItem> = index.by_code.get(code).into_iter().flatten().map(|&i| index.names[i].1.clone()).collect();
+    let periods: Vec<CatalogItem> =
+        index.by_code.get(code).into_iter().flatten().map(|&i| index.names[i].1.clone()).collect();
     let mut l = Lookup {
         catalog: catalog.into(),
         code: code.into(),
@@ -63,7 +68,9 @@ pub async fn lookup(store: &Store, catalog: &str, code: &str, as_of: &str) -> Re
         l.status = "valid".into();
         l.message = format!("{code} {} is valid on {as_of}", p.name);
         l.item = Some(p.clone());
-    } else if let Some(p) = periods.iter().filter(|p| p.valid_to.as_str() < as_of).max_by(|a, b| a.valid_to.cmp(&b.valid_to)) {
+    } else if let Some(p) =
+        periods.iter().filter(|p| p.valid_to.as_str() < as_of).max_by(|a, b| a.valid_to.cmp(&b.valid_to))
+    {
         l.status = "retired".into();
         l.retired_on = Some(next_day(&p.valid_to));
         l.successors = resolve(store, catalog, code, Some(&p.valid_to), as_of).await?;
@@ -85,12 +92,25 @@ pub async fn lookup(store: &Store, catalog: &str, code: &str, as_of: &str) -> Re
 
 /// The codes valid on `as_of` that `code` (as it was on `at`, default: its latest period)
 /// became, following successor links; several candidates when the unit was split.
-pub async fn resolve(store: &Store, catalog: &str, code: &str, at: Option<&str>, as_of: &str) -> Result<Vec<Candidate>> {
+pub async fn resolve(
+    store: &Store,
+    catalog: &str,
+    code: &str,
+    at: Option<&str>,
+    as_of: &str,
+) -> Result<Vec<Candidate>> {
     known(store, catalog).await?;
-    let valid_now = |periods: &[CatalogItem]| periods.iter().find(|p| p.valid_from.as_str() <= as_of && as_of <= p.valid_to.as_str()).cloned();
+    let valid_now = |periods: &[CatalogItem]| {
+        periods.iter().find(|p| p.valid_from.as_str() <= as_of && as_of <= p.valid_to.as_str()).cloned()
+    };
     let periods = store.catalog_code(catalog, code).await?;
     let same_period = match at {
-        Some(d) => periods.iter().any(|p| p.valid_from.as_str() <= d && d <= p.valid_to.as_str() && p.valid_from.as_str() <= as_of && as_of <= p.valid_to.as_str()),
+        Some(d) => periods.iter().any(|p| {
+            p.valid_from.as_str() <= d
+                && d <= p.valid_to.as_str()
+                && p.valid_from.as_str() <= as_of
+                && as_of <= p.valid_to.as_str()
+        }),
         None => valid_now(&periods).is_some(),
     };
     if same_period {
@@ -105,10 +125,18 @@ pub async fn resolve(store: &Store, catalog: &str, code: &str, at: Option<&str>,
             continue;
         }
         for s in store.catalog_successors(catalog, &c).await? {
-            let m = if merge == "full" && (s.merge_type.is_empty() || s.merge_type == "full") { "full".to_string() } else { non_empty(&s.merge_type, &merge) };
+            let m = if merge == "full" && (s.merge_type.is_empty() || s.merge_type == "full") {
+                "full".to_string()
+            } else {
+                non_empty(&s.merge_type, &merge)
+            };
             match valid_now(&store.catalog_code(catalog, &s.successor).await?) {
                 Some(item) => {
-                    out.entry(s.successor.clone()).or_insert(Candidate { code: s.successor.clone(), name: item.name, merge_type: m });
+                    out.entry(s.successor.clone()).or_insert(Candidate {
+                        code: s.successor.clone(),
+                        name: item.name,
+                        merge_type: m,
+                    });
                 }
                 None => frontier.push((s.successor.clone(), m)),
             }
@@ -118,7 +146,11 @@ pub async fn resolve(store: &Store, catalog: &str, code: &str, at: Option<&str>,
 }
 
 fn non_empty(a: &str, b: &str) -> String {
-    if a.is_empty() || a == "full" { b.to_string() } else { a.to_string() }
+    if a.is_empty() || a == "full" {
+        b.to_string()
+    } else {
+        a.to_string()
+    }
 }
 
 /// A catalog's items in memory: folded names for search, positions by code for lookups.
@@ -154,7 +186,8 @@ async fn folded_names(store: &Store, catalog: &str) -> Result<Folded> {
     for (i, it) in items.iter().enumerate() {
         by_code.entry(it.code.clone()).or_default().push(i);
     }
-    let names: Folded = Arc::new(CatalogIndex { names: items.into_iter().map(|i| (crate::text::fold(&i.name), i)).collect(), by_code });
+    let names: Folded =
+        Arc::new(CatalogIndex { names: items.into_iter().map(|i| (crate::text::fold(&i.name), i)).collect(), by_code });
     if let Ok(mut c) = cache.lock() {
         c.insert(catalog.to_string(), (version, names.clone()));
     }
@@ -169,7 +202,9 @@ pub async fn search(store: &Store, catalog: &str, text: &str, as_of: &str, limit
     let mut found: Vec<CatalogItem> = names
         .names
         .iter()
-        .filter(|(n, i)| i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str() && words.iter().all(|w| n.contains(w)))
+        .filter(|(n, i)| {
+            i.valid_from.as_str() <= as_of && as_of <= i.valid_to.as_str() && words.iter().all(|w| n.contains(w))
+        })
         .map(|(_, i)| i.clone())
         .collect();
     found.sort_by(|a, b| a.code.cmp(&b.code));

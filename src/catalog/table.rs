@@ -34,7 +34,11 @@ pub fn epoch_day(date: &str) -> Option<i32> {
 impl CodeTable {
     /// Reads a catalog from the store; `today` is the date "now" means (`yyyy-mm-dd`).
     pub async fn load(store: &Store, catalog: &str, today: &str) -> crate::store::Result<CodeTable> {
-        let mut t = CodeTable { today: today.to_string(), today_day: epoch_day(today).unwrap_or_default(), ..Default::default() };
+        let mut t = CodeTable {
+            today: today.to_string(),
+            today_day: epoch_day(today).unwrap_or_default(),
+            ..Default::default()
+        };
         for it in store.catalog_items(catalog).await? {
             t.add_period(it.code, &it.valid_from, &it.valid_to);
         }
@@ -102,7 +106,11 @@ mod tests {
     use super::*;
 
     fn table() -> CodeTable {
-        let mut t = CodeTable { today: "2026-01-01".into(), today_day: epoch_day("2026-01-01").unwrap_or_default(), ..Default::default() };
+        let mut t = CodeTable {
+            today: "2026-01-01".into(),
+            today_day: epoch_day("2026-01-01").unwrap_or_default(),
+            ..Default::default()
+        };
         t.add_period("A".into(), "0001-01-01", "2025-06-30");
         t.add_period("B".into(), "0001-01-01", "2025-06-30");
         t.add_period("X".into(), "2025-07-01", "9999-12-31");

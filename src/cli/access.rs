@@ -51,7 +51,10 @@ pub enum GrantCommand {
         basis: String,
     },
     /// List a client's active grants.
-    List { #[arg(long)] client: String },
+    List {
+        #[arg(long)]
+        client: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,7 +94,18 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
             let (id, secret) = access::create_client(&store, &agency).await?;
             admin(&store, "client create", &agency, serde_json::json!({ "client": id })).await?;
             if is_admin {
-                let g = access::add_grant(&store, GrantRequest { client_id: &id, dataset: access::ADMIN_DATASET, scope: "admin", fields: None, until: None, basis: "platform administration" }).await?;
+                let g = access::add_grant(
+                    &store,
+                    GrantRequest {
+                        client_id: &id,
+                        dataset: access::ADMIN_DATASET,
+                        scope: "admin",
+                        fields: None,
+                        until: None,
+                        basis: "platform administration",
+                    },
+                )
+                .await?;
                 admin(&store, "grant add", &agency, serde_json::to_value(&g)?).await?;
             }
             println!("client_id: {id}\nclient_secret: {secret}\n(the secret is shown only now; it is stored hashed)");
@@ -112,7 +126,11 @@ pub async fn grant(settings: &Settings, cmd: GrantCommand) -> anyhow::Result<Exi
     let store = super::open_store(settings).await?;
     match cmd {
         GrantCommand::Add { client, dataset, scope, fields, until, basis } => {
-            let g = access::add_grant(&store, GrantRequest { client_id: &client, dataset: &dataset, scope: &scope, fields, until, basis: &basis }).await?;
+            let g = access::add_grant(
+                &store,
+                GrantRequest { client_id: &client, dataset: &dataset, scope: &scope, fields, until, basis: &basis },
+            )
+            .await?;
             let agency = store.client(&client).await?.map(|c| c.agency).unwrap_or_default();
             admin(&store, "grant add", &agency, serde_json::to_value(&g)?).await?;
             println!("grant {} added: {} may {} {}", g.id, client, scope, dataset);

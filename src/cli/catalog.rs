@@ -13,9 +13,22 @@ pub enum CatalogCommand {
     /// List the loaded catalogs.
     List,
     /// Show a catalog's items valid on a date.
-    Show { id: String, #[arg(long)] as_of: Option<String>, #[arg(long)] json: bool },
+    Show {
+        id: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// What a code is on a date: valid, retired (and succeeded by what), or unknown.
-    Lookup { id: String, code: String, #[arg(long)] as_of: Option<String>, #[arg(long)] json: bool },
+    Lookup {
+        id: String,
+        code: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The code(s) valid on a date (default today) that an old code became.
     Resolve {
         id: String,
@@ -29,11 +42,34 @@ pub enum CatalogCommand {
         json: bool,
     },
     /// Search names, ignoring diacritics, case and tone placement.
-    Search { id: String, text: String, #[arg(long)] as_of: Option<String>, #[arg(long, default_value_t = 20)] limit: i64, #[arg(long)] json: bool },
+    Search {
+        id: String,
+        text: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Turn a written place ("Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng") into a code, with a confidence.
-    Match { id: String, text: String, #[arg(long)] as_of: Option<String>, #[arg(long)] json: bool },
+    Match {
+        id: String,
+        text: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Items whose parent is CODE, valid on a date.
-    Children { id: String, code: String, #[arg(long)] as_of: Option<String>, #[arg(long)] json: bool },
+    Children {
+        id: String,
+        code: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Versions of a catalog with their counts of added, changed and retired codes.
     Diff { id: String },
     /// Load (or reload) catalog files; default: every file of the catalogs folder.
@@ -45,7 +81,8 @@ fn print_items(items: &[CatalogItem], json: bool) -> anyhow::Result<()> {
         if json {
             println!("{}", serde_json::to_string(it)?);
         } else {
-            let period = format!("{}..{}", it.valid_from, it.valid_to).replace("0001-01-01", "").replace("9999-12-31", "");
+            let period =
+                format!("{}..{}", it.valid_from, it.valid_to).replace("0001-01-01", "").replace("9999-12-31", "");
             println!("{}\t{}\t{}\t{}", it.code, it.name, it.parent_code.as_deref().unwrap_or(""), period);
         }
     }
@@ -75,7 +112,11 @@ pub async fn run(settings: &Settings, cmd: CatalogCommand) -> anyhow::Result<Exi
         }
         CatalogCommand::Lookup { id, code, as_of, json } => {
             let l = query::lookup(&store, &id, &code, &date(as_of)?).await?;
-            if json { println!("{}", serde_json::to_string(&l)?) } else { println!("{}", l.message) }
+            if json {
+                println!("{}", serde_json::to_string(&l)?)
+            } else {
+                println!("{}", l.message)
+            }
             if l.status == "unknown" {
                 return Ok(ExitCode::from(3));
             }
@@ -84,7 +125,11 @@ pub async fn run(settings: &Settings, cmd: CatalogCommand) -> anyhow::Result<Exi
             let at = at.map(|d| catalog::parse_date(&d)).transpose()?;
             let c = query::resolve(&store, &id, &code, at.as_deref(), &date(as_of)?).await?;
             for cand in &c {
-                if json { println!("{}", serde_json::to_string(cand)?) } else { println!("{}\t{}\t{}", cand.code, cand.name, cand.merge_type) }
+                if json {
+                    println!("{}", serde_json::to_string(cand)?)
+                } else {
+                    println!("{}\t{}\t{}", cand.code, cand.name, cand.merge_type)
+                }
             }
             if c.is_empty() {
                 eprintln!("{code}: no current code in {id}");
@@ -113,7 +158,10 @@ pub async fn run(settings: &Settings, cmd: CatalogCommand) -> anyhow::Result<Exi
         }
         CatalogCommand::Diff { id } => {
             for v in store.catalog_versions(&id).await? {
-                println!("v{:<3} {}  items {:>6}  added {:>6}  changed {:>6}  retired {:>6}  {}", v.version, v.loaded_at, v.items, v.added, v.changed, v.retired, v.prefix);
+                println!(
+                    "v{:<3} {}  items {:>6}  added {:>6}  changed {:>6}  retired {:>6}  {}",
+                    v.version, v.loaded_at, v.items, v.added, v.changed, v.retired, v.prefix
+                );
             }
         }
         CatalogCommand::Load { files } => {
@@ -128,7 +176,10 @@ pub async fn run(settings: &Settings, cmd: CatalogCommand) -> anyhow::Result<Exi
                 r
             };
             for r in reports {
-                println!("catalog {}: version {} ({}), {} items, +{} ~{} -{}", r.catalog, r.version, r.status, r.items, r.added, r.changed, r.retired);
+                println!(
+                    "catalog {}: version {} ({}), {} items, +{} ~{} -{}",
+                    r.catalog, r.version, r.status, r.items, r.added, r.changed, r.retired
+                );
             }
         }
     }

@@ -39,12 +39,30 @@ pub async fn entity(settings: &Settings, cmd: EntityCommand) -> anyhow::Result<E
         EntityCommand::Resolve { entity } => {
             let specs = super::ops::all_pipelines(settings)?;
             let r = lgsp_hub::entity::resolve(&store, &objects, &specs, &entity, "manual").await?;
-            lgsp_hub::audit::append(&store, lgsp_hub::audit::admin_entry("cli", "entity resolve", "", serde_json::json!({ "entity": entity, "entities": r.entities }))).await?;
+            lgsp_hub::audit::append(
+                &store,
+                lgsp_hub::audit::admin_entry(
+                    "cli",
+                    "entity resolve",
+                    "",
+                    serde_json::json!({ "entity": entity, "entities": r.entities }),
+                ),
+            )
+            .await?;
             println!("{}", serde_json::to_string(&r)?);
         }
         EntityCommand::Unmerge { entity, master_id } => {
             let groups = lgsp_hub::entity::unmerge(&store, &entity, &master_id, "cli").await?;
-            lgsp_hub::audit::append(&store, lgsp_hub::audit::admin_entry("cli", "entity unmerge", "", serde_json::json!({ "entity": entity, "master_id": master_id, "groups": groups }))).await?;
+            lgsp_hub::audit::append(
+                &store,
+                lgsp_hub::audit::admin_entry(
+                    "cli",
+                    "entity unmerge",
+                    "",
+                    serde_json::json!({ "entity": entity, "master_id": master_id, "groups": groups }),
+                ),
+            )
+            .await?;
             let specs = super::ops::all_pipelines(settings)?;
             let r = lgsp_hub::entity::resolve(&store, &objects, &specs, &entity, "manual").await?;
             println!("{master_id} split into {groups} entities; {} entities now", r.entities);
@@ -69,7 +87,16 @@ pub async fn review(settings: &Settings, cmd: ReviewCommand) -> anyhow::Result<E
         async move {
             let Some(r) = store.review(&id).await? else { bail!("no review item '{id}': see `lgsp review list`") };
             store.decide(&r.entity, &r.a, &r.b, decision, "cli").await?;
-            lgsp_hub::audit::append(&store, lgsp_hub::audit::admin_entry("cli", &format!("review {decision}"), "", serde_json::json!({ "entity": r.entity, "a": r.a, "b": r.b }))).await?;
+            lgsp_hub::audit::append(
+                &store,
+                lgsp_hub::audit::admin_entry(
+                    "cli",
+                    &format!("review {decision}"),
+                    "",
+                    serde_json::json!({ "entity": r.entity, "a": r.a, "b": r.b }),
+                ),
+            )
+            .await?;
             println!("{id}: {decision}ed ({} / {}); it applies from the next resolution of '{}'", r.a, r.b, r.entity);
             anyhow::Ok(())
         }
@@ -86,7 +113,14 @@ pub async fn review(settings: &Settings, cmd: ReviewCommand) -> anyhow::Result<E
             let e: serde_json::Value = serde_json::from_str(&r.detail).unwrap_or_default();
             println!("{:<16} {:<28} {:<28} {:<36} {:>8}", "comparison", r.a, r.b, "level", "weight");
             for s in e["steps"].as_array().into_iter().flatten() {
-                println!("{:<16} {:<28} {:<28} {:<36} {:>8.2}", s["column"].as_str().unwrap_or(""), s["a"].as_str().unwrap_or(""), s["b"].as_str().unwrap_or(""), s["level"].as_str().unwrap_or(""), s["weight"].as_f64().unwrap_or(0.0));
+                println!(
+                    "{:<16} {:<28} {:<28} {:<36} {:>8.2}",
+                    s["column"].as_str().unwrap_or(""),
+                    s["a"].as_str().unwrap_or(""),
+                    s["b"].as_str().unwrap_or(""),
+                    s["level"].as_str().unwrap_or(""),
+                    s["weight"].as_f64().unwrap_or(0.0)
+                );
             }
         }
         ReviewCommand::Accept { id } => decide(id, "accept").await?,

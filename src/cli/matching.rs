@@ -50,22 +50,44 @@ pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
             let spec = MatchSpec::load(&spec)?;
             let records = Records::from_csv(&input, &spec)?;
             let re = regex::Regex::new(&truth).with_context(|| format!("--truth '{truth}'"))?;
-            let labels: Vec<String> = records.ids.iter().map(|id| re.captures(id).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()).unwrap_or_else(|| id.clone())).collect();
+            let labels: Vec<String> = records
+                .ids
+                .iter()
+                .map(|id| {
+                    re.captures(id).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()).unwrap_or_else(|| id.clone())
+                })
+                .collect();
             let outcome = matching::run(&spec, &records);
             let eval = matching::evaluate(&records, &outcome, &labels, threshold.unwrap_or(spec.match_threshold));
             let secs = start.elapsed().as_secs_f64();
             if json {
-                println!("{}", serde_json::json!({ "evaluation": eval, "seconds": secs, "em_iterations": outcome.model.iterations, "lambda": outcome.model.lambda, "skipped_blocks": outcome.skipped_blocks }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "evaluation": eval, "seconds": secs, "em_iterations": outcome.model.iterations, "lambda": outcome.model.lambda, "skipped_blocks": outcome.skipped_blocks })
+                );
             } else {
-                println!("records {}  candidate pairs {}  (true pairs among them {} of {})", eval.records, eval.candidates, eval.true_pairs_in_candidates, eval.true_pairs);
-                println!("threshold {}: predicted {}  true positives {}", eval.threshold, eval.predicted, eval.true_positives);
-                println!("precision {:.4}  recall {:.4}  F1 {:.4}  in {secs:.2} s (EM {} iterations)", eval.precision, eval.recall, eval.f1, outcome.model.iterations);
+                println!(
+                    "records {}  candidate pairs {}  (true pairs among them {} of {})",
+                    eval.records, eval.candidates, eval.true_pairs_in_candidates, eval.true_pairs
+                );
+                println!(
+                    "threshold {}: predicted {}  true positives {}",
+                    eval.threshold, eval.predicted, eval.true_positives
+                );
+                println!(
+                    "precision {:.4}  recall {:.4}  F1 {:.4}  in {secs:.2} s (EM {} iterations)",
+                    eval.precision, eval.recall, eval.f1, outcome.model.iterations
+                );
                 for t in [0.5, 0.8, 0.9, 0.95, 0.99, 0.999] {
                     let e = matching::evaluate(&records, &outcome, &labels, t);
                     println!("  at {t:<5}: precision {:.4}  recall {:.4}  F1 {:.4}", e.precision, e.recall, e.f1);
                 }
             }
-            let mut wrong: Vec<_> = outcome.pairs.iter().filter(|p| p.probability >= eval.threshold && labels[p.a as usize] != labels[p.b as usize]).collect();
+            let mut wrong: Vec<_> = outcome
+                .pairs
+                .iter()
+                .filter(|p| p.probability >= eval.threshold && labels[p.a as usize] != labels[p.b as usize])
+                .collect();
             wrong.sort_by(|x, y| y.probability.total_cmp(&x.probability).then((x.a, x.b).cmp(&(y.a, y.b))));
             for p in wrong.into_iter().take(false_positives) {
                 let (a, b) = (&records.ids[p.a as usize], &records.ids[p.b as usize]);

@@ -143,7 +143,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 true => None,
                 false => Some(ops::start_scheduler(&settings, store.clone(), objects.clone()).await?),
             };
-            lgsp_hub::http::serve(lgsp_hub::http::AppState::new(store, objects, settings.api_requests_per_minute), &listen).await.with_context(|| format!("serving on {listen}"))?;
+            lgsp_hub::http::serve(
+                lgsp_hub::http::AppState::new(store, objects, settings.api_requests_per_minute),
+                &listen,
+            )
+            .await
+            .with_context(|| format!("serving on {listen}"))?;
             if let Some(mut s) = sched {
                 let _ = s.shutdown().await;
             }

@@ -45,7 +45,11 @@ pub fn all_pipelines(settings: &Settings) -> anyhow::Result<Vec<PipelineSpec>> {
 }
 
 /// Starts the scheduler for every scheduled pipeline and the scheduled backup.
-pub async fn start_scheduler(settings: &Settings, store: Store, objects: Objects) -> anyhow::Result<tokio_cron_scheduler::JobScheduler> {
+pub async fn start_scheduler(
+    settings: &Settings,
+    store: Store,
+    objects: Objects,
+) -> anyhow::Result<tokio_cron_scheduler::JobScheduler> {
     let specs = all_pipelines(settings)?;
     let scheduled: Vec<&str> = specs.iter().filter(|s| s.schedule.is_some()).map(|s| s.id.as_str()).collect();
     let mut extra = Vec::new();
@@ -67,7 +71,13 @@ pub async fn start_scheduler(settings: &Settings, store: Store, objects: Objects
     }
     let instance = schedule::instance_name();
     tracing::info!(instance, pipelines = ?scheduled, "scheduler starting");
-    let ctx = schedule::Context { store, objects, instance, lease: std::time::Duration::from_secs(settings.lease_seconds.max(1)), pipelines: specs.clone() };
+    let ctx = schedule::Context {
+        store,
+        objects,
+        instance,
+        lease: std::time::Duration::from_secs(settings.lease_seconds.max(1)),
+        pipelines: specs.clone(),
+    };
     Ok(schedule::start(ctx, specs, extra).await?)
 }
 
@@ -86,15 +96,31 @@ pub async fn backup(settings: &Settings, a: BackupArgs) -> anyhow::Result<ExitCo
     if let Some(BackupCommand::Verify { from }) = a.command {
         let m = lgsp_hub::backup::verify(&from).await?;
         let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
-        println!("backup {from} intact: {} tables, {rows} rows, {} published files, made {}", m.tables.len(), m.objects.len(), m.created_at);
+        println!(
+            "backup {from} intact: {} tables, {rows} rows, {} published files, made {}",
+            m.tables.len(),
+            m.objects.len(),
+            m.created_at
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(to) = a.to else { bail!("say where: lgsp backup --to DIR|s3://bucket/prefix (or lgsp backup verify --from …)") };
+    let Some(to) = a.to else {
+        bail!("say where: lgsp backup --to DIR|s3://bucket/prefix (or lgsp backup verify --from …)")
+    };
     let store = super::open_store(settings).await?;
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let m = lgsp_hub::backup::create(&store, &objects, &to, a.with_files).await?;
     let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
-    lgsp_hub::audit::append(&store, lgsp_hub::audit::admin_entry("cli", "backup", "", serde_json::json!({ "to": to, "rows": rows, "files": m.objects.len() }))).await?;
+    lgsp_hub::audit::append(
+        &store,
+        lgsp_hub::audit::admin_entry(
+            "cli",
+            "backup",
+            "",
+            serde_json::json!({ "to": to, "rows": rows, "files": m.objects.len() }),
+        ),
+    )
+    .await?;
     println!("backup written to {to}: {} tables, {rows} rows, {} published files", m.tables.len(), m.objects.len());
     Ok(ExitCode::SUCCESS)
 }
@@ -104,7 +130,21 @@ pub async fn restore(settings: &Settings, from: &str) -> anyhow::Result<ExitCode
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let m = lgsp_hub::backup::restore(&store, &objects, from).await?;
     let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
-    lgsp_hub::audit::append(&store, lgsp_hub::audit::admin_entry("cli", "restore", "", serde_json::json!({ "from": from, "rows": rows, "backup_made": m.created_at }))).await?;
-    println!("restored {rows} rows of {} tables and {} published files from {from} (made {})", m.tables.len(), m.objects.len(), m.created_at);
+    lgsp_hub::audit::append(
+        &store,
+        lgsp_hub::audit::admin_entry(
+            "cli",
+            "restore",
+            "",
+            serde_json::json!({ "from": from, "rows": rows, "backup_made": m.created_at }),
+        ),
+    )
+    .await?;
+    println!(
+        "restored {rows} rows of {} tables and {} published files from {from} (made {})",
+        m.tables.len(),
+        m.objects.len(),
+        m.created_at
+    );
     Ok(ExitCode::SUCCESS)
 }

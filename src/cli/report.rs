@@ -58,7 +58,8 @@ pub async fn run(settings: &Settings, cmd: ReportCommand) -> anyhow::Result<Exit
         ReportCommand::Quarterly { quarter, agency, output } => ("quarterly", quarter, agency, output),
     };
     let period = Period::parse(&period)?;
-    let bar = lgsp_hub::progress::steps_bar(std::io::IsTerminal::is_terminal(&std::io::stderr()), "report", report::STEPS);
+    let bar =
+        lgsp_hub::progress::steps_bar(std::io::IsTerminal::is_terminal(&std::io::stderr()), "report", report::STEPS);
     let r = report::build(&store, kind, period, agency.as_deref(), &bar).await?;
     bar.finish_and_clear();
     let bytes = match output.format {

@@ -62,7 +62,8 @@ pub fn find_pipeline(settings: &Settings, name: &str) -> anyhow::Result<Pipeline
             }
         }
     }
-    let also = if broken.is_empty() { String::new() } else { format!(" (files that do not load: {})", broken.join("; ")) };
+    let also =
+        if broken.is_empty() { String::new() } else { format!(" (files that do not load: {})", broken.join("; ")) };
     bail!("no pipeline '{name}' in {}: give its id or the path of its file{also}", settings.pipelines_dir.display())
 }
 
@@ -72,7 +73,8 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let opts = RunOptions { input: a.input, trigger: None, progress: !a.json && std::io::stderr().is_terminal() };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
-    let pipelines = if spec.matching.is_some() { super::ops::all_pipelines(settings).unwrap_or_default() } else { Vec::new() };
+    let pipelines =
+        if spec.matching.is_some() { super::ops::all_pipelines(settings).unwrap_or_default() } else { Vec::new() };
     let resolved = lgsp_hub::entity::resolve_after(&store, &objects, &pipelines, &spec, &report, "manual").await?;
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -92,7 +94,10 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
             println!("  manifest {m}");
         }
         if let Some(r) = &resolved {
-            println!("  entities '{}': {} records → {} entities ({} pairs matched, {} queued for review)", r.entity, r.records, r.entities, r.matched_pairs, r.queued_for_review);
+            println!(
+                "  entities '{}': {} records → {} entities ({} pairs matched, {} queued for review)",
+                r.entity, r.records, r.entities, r.matched_pairs, r.queued_for_review
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -108,14 +113,27 @@ pub async fn runs(settings: &Settings, a: RunsArgs) -> anyhow::Result<ExitCode> 
         }
         let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
         let took = |end: &str| -> Option<String> {
-            let (a, b) = (chrono::DateTime::parse_from_rfc3339(&r.started_at).ok()?, chrono::DateTime::parse_from_rfc3339(end).ok()?);
+            let (a, b) = (
+                chrono::DateTime::parse_from_rfc3339(&r.started_at).ok()?,
+                chrono::DateTime::parse_from_rfc3339(end).ok()?,
+            );
             Some(format!("{:.1}s", (b - a).num_milliseconds() as f64 / 1000.0))
         };
         let duration = r.finished_at.as_deref().and_then(took).unwrap_or_else(|| "running".into());
         println!(
             "{}  {:<8} {:>8} {:<10} {:<20} v{:<4} read {:>8} valid {:>8} quar {:>6} +{} ~{} -{}{}",
-            r.started_at, r.trigger_kind, duration, r.status, r.pipeline, n(r.version), n(r.rows_read), n(r.rows_valid), n(r.rows_quarantined),
-            n(r.inserted), n(r.updated), n(r.deleted),
+            r.started_at,
+            r.trigger_kind,
+            duration,
+            r.status,
+            r.pipeline,
+            n(r.version),
+            n(r.rows_read),
+            n(r.rows_valid),
+            n(r.rows_quarantined),
+            n(r.inserted),
+            n(r.updated),
+            n(r.deleted),
             r.error.map(|e| format!("\n    error: {e}")).unwrap_or_default()
         );
     }

@@ -17,12 +17,15 @@ type Reply = Result<Json<Value>, ApiError>;
 fn require_admin(caller: &Caller) -> Result<(), ApiError> {
     match access::is_admin(&caller.grants) {
         true => Ok(()),
-        false => Err(ApiError::forbidden("the admin API needs the admin credential (a client created with `lgsp client create --admin`)")),
+        false => Err(ApiError::forbidden(
+            "the admin API needs the admin credential (a client created with `lgsp client create --admin`)",
+        )),
     }
 }
 
 fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    b.map(|Json(t)| t).map_err(|e| ApiError::bad_request(format!("the body must be JSON of the documented shape: {}", e.body_text())))
+    b.map(|Json(t)| t)
+        .map_err(|e| ApiError::bad_request(format!("the body must be JSON of the documented shape: {}", e.body_text())))
 }
 
 /// Access errors are the caller's: 404 for what does not exist, 409 for a duplicate, 400 otherwise.
@@ -45,7 +48,8 @@ async fn log(state: &AppState, caller: &Caller, action: &str, agency: &str, deta
 /// `GET /api/v1/admin/agencies`.
 pub async fn list_agencies(State(state): State<AppState>, caller: Caller) -> Reply {
     require_admin(&caller)?;
-    let agencies: Vec<_> = state.store.agencies().await?.into_iter().map(|(code, name)| json!({ "code": code, "name": name })).collect();
+    let agencies: Vec<_> =
+        state.store.agencies().await?.into_iter().map(|(code, name)| json!({ "code": code, "name": name })).collect();
     Ok(Json(json!({ "agencies": agencies })))
 }
 
@@ -57,7 +61,11 @@ pub struct NewAgency {
 }
 
 /// `POST /api/v1/admin/agencies` `{code, name}`.
-pub async fn add_agency(State(state): State<AppState>, caller: Caller, b: Result<Json<NewAgency>, JsonRejection>) -> Reply {
+pub async fn add_agency(
+    State(state): State<AppState>,
+    caller: Caller,
+    b: Result<Json<NewAgency>, JsonRejection>,
+) -> Reply {
     require_admin(&caller)?;
     let a = body(b)?;
     access::add_agency(&state.store, &a.code, &a.name).await.map_err(user_error)?;
@@ -81,7 +89,11 @@ pub struct NewClient {
 }
 
 /// `POST /api/v1/admin/clients` `{agency}`: the secret is in this answer only.
-pub async fn create_client(State(state): State<AppState>, caller: Caller, b: Result<Json<NewClient>, JsonRejection>) -> Reply {
+pub async fn create_client(
+    State(state): State<AppState>,
+    caller: Caller,
+    b: Result<Json<NewClient>, JsonRejection>,
+) -> Reply {
     require_admin(&caller)?;
     let c = body(b)?;
     let (id, secret) = access::create_client(&state.store, &c.agency).await.map_err(user_error)?;
@@ -123,10 +135,21 @@ pub struct NewGrant {
 }
 
 /// `POST /api/v1/admin/grants` `{client, dataset, scope, fields?, until?, basis}`.
-pub async fn add_grant(State(state): State<AppState>, caller: Caller, b: Result<Json<NewGrant>, JsonRejection>) -> Reply {
+pub async fn add_grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    b: Result<Json<NewGrant>, JsonRejection>,
+) -> Reply {
     require_admin(&caller)?;
     let g = body(b)?;
-    let req = GrantRequest { client_id: &g.client, dataset: &g.dataset, scope: &g.scope, fields: g.fields.clone(), until: g.until.clone(), basis: &g.basis };
+    let req = GrantRequest {
+        client_id: &g.client,
+        dataset: &g.dataset,
+        scope: &g.scope,
+        fields: g.fields.clone(),
+        until: g.until.clone(),
+        basis: &g.basis,
+    };
     let row = access::add_grant(&state.store, req).await.map_err(user_error)?;
     let agency = state.store.client(&g.client).await?.map(|c| c.agency).unwrap_or_default();
     let value = serde_json::to_value(&row).unwrap_or_default();
@@ -144,6 +167,13 @@ pub async fn revoke_grant(State(state): State<AppState>, caller: Caller, Path(id
         return Err(ApiError::not_found(format!("grant '{id}' is revoked already")));
     }
     let agency = state.store.client(&g.client_id).await?.map(|c| c.agency).unwrap_or_default();
-    log(&state, &caller, "grant revoke", &agency, json!({ "grant": id, "client": g.client_id, "dataset": g.dataset, "scope": g.scope })).await;
+    log(
+        &state,
+        &caller,
+        "grant revoke",
+        &agency,
+        json!({ "grant": id, "client": g.client_id, "dataset": g.dataset, "scope": g.scope }),
+    )
+    .await;
     Ok(Json(json!({ "grant": id, "revoked": true })))
 }

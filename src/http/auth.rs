@@ -50,7 +50,11 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::unauthorized("the token has expired: get a new one at POST /token"));
         }
         if let Err(wait) = state.quota.take(&caller.client_id) {
-            let mut e = ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", format!("the quota of {} calls a minute is used up: retry in {wait} s", state.quota.per_minute()));
+            let mut e = ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "quota_exceeded",
+                format!("the quota of {} calls a minute is used up: retry in {wait} s", state.quota.per_minute()),
+            );
             e.retry_after = Some(wait);
             return Err(e);
         }

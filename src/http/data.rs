@@ -56,21 +56,39 @@ fn any_grant(caller: &Caller, name: &str) -> Result<(), ApiError> {
 
 /// `GET /api/v1/datasets/{name}`: the dataset's description and published schema (the data
 /// dictionary); fields the caller may not see are left out.
-pub async fn get_dataset(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn get_dataset(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     any_grant(&caller, &name)?;
-    let d = state.store.dataset(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
-    let visible: Option<Vec<String>> = caller.grants.iter().filter(|g| g.dataset == name).map(granted_fields).try_fold(Vec::new(), |mut acc, f| {
-        acc.extend(f?);
-        Some(acc)
-    });
+    let d = state
+        .store
+        .dataset(&name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
+    let visible: Option<Vec<String>> =
+        caller.grants.iter().filter(|g| g.dataset == name).map(granted_fields).try_fold(Vec::new(), |mut acc, f| {
+            acc.extend(f?);
+            Some(acc)
+        });
     let schema: Vec<serde_json::Value> = serde_json::from_str(&d.schema_json).unwrap_or_default();
-    let schema: Vec<_> = schema.into_iter().filter(|f| visible.as_ref().is_none_or(|v| f["name"].as_str().is_some_and(|n| v.iter().any(|x| x == n)))).collect();
+    let schema: Vec<_> = schema
+        .into_iter()
+        .filter(|f| visible.as_ref().is_none_or(|v| f["name"].as_str().is_some_and(|n| v.iter().any(|x| x == n))))
+        .collect();
     let key: serde_json::Value = serde_json::from_str(&d.key_fields).unwrap_or_default();
-    Ok(Json(serde_json::json!({ "dataset": d.name, "title": d.title, "description": d.description, "owner": d.owner, "key": key, "schema": schema, "version": d.current_version, "updated_at": d.updated_at })))
+    Ok(Json(
+        serde_json::json!({ "dataset": d.name, "title": d.title, "description": d.description, "owner": d.owner, "key": key, "schema": schema, "version": d.current_version, "updated_at": d.updated_at }),
+    ))
 }
 
 /// `GET /api/v1/datasets/{name}/versions`.
-pub async fn list_versions(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     any_grant(&caller, &name)?;
     let versions: Vec<_> = state.store.list_versions(&name).await?.into_iter().map(|v| {
         serde_json::json!({ "version": v.version, "published_at": v.created_at, "rows": v.row_count, "inserted": v.inserted, "updated": v.updated, "deleted": v.deleted })
@@ -165,14 +183,24 @@ fn parse_range(header: &str) -> Option<object_store::GetRange> {
 /// The stored Parquet file streamed as is (bounded memory), with Range support.
 async fn stream_file(state: &AppState, path: &str, range: Option<&str>) -> Result<Response, ApiError> {
     let range = match range {
-        Some(r) => Some(parse_range(r).ok_or_else(|| ApiError::new(axum::http::StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", format!("unsupported Range '{r}': use bytes=a-b")))?),
+        Some(r) => Some(parse_range(r).ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
+                "bad_range",
+                format!("unsupported Range '{r}': use bytes=a-b"),
+            )
+        })?),
         None => None,
     };
     let partial = range.is_some();
     let opts = object_store::GetOptions { range, ..Default::default() };
     let got = state.objects.get_opts(&object_store::path::Path::from(path), opts).await.map_err(|e| match e {
         object_store::Error::NotFound { .. } => ApiError::not_found("the version's file is missing"),
-        _ if partial => ApiError::new(axum::http::StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", "the range is outside the file: ask for bytes below its size"),
+        _ if partial => ApiError::new(
+            axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
+            "bad_range",
+            "the range is outside the file: ask for bytes below its size",
+        ),
         other => ApiError::internal(other),
     })?;
     let (size, span) = (got.meta.size, got.range.clone());
@@ -195,11 +223,27 @@ async fn stream_file(state: &AppState, path: &str, range: Option<&str>) -> Resul
 /// `GET /api/v1/datasets/{name}/snapshot?version=&format=`. With a grant on every field and
 /// Parquet asked for, the stored file is streamed as is (with its `_row_hash` column) and
 /// `Range` requests are honoured; otherwise the granted columns are encoded.
-pub async fn get_snapshot(State(state): State<AppState>, caller: Caller, audit: Audit, headers: axum::http::HeaderMap, Path(name): Path<String>, Query(q): Query<SnapshotQuery>) -> Result<Response, ApiError> {
-    let grant = find_grant(&caller.grants, &name, "snapshot").ok_or_else(|| ApiError::forbidden(format!("no snapshot grant on '{name}'")))?;
-    let current = state.store.current_version(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
+pub async fn get_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    audit: Audit,
+    headers: axum::http::HeaderMap,
+    Path(name): Path<String>,
+    Query(q): Query<SnapshotQuery>,
+) -> Result<Response, ApiError> {
+    let grant = find_grant(&caller.grants, &name, "snapshot")
+        .ok_or_else(|| ApiError::forbidden(format!("no snapshot grant on '{name}'")))?;
+    let current = state
+        .store
+        .current_version(&name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
     let version = q.version.unwrap_or(current.version);
-    let row = state.store.version(&name, version).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
+    let row = state
+        .store
+        .version(&name, version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
     crate::pipeline::publish::ensure_kept(&state.store, &name, version).await?;
     if granted_fields(grant).is_none() && q.format == Format::Parquet {
         let range = headers.get("range").and_then(|v| v.to_str().ok());
@@ -218,15 +262,29 @@ pub async fn get_snapshot(State(state): State<AppState>, caller: Caller, audit: 
 
 /// `GET /api/v1/datasets/{name}/changes?since=&format=`: every change after version `since`
 /// (default: the last version this client pulled), with a `_version` column.
-pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: Audit, Path(name): Path<String>, Query(q): Query<ChangesQuery>) -> Result<Response, ApiError> {
-    let grant = find_grant(&caller.grants, &name, "changes").ok_or_else(|| ApiError::forbidden(format!("no changes grant on '{name}'")))?;
-    let current = state.store.current_version(&name).await?.ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
+pub async fn get_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    audit: Audit,
+    Path(name): Path<String>,
+    Query(q): Query<ChangesQuery>,
+) -> Result<Response, ApiError> {
+    let grant = find_grant(&caller.grants, &name, "changes")
+        .ok_or_else(|| ApiError::forbidden(format!("no changes grant on '{name}'")))?;
+    let current = state
+        .store
+        .current_version(&name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
     let since = match q.since {
         Some(s) => s,
         None => state.store.last_pull(&caller.client_id, &name).await?.unwrap_or(0),
     };
     if since < 0 || since > current.version {
-        return Err(ApiError::bad_request(format!("since={since}: use 0 (every change) up to the current version {}", current.version)));
+        return Err(ApiError::bad_request(format!(
+            "since={since}: use 0 (every change) up to the current version {}",
+            current.version
+        )));
     }
     if since < current.version {
         crate::pipeline::publish::ensure_kept(&state.store, &name, since + 1).await?;
@@ -241,9 +299,19 @@ pub async fn get_changes(State(state): State<AppState>, caller: Caller, audit: A
 }
 
 /// `GET /api/v1/datasets/{name}/records/{key}`: the current master record.
-pub async fn get_record(State(state): State<AppState>, caller: Caller, audit: Audit, Path((name, key)): Path<(String, String)>) -> Result<Json<serde_json::Value>, ApiError> {
-    let grant = find_grant(&caller.grants, &name, "lookup").ok_or_else(|| ApiError::forbidden(format!("no lookup grant on '{name}'")))?;
-    let data = state.store.current_record(&name, &key).await?.ok_or_else(|| ApiError::not_found(format!("no current record '{key}' in '{name}'")))?;
+pub async fn get_record(
+    State(state): State<AppState>,
+    caller: Caller,
+    audit: Audit,
+    Path((name, key)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let grant = find_grant(&caller.grants, &name, "lookup")
+        .ok_or_else(|| ApiError::forbidden(format!("no lookup grant on '{name}'")))?;
+    let data = state
+        .store
+        .current_record(&name, &key)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no current record '{key}' in '{name}'")))?;
     let mut value: serde_json::Value = serde_json::from_str(&data).map_err(ApiError::internal)?;
     if let (Some(fields), Some(obj)) = (granted_fields(grant), value.as_object_mut()) {
         obj.retain(|k, _| fields.contains(k));

@@ -43,7 +43,11 @@ impl ApiError {
     /// An internal failure: logged with its cause, answered without it.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the hub could not answer; the operators have the details")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the hub could not answer; the operators have the details",
+        )
     }
 }
 
@@ -103,8 +107,13 @@ pub struct RequestId(pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&Envelope { status: self.status.as_u16(), code: self.code, message: &self.message, request_id: "" })
-            .unwrap_or_default();
+        let body = serde_json::to_vec(&Envelope {
+            status: self.status.as_u16(),
+            code: self.code,
+            message: &self.message,
+            request_id: "",
+        })
+        .unwrap_or_default();
         let mut resp = (self.status, body).into_response();
         resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
         if let Some(secs) = self.retry_after {

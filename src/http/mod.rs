@@ -4,9 +4,9 @@
 mod admin;
 mod auth;
 mod catalogs;
-mod limit;
 mod data;
 pub mod error;
+mod limit;
 mod quota;
 mod reports;
 pub mod routes;
@@ -43,7 +43,14 @@ impl AppState {
     /// State for a store, an object store and a per-client quota (requests per minute).
     pub fn new(store: Store, objects: Objects, requests_per_minute: u32) -> AppState {
         let audit = crate::audit::AuditWriter::spawn(store.clone());
-        AppState { store, objects, quota: Arc::new(quota::Quota::new(requests_per_minute)), metrics: None, audit, callers: Arc::default() }
+        AppState {
+            store,
+            objects,
+            quota: Arc::new(quota::Quota::new(requests_per_minute)),
+            metrics: None,
+            audit,
+            callers: Arc::default(),
+        }
     }
 }
 
@@ -65,7 +72,10 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(|| async { error::ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn(limit::limit_body))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), audited))
         .with_state(state)
 }
@@ -90,7 +100,11 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     let info = Arc::new(Mutex::new(AuditInfo::default()));
     req.extensions_mut().insert(info.clone());
     let action = format!("{} {}", req.method(), req.uri().path());
-    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     // The dataset a request is about, from its path; a handler that serves data sets it too.
     let named = match route.starts_with("/api/v1/datasets/{name}") {
         true => req.uri().path().split('/').nth(4).map(|s| s.chars().take(200).collect::<String>()).unwrap_or_default(),

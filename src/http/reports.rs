@@ -24,15 +24,26 @@ pub struct ReportQuery {
 }
 
 /// `GET /api/v1/reports/{kind}/{period}`: `monthly/2026-10` or `quarterly/2026-Q3`.
-pub async fn get_report(State(state): State<AppState>, caller: Caller, Path((kind, period)): Path<(String, String)>, Query(q): Query<ReportQuery>) -> Result<Response, ApiError> {
+pub async fn get_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, period)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
     if access::find_grant(&caller.grants, access::ADMIN_DATASET, "reports").is_none() {
-        return Err(ApiError::forbidden("reports need a `reports` grant on `*` (lgsp grant add --dataset '*' --scope reports)"));
+        return Err(ApiError::forbidden(
+            "reports need a `reports` grant on `*` (lgsp grant add --dataset '*' --scope reports)",
+        ));
     }
     let quarter = period.contains(['Q', 'q']);
     match (kind.as_str(), quarter) {
         ("monthly", false) | ("quarterly", true) => {}
-        ("monthly", true) => return Err(ApiError::bad_request(format!("'{period}': a monthly report takes a month, yyyy-mm"))),
-        ("quarterly", false) => return Err(ApiError::bad_request(format!("'{period}': a quarterly report takes a quarter, yyyy-Qn"))),
+        ("monthly", true) => {
+            return Err(ApiError::bad_request(format!("'{period}': a monthly report takes a month, yyyy-mm")))
+        }
+        ("quarterly", false) => {
+            return Err(ApiError::bad_request(format!("'{period}': a quarterly report takes a quarter, yyyy-Qn")))
+        }
         _ => return Err(ApiError::not_found(format!("no report '{kind}': the reports are 'monthly' and 'quarterly'"))),
     }
     let english = match q.lang.as_deref() {
@@ -48,7 +59,10 @@ pub async fn get_report(State(state): State<AppState>, caller: Caller, Path((kin
         "json" => (serde_json::to_vec_pretty(&r).map_err(ApiError::internal)?, "application/json"),
         "csv" => (report::to_csv(&r, english).into_bytes(), "text/csv; charset=utf-8"),
         "html" => (report::to_html(&r, english).into_bytes(), "text/html; charset=utf-8"),
-        "xlsx" => (report::to_xlsx(&r, english).map_err(ApiError::internal)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "xlsx" => (
+            report::to_xlsx(&r, english).map_err(ApiError::internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
         other => return Err(ApiError::bad_request(format!("format '{other}': use json, csv, xlsx or html"))),
     };
     let mut response = body.into_response();

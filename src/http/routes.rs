@@ -28,31 +28,139 @@ const fn r(method: &'static str, path: &'static str, summary: &'static str, ok: 
 /// Every route with its handler.
 pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
     vec![
-        (r("POST", "/token", "OAuth2 client credentials (HTTP Basic) → bearer token", "200", false), post(token::post_token)),
+        (
+            r("POST", "/token", "OAuth2 client credentials (HTTP Basic) → bearer token", "200", false),
+            post(token::post_token),
+        ),
         (r("GET", "/healthz", "Store and object store reachable", "200", false), get(super::healthz)),
         (r("GET", "/metrics", "Prometheus metrics", "200", false), get(super::get_metrics)),
         (r("GET", "/openapi.json", "This document", "200", false), get(get_openapi)),
         (r("GET", "/api/v1/me", "The caller and what it may call", "200", true), get(data::get_me)),
         (r("GET", "/api/v1/datasets", "Datasets the caller holds a grant on", "200", true), get(data::list_datasets)),
-        (r("GET", "/api/v1/datasets/{name}", "Data dictionary of a dataset (granted fields only)", "200", true), get(data::get_dataset)),
+        (
+            r("GET", "/api/v1/datasets/{name}", "Data dictionary of a dataset (granted fields only)", "200", true),
+            get(data::get_dataset),
+        ),
         (r("GET", "/api/v1/datasets/{name}/versions", "Published versions", "200", true), get(data::list_versions)),
-        (r("GET", "/api/v1/datasets/{name}/snapshot", "A version's snapshot (?version=&format=parquet|csv|ndjson)", "200", true), get(data::get_snapshot)),
-        (r("GET", "/api/v1/datasets/{name}/changes", "Changes after a version, default after the caller's last pull (?since=&format=)", "200", true), get(data::get_changes)),
-        (r("GET", "/api/v1/datasets/{name}/records/{key}", "The current master record of a business key", "200", true), get(data::get_record)),
-        (r("GET", "/dmdc/Metadata/{catalog}", "Fields of a shared catalog (NGSP shape)", "200", true), get(catalogs::get_metadata)),
-        (r("GET", "/dmdc/Category/{catalog}", "Rows of a shared catalog valid on ?asOf= (NGSP shape)", "200", true), get(catalogs::get_category)),
-        (r("GET", "/api/v1/catalogs/{catalog}/codes/{code}", "What a code is on ?asOf=: valid, retired (succeeded by), unknown", "200", true), get(catalogs::get_lookup)),
-        (r("GET", "/api/v1/catalogs/{catalog}/codes/{code}/current", "The current code(s) an old code became (?at=&asOf=)", "200", true), get(catalogs::get_resolve)),
+        (
+            r(
+                "GET",
+                "/api/v1/datasets/{name}/snapshot",
+                "A version's snapshot (?version=&format=parquet|csv|ndjson)",
+                "200",
+                true,
+            ),
+            get(data::get_snapshot),
+        ),
+        (
+            r(
+                "GET",
+                "/api/v1/datasets/{name}/changes",
+                "Changes after a version, default after the caller's last pull (?since=&format=)",
+                "200",
+                true,
+            ),
+            get(data::get_changes),
+        ),
+        (
+            r(
+                "GET",
+                "/api/v1/datasets/{name}/records/{key}",
+                "The current master record of a business key",
+                "200",
+                true,
+            ),
+            get(data::get_record),
+        ),
+        (
+            r("GET", "/dmdc/Metadata/{catalog}", "Fields of a shared catalog (NGSP shape)", "200", true),
+            get(catalogs::get_metadata),
+        ),
+        (
+            r("GET", "/dmdc/Category/{catalog}", "Rows of a shared catalog valid on ?asOf= (NGSP shape)", "200", true),
+            get(catalogs::get_category),
+        ),
+        (
+            r(
+                "GET",
+                "/api/v1/catalogs/{catalog}/codes/{code}",
+                "What a code is on ?asOf=: valid, retired (succeeded by), unknown",
+                "200",
+                true,
+            ),
+            get(catalogs::get_lookup),
+        ),
+        (
+            r(
+                "GET",
+                "/api/v1/catalogs/{catalog}/codes/{code}/current",
+                "The current code(s) an old code became (?at=&asOf=)",
+                "200",
+                true,
+            ),
+            get(catalogs::get_resolve),
+        ),
         (r("GET", "/api/v1/admin/agencies", "Admin: every agency", "200", true), get(admin::list_agencies)),
-        (r("POST", "/api/v1/admin/agencies", "Admin: add an agency {code, name}", "200", true), post(admin::add_agency)),
-        (r("GET", "/api/v1/admin/agencies/{code}/clients", "Admin: an agency's clients", "200", true), get(admin::list_clients)),
-        (r("POST", "/api/v1/admin/clients", "Admin: create a client {agency}; the secret is shown once", "200", true), post(admin::create_client)),
-        (r("POST", "/api/v1/admin/clients/{id}/revoke", "Admin: revoke a client and its tokens", "200", true), post(admin::revoke_client)),
-        (r("GET", "/api/v1/admin/clients/{id}/grants", "Admin: a client's active grants", "200", true), get(admin::list_grants)),
-        (r("POST", "/api/v1/admin/grants", "Admin: grant {client, dataset, scope, fields?, until?, basis}", "200", true), post(admin::add_grant)),
-        (r("POST", "/api/v1/admin/grants/{id}/revoke", "Admin: revoke a grant", "200", true), post(admin::revoke_grant)),
-        (r("GET", "/api/v1/reports/{kind}/{period}", "Reports: monthly/yyyy-mm or quarterly/yyyy-Qn (?agency=&format=json|csv|xlsx|html&lang=vi|en)", "200", true), get(reports::get_report)),
-        (r("GET", "/api/v1/catalogs/{catalog}/search", "Names containing ?q= (diacritics, case, tone placement ignored)", "200", true), get(catalogs::get_search)),
+        (
+            r("POST", "/api/v1/admin/agencies", "Admin: add an agency {code, name}", "200", true),
+            post(admin::add_agency),
+        ),
+        (
+            r("GET", "/api/v1/admin/agencies/{code}/clients", "Admin: an agency's clients", "200", true),
+            get(admin::list_clients),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/admin/clients",
+                "Admin: create a client {agency}; the secret is shown once",
+                "200",
+                true,
+            ),
+            post(admin::create_client),
+        ),
+        (
+            r("POST", "/api/v1/admin/clients/{id}/revoke", "Admin: revoke a client and its tokens", "200", true),
+            post(admin::revoke_client),
+        ),
+        (
+            r("GET", "/api/v1/admin/clients/{id}/grants", "Admin: a client's active grants", "200", true),
+            get(admin::list_grants),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/admin/grants",
+                "Admin: grant {client, dataset, scope, fields?, until?, basis}",
+                "200",
+                true,
+            ),
+            post(admin::add_grant),
+        ),
+        (
+            r("POST", "/api/v1/admin/grants/{id}/revoke", "Admin: revoke a grant", "200", true),
+            post(admin::revoke_grant),
+        ),
+        (
+            r(
+                "GET",
+                "/api/v1/reports/{kind}/{period}",
+                "Reports: monthly/yyyy-mm or quarterly/yyyy-Qn (?agency=&format=json|csv|xlsx|html&lang=vi|en)",
+                "200",
+                true,
+            ),
+            get(reports::get_report),
+        ),
+        (
+            r(
+                "GET",
+                "/api/v1/catalogs/{catalog}/search",
+                "Names containing ?q= (diacritics, case, tone placement ignored)",
+                "200",
+                true,
+            ),
+            get(catalogs::get_search),
+        ),
     ]
 }
 
@@ -76,7 +184,11 @@ pub fn openapi() -> OpenApi {
         paths = paths.path(route.path, PathItem::new(method, op.build()));
     }
     let mut doc = OpenApi::new(Info::new("lgsp-hub consumer API", env!("CARGO_PKG_VERSION")), paths.build());
-    doc.components = Some(ComponentsBuilder::new().security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer))).build());
+    doc.components = Some(
+        ComponentsBuilder::new()
+            .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
+            .build(),
+    );
     doc
 }
 
@@ -94,7 +206,10 @@ mod tests {
     #[test]
     fn the_document_lists_every_route_and_nothing_else() {
         let doc = serde_json::to_value(openapi()).unwrap();
-        let documented: Vec<String> = doc["paths"].as_object().unwrap().iter()
+        let documented: Vec<String> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
             .flat_map(|(p, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {p}", m.to_uppercase())))
             .collect();
         let mut routed: Vec<String> = routes().iter().map(|(r, _)| format!("{} {}", r.method, r.path)).collect();

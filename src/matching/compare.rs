@@ -108,7 +108,11 @@ mod tests {
         assert_eq!(p("Đặng"), "dang");
         assert_eq!(level(CompareKind::Name, &p("Nguyễn Văn An"), &p("Nguyen Van Anh"), None), Some(1));
         assert_eq!(level(CompareKind::Name, &p("Nguyễn An"), &p("Trần Bình"), None), Some(3));
-        assert_eq!(level(CompareKind::Name, "an", "nguyen", Some(("nguyen", "an"))), Some(2), "given name and surname swapped");
+        assert_eq!(
+            level(CompareKind::Name, "an", "nguyen", Some(("nguyen", "an"))),
+            Some(2),
+            "given name and surname swapped"
+        );
         assert_eq!(level(CompareKind::Name, "", "an", None), None);
     }
 

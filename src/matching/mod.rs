@@ -77,7 +77,14 @@ fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
 /// them cannot learn those columns (it would take "agrees on the blocking key" for "match"):
 /// m is estimated rule by rule on the other comparisons and averaged; lambda is then
 /// estimated over every candidate with m and u fixed.
-fn train(spec: &MatchSpec, r: &Records, u: Vec<Vec<f64>>, by_rule: &[Vec<u64>], cands: &[u64], patterns: &[Pattern]) -> Model {
+fn train(
+    spec: &MatchSpec,
+    r: &Records,
+    u: Vec<Vec<f64>>,
+    by_rule: &[Vec<u64>],
+    cands: &[u64],
+    patterns: &[Pattern],
+) -> Model {
     let ncomp = r.columns.len();
     let mut sum: Vec<Vec<f64>> = u.iter().map(|v| vec![0.0; v.len()]).collect();
     let mut times = vec![0usize; ncomp];
@@ -148,10 +155,13 @@ pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
     let cands = union(&by_rule);
     tracing::info!(candidates = cands.len(), per_rule = ?by_rule.iter().map(Vec::len).collect::<Vec<_>>(), skipped_blocks, secs = t.elapsed().as_secs_f64(), "blocking");
     let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
-    let patterns: Vec<Pattern> = cands.par_iter().map(|&p| {
-        let (i, j) = split(p);
-        model::pattern(r, i, j)
-    }).collect();
+    let patterns: Vec<Pattern> = cands
+        .par_iter()
+        .map(|&p| {
+            let (i, j) = split(p);
+            model::pattern(r, i, j)
+        })
+        .collect();
     tracing::info!(secs = t.elapsed().as_secs_f64(), "candidate pairs compared");
     let u = model::estimate_u(spec, r);
     tracing::info!(secs = t.elapsed().as_secs_f64(), "u estimated");
@@ -199,7 +209,18 @@ pub fn evaluate(r: &Records, outcome: &Outcome, truth: &[String], threshold: f64
     let precision = if predicted.is_empty() { 1.0 } else { tp as f64 / predicted.len() as f64 };
     let recall = if true_pairs == 0 { 1.0 } else { tp as f64 / true_pairs as f64 };
     let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-    Evaluation { records: r.len(), candidates: outcome.candidates, true_pairs, true_pairs_in_candidates: cands, predicted: predicted.len() as u64, true_positives: tp, precision, recall, f1, threshold }
+    Evaluation {
+        records: r.len(),
+        candidates: outcome.candidates,
+        true_pairs,
+        true_pairs_in_candidates: cands,
+        predicted: predicted.len() as u64,
+        true_positives: tp,
+        precision,
+        recall,
+        f1,
+        threshold,
+    }
 }
 
 /// One comparison's part in a pair's probability.
@@ -234,7 +255,9 @@ pub fn explain(r: &Records, model: &Model, a: &str, b: &str) -> Result<Explanati
     for (c, col) in r.columns.iter().enumerate() {
         let raw = |k: usize| r.raw.get(&col.name).and_then(|v| v.get(k)).cloned().unwrap_or_default();
         let (level, weight) = match model::level_of(p, c) {
-            Some(l) => (col.kind.levels().get(l).copied().unwrap_or("different").to_string(), model::weight(model, r, c, l, i)),
+            Some(l) => {
+                (col.kind.levels().get(l).copied().unwrap_or("different").to_string(), model::weight(model, r, c, l, i))
+            }
             None => ("missing".to_string(), 0.0),
         };
         total += weight;

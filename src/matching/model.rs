@@ -23,7 +23,8 @@ pub fn pattern(r: &Records, i: usize, j: usize) -> Pattern {
     let mut p = 0u64;
     for (c, col) in r.columns.iter().enumerate() {
         let swapped = col.swapped.as_ref().map(|s| (s[i].as_str(), s[j].as_str()));
-        let l = super::compare::level(col.kind, &col.values[i], &col.values[j], swapped).map(u64::from).unwrap_or(MISSING);
+        let l =
+            super::compare::level(col.kind, &col.values[i], &col.values[j], swapped).map(u64::from).unwrap_or(MISSING);
         p |= l << (3 * c);
     }
     p
@@ -62,7 +63,8 @@ pub fn estimate_u(spec: &MatchSpec, r: &Records) -> Vec<Vec<f64>> {
         let partial: Vec<Vec<Vec<f64>>> = (0..chunks)
             .into_par_iter()
             .map(|k| {
-                let mut rng = rand::rngs::StdRng::seed_from_u64(spec.seed.wrapping_mul(1_000_003).wrapping_add(k as u64));
+                let mut rng =
+                    rand::rngs::StdRng::seed_from_u64(spec.seed.wrapping_mul(1_000_003).wrapping_add(k as u64));
                 let mut local = empty.clone();
                 for _ in 0..CHUNK.min(spec.u_pairs - k * CHUNK) {
                     let (i, j) = (rng.gen_range(0..n), rng.gen_range(0..n));
@@ -163,7 +165,12 @@ pub fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<Pattern
         }
         num.iter_mut().for_each(|v| normalize(v));
         let new_lambda = if total > 0.0 { (matched / total).clamp(1e-6, 1.0 - 1e-6) } else { lambda };
-        let change = num.iter().flatten().zip(m.iter().flatten()).map(|(a, b)| (a - b).abs()).fold((new_lambda - lambda).abs(), f64::max);
+        let change = num
+            .iter()
+            .flatten()
+            .zip(m.iter().flatten())
+            .map(|(a, b)| (a - b).abs())
+            .fold((new_lambda - lambda).abs(), f64::max);
         m = num;
         lambda = new_lambda;
         if change < 1e-7 {
@@ -191,7 +198,11 @@ pub fn probability(model: &Model, r: &Records, p: Pattern, i: usize) -> f64 {
         }
     }
     let odds = w.exp2();
-    if odds.is_infinite() { 1.0 } else { odds / (1.0 + odds) }
+    if odds.is_infinite() {
+        1.0
+    } else {
+        odds / (1.0 + odds)
+    }
 }
 
 #[cfg(test)]
@@ -206,8 +217,18 @@ mod tests {
             id: "id".into(),
             blocking: vec![vec!["b".into()]],
             comparisons: vec![
-                ComparisonSpec { column: "x".into(), kind: CompareKind::Exact, swapped_with: None, term_frequency: false },
-                ComparisonSpec { column: "y".into(), kind: CompareKind::Exact, swapped_with: None, term_frequency: false },
+                ComparisonSpec {
+                    column: "x".into(),
+                    kind: CompareKind::Exact,
+                    swapped_with: None,
+                    term_frequency: false,
+                },
+                ComparisonSpec {
+                    column: "y".into(),
+                    kind: CompareKind::Exact,
+                    swapped_with: None,
+                    term_frequency: false,
+                },
             ],
             match_threshold: 0.9,
             review_threshold: 0.5,

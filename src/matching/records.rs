@@ -35,13 +35,27 @@ impl Records {
 
     /// Reads a CSV file (fields trimmed) and prepares it for `spec`.
     pub fn from_csv(path: &Path, spec: &MatchSpec) -> Result<Records> {
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_path(path).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
-        let header: Vec<String> = reader.headers().map_err(|e| Error::Input(format!("{}: {e}", path.display())))?.iter().map(str::to_string).collect();
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_path(path)
+            .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?
+            .iter()
+            .map(str::to_string)
+            .collect();
         let used = spec.columns();
         if let Some((i, h)) = header.iter().enumerate().find(|(i, h)| used.contains(h) && header[..*i].contains(h)) {
-            return Err(Error::Input(format!("{}: column '{h}' appears twice in the header (column {}): keep one", path.display(), i + 1)));
+            return Err(Error::Input(format!(
+                "{}: column '{h}' appears twice in the header (column {}): keep one",
+                path.display(),
+                i + 1
+            )));
         }
-        let mut raw: HashMap<String, Vec<String>> = header.iter().filter(|h| used.contains(h)).map(|h| (h.clone(), Vec::new())).collect();
+        let mut raw: HashMap<String, Vec<String>> =
+            header.iter().filter(|h| used.contains(h)).map(|h| (h.clone(), Vec::new())).collect();
         for (n, rec) in reader.records().enumerate() {
             let rec = rec.map_err(|e| Error::Input(format!("{}: line {}: {e}", path.display(), n + 2)))?;
             for (i, h) in header.iter().enumerate() {
@@ -55,7 +69,9 @@ impl Records {
 
     /// Prepares raw columns (name → values, all of one length) for `spec`.
     pub fn from_columns(raw: HashMap<String, Vec<String>>, spec: &MatchSpec, source: &str) -> Result<Records> {
-        let need = |c: &str| raw.get(c).ok_or_else(|| Error::Input(format!("{source}: no column '{c}'; it has: {}", sorted_keys(&raw))));
+        let need = |c: &str| {
+            raw.get(c).ok_or_else(|| Error::Input(format!("{source}: no column '{c}'; it has: {}", sorted_keys(&raw))))
+        };
         let ids = need(&spec.id)?.clone();
         let mut columns = Vec::new();
         for c in &spec.comparisons {
@@ -91,7 +107,10 @@ impl Records {
         let mut key = String::new();
         for part in rule {
             if part.contains('|') {
-                let mut values: Vec<String> = part.split('|').map(|c| self.raw.get(c).and_then(|v| v.get(i)).map(|v| crate::text::fold(v)).unwrap_or_default()).collect();
+                let mut values: Vec<String> = part
+                    .split('|')
+                    .map(|c| self.raw.get(c).and_then(|v| v.get(i)).map(|v| crate::text::fold(v)).unwrap_or_default())
+                    .collect();
                 if values.iter().any(String::is_empty) {
                     return None;
                 }

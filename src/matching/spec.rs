@@ -150,7 +150,12 @@ impl MatchSpec {
             out.push(c.column.clone());
             out.extend(c.swapped_with.clone());
         }
-        out.extend(self.blocking.iter().flatten().flat_map(|k| k.split(':').next().unwrap_or(k).split('|').map(str::to_string)));
+        out.extend(
+            self.blocking
+                .iter()
+                .flatten()
+                .flat_map(|k| k.split(':').next().unwrap_or(k).split('|').map(str::to_string)),
+        );
         out.extend(self.golden.iter().map(|g| g.column.clone()));
         out.extend(self.golden.iter().filter_map(|g| g.by.clone()));
         out.sort();
@@ -161,7 +166,8 @@ impl MatchSpec {
     /// Reads a match spec file.
     pub fn load(path: &std::path::Path) -> Result<MatchSpec, super::Error> {
         let text = std::fs::read_to_string(path).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
-        let spec: MatchSpec = toml::from_str(&text).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
+        let spec: MatchSpec =
+            toml::from_str(&text).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
         spec.check().map_err(|(key, message)| super::Error::Spec(format!("{}: {key}: {message}", path.display())))?;
         Ok(spec)
     }
@@ -172,9 +178,14 @@ impl MatchSpec {
             return Err(("blocking".into(), "give at least one rule of at least one key".into()));
         }
         if !(1..=MAX_COMPARISONS).contains(&self.comparisons.len()) {
-            return Err(("comparisons".into(), format!("give 1 to {MAX_COMPARISONS} comparisons, not {}", self.comparisons.len())));
+            return Err((
+                "comparisons".into(),
+                format!("give 1 to {MAX_COMPARISONS} comparisons, not {}", self.comparisons.len()),
+            ));
         }
-        if !(0.0..=1.0).contains(&self.match_threshold) || !(0.0..=self.match_threshold).contains(&self.review_threshold) {
+        if !(0.0..=1.0).contains(&self.match_threshold)
+            || !(0.0..=self.match_threshold).contains(&self.review_threshold)
+        {
             return Err(("review_threshold".into(), "thresholds: 0 ≤ review_threshold ≤ match_threshold ≤ 1".into()));
         }
         Ok(())

@@ -75,7 +75,13 @@ fn kind(e: Expr) -> Expr {
 /// by key (as deduplication leaves them), `prev`
 /// the previous snapshot's key and `_row_hash` columns in snapshot order (none for a first
 /// version), `held` the keys of quarantined rows (kept, not deleted, by a full extract).
-pub fn plan(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<Plan> {
+pub fn plan(
+    new: &DataFrame,
+    prev: Option<&DataFrame>,
+    key: &[String],
+    mode: ExtractMode,
+    held: &DataFrame,
+) -> PolarsResult<Plan> {
     if let Some(prev) = prev {
         if let Some(p) = super::plan_merge::plan(new, prev, key, mode, held)? {
             return Ok(p);
@@ -85,7 +91,13 @@ pub fn plan(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: Ext
 }
 
 /// [`plan`] by a full join and a sort, for sides that cannot be merged.
-fn by_join(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<Plan> {
+fn by_join(
+    new: &DataFrame,
+    prev: Option<&DataFrame>,
+    key: &[String],
+    mode: ExtractMode,
+    held: &DataFrame,
+) -> PolarsResult<Plan> {
     let new = new.clone().lazy().select(with_keys(key, [col(ROW_HASH), col(RUN), col(POS)]));
     let sort = |lf: LazyFrame| lf.sort_by_exprs(keys_of(key), SortMultipleOptions::default().with_maintain_order(true));
     let out = [col(RUN), col(POS), col(SNAP), col(CHANGE)];
@@ -104,7 +116,12 @@ fn by_join(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: Extr
         .chain([col(ROW_HASH).alias(PREV_HASH), col(PREV_POS)])
         .collect();
     let on = || keys_of(key);
-    let mut joined = new.join(prev.lazy().select(psel), on(), on(), JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns));
+    let mut joined = new.join(
+        prev.lazy().select(psel),
+        on(),
+        on(),
+        JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+    );
     let has_held = held.height() > 0 && held.width() == key.len();
     if has_held {
         let h = held_keys(held, key);
@@ -119,21 +136,36 @@ fn by_join(new: &DataFrame, prev: Option<&DataFrame>, key: &[String], mode: Extr
             col(RUN),
             col(POS),
             lit(true).alias(SNAP),
-            kind(when(has_prev.clone().not()).then(lit(INSERT)).when(differ.clone()).then(lit(POSTIMAGE)).otherwise(lit(NONE))),
+            kind(
+                when(has_prev.clone().not())
+                    .then(lit(INSERT))
+                    .when(differ.clone())
+                    .then(lit(POSTIMAGE))
+                    .otherwise(lit(NONE)),
+            ),
         ],
     ));
     let gone = has_new.clone().not();
     let is_held = if has_held { col(HELD).is_not_null() } else { lit(false) };
     let (keep, change) = match mode {
-        ExtractMode::Partial => (gone.clone(), when(has_new.clone().and(differ.clone())).then(lit(PREIMAGE)).otherwise(lit(NONE))),
+        ExtractMode::Partial => {
+            (gone.clone(), when(has_new.clone().and(differ.clone())).then(lit(PREIMAGE)).otherwise(lit(NONE)))
+        }
         ExtractMode::Full => (
             gone.clone().and(is_held.clone()),
-            when(gone.and(is_held.not())).then(lit(DELETE)).when(has_new.and(differ)).then(lit(PREIMAGE)).otherwise(lit(NONE)),
+            when(gone.and(is_held.not()))
+                .then(lit(DELETE))
+                .when(has_new.and(differ))
+                .then(lit(PREIMAGE))
+                .otherwise(lit(NONE)),
         ),
     };
     let prev_side = joined
         .filter(has_prev)
-        .select(with_keys(key, [lit(PREV).cast(DataType::UInt32).alias(RUN), col(PREV_POS).alias(POS), keep.alias(SNAP), kind(change)]))
+        .select(with_keys(
+            key,
+            [lit(PREV).cast(DataType::UInt32).alias(RUN), col(PREV_POS).alias(POS), keep.alias(SNAP), kind(change)],
+        ))
         .filter(col(SNAP).or(col(CHANGE).neq(lit(NONE))));
     // A stable sort on the key alone keeps a pre-image (previous side, first) before its
     // post-image.
@@ -174,7 +206,9 @@ mod tests {
         let r = &p.rows;
         let (run, pos) = (r.column(RUN).unwrap().u32().unwrap(), r.column(POS).unwrap().u32().unwrap());
         let (snap, change) = (r.column(SNAP).unwrap().bool().unwrap(), r.column(CHANGE).unwrap().u32().unwrap());
-        (0..r.height()).map(|i| (run.get(i).unwrap(), pos.get(i).unwrap(), snap.get(i).unwrap(), change.get(i).unwrap())).collect()
+        (0..r.height())
+            .map(|i| (run.get(i).unwrap(), pos.get(i).unwrap(), snap.get(i).unwrap(), change.get(i).unwrap()))
+            .collect()
     }
 
     #[test]
@@ -185,7 +219,13 @@ mod tests {
         assert_eq!((p.inserted, p.updated, p.deleted, p.snapshot_rows), (1, 1, 1, 3));
         assert_eq!(
             rows(&p),
-            vec![(0, 1, true, NONE), (PREV, 1, false, PREIMAGE), (0, 2, true, POSTIMAGE), (PREV, 2, false, DELETE), (0, 0, true, INSERT)]
+            vec![
+                (0, 1, true, NONE),
+                (PREV, 1, false, PREIMAGE),
+                (0, 2, true, POSTIMAGE),
+                (PREV, 2, false, DELETE),
+                (0, 0, true, INSERT)
+            ]
         );
     }
 
@@ -197,7 +237,13 @@ mod tests {
         assert_eq!((p.inserted, p.updated, p.deleted, p.snapshot_rows), (1, 1, 0, 4));
         assert_eq!(
             rows(&p),
-            vec![(PREV, 0, true, NONE), (PREV, 1, false, PREIMAGE), (0, 0, true, POSTIMAGE), (PREV, 2, true, NONE), (0, 1, true, INSERT)]
+            vec![
+                (PREV, 0, true, NONE),
+                (PREV, 1, false, PREIMAGE),
+                (0, 0, true, POSTIMAGE),
+                (PREV, 2, true, NONE),
+                (0, 1, true, INSERT)
+            ]
         );
     }
 
@@ -232,14 +278,18 @@ mod tests {
         let new = slim(&keys.iter().map(|s| s.as_str()).collect::<Vec<_>>(), &vals);
         let held = df!("k" => ["k00006", "k00012", "zz"]).unwrap();
         for mode in [ExtractMode::Full, ExtractMode::Partial] {
-            let merged = crate::pipeline::plan_merge::plan(&new, &prev, &["k".into()], mode, &held).unwrap().expect("sorted sides merge");
+            let merged = crate::pipeline::plan_merge::plan(&new, &prev, &["k".into()], mode, &held)
+                .unwrap()
+                .expect("sorted sides merge");
             let joined = by_join(&new, Some(&prev), &["k".into()], mode, &held).unwrap();
             assert_eq!(rows(&merged), rows(&joined), "{mode:?}");
             let counts = |p: &Plan| (p.inserted, p.updated, p.deleted, p.kept, p.snapshot_rows);
             assert_eq!(counts(&merged), counts(&joined), "{mode:?}");
         }
         let unsorted = slim(&["b", "a"], &[1, 2]);
-        assert!(crate::pipeline::plan_merge::plan(&unsorted, &prev, &["k".into()], ExtractMode::Full, &held).unwrap().is_none());
+        assert!(crate::pipeline::plan_merge::plan(&unsorted, &prev, &["k".into()], ExtractMode::Full, &held)
+            .unwrap()
+            .is_none());
     }
 
     #[test]

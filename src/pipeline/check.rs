@@ -23,8 +23,7 @@ fn err(file: &Path, key: impl Into<String>, message: impl Into<String>) -> SpecE
 
 /// Reads, parses and checks a pipeline file.
 pub fn load(path: &Path) -> Result<PipelineSpec, SpecError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err(path, "(file)", format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| err(path, "(file)", format!("cannot read: {e}")))?;
     parse(path, &text)
 }
 
@@ -34,7 +33,9 @@ pub fn parse(path: &Path, text: &str) -> Result<PipelineSpec, SpecError> {
     let spec: PipelineSpec = serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner();
-        let line = inner.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
+        let line = inner
+            .span()
+            .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
         let message = inner.message().trim().to_string();
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         err(path, if key == "." { "(file)".into() } else { key }, format!("{message}{at}"))
@@ -71,14 +72,20 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
         return Err(err(path, "dataset", "use 1-64 lower case letters, digits, '_' or '-'"));
     }
     if !is_agency_code(&spec.owner) {
-        return Err(err(path, "owner", format!(
-            "'{}' is not an agency code of the form AAA.BB.CC.XNN (e.g. 000.00.12.H48)", spec.owner)));
+        return Err(err(
+            path,
+            "owner",
+            format!("'{}' is not an agency code of the form AAA.BB.CC.XNN (e.g. 000.00.12.H48)", spec.owner),
+        ));
     }
     if let Some(cron) = &spec.schedule {
         let n = cron.split_whitespace().count();
         if !(6..=7).contains(&n) {
-            return Err(err(path, "schedule", format!(
-                "'{cron}' has {n} fields; write 'sec min hour day month weekday' (e.g. '0 0 2 * * *')")));
+            return Err(err(
+                path,
+                "schedule",
+                format!("'{cron}' has {n} fields; write 'sec min hour day month weekday' (e.g. '0 0 2 * * *')"),
+            ));
         }
     }
     if spec.fields.is_empty() {
@@ -98,7 +105,11 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
         for (j, r) in f.rules.iter().enumerate() {
             if let RuleSpec::InCatalog { as_of: Some(a), .. } = r {
                 if !spec.field(a).is_some_and(|d| matches!(d.kind, FieldType::Date | FieldType::Datetime)) {
-                    return Err(err(path, format!("fields[{i}].rules[{j}].as_of"), format!("'{a}' is not a declared date or datetime field")));
+                    return Err(err(
+                        path,
+                        format!("fields[{i}].rules[{j}].as_of"),
+                        format!("'{a}' is not a declared date or datetime field"),
+                    ));
                 }
             }
         }
@@ -135,8 +146,12 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
         return Err(err(path, "publish.compression", "use zstd, snappy, lz4 or none"));
     }
     match spec.publish.compression_level {
-        Some(_) if spec.publish.compression != "zstd" => return Err(err(path, "publish.compression_level", "applies to compression = \"zstd\" only")),
-        Some(l) if !(1..=22).contains(&l) => return Err(err(path, "publish.compression_level", "use a zstd level from 1 to 22")),
+        Some(_) if spec.publish.compression != "zstd" => {
+            return Err(err(path, "publish.compression_level", "applies to compression = \"zstd\" only"))
+        }
+        Some(l) if !(1..=22).contains(&l) => {
+            return Err(err(path, "publish.compression_level", "use a zstd level from 1 to 22"))
+        }
         _ => {}
     }
     if spec.publish.keep_versions == Some(0) {
@@ -159,21 +174,30 @@ fn check_source(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
     };
     if let Some((encoding, delimiter)) = text {
         if Encoding::parse(encoding).is_none() {
-            return Err(err(path, "source.encoding", format!("'{encoding}' is not supported; use utf-8, windows-1258, tcvn3 or vni")));
+            return Err(err(
+                path,
+                "source.encoding",
+                format!("'{encoding}' is not supported; use utf-8, windows-1258, tcvn3 or vni"),
+            ));
         }
         if !delimiter.is_ascii() {
             return Err(err(path, "source.delimiter", "must be one ASCII character"));
         }
     }
     match &spec.source {
-        SourceSpec::Excel(x) if x.header_row == 0 => return Err(err(path, "source.header_row", "rows are numbered from 1")),
+        SourceSpec::Excel(x) if x.header_row == 0 => {
+            return Err(err(path, "source.header_row", "rows are numbered from 1"))
+        }
         SourceSpec::Http(h) if !(h.url.starts_with("http://") || h.url.starts_with("https://")) => {
             return Err(err(path, "source.url", format!("'{}' is not an http:// or https:// URL", h.url)));
         }
         SourceSpec::Http(h) if h.format == crate::source::spec::HttpFormat::Csv && h.pagination.is_some() => {
             return Err(err(path, "source.pagination", "pagination applies to json and ndjson answers only"));
         }
-        SourceSpec::Sql(q) if !q.query.trim_start().to_lowercase().starts_with("select") && !q.query.trim_start().to_lowercase().starts_with("with") => {
+        SourceSpec::Sql(q)
+            if !q.query.trim_start().to_lowercase().starts_with("select")
+                && !q.query.trim_start().to_lowercase().starts_with("with") =>
+        {
             return Err(err(path, "source.query", "must be a SELECT (or WITH … SELECT) query"));
         }
         _ => {}
@@ -208,7 +232,9 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
     for (j, n) in f.normalize.iter().enumerate() {
         let at = format!("fields[{i}].normalize[{j}]");
         match n {
-            Normalizer::PadLeft(w) if !(1..=64).contains(w) => return Err(err(path, at, format!("pad_left width {w} is out of range: use 1 to 64"))),
+            Normalizer::PadLeft(w) if !(1..=64).contains(w) => {
+                return Err(err(path, at, format!("pad_left width {w} is out of range: use 1 to 64")))
+            }
             Normalizer::NameToCode { min_confidence, .. } if !(0.0..=1.0).contains(min_confidence) => {
                 return Err(err(path, at, "min_confidence must be between 0 and 1"))
             }
@@ -227,8 +253,7 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
             RuleSpec::Range { min, max } => {
                 for (name, v) in [("min", min), ("max", max)] {
                     if let Some(v) = v {
-                        super::validate::range_bound(f.kind, v)
-                            .map_err(|m| err(path, format!("{key}.{name}"), m))?;
+                        super::validate::range_bound(f.kind, v).map_err(|m| err(path, format!("{key}.{name}"), m))?;
                     }
                 }
             }

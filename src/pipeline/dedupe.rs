@@ -38,9 +38,7 @@ pub fn dedupe(valid: DataFrame, key: &[String], rule: &SurvivorshipSpec) -> Pola
         .lazy()
         .sort_by_exprs(
             by,
-            SortMultipleOptions::default()
-                .with_order_descending_multi(desc)
-                .with_nulls_last_multi(vec![true; n]),
+            SortMultipleOptions::default().with_order_descending_multi(desc).with_nulls_last_multi(vec![true; n]),
         )
         .collect()?;
     let first = first_of_group(&sorted, key)?;
@@ -54,12 +52,7 @@ pub fn dedupe(valid: DataFrame, key: &[String], rule: &SurvivorshipSpec) -> Pola
     let collapsed = dropped
         .lazy()
         .select(dropped_cols)
-        .join(
-            rows.clone().lazy().select(kept_cols),
-            keys.clone(),
-            keys,
-            JoinArgs::new(JoinType::Left),
-        )
+        .join(rows.clone().lazy().select(kept_cols), keys.clone(), keys, JoinArgs::new(JoinType::Left))
         .collect()?;
     Ok(Deduped { rows, collapsed })
 }

@@ -56,7 +56,9 @@ impl Error {
             Error::Binary { offset, expected, .. } => Error::Binary { path: n, offset, expected },
             Error::Decode { source, .. } => Error::Decode { path: n, source },
             Error::Csv { line, message, .. } => Error::Csv { path: n, line, message },
-            Error::MissingColumn { column, field, header, .. } => Error::MissingColumn { path: n, column, field, header },
+            Error::MissingColumn { column, field, header, .. } => {
+                Error::MissingColumn { path: n, column, field, header }
+            }
         }
     }
 }
@@ -128,7 +130,14 @@ impl CsvSource {
     pub fn open(path: &Path, encoding: Encoding, delimiter: u8, columns: &[(String, String)]) -> Result<CsvSource> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         let file = std::fs::File::open(path).map_err(io)?;
-        let mut reader = Hashing { inner: file, hasher: Sha256::new(), bytes: 0, checked_binary: false, nul_at: None, last_visible: 0 };
+        let mut reader = Hashing {
+            inner: file,
+            hasher: Sha256::new(),
+            bytes: 0,
+            checked_binary: false,
+            nul_at: None,
+            last_visible: 0,
+        };
         let builder = {
             let mut b = csv::ReaderBuilder::new();
             b.delimiter(delimiter).flexible(true).has_headers(true);
@@ -141,7 +150,8 @@ impl CsvSource {
                 if let Err(e) = reader.read_to_end(&mut raw) {
                     return Err(binary_or_io(path, reader.nul_at, e, encoding));
                 }
-                let text = legacy::decode(&raw, other).map_err(|source| Error::Decode { path: path.to_path_buf(), source })?;
+                let text =
+                    legacy::decode(&raw, other).map_err(|source| Error::Decode { path: path.to_path_buf(), source })?;
                 let sha = hex::encode(reader.hasher.finalize());
                 Inner::Decoded(builder.from_reader(std::io::Cursor::new(text.into_bytes())), sha, reader.bytes)
             }
@@ -155,7 +165,8 @@ impl CsvSource {
             Inner::Decoded(..) => None,
         };
         let headers = headers.map_err(|e| csv_error(path, nul_at(&inner), e, encoding))?;
-        let header: Vec<String> = headers.iter().map(|h| crate::text::clean(h.trim_start_matches('\u{feff}')).into_owned()).collect();
+        let header: Vec<String> =
+            headers.iter().map(|h| crate::text::clean(h.trim_start_matches('\u{feff}')).into_owned()).collect();
         if header.iter().all(|h| h.is_empty()) {
             return Err(Error::Empty { path: path.to_path_buf() });
         }
@@ -180,7 +191,16 @@ impl CsvSource {
                 }
             }
         }
-        Ok(CsvSource { path: path.to_path_buf(), encoding, inner, header, positions, record: csv::ByteRecord::new(), line_column: None, broken_last: None })
+        Ok(CsvSource {
+            path: path.to_path_buf(),
+            encoding,
+            inner,
+            header,
+            positions,
+            record: csv::ByteRecord::new(),
+            line_column: None,
+            broken_last: None,
+        })
     }
 
     /// Positions in the header of the requested columns, in request order.
@@ -219,11 +239,13 @@ impl CsvSource {
                     // The next record gets buffers the size of this one's, so that reading
                     // it does not grow them from empty.
                     let next = csv::ByteRecord::with_capacity(self.record.as_slice().len() + 64, self.record.len());
-                    let mut rec = RawRecord::checked(at, std::mem::replace(&mut self.record, next)).map_err(|(field, valid_up_to)| Error::Csv {
-                        path: self.path.clone(),
-                        line: at,
-                        message: not_utf8(field, valid_up_to),
-                    })?;
+                    let mut rec = RawRecord::checked(at, std::mem::replace(&mut self.record, next)).map_err(
+                        |(field, valid_up_to)| Error::Csv {
+                            path: self.path.clone(),
+                            line: at,
+                            message: not_utf8(field, valid_up_to),
+                        },
+                    )?;
                     if let Some(line) = self.line_column.and_then(|i| rec.get(i)?.parse().ok()) {
                         rec.line = line;
                     }
@@ -248,7 +270,9 @@ impl CsvSource {
         let Some(line) = self.broken_last else { return Ok(()) };
         let last_visible = match &self.inner {
             Inner::Utf8(r) => r.get_ref().get_ref().last_visible,
-            Inner::Decoded(r, ..) => r.get_ref().get_ref().iter().rev().find(|&&b| b != b'\n' && b != b'\r').copied().unwrap_or(0),
+            Inner::Decoded(r, ..) => {
+                r.get_ref().get_ref().iter().rev().find(|&&b| b != b'\n' && b != b'\r').copied().unwrap_or(0)
+            }
         };
         match last_visible {
             b'"' => Ok(()),

@@ -45,4 +45,3 @@ pub async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCo
     }
     Ok(out)
 }
-

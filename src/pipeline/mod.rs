@@ -12,14 +12,14 @@ pub mod publish;
 mod records;
 mod row_groups;
 mod run;
-pub mod version;
-pub(crate) mod stage;
 pub mod spec;
 pub mod spill;
+pub(crate) mod stage;
 pub mod transform;
 mod twin;
 pub mod unique;
 pub mod validate;
+pub mod version;
 
 pub use run::{run, RunOptions, RunReport};
 pub use spec::PipelineSpec;

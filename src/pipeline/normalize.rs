@@ -51,17 +51,37 @@ pub fn date_days(d: NaiveDate) -> i32 {
 
 /// Error values of spreadsheet formulas (Excel, LibreOffice), as they appear in a cell or in a
 /// CSV exported from one.
-const SPREADSHEET_ERRORS: [&str; 11] = ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#DATA!", "#GETTING_DATA", "#SPILL!", "#CALC!"];
+const SPREADSHEET_ERRORS: [&str; 11] = [
+    "#N/A",
+    "#REF!",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#DATA!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+];
 
 /// Normalizes one raw cell for `field` (`scale` is the decimal scale in effect; `catalogs`
 /// serve the `successor` normalizer).
-pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &CatalogCodes) -> Result<Value<'a>, Failure> {
+pub fn normalize<'a>(
+    raw: &'a str,
+    field: &FieldSpec,
+    scale: u32,
+    catalogs: &CatalogCodes,
+) -> Result<Value<'a>, Failure> {
     let cleaned = text::clean(raw);
     if cleaned.is_empty() {
         return Ok(Value::Null);
     }
     if cleaned.starts_with('#') && SPREADSHEET_ERRORS.contains(&cleaned.as_ref()) {
-        return Err(fail("spreadsheet_error", format!("the cell holds the spreadsheet error {cleaned}, not a value: fix the formula at the source")));
+        return Err(fail(
+            "spreadsheet_error",
+            format!("the cell holds the spreadsheet error {cleaned}, not a value: fix the formula at the source"),
+        ));
     }
     let mut s: Cow<'a, str> = cleaned;
     for n in &field.normalize {
@@ -72,9 +92,9 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &Cat
             Normalizer::Lower => Cow::Owned(text::lower(&s)),
             Normalizer::Title => Cow::Owned(text::title(&s)),
             Normalizer::Digits => Cow::Owned(s.chars().filter(char::is_ascii_digit).collect()),
-            Normalizer::Phone => Cow::Owned(
-                text::phone::normalize_phone(&s).map_err(|e| fail("phone", e.to_string()))?,
-            ),
+            Normalizer::Phone => {
+                Cow::Owned(text::phone::normalize_phone(&s).map_err(|e| fail("phone", e.to_string()))?)
+            }
             Normalizer::TaxCode => Cow::Owned(text::taxcode::normalize_tax_code(&s)),
             Normalizer::PadLeft(width) => {
                 if s.len() < *width && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -86,23 +106,35 @@ pub fn normalize<'a>(raw: &'a str, field: &FieldSpec, scale: u32, catalogs: &Cat
                 }
             }
             Normalizer::NameToCode { catalog, min_confidence } => {
-                let Some(names) = catalogs.get(catalog).and_then(|c| c.names.as_ref()) else { return Err(fail("name_to_code", format!("catalog '{catalog}' is not loaded"))) };
+                let Some(names) = catalogs.get(catalog).and_then(|c| c.names.as_ref()) else {
+                    return Err(fail("name_to_code", format!("catalog '{catalog}' is not loaded")));
+                };
                 let m = names.find(&s, &crate::catalog::today());
                 match m.code {
                     Some(code) if m.confidence >= *min_confidence => Cow::Owned(code),
                     _ => {
-                        return Err(fail("name_to_code", format!(
-                            "no code of '{catalog}' with confidence ≥ {min_confidence} (best {}; candidates: {})",
-                            m.confidence,
-                            if m.candidates.is_empty() { "none".into() } else { m.candidates.join(", ") }
-                        )))
+                        return Err(fail(
+                            "name_to_code",
+                            format!(
+                                "no code of '{catalog}' with confidence ≥ {min_confidence} (best {}; candidates: {})",
+                                m.confidence,
+                                if m.candidates.is_empty() { "none".into() } else { m.candidates.join(", ") }
+                            ),
+                        ))
                     }
                 }
             }
             Normalizer::Successor(catalog) => match catalogs.get(catalog).map(|t| t.table.current(&s)) {
                 Some(Current::One(code)) => Cow::Owned(code),
                 Some(Current::Many(codes)) => {
-                    return Err(fail("successor", format!("'{s}' was split into {} units of '{catalog}': {}; choose one", codes.len(), codes.join(", "))))
+                    return Err(fail(
+                        "successor",
+                        format!(
+                            "'{s}' was split into {} units of '{catalog}': {}; choose one",
+                            codes.len(),
+                            codes.join(", ")
+                        ),
+                    ))
                 }
                 Some(Current::Keep) | None => s,
             },
@@ -127,11 +159,11 @@ fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32, lone_dot_groups: bool) ->
             .map(Value::Int)
             .map_err(|e| fail("type", format!("not an integer: {e}"))),
         FieldType::Decimal => {
-            let d = text::number::parse_decimal_as(&s, lone_dot_groups).map_err(|e| fail("type", format!("not a number: {e}")))?;
-            d.rescale(scale)
-                .filter(|m| m.unsigned_abs() < 10u128.pow(38))
-                .map(Value::Dec)
-                .ok_or_else(|| fail("type", format!("number too large: at most {} digits before the decimal mark", 38 - scale)))
+            let d = text::number::parse_decimal_as(&s, lone_dot_groups)
+                .map_err(|e| fail("type", format!("not a number: {e}")))?;
+            d.rescale(scale).filter(|m| m.unsigned_abs() < 10u128.pow(38)).map(Value::Dec).ok_or_else(|| {
+                fail("type", format!("number too large: at most {} digits before the decimal mark", 38 - scale))
+            })
         }
         FieldType::Date => text::date::parse_date(&s)
             .map(|d| Value::Date(date_days(d)))
@@ -139,9 +171,9 @@ fn typed(s: Cow<'_, str>, kind: FieldType, scale: u32, lone_dot_groups: bool) ->
         FieldType::Datetime => text::date::parse_datetime(&s)
             .map(|t| Value::Datetime(t.and_utc().timestamp_micros()))
             .map_err(|e| fail("type", format!("not a date-time (yyyy-mm-dd HH:MM:SS): {e}"))),
-        FieldType::Bool => parse_bool(&s)
-            .map(Value::Bool)
-            .ok_or_else(|| fail("type", "not a boolean (true/false, 1/0, có/không)")),
+        FieldType::Bool => {
+            parse_bool(&s).map(Value::Bool).ok_or_else(|| fail("type", "not a boolean (true/false, 1/0, có/không)"))
+        }
     }
 }
 
@@ -172,20 +204,36 @@ mod tests {
 
     #[test]
     fn nfd_input_with_nbsp_becomes_clean_nfc() {
-        let v = normalize(" Nguye\u{302}\u{303}n\u{a0}\u{a0}Va\u{306}n  ", &field(FieldType::String, vec![]), 0, &CatalogCodes::new());
+        let v = normalize(
+            " Nguye\u{302}\u{303}n\u{a0}\u{a0}Va\u{306}n  ",
+            &field(FieldType::String, vec![]),
+            0,
+            &CatalogCodes::new(),
+        );
         assert_eq!(v, Ok(Value::Str("Nguyễn Văn".into())));
     }
 
     #[test]
     fn upper_keeps_vietnamese_letters() {
-        let v = normalize("công ty tnhh Hòa Bình", &field(FieldType::String, vec![Normalizer::Upper]), 0, &CatalogCodes::new());
+        let v = normalize(
+            "công ty tnhh Hòa Bình",
+            &field(FieldType::String, vec![Normalizer::Upper]),
+            0,
+            &CatalogCodes::new(),
+        );
         assert_eq!(v, Ok(Value::Str("CÔNG TY TNHH HÒA BÌNH".into())));
     }
 
     #[test]
     fn vietnamese_separators_parse_as_numbers() {
-        assert_eq!(normalize("1.234.567", &field(FieldType::Int, vec![]), 0, &CatalogCodes::new()), Ok(Value::Int(1_234_567)));
-        assert_eq!(normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2, &CatalogCodes::new()), Ok(Value::Dec(123_456_750)));
+        assert_eq!(
+            normalize("1.234.567", &field(FieldType::Int, vec![]), 0, &CatalogCodes::new()),
+            Ok(Value::Int(1_234_567))
+        );
+        assert_eq!(
+            normalize("1.234.567,5", &field(FieldType::Decimal, vec![]), 2, &CatalogCodes::new()),
+            Ok(Value::Dec(123_456_750))
+        );
     }
 
     #[test]
@@ -194,7 +242,10 @@ mod tests {
             let err = normalize(" #N/A ", &field(kind, vec![]), 0, &CatalogCodes::new()).unwrap_err();
             assert_eq!(err.rule, "spreadsheet_error", "{err:?}");
         }
-        assert_eq!(normalize("#N/A tạm", &field(FieldType::String, vec![]), 0, &CatalogCodes::new()), Ok(Value::Str("#N/A tạm".into())));
+        assert_eq!(
+            normalize("#N/A tạm", &field(FieldType::String, vec![]), 0, &CatalogCodes::new()),
+            Ok(Value::Str("#N/A tạm".into()))
+        );
     }
 
     #[test]

@@ -75,8 +75,15 @@ fn text_key(cols: &[KeyCol], i: usize) -> Vec<String> {
 }
 
 /// The plan, or `None` when the sides cannot be merged (see the module's note).
-pub fn plan(new: &DataFrame, prev: &DataFrame, key: &[String], mode: ExtractMode, held: &DataFrame) -> PolarsResult<Option<Plan>> {
-    let types: Vec<DataType> = key.iter().map(|k| new.column(k).map(|c| c.dtype().clone())).collect::<PolarsResult<_>>()?;
+pub fn plan(
+    new: &DataFrame,
+    prev: &DataFrame,
+    key: &[String],
+    mode: ExtractMode,
+    held: &DataFrame,
+) -> PolarsResult<Option<Plan>> {
+    let types: Vec<DataType> =
+        key.iter().map(|k| new.column(k).map(|c| c.dtype().clone())).collect::<PolarsResult<_>>()?;
     let (Some(a), Some(b)) = (key_cols(new, key, &types)?, key_cols(prev, key, &types)?) else {
         return Ok(None);
     };
@@ -96,7 +103,8 @@ pub fn plan(new: &DataFrame, prev: &DataFrame, key: &[String], mode: ExtractMode
     let (runs, poss) = (new.column(RUN)?.u32()?.rechunk(), new.column(POS)?.u32()?.rechunk());
     let (n, m) = (new.height(), prev.height());
     let cap = n + m / 16;
-    let (mut run, mut pos, mut snap, mut change) = (Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap));
+    let (mut run, mut pos, mut snap, mut change) =
+        (Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap));
     let mut push = |r: u32, p: u32, s: bool, c: u32| {
         run.push(r);
         pos.push(p);
@@ -150,7 +158,12 @@ pub fn plan(new: &DataFrame, prev: &DataFrame, key: &[String], mode: ExtractMode
     let snapshot_rows = snap.iter().filter(|s| **s).count();
     let rows = DataFrame::new(
         run.len(),
-        vec![Column::new(RUN.into(), run), Column::new(POS.into(), pos), Column::new(SNAP.into(), snap), Column::new(CHANGE.into(), change)],
+        vec![
+            Column::new(RUN.into(), run),
+            Column::new(POS.into(), pos),
+            Column::new(SNAP.into(), snap),
+            Column::new(CHANGE.into(), change),
+        ],
     )?;
     Ok(Some(Plan { rows, inserted, updated, deleted, kept, snapshot_rows }))
 }

@@ -104,7 +104,9 @@ pub fn compression(opts: &PublishSpec) -> ParquetCompression {
         "snappy" => ParquetCompression::Snappy,
         "lz4" => ParquetCompression::Lz4Raw,
         "none" => ParquetCompression::Uncompressed,
-        _ => ParquetCompression::Zstd(polars::polars_utils::compression::ZstdLevel::try_new(opts.compression_level.unwrap_or(1)).ok()),
+        _ => ParquetCompression::Zstd(
+            polars::polars_utils::compression::ZstdLevel::try_new(opts.compression_level.unwrap_or(1)).ok(),
+        ),
     }
 }
 
@@ -131,7 +133,9 @@ pub async fn read_parquet(objects: &Objects, path: &str) -> super::Result<DataFr
 /// Fails with [`super::Error::Pruned`] when retention removed the files of version `needed`.
 pub async fn ensure_kept(store: &crate::store::Store, dataset: &str, needed: i64) -> super::Result<()> {
     match store.oldest_kept_version(dataset).await? {
-        Some(oldest) if needed < oldest => Err(super::Error::Pruned { dataset: dataset.into(), version: needed, oldest }),
+        Some(oldest) if needed < oldest => {
+            Err(super::Error::Pruned { dataset: dataset.into(), version: needed, oldest })
+        }
         _ => Ok(()),
     }
 }
@@ -153,7 +157,13 @@ pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current
 /// Applies `keep` (versions that keep their files) after version `current` of `dataset` was
 /// published: older versions are marked pruned in the store, then their files (all but the
 /// manifest) are deleted. Returns the versions pruned.
-pub async fn prune(store: &crate::store::Store, objects: &Objects, dataset: &str, current: i64, keep: u32) -> super::Result<Vec<i64>> {
+pub async fn prune(
+    store: &crate::store::Store,
+    objects: &Objects,
+    dataset: &str,
+    current: i64,
+    keep: u32,
+) -> super::Result<Vec<i64>> {
     let keep_from = current - i64::from(keep) + 1;
     let pruned = store.prune_versions(dataset, keep_from).await?;
     for v in &pruned {

@@ -263,7 +263,16 @@ mod tests {
 
     #[test]
     fn dates_and_times_read_as_chrono_writes_them() {
-        for micros in [0i64, -1, 1, 999_999, 1_704_103_200_000_123, -62_135_596_800_000_000, 253_402_300_799_999_999, -86_400_000_001] {
+        for micros in [
+            0i64,
+            -1,
+            1,
+            999_999,
+            1_704_103_200_000_123,
+            -62_135_596_800_000_000,
+            253_402_300_799_999_999,
+            -86_400_000_001,
+        ] {
             let mut out = String::new();
             push_datetime(&mut out, micros);
             let want = chrono::DateTime::from_timestamp_micros(micros).unwrap().naive_utc().to_string();

@@ -16,7 +16,12 @@ pub struct RowBuffer {
 
 impl RowBuffer {
     pub fn new(schema: &Schema, opts: &PublishSpec) -> RowBuffer {
-        RowBuffer { size: opts.row_group_size.max(1), schema: schema.clone(), pending: DataFrame::empty_with_schema(schema), rows: 0 }
+        RowBuffer {
+            size: opts.row_group_size.max(1),
+            schema: schema.clone(),
+            pending: DataFrame::empty_with_schema(schema),
+            rows: 0,
+        }
     }
 
     /// Adds a part; returns a full row group once one is gathered.
@@ -48,7 +53,8 @@ pub struct RowGroups {
 
 impl RowGroups {
     pub fn create(path: PathBuf, schema: &Schema, opts: &PublishSpec) -> Result<RowGroups> {
-        let file = std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
+        let file =
+            std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
         let writer = ParquetWriter::new(file)
             .with_compression(publish::compression(opts))
             .with_row_group_size(Some(opts.row_group_size))

@@ -5,21 +5,23 @@ mod report;
 pub use report::{RunOptions, RunReport};
 
 use super::changes;
-use super::version;
 use super::dedupe;
 use super::publish::{self, Counts, InputInfo, Manifest, SchemaField};
 use super::spec::{ExtractMode, PipelineSpec};
 use super::stage::{self, Staged};
+use super::version;
 use super::{Error, Result};
 use crate::objects::Objects;
+use crate::source::Input;
 use crate::store::{PublishTx, RunEnd, RunStart, Store};
 use polars::prelude::*;
-use crate::source::Input;
 use std::time::Instant;
 
 fn run_id(pipeline: &str) -> String {
     let now = chrono::Utc::now();
-    let salt = xxhash_rust::xxh3::xxh3_64(format!("{}{}", now.timestamp_nanos_opt().unwrap_or(0), std::process::id()).as_bytes());
+    let salt = xxhash_rust::xxh3::xxh3_64(
+        format!("{}{}", now.timestamp_nanos_opt().unwrap_or(0), std::process::id()).as_bytes(),
+    );
     format!("{}-{pipeline}-{:06x}", now.format("%Y%m%dT%H%M%S%.3fZ"), salt & 0xff_ffff)
 }
 
@@ -28,22 +30,36 @@ fn run_id(pipeline: &str) -> String {
 /// Returns the report of the last input; every input is a run of the history.
 #[tracing::instrument(skip_all, fields(pipeline = %spec.id))]
 pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: RunOptions) -> Result<RunReport> {
-    let source_name = opts.input.as_ref().map(|p| p.display().to_string()).or_else(|| spec.source.path().map(|p| p.display().to_string())).unwrap_or_else(|| spec.id.clone());
+    let source_name = opts
+        .input
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .or_else(|| spec.source.path().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| spec.id.clone());
     let fetched = match crate::source::fetch(store, spec, opts.input.as_deref()).await {
         Ok(f) => f,
         Err(e) => {
             let e = Error::Source(e);
-            return tracked(store, objects, spec, &opts, &source_name, |_| async { Err::<(RunReport, serde_json::Value), _>(e) }).await;
+            return tracked(store, objects, spec, &opts, &source_name, |_| async {
+                Err::<(RunReport, serde_json::Value), _>(e)
+            })
+            .await;
         }
     };
     if let Some(why) = &fetched.nothing_new {
         tracing::info!(reason = %why, "nothing new at the source");
         let current = store.current_version(&spec.dataset).await?.map(|v| v.version);
-        return tracked(store, objects, spec, &opts, &source_name, |_| async { Ok((RunReport::unchanged(spec, current), serde_json::json!({ "nothing_new": why }))) }).await;
+        return tracked(store, objects, spec, &opts, &source_name, |_| async {
+            Ok((RunReport::unchanged(spec, current), serde_json::json!({ "nothing_new": why })))
+        })
+        .await;
     }
     let mut last = None;
     for input in &fetched.inputs {
-        let report = tracked(store, objects, spec, &opts, &input.name, |id| execute(store, objects, spec, id, input, opts.progress)).await?;
+        let report = tracked(store, objects, spec, &opts, &input.name, |id| {
+            execute(store, objects, spec, id, input, opts.progress)
+        })
+        .await?;
         // The run's version is committed: failing to note what was read only makes the next run
         // read it again (and find it unchanged).
         settle("save the source state", || store.save_source_state(&spec.id, &input.state)).await;
@@ -73,13 +89,27 @@ where
 
 /// Records a run around `work`: started, then finished with its counts or its error, in the
 /// run history, the audit log and the metrics.
-async fn tracked<W, F>(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: &RunOptions, input: &str, work: W) -> Result<RunReport>
+async fn tracked<W, F>(
+    store: &Store,
+    objects: &Objects,
+    spec: &PipelineSpec,
+    opts: &RunOptions,
+    input: &str,
+    work: W,
+) -> Result<RunReport>
 where
     W: FnOnce(String) -> F,
     F: std::future::Future<Output = Result<(RunReport, serde_json::Value)>>,
 {
     let id = run_id(&spec.id);
-    let start = RunStart { id: id.clone(), pipeline: spec.id.clone(), dataset: spec.dataset.clone(), trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()), input_path: input.to_string(), schedule: spec.schedule.clone() };
+    let start = RunStart {
+        id: id.clone(),
+        pipeline: spec.id.clone(),
+        dataset: spec.dataset.clone(),
+        trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()),
+        input_path: input.to_string(),
+        schedule: spec.schedule.clone(),
+    };
     store.start_run(&start).await?;
     match work(id.clone()).await {
         Ok((mut report, timings)) => {
@@ -106,9 +136,13 @@ where
             settle("record the finished run", || store.finish_run(&id, &end)).await;
             audit_run(store, spec, &id, &end).await;
             tracing::info!(status = %report.status, version = ?report.version, "run finished");
-            if let (Some(keep), Some(v), "published") = (spec.publish.keep_versions, report.version, report.status.as_str()) {
+            if let (Some(keep), Some(v), "published") =
+                (spec.publish.keep_versions, report.version, report.status.as_str())
+            {
                 match super::publish::prune(store, objects, &spec.dataset, v, keep).await {
-                    Ok(pruned) if !pruned.is_empty() => tracing::info!(?pruned, "retention removed the files of older versions"),
+                    Ok(pruned) if !pruned.is_empty() => {
+                        tracing::info!(?pruned, "retention removed the files of older versions")
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "retention could not remove older versions' files"),
                 }
@@ -129,7 +163,8 @@ where
 
 /// Appends the run to the audit log (a failure to do so is logged, not fatal to the run).
 async fn audit_run(store: &Store, spec: &PipelineSpec, run_id: &str, end: &RunEnd) {
-    metrics::counter!("lgsp_pipeline_runs_total", "pipeline" => spec.id.clone(), "status" => end.status.clone()).increment(1);
+    metrics::counter!("lgsp_pipeline_runs_total", "pipeline" => spec.id.clone(), "status" => end.status.clone())
+        .increment(1);
     let row = crate::store::AuditRow {
         kind: "run".into(),
         actor: spec.id.clone(),
@@ -148,7 +183,14 @@ async fn audit_run(store: &Store, spec: &PipelineSpec, run_id: &str, end: &RunEn
     }
 }
 
-async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: String, input: &Input, progress: bool) -> Result<(RunReport, serde_json::Value)> {
+async fn execute(
+    store: &Store,
+    objects: &Objects,
+    spec: &PipelineSpec,
+    id: String,
+    input: &Input,
+    progress: bool,
+) -> Result<(RunReport, serde_json::Value)> {
     let id = id.as_str();
     let t0 = Instant::now();
     let current = store.current_version(&spec.dataset).await?;
@@ -208,7 +250,11 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
             if let Some(path) = keep_quarantine(objects, spec, id, staged.quarantine).await? {
                 tracing::warn!(%path, "the run publishes nothing; its quarantined rows are kept there");
             }
-            return Err(Error::TooManyDeletes { deleted: changes.deleted, current: cur.row_count, fraction: spec.publish.max_delete_fraction });
+            return Err(Error::TooManyDeletes {
+                deleted: changes.deleted,
+                current: cur.row_count,
+                fraction: spec.publish.max_delete_fraction,
+            });
         }
     }
     if changes.is_empty() {
@@ -216,7 +262,10 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
         if current.as_ref().is_none_or(|v| v.input_sha256 != staged.info.sha256) {
             report.run_quarantine = keep_quarantine(objects, spec, id, staged.quarantine).await?;
         }
-        return Ok((report, serde_json::json!({ "extract_transform_ms": t_stage.as_millis(), "changes_ms": t_changes.as_millis() })));
+        return Ok((
+            report,
+            serde_json::json!({ "extract_transform_ms": t_stage.as_millis(), "changes_ms": t_changes.as_millis() }),
+        ));
     }
     let version = current.as_ref().map(|v| v.version).unwrap_or(0) + 1;
     let mut manifest = Manifest {
@@ -289,7 +338,12 @@ async fn execute(store: &Store, objects: &Objects, spec: &PipelineSpec, id: Stri
 
 /// Keeps the quarantined rows of a run that publishes no version at `runs/<run id>/quarantine.parquet`
 /// (a published version holds its own); returns the location, `None` when no row was quarantined.
-async fn keep_quarantine(objects: &Objects, spec: &PipelineSpec, id: &str, mut quarantine: DataFrame) -> Result<Option<String>> {
+async fn keep_quarantine(
+    objects: &Objects,
+    spec: &PipelineSpec,
+    id: &str,
+    mut quarantine: DataFrame,
+) -> Result<Option<String>> {
     if quarantine.height() == 0 {
         return Ok(None);
     }
@@ -315,10 +369,21 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
 
 /// Copies the snapshot of the current version to a temporary file (removed when dropped) and
 /// reads its key and row-hash columns.
-async fn previous(objects: &Objects, v: &crate::store::VersionRow, spec: &PipelineSpec) -> Result<(tempfile::TempPath, DataFrame)> {
+async fn previous(
+    objects: &Objects,
+    v: &crate::store::VersionRow,
+    spec: &PipelineSpec,
+) -> Result<(tempfile::TempPath, DataFrame)> {
     let unreadable = |message: String| Error::Previous { dataset: spec.dataset.clone(), version: v.version, message };
-    let local = tempfile::Builder::new().prefix("lgsp-previous-").suffix(".parquet").tempfile().map_err(|e| unreadable(format!("{e} (the temporary folder is TMPDIR)")))?.into_temp_path();
-    crate::objects::get_file(objects, &format!("{}/snapshot.parquet", v.prefix), &local).await.map_err(|e| unreadable(e.to_string()))?;
+    let local = tempfile::Builder::new()
+        .prefix("lgsp-previous-")
+        .suffix(".parquet")
+        .tempfile()
+        .map_err(|e| unreadable(format!("{e} (the temporary folder is TMPDIR)")))?
+        .into_temp_path();
+    crate::objects::get_file(objects, &format!("{}/snapshot.parquet", v.prefix), &local)
+        .await
+        .map_err(|e| unreadable(e.to_string()))?;
     let mut columns = spec.key.clone();
     columns.push(super::transform::ROW_HASH.to_string());
     let path = local.to_path_buf();

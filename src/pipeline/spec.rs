@@ -313,7 +313,13 @@ fn default_row_group() -> usize {
 
 impl Default for PublishSpec {
     fn default() -> Self {
-        PublishSpec { compression: default_compression(), compression_level: None, row_group_size: default_row_group(), max_delete_fraction: default_max_delete(), keep_versions: None }
+        PublishSpec {
+            compression: default_compression(),
+            compression_level: None,
+            row_group_size: default_row_group(),
+            max_delete_fraction: default_max_delete(),
+            keep_versions: None,
+        }
     }
 }
 
@@ -330,6 +336,10 @@ impl PipelineSpec {
 
     /// The extract mode in effect: an incremental source never infers deletes.
     pub fn effective_extract(&self) -> ExtractMode {
-        if self.source.incremental() { ExtractMode::Partial } else { self.extract }
+        if self.source.incremental() {
+            ExtractMode::Partial
+        } else {
+            self.extract
+        }
     }
 }

@@ -29,7 +29,8 @@ pub struct Spill {
 impl Spill {
     /// A new, empty spill folder under the system's temporary folder (`TMPDIR`).
     pub fn new() -> Result<Spill> {
-        let dir = tempfile::Builder::new().prefix("lgsp-run-").tempdir().map_err(|e| io("creating a temporary folder", e))?;
+        let dir =
+            tempfile::Builder::new().prefix("lgsp-run-").tempdir().map_err(|e| io("creating a temporary folder", e))?;
         Ok(Spill { dir, runs: 0 })
     }
 
@@ -46,10 +47,18 @@ impl Spill {
     pub fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
         let path = self.run_path(run);
         let file = std::fs::File::create(&path).map_err(|e| io(&format!("writing {}", path.display()), e))?;
-        let mut writer = ParquetWriter::new(file).with_compression(COMPRESSION).with_statistics(StatisticsOptions::empty()).batched(df.schema())?;
+        let mut writer = ParquetWriter::new(file)
+            .with_compression(COMPRESSION)
+            .with_statistics(StatisticsOptions::empty())
+            .batched(df.schema())?;
         // Plain, uncompressed pages: trying dictionaries (a cardinality estimate and a hash map
         // per page) or compressing costs more CPU than writing the bytes of a file read once.
-        let options = WriteOptions { statistics: StatisticsOptions::empty(), version: Version::V1, compression: COMPRESSION.into(), data_page_size: None };
+        let options = WriteOptions {
+            statistics: StatisticsOptions::empty(),
+            version: Version::V1,
+            compression: COMPRESSION.into(),
+            data_page_size: None,
+        };
         let types = writer.parquet_schema().fields().to_vec();
         let plain = [Encoding::Plain];
         df.rechunk_mut_par();
@@ -159,9 +168,12 @@ fn io(what: &str, e: std::io::Error) -> Error {
 /// `_line`, `_row_hash`.
 pub fn slim_columns(spec: &PipelineSpec) -> Vec<String> {
     let mut cols: Vec<String> = spec.key.clone();
-    let extra = spec.survivorship.field.iter().cloned().chain(
-        spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)).map(|f| f.name.clone()),
-    );
+    let extra = spec
+        .survivorship
+        .field
+        .iter()
+        .cloned()
+        .chain(spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)).map(|f| f.name.clone()));
     for c in extra.chain([LINE.to_string(), ROW_HASH.to_string()]) {
         if !cols.contains(&c) {
             cols.push(c);
@@ -188,14 +200,27 @@ mod tests {
         let spill = Spill::new().unwrap();
         let mut df = df!("k" => (0..10_000i64).collect::<Vec<_>>(), "v" => (0..10_000i64).map(|i| format!("row {i}")).collect::<Vec<_>>()).unwrap();
         spill.write(0, &mut df).unwrap();
-        let schema = Schema::from_iter([Field::new("v".into(), DataType::String), Field::new("k".into(), DataType::Int64), Field::new("added".into(), DataType::Boolean)]);
+        let schema = Schema::from_iter([
+            Field::new("v".into(), DataType::String),
+            Field::new("k".into(), DataType::Int64),
+            Field::new("added".into(), DataType::Boolean),
+        ]);
         let mut cursor = spill.cursor(0, &schema);
         let rows = cursor.take(&[1, 4095, 4096, 9999, 5]).unwrap();
         let keys: Vec<i64> = rows.column("k").unwrap().i64().unwrap().iter().flatten().collect();
         assert_eq!(keys, vec![1, 4095, 4096, 9999, 5], "in the order asked, a window reloaded when needed");
         assert_eq!(rows.get_column_names(), ["v", "k", "added"]);
         assert_eq!(rows.column("added").unwrap().null_count(), 5, "a column the file lacks is null");
-        let run: Vec<i64> = cursor.take(&[4094, 4095, 4096, 4097]).unwrap().column("k").unwrap().i64().unwrap().iter().flatten().collect();
+        let run: Vec<i64> = cursor
+            .take(&[4094, 4095, 4096, 4097])
+            .unwrap()
+            .column("k")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(run, vec![4094, 4095, 4096, 4097], "consecutive positions across two windows");
         assert!(cursor.take(&[10_000]).is_err(), "a position past the end is an error");
     }

@@ -124,7 +124,13 @@ pub fn extract_transform(
     Ok(Staged { info, rows_read, valid, spill, schema, quarantine, held })
 }
 
-fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan, spill: &Spill, columns: &[String], key: &[String]) -> Vec<Done> {
+fn work(
+    rx: &Mutex<mpsc::Receiver<Batch>>,
+    plan: &Plan,
+    spill: &Spill,
+    columns: &[String],
+    key: &[String],
+) -> Vec<Done> {
     let mut out = Vec::new();
     loop {
         let next = match rx.lock() {
@@ -141,9 +147,17 @@ fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan, spill: &Spill, columns: 
 
 /// Transforms one batch, spills its valid rows sorted by key (ties in input order) and keeps
 /// their slim columns.
-fn transform_and_spill(plan: &Plan, batch: &[RawRecord], seq: usize, spill: &Spill, columns: &[String], key: &[String]) -> Result<BatchOut> {
+fn transform_and_spill(
+    plan: &Plan,
+    batch: &[RawRecord],
+    seq: usize,
+    spill: &Spill,
+    columns: &[String],
+    key: &[String],
+) -> Result<BatchOut> {
     let mut out = plan.run(batch)?;
-    out.valid = out.valid.sort(key.iter().map(|k| k.as_str()), SortMultipleOptions::default().with_maintain_order(true))?;
+    out.valid =
+        out.valid.sort(key.iter().map(|k| k.as_str()), SortMultipleOptions::default().with_maintain_order(true))?;
     spill.write(seq, &mut out.valid)?;
     out.valid = spill::slim(&out.valid, columns, seq)?;
     Ok(out)

@@ -51,7 +51,12 @@ pub struct BatchOut {
 
 impl Plan {
     /// Compiles the fields of `spec`; `positions[i]` is the source column of field `i`.
-    pub fn new(spec: &PipelineSpec, positions: &[usize], header_len: usize, catalogs: &CatalogCodes) -> Result<Plan, validate::Error> {
+    pub fn new(
+        spec: &PipelineSpec,
+        positions: &[usize],
+        header_len: usize,
+        catalogs: &CatalogCodes,
+    ) -> Result<Plan, validate::Error> {
         let mut fields = Vec::with_capacity(spec.fields.len());
         for (f, &pos) in spec.fields.iter().zip(positions) {
             let mut f = f.clone();
@@ -95,7 +100,12 @@ impl Plan {
                 match normalize::normalize(raw, &f.spec, f.scale, &self.catalogs) {
                     Ok(v) => values.push(v),
                     Err(fail) => {
-                        reasons.push(Reason { rule: fail.rule.into(), field: f.spec.name.clone(), value: raw.into(), message: fail.message });
+                        reasons.push(Reason {
+                            rule: fail.rule.into(),
+                            field: f.spec.name.clone(),
+                            value: raw.into(),
+                            message: fail.message,
+                        });
                         values.push(Value::Null);
                     }
                 }
@@ -143,10 +153,22 @@ fn hash_value(buf: &mut Vec<u8>, v: &Value) {
             buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
             buf.extend_from_slice(s.as_bytes());
         }
-        Value::Int(i) => { buf.push(2); buf.extend_from_slice(&i.to_le_bytes()); }
-        Value::Dec(d) => { buf.push(3); buf.extend_from_slice(&d.to_le_bytes()); }
-        Value::Date(d) => { buf.push(4); buf.extend_from_slice(&d.to_le_bytes()); }
-        Value::Datetime(t) => { buf.push(5); buf.extend_from_slice(&t.to_le_bytes()); }
+        Value::Int(i) => {
+            buf.push(2);
+            buf.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Dec(d) => {
+            buf.push(3);
+            buf.extend_from_slice(&d.to_le_bytes());
+        }
+        Value::Date(d) => {
+            buf.push(4);
+            buf.extend_from_slice(&d.to_le_bytes());
+        }
+        Value::Datetime(t) => {
+            buf.push(5);
+            buf.extend_from_slice(&t.to_le_bytes());
+        }
         Value::Bool(b) => buf.extend_from_slice(&[6, *b as u8]),
     }
 }
@@ -248,7 +270,10 @@ pub fn reason_counts(quarantine: &DataFrame) -> std::collections::BTreeMap<Strin
     let Ok(col) = quarantine.column(REASONS).and_then(|c| c.str().cloned()) else { return counts };
     for text in col.iter().flatten() {
         let reasons: Vec<R> = serde_json::from_str(text).unwrap_or_default();
-        let mut seen: Vec<String> = reasons.into_iter().map(|r| if r.field.is_empty() { r.rule } else { format!("{}:{}", r.rule, r.field) }).collect();
+        let mut seen: Vec<String> = reasons
+            .into_iter()
+            .map(|r| if r.field.is_empty() { r.rule } else { format!("{}:{}", r.rule, r.field) })
+            .collect();
         seen.sort();
         seen.dedup();
         for k in seen {

@@ -4,14 +4,17 @@
 
 use super::changes::{change_type, CHANGE_TYPE, INSERT};
 use super::publish;
+use super::row_groups::RowBuffer;
 use super::spec::PublishSpec;
 use super::transform::ROW_HASH;
-use super::row_groups::RowBuffer;
 use super::{Error, Result};
 use polars::io::parquet::write::{get_encodings, BatchedWriter, StatisticsOptions};
 use polars::prelude::*;
 use polars_parquet::read::fallible_streaming_iterator;
-use polars_parquet::write::{array_to_columns, compress, CompressedPage, DynIter, DynStreamingIterator, Encoding, ParquetType, Version, WriteOptions};
+use polars_parquet::write::{
+    array_to_columns, compress, CompressedPage, DynIter, DynStreamingIterator, Encoding, ParquetType, Version,
+    WriteOptions,
+};
 use std::path::PathBuf;
 
 /// How one column is encoded.
@@ -38,14 +41,25 @@ impl TwinRowGroups {
         change_schema.shift_remove(ROW_HASH);
         change_schema.with_column(CHANGE_TYPE.into(), DataType::String);
         let open = |path: &PathBuf, schema: &Schema| -> Result<BatchedWriter<std::fs::File>> {
-            let file = std::fs::File::create(path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
+            let file =
+                std::fs::File::create(path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
             Ok(ParquetWriter::new(file).with_compression(publish::compression(opts)).batched(schema)?)
         };
         let (mut snap_writer, mut change_writer) = (open(&snapshot, schema)?, open(&changes, &change_schema)?);
         let leaves = leaves_of(&mut snap_writer, schema)?;
-        let change_leaf = leaves_of(&mut change_writer, &change_schema)?.pop().ok_or_else(|| Error::Internal("no change type column".into()))?;
-        let hash_at = schema.index_of(ROW_HASH).filter(|_| leaves.len() == schema.len()).ok_or_else(|| Error::Internal("unexpected snapshot columns".into()))?;
-        let options = WriteOptions { statistics: StatisticsOptions::default(), version: Version::V1, compression: publish::compression(opts).into(), data_page_size: None };
+        let change_leaf = leaves_of(&mut change_writer, &change_schema)?
+            .pop()
+            .ok_or_else(|| Error::Internal("no change type column".into()))?;
+        let hash_at = schema
+            .index_of(ROW_HASH)
+            .filter(|_| leaves.len() == schema.len())
+            .ok_or_else(|| Error::Internal("unexpected snapshot columns".into()))?;
+        let options = WriteOptions {
+            statistics: StatisticsOptions::default(),
+            version: Version::V1,
+            compression: publish::compression(opts).into(),
+            data_page_size: None,
+        };
         Ok(TwinRowGroups {
             snapshot: snap_writer,
             changes: change_writer,
@@ -71,7 +85,8 @@ impl TwinRowGroups {
             for (array, leaf) in batch.columns().iter().zip(&self.leaves) {
                 columns.extend(self.encode(array, leaf)?);
             }
-            let kinds = StringChunked::full(CHANGE_TYPE.into(), change_type(INSERT), batch.len()).rechunk().into_owned();
+            let kinds =
+                StringChunked::full(CHANGE_TYPE.into(), change_type(INSERT), batch.len()).rechunk().into_owned();
             let mut kind_pages = Vec::new();
             for array in kinds.chunks() {
                 kind_pages.extend(self.encode(array, &self.change_leaf)?);
@@ -79,8 +94,14 @@ impl TwinRowGroups {
             self.snapshot.write_row_group(batch.len() as u64, &columns)?;
             let shared = columns.iter().enumerate().filter(|(i, _)| *i != self.hash_at).map(|(_, c)| c.as_slice());
             let change_columns: Vec<&[CompressedPage]> = shared.chain(kind_pages.iter().map(Vec::as_slice)).collect();
-            let group = DynIter::new(change_columns.into_iter().map(|pages| Ok(DynStreamingIterator::new(fallible_streaming_iterator::convert(pages.iter().map(PolarsResult::Ok))))));
-            let mut writer = self.changes.get_writer().lock().map_err(|_| Error::Internal("the change set writer is poisoned".into()))?;
+            let group = DynIter::new(change_columns.into_iter().map(|pages| {
+                Ok(DynStreamingIterator::new(fallible_streaming_iterator::convert(pages.iter().map(PolarsResult::Ok))))
+            }));
+            let mut writer = self
+                .changes
+                .get_writer()
+                .lock()
+                .map_err(|_| Error::Internal("the change set writer is poisoned".into()))?;
             writer.write(batch.len() as u64, group)?;
         }
         Ok(())
@@ -102,7 +123,12 @@ impl TwinRowGroups {
 }
 
 /// The compressed pages of one column's chunk (one list per leaf column).
-pub(super) fn encode(array: &ArrayRef, ty: &ParquetType, encoding: &[Encoding], options: WriteOptions) -> Result<Vec<Vec<CompressedPage>>> {
+pub(super) fn encode(
+    array: &ArrayRef,
+    ty: &ParquetType,
+    encoding: &[Encoding],
+    options: WriteOptions,
+) -> Result<Vec<Vec<CompressedPage>>> {
     let mut out = Vec::new();
     for pages in array_to_columns(array, ty.clone(), options, encoding)? {
         out.push(pages.map(|p| Ok(compress(p?, Vec::new(), options.compression)?)).collect::<PolarsResult<Vec<_>>>()?);
@@ -124,7 +150,9 @@ mod tests {
     #[test]
     fn both_files_hold_the_rows_the_change_set_without_the_hash_and_with_its_type() {
         let dir = tempfile::tempdir().unwrap();
-        let rows = |from: i64, n: i64| df!("k" => (from..from + n).map(|i| format!("{i:05}")).collect::<Vec<_>>(), "v" => (from..from + n).collect::<Vec<i64>>(), ROW_HASH => (from..from + n).map(|i| i as u64 * 7).collect::<Vec<u64>>()).unwrap();
+        let rows = |from: i64, n: i64| {
+            df!("k" => (from..from + n).map(|i| format!("{i:05}")).collect::<Vec<_>>(), "v" => (from..from + n).collect::<Vec<i64>>(), ROW_HASH => (from..from + n).map(|i| i as u64 * 7).collect::<Vec<u64>>()).unwrap()
+        };
         let opts = PublishSpec { row_group_size: 4, ..Default::default() };
         let (snap, changes) = (dir.path().join("s.parquet"), dir.path().join("c.parquet"));
         let mut both = TwinRowGroups::create(snap.clone(), changes.clone(), rows(0, 1).schema(), &opts).unwrap();
@@ -136,6 +164,9 @@ mod tests {
         assert!(s.equals(&rows(0, 9)));
         assert_eq!(c.get_column_names(), ["k", "v", CHANGE_TYPE]);
         assert!(c.drop(CHANGE_TYPE).unwrap().equals(&s.drop(ROW_HASH).unwrap()));
-        assert_eq!(c.column(CHANGE_TYPE).unwrap().str().unwrap().iter().flatten().filter(|t| *t == "insert").count(), 9);
+        assert_eq!(
+            c.column(CHANGE_TYPE).unwrap().str().unwrap().iter().flatten().filter(|t| *t == "insert").count(),
+            9
+        );
     }
 }

@@ -47,7 +47,8 @@ pub fn enforce(
             .join(shared.lazy(), on(), on(), JoinArgs::new(JoinType::Inner))
             .select([col(RUN), col(POS), col(f).cast(DataType::String), col("_n").cast(DataType::UInt32)])
             .collect()?;
-        let (runs, pos, values, n) = (bad.column(RUN)?.u32()?, bad.column(POS)?.u32()?, bad.column(f)?.str()?, bad.column("_n")?.u32()?);
+        let (runs, pos, values, n) =
+            (bad.column(RUN)?.u32()?, bad.column(POS)?.u32()?, bad.column(f)?.str()?, bad.column("_n")?.u32()?);
         for i in 0..bad.height() {
             clashes.entry((runs.get(i).unwrap_or(0), pos.get(i).unwrap_or(0))).or_default().push(Reason {
                 rule: "unique".into(),
@@ -113,7 +114,11 @@ mod tests {
     /// spilled as one run, with an empty quarantine.
     fn enforce_on(mut full: DataFrame) -> (DataFrame, DataFrame, DataFrame) {
         let names: Vec<String> = full.get_column_names().iter().map(|c| c.to_string()).collect();
-        let fields: String = names.iter().filter(|n| *n != LINE).map(|n| format!("[[fields]]\nname = \"{n}\"\n{}", if n == "k" { "" } else { UNIQUE })).collect();
+        let fields: String = names
+            .iter()
+            .filter(|n| *n != LINE)
+            .map(|n| format!("[[fields]]\nname = \"{n}\"\n{}", if n == "k" { "" } else { UNIQUE }))
+            .collect();
         let spec = crate::pipeline::check::test_spec("k", &fields);
         let spill = Spill::new().unwrap();
         spill.write(0, &mut full).unwrap();
@@ -146,7 +151,11 @@ mod tests {
         let (v, q, h) = enforce_on(full);
         assert_eq!((v.height(), q.height(), h.height()), (1, 3, 3), "a, b and c go; d stays");
         let reasons: Vec<&str> = q.column(REASONS).unwrap().str().unwrap().iter().flatten().collect();
-        assert!(reasons[1].contains("\"field\":\"email\"") && reasons[1].contains("\"field\":\"phone\""), "b breaks both: {}", reasons[1]);
+        assert!(
+            reasons[1].contains("\"field\":\"email\"") && reasons[1].contains("\"field\":\"phone\""),
+            "b breaks both: {}",
+            reasons[1]
+        );
         assert!(reasons[2].contains("\"field\":\"phone\"") && !reasons[2].contains("email"), "{}", reasons[2]);
     }
 }

@@ -32,8 +32,14 @@ pub type CatalogCodes = HashMap<String, Arc<CatalogData>>;
 
 enum Check {
     Regex(regex::Regex),
-    Range { min: Option<f64>, max: Option<f64> },
-    Length { min: Option<usize>, max: Option<usize> },
+    Range {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    Length {
+        min: Option<usize>,
+        max: Option<usize>,
+    },
     Enum(foldhash::HashSet<String>),
     TaxCode,
     /// Catalog id, its table, and the position of the row's as-of date field.
@@ -80,23 +86,33 @@ pub fn range_bound(kind: FieldType, v: &toml::Value) -> Result<f64, String> {
 impl FieldRules {
     /// Compiles the rules of `field`, taking catalog tables from `catalogs`; `position` finds
     /// another field of the row by name.
-    pub fn compile(field: &FieldSpec, catalogs: &CatalogCodes, position: &dyn Fn(&str) -> Option<usize>) -> Result<FieldRules, Error> {
+    pub fn compile(
+        field: &FieldSpec,
+        catalogs: &CatalogCodes,
+        position: &dyn Fn(&str) -> Option<usize>,
+    ) -> Result<FieldRules, Error> {
         let invalid = |message: String| Error::Invalid { field: field.name.clone(), message };
         let mut checks = Vec::new();
         for rule in &field.rules {
             checks.push(match rule {
-                RuleSpec::Regex { pattern } => Check::Regex(regex::Regex::new(pattern).map_err(|e| invalid(e.to_string()))?),
+                RuleSpec::Regex { pattern } => {
+                    Check::Regex(regex::Regex::new(pattern).map_err(|e| invalid(e.to_string()))?)
+                }
                 RuleSpec::Range { min, max } => Check::Range {
                     min: min.as_ref().map(|v| range_bound(field.kind, v)).transpose().map_err(invalid)?,
                     max: max.as_ref().map(|v| range_bound(field.kind, v)).transpose().map_err(invalid)?,
                 },
                 RuleSpec::Length { min, max } => Check::Length { min: *min, max: *max },
-                RuleSpec::Enum { values } => Check::Enum(values.iter().map(|v| crate::text::clean(v).into_owned()).collect()),
+                RuleSpec::Enum { values } => {
+                    Check::Enum(values.iter().map(|v| crate::text::clean(v).into_owned()).collect())
+                }
                 RuleSpec::TaxCode => Check::TaxCode,
                 RuleSpec::InCatalog { catalog, as_of } => match catalogs.get(catalog) {
                     Some(codes) => {
                         let at = match as_of {
-                            Some(f) => Some(position(f).ok_or_else(|| invalid(format!("as_of field '{f}' is not declared")))?),
+                            Some(f) => {
+                                Some(position(f).ok_or_else(|| invalid(format!("as_of field '{f}' is not declared")))?)
+                            }
                             None => None,
                         };
                         Check::InCatalog(catalog.clone(), codes.clone(), at)
@@ -165,14 +181,22 @@ impl FieldRules {
                         Value::Date(_) | Value::Datetime(_) => display(&Value::Date(m as i32), 0),
                         _ => m.to_string(),
                     };
-                    let parts: Vec<String> = [("min", *min), ("max", *max)].into_iter().filter_map(|(k, m)| Some(format!("{k} {}", bound(m?)))).collect();
+                    let parts: Vec<String> = [("min", *min), ("max", *max)]
+                        .into_iter()
+                        .filter_map(|(k, m)| Some(format!("{k} {}", bound(m?))))
+                        .collect();
                     format!("out of the allowed range ({})", parts.join(", "))
                 })
             }
             Check::Length { min, max } => {
                 let n = text.chars().count();
-                (min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m))
-                    .then(|| format!("length {n} is outside the allowed range ({} to {} characters)", min.unwrap_or(0), max.map(|m| m.to_string()).unwrap_or("any".into())))
+                (min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m)).then(|| {
+                    format!(
+                        "length {n} is outside the allowed range ({} to {} characters)",
+                        min.unwrap_or(0),
+                        max.map(|m| m.to_string()).unwrap_or("any".into())
+                    )
+                })
             }
             Check::Enum(values) => (!values.contains(text)).then(|| {
                 let mut allowed: Vec<&str> = values.iter().map(String::as_str).collect();
@@ -188,8 +212,12 @@ impl FieldRules {
                     _ => None,
                 });
                 match day {
-                    Some((d, v)) => (!table.table.valid_on_day(text, d)).then(|| format!("not a code of catalog '{catalog}' on {}", display(v, 0).get(..10).unwrap_or(""))),
-                    None => (!table.table.valid_today(text)).then(|| format!("not a current code of catalog '{catalog}'")),
+                    Some((d, v)) => (!table.table.valid_on_day(text, d)).then(|| {
+                        format!("not a code of catalog '{catalog}' on {}", display(v, 0).get(..10).unwrap_or(""))
+                    }),
+                    None => {
+                        (!table.table.valid_today(text)).then(|| format!("not a current code of catalog '{catalog}'"))
+                    }
                 }
             }
         }

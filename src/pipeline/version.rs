@@ -7,10 +7,10 @@
 
 use super::changes::{change_type, Plan, CHANGE, CHANGE_TYPE, DELETE, INSERT, NONE, POSTIMAGE, PREV, SNAP};
 use super::publish::{self, FileEntry, Manifest};
+use super::row_groups::RowGroups;
 use super::spec::{PipelineSpec, PublishSpec};
 use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
 use super::transform::{LINE, ROW_HASH};
-use super::row_groups::RowGroups;
 use super::twin::TwinRowGroups;
 use super::{Error, Result};
 use crate::objects::{self, Objects};
@@ -36,7 +36,14 @@ pub struct Sources {
 }
 
 /// Writes the version's files and records; returns the manifest's location.
-pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &PublishTx, manifest: &mut Manifest, src: Sources) -> Result<String> {
+pub async fn write(
+    store: &Store,
+    objects: &Objects,
+    spec: &PipelineSpec,
+    tx: &PublishTx,
+    manifest: &mut Manifest,
+    src: Sources,
+) -> Result<String> {
     let Sources { spill, schema, prev, plan, quarantine, duplicates } = src;
     let t0 = std::time::Instant::now();
     let mut pending = store.begin_publish(tx).await?;
@@ -51,7 +58,10 @@ pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &P
         let (snapshot, changes) = out?;
         let quarantine = write_whole(&spill, "quarantine", quarantine, &spec2.publish)?;
         let duplicates = write_whole(&spill, "duplicates", duplicates, &spec2.publish)?;
-        Ok::<_, Error>(([("snapshot", snapshot), ("changes", changes), ("quarantine", quarantine), ("duplicates", duplicates)], spill))
+        Ok::<_, Error>((
+            [("snapshot", snapshot), ("changes", changes), ("quarantine", quarantine), ("duplicates", duplicates)],
+            spill,
+        ))
     });
     // The files go up as soon as they are written, while the record changes may still be
     // loading (the first load of a large dataset writes far more to the store than to files).
@@ -83,7 +93,10 @@ pub async fn write(store: &Store, objects: &Objects, spec: &PipelineSpec, tx: &P
 fn write_whole(spill: &Spill, name: &str, mut df: DataFrame, opts: &PublishSpec) -> Result<u64> {
     let path = spill.file(&format!("{name}.parquet"));
     let file = std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
-    ParquetWriter::new(file).with_compression(publish::compression(opts)).with_row_group_size(Some(opts.row_group_size)).finish(&mut df)?;
+    ParquetWriter::new(file)
+        .with_compression(publish::compression(opts))
+        .with_row_group_size(Some(opts.row_group_size))
+        .finish(&mut df)?;
     Ok(df.height() as u64)
 }
 
@@ -96,7 +109,14 @@ type Parts = (DataFrame, Option<DataFrame>);
 /// Streams the rows of the plan, in key order, into `snapshot.parquet` and `changes.parquet`
 /// of the spill folder (encoded on a thread of their own), and their record changes into
 /// `records`; returns the rows of each file.
-fn stream(spec: &PipelineSpec, spill: &Spill, schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<RecordChanges, String>>) -> Result<(u64, u64)> {
+fn stream(
+    spec: &PipelineSpec,
+    spill: &Spill,
+    schema: &Schema,
+    prev: Option<&std::path::Path>,
+    plan: &Plan,
+    records: &SyncSender<std::result::Result<RecordChanges, String>>,
+) -> Result<(u64, u64)> {
     let mut snap_schema = schema.clone();
     snap_schema.shift_remove(LINE);
     let mut change_schema = snap_schema.clone();
@@ -139,15 +159,27 @@ fn stream(spec: &PipelineSpec, spill: &Spill, schema: &Schema, prev: Option<&std
 }
 
 /// Merges the rows of the plan from the runs and the previous snapshot, a chunk at a time.
-fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<&std::path::Path>, plan: &Plan, records: &SyncSender<std::result::Result<RecordChanges, String>>, parts: SyncSender<Parts>) -> Result<()> {
+fn merge(
+    spec: &PipelineSpec,
+    spill: &Spill,
+    snap_schema: &Schema,
+    prev: Option<&std::path::Path>,
+    plan: &Plan,
+    records: &SyncSender<std::result::Result<RecordChanges, String>>,
+    parts: SyncSender<Parts>,
+) -> Result<()> {
     let mut runs: Vec<Cursor> = (0..spill.runs()).map(|r| spill.cursor(r, snap_schema)).collect();
-    let mut previous = prev.map(|p| Cursor::new(p.to_path_buf(), spec.publish.row_group_size.max(RUN_WINDOW), snap_schema));
+    let mut previous =
+        prev.map(|p| Cursor::new(p.to_path_buf(), spec.publish.row_group_size.max(RUN_WINDOW), snap_schema));
     let fields: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
     let source = plan.rows.column(RUN)?.u32()?.rechunk();
     let pos = plan.rows.column(POS)?.u32()?.rechunk();
     let in_snapshot = plan.rows.column(SNAP)?.bool()?;
     let change = plan.rows.column(CHANGE)?.u32()?;
-    let (source, pos) = (source.cont_slice().map_err(|e| Error::Internal(e.to_string()))?, pos.cont_slice().map_err(|e| Error::Internal(e.to_string()))?);
+    let (source, pos) = (
+        source.cont_slice().map_err(|e| Error::Internal(e.to_string()))?,
+        pos.cont_slice().map_err(|e| Error::Internal(e.to_string()))?,
+    );
     for start in (0..plan.rows.height()).step_by(CHUNK) {
         let end = (start + CHUNK).min(plan.rows.height());
         // Each source's rows of the chunk (in increasing position), gathered one source after
@@ -186,7 +218,9 @@ fn merge(spec: &PipelineSpec, spill: &Spill, snap_schema: &Schema, prev: Option<
                 let types: Vec<&str> = changes.iter().map(|k| change_type(*k)).collect();
                 changed.with_column(Column::new(CHANGE_TYPE.into(), types))?;
                 let batch = record_changes(&changed, &changes, &spec.key, &fields)?;
-                records.send(Ok(batch)).map_err(|_| Error::Internal("the store stopped loading record changes".into()))?;
+                records
+                    .send(Ok(batch))
+                    .map_err(|_| Error::Internal("the store stopped loading record changes".into()))?;
                 Some(changed)
             }
         };
@@ -214,7 +248,8 @@ fn compact(df: DataFrame) -> PolarsResult<DataFrame> {
         .map(|c| match c.dtype() {
             DataType::String => {
                 let ca = c.str()?;
-                Ok(StringChunked::from_chunk_iter(ca.name().clone(), ca.downcast_iter().map(|a| a.clone().gc())).into_column())
+                Ok(StringChunked::from_chunk_iter(ca.name().clone(), ca.downcast_iter().map(|a| a.clone().gc()))
+                    .into_column())
             }
             _ => Ok(c),
         })
@@ -260,7 +295,11 @@ impl RecordKeys {
     fn new(df: &DataFrame, key: &[String]) -> PolarsResult<RecordKeys> {
         let cols = key
             .iter()
-            .map(|k| df.column(k).and_then(|c| c.as_materialized_series().cast(&DataType::String)).and_then(|s| Ok(s.str()?.clone())))
+            .map(|k| {
+                df.column(k)
+                    .and_then(|c| c.as_materialized_series().cast(&DataType::String))
+                    .and_then(|s| Ok(s.str()?.clone()))
+            })
             .collect::<PolarsResult<_>>()?;
         Ok(RecordKeys { cols })
     }
@@ -269,7 +308,10 @@ impl RecordKeys {
     fn write(&self, i: usize, out: &mut String) {
         match self.cols.as_slice() {
             [one] => out.push_str(one.get(i).unwrap_or("")),
-            many => out.push_str(&serde_json::to_string(&many.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>()).unwrap_or_default()),
+            many => out.push_str(
+                &serde_json::to_string(&many.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            ),
         }
     }
 }

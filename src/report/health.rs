@@ -85,7 +85,8 @@ pub fn freshness(runs: &[RunSpan], before: &[RunSpan], from: &str, as_of: &str) 
             None => list.first().and_then(|r| time(&r.started_at)).unwrap_or(start).max(start),
         };
         let schedule = list.last().and_then(|r| r.schedule.clone());
-        let fires = schedule.as_deref().map(|s| crate::schedule::fire_times(s, start, end, 100_000)).unwrap_or_default();
+        let fires =
+            schedule.as_deref().map(|s| crate::schedule::fire_times(s, start, end, 100_000)).unwrap_or_default();
         let successes: Vec<(DateTime<Utc>, DateTime<Utc>)> = list
             .iter()
             .filter(|r| succeeded(r))
@@ -150,7 +151,8 @@ pub fn quality(runs: &[RunSpan]) -> Vec<Quality> {
     let mut counts: BTreeMap<(&str, &str, String), i64> = BTreeMap::new();
     for r in runs {
         *read.entry((&r.owner, &r.dataset)).or_default() += r.rows_read.unwrap_or(0);
-        let reasons: BTreeMap<String, i64> = r.quarantine_reasons.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+        let reasons: BTreeMap<String, i64> =
+            r.quarantine_reasons.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
         for (reason, n) in reasons {
             *counts.entry((&r.owner, &r.dataset, reason)).or_default() += n;
         }
@@ -209,7 +211,10 @@ mod tests {
 
     #[test]
     fn quality_rates_are_over_rows_read() {
-        let q = quality(&[run("2026-10-01T18:00:05Z", "2026-10-01T18:10:00Z", "published"), run("2026-10-02T18:00:05Z", "2026-10-02T18:01:00Z", "published")]);
+        let q = quality(&[
+            run("2026-10-01T18:00:05Z", "2026-10-01T18:10:00Z", "published"),
+            run("2026-10-02T18:00:05Z", "2026-10-02T18:01:00Z", "published"),
+        ]);
         assert_eq!((q[0].reason.as_str(), q[0].rows, q[0].rate), ("required:name", 6, 0.03));
     }
 }

@@ -38,13 +38,19 @@ fn int(n: i64, english: bool) -> String {
 /// A decimal with two places, with the language's decimal mark.
 fn dec(x: f64, english: bool) -> String {
     let s = format!("{x:.2}");
-    if english { s } else { s.replace('.', ",") }
+    if english {
+        s
+    } else {
+        s.replace('.', ",")
+    }
 }
 
 fn number(v: &Value, rate: bool, english: bool) -> String {
     match v {
         Value::Number(n) if rate => format!("{}%", dec(n.as_f64().unwrap_or_default() * 100.0, english)),
-        Value::Number(n) => n.as_i64().map(|i| int(i, english)).unwrap_or_else(|| dec(n.as_f64().unwrap_or_default(), english)),
+        Value::Number(n) => {
+            n.as_i64().map(|i| int(i, english)).unwrap_or_else(|| dec(n.as_f64().unwrap_or_default(), english))
+        }
         other => esc(&cell(other)),
     }
 }
@@ -98,7 +104,9 @@ fn chart(months: &[String], values: &[f64], caption: &str, line: bool, percent: 
                 .disable_x_mesh()
                 .x_labels(months.len())
                 .x_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => months.get(*i as usize).map(|m| m.get(2..).unwrap_or(m).to_string()).unwrap_or_default(),
+                    SegmentValue::CenterOf(i) => {
+                        months.get(*i as usize).map(|m| m.get(2..).unwrap_or(m).to_string()).unwrap_or_default()
+                    }
                     _ => String::new(),
                 })
                 .y_labels(5)
@@ -113,12 +121,16 @@ fn chart(months: &[String], values: &[f64], caption: &str, line: bool, percent: 
                 .draw()?;
             let color = RGBColor(21, 101, 192);
             if line {
-                let points: Vec<_> = values.iter().enumerate().map(|(i, v)| (SegmentValue::CenterOf(i as i32), *v)).collect();
+                let points: Vec<_> =
+                    values.iter().enumerate().map(|(i, v)| (SegmentValue::CenterOf(i as i32), *v)).collect();
                 c.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?;
                 c.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
             } else {
                 c.draw_series(values.iter().enumerate().map(|(i, v)| {
-                    Rectangle::new([(SegmentValue::Exact(i as i32), 0.0), (SegmentValue::Exact(i as i32 + 1), *v)], color.mix(0.8).filled())
+                    Rectangle::new(
+                        [(SegmentValue::Exact(i as i32), 0.0), (SegmentValue::Exact(i as i32 + 1), *v)],
+                        color.mix(0.8).filled(),
+                    )
                 }))?;
             }
             root.present()?;
@@ -138,14 +150,30 @@ pub fn to_html(r: &Report, english: bool) -> String {
     let t = title(r, english);
     let _ = write!(out, "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>", esc(&t));
     let _ = write!(out, "<h1>{}</h1>", esc(&t));
-    let (period, agency, basis) = if english { ("Period (UTC)", "Agency", "Computed from audit entries") } else { ("Kỳ báo cáo (UTC)", "Cơ quan", "Tính từ nhật ký truy cập") };
+    let (period, agency, basis) = if english {
+        ("Period (UTC)", "Agency", "Computed from audit entries")
+    } else {
+        ("Kỳ báo cáo (UTC)", "Cơ quan", "Tính từ nhật ký truy cập")
+    };
     let all = if english { "all agencies" } else { "tất cả cơ quan" };
-    let _ = write!(out, "<p class=\"sub\">{period}: {} → {} · {agency}: {}</p>", r.period.from, r.period.to, esc(r.agency.as_deref().unwrap_or(all)));
+    let _ = write!(
+        out,
+        "<p class=\"sub\">{period}: {} → {} · {agency}: {}</p>",
+        r.period.from,
+        r.period.to,
+        esc(r.agency.as_deref().unwrap_or(all))
+    );
     let range = match (r.basis.audit_first_seq, r.basis.audit_last_seq) {
         (Some(a), Some(b)) => format!("#{a}–#{b}"),
         _ => "—".into(),
     };
-    let _ = write!(out, "<p class=\"sub\">{basis}: {range} · sha256 {} · {} {}</p>", r.basis.chain_hash.as_deref().unwrap_or("—"), if english { "as of" } else { "số liệu đến" }, esc(&r.basis.as_of));
+    let _ = write!(
+        out,
+        "<p class=\"sub\">{basis}: {range} · sha256 {} · {} {}</p>",
+        r.basis.chain_hash.as_deref().unwrap_or("—"),
+        if english { "as of" } else { "số liệu đến" },
+        esc(&r.basis.as_of)
+    );
 
     let n = if r.kind == "monthly" { 1 } else { 3 };
     let vs = match (n, english) {
@@ -165,7 +193,14 @@ pub fn to_html(r: &Report, english: bool) -> String {
     card(&mut out, word("rows_served", english), int(tot.rows_served, english), change(|p| p.rows_served), english, vs);
     card(&mut out, word("api_calls", english), int(tot.api_calls, english), change(|p| p.api_calls), english, vs);
     card(&mut out, word("api_errors", english), int(tot.api_errors, english), change(|p| p.api_errors), english, vs);
-    card(&mut out, word("quarantine_rate", english), format!("{}%", dec(tot.quarantine_rate * 100.0, english)), None, english, vs);
+    card(
+        &mut out,
+        word("quarantine_rate", english),
+        format!("{}%", dec(tot.quarantine_rate * 100.0, english)),
+        None,
+        english,
+        vs,
+    );
     card(&mut out, word("failed_runs", english), int(tot.failed_runs, english), change(|p| p.failed_runs), english, vs);
     card(&mut out, word("downtime_hours", english), dec(tot.downtime_hours, english), None, english, vs);
     out.push_str("</div>");
@@ -181,7 +216,11 @@ pub fn to_html(r: &Report, english: bool) -> String {
     for s in sections(r) {
         let _ = write!(out, "<h2>{}</h2>", esc(word(s.name, english)));
         if s.rows.is_empty() {
-            let _ = write!(out, "<p class=\"empty\">{}</p>", if english { "Nothing in this period." } else { "Không có trong kỳ." });
+            let _ = write!(
+                out,
+                "<p class=\"empty\">{}</p>",
+                if english { "Nothing in this period." } else { "Không có trong kỳ." }
+            );
             continue;
         }
         out.push_str("<table><tr>");
@@ -193,7 +232,15 @@ pub fn to_html(r: &Report, english: bool) -> String {
             out.push_str("<tr>");
             let metric = row.first().and_then(Value::as_str).unwrap_or_default();
             for (i, v) in row.iter().enumerate() {
-                let shown = if s.name == "totals" && i == 0 { esc(word(metric, english)) } else { number(v, s.header[i].ends_with("rate") || (s.name == "totals" && metric.ends_with("rate")), english) };
+                let shown = if s.name == "totals" && i == 0 {
+                    esc(word(metric, english))
+                } else {
+                    number(
+                        v,
+                        s.header[i].ends_with("rate") || (s.name == "totals" && metric.ends_with("rate")),
+                        english,
+                    )
+                };
                 let class = if i >= s.keys && v.is_number() { " class=\"n\"" } else { "" };
                 let _ = write!(out, "<td{class}>{shown}</td>");
             }
@@ -211,7 +258,10 @@ mod tests {
 
     #[test]
     fn numbers_are_written_the_way_each_language_writes_them() {
-        assert_eq!((int(1234567, false), int(1234567, true), int(-12, false), int(999, true)), ("1.234.567".into(), "1,234,567".into(), "-12".into(), "999".into()));
+        assert_eq!(
+            (int(1234567, false), int(1234567, true), int(-12, false), int(999, true)),
+            ("1.234.567".into(), "1,234,567".into(), "-12".into(), "999".into())
+        );
         assert_eq!((dec(36.016, false), dec(0.5, true)), ("36,02".into(), "0.50".into()));
         assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
     }
@@ -221,6 +271,10 @@ mod tests {
         let months: Vec<String> = ["2026-05", "2026-06"].map(String::from).to_vec();
         let svg = chart(&months, &[3.0, 5.0], "Lượt khai thác", false, false);
         assert!(svg.starts_with("<svg") && svg.contains("26-06") && svg.contains("Lượt khai thác"), "{svg}");
-        assert_eq!(svg, chart(&months, &[3.0, 5.0], "Lượt khai thác", false, false), "the same numbers draw the same chart");
+        assert_eq!(
+            svg,
+            chart(&months, &[3.0, 5.0], "Lượt khai thác", false, false),
+            "the same numbers draw the same chart"
+        );
     }
 }

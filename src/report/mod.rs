@@ -51,7 +51,11 @@ impl Period {
         };
         let end = first + months;
         let (ty, tm) = if end > 12 { (year + 1, end - 12) } else { (year, end) };
-        Ok(Period { name: text.to_uppercase(), from: format!("{year:04}-{first:02}-01"), to: format!("{ty:04}-{tm:02}-01") })
+        Ok(Period {
+            name: text.to_uppercase(),
+            from: format!("{year:04}-{first:02}-01"),
+            to: format!("{ty:04}-{tm:02}-01"),
+        })
     }
 }
 
@@ -144,13 +148,23 @@ fn months_before(to: &str, n: u32) -> Vec<(String, String, String)> {
         .map(|back| {
             let (a, b) = (index - back, index - back + 1);
             let name = format!("{:04}-{:02}", a.div_euclid(12), a.rem_euclid(12) + 1);
-            (name, month_start(a.div_euclid(12), a.rem_euclid(12) as u32 + 1), month_start(b.div_euclid(12), b.rem_euclid(12) as u32 + 1))
+            (
+                name,
+                month_start(a.div_euclid(12), a.rem_euclid(12) as u32 + 1),
+                month_start(b.div_euclid(12), b.rem_euclid(12) as u32 + 1),
+            )
         })
         .collect()
 }
 
 /// Computes the report of `period`, for one agency or all; `progress` advances by [`STEPS`].
-pub async fn build(store: &Store, kind: &str, period: Period, agency: Option<&str>, progress: &indicatif::ProgressBar) -> Result<Report> {
+pub async fn build(
+    store: &Store,
+    kind: &str,
+    period: Period,
+    agency: Option<&str>,
+    progress: &indicatif::ProgressBar,
+) -> Result<Report> {
     let (from, to) = (period.from.as_str(), period.to.as_str());
     let keep = |a: &str| agency.is_none_or(|x| x == a);
     let step = |what: &str| {
@@ -177,7 +191,9 @@ pub async fn build(store: &Store, kind: &str, period: Period, agency: Option<&st
     let quality = health::quality(&runs);
     step("freshness");
     let basis = match store.audit_range(from, to).await? {
-        Some((first, last, hash)) => Basis { audit_first_seq: Some(first), audit_last_seq: Some(last), chain_hash: Some(hash), as_of },
+        Some((first, last, hash)) => {
+            Basis { audit_first_seq: Some(first), audit_last_seq: Some(last), chain_hash: Some(hash), as_of }
+        }
         None => Basis { audit_first_seq: None, audit_last_seq: None, chain_hash: None, as_of },
     };
     step("audit");
@@ -202,18 +218,44 @@ pub async fn build(store: &Store, kind: &str, period: Period, agency: Option<&st
     }
     let totals = totals(&provided, &consumed, &calls, &freshness, &denied);
     step("done");
-    Ok(Report { kind: kind.into(), period, agency: agency.map(str::to_string), basis, provided, freshness, quality, consumed, calls, denied, grants_added, grants_expiring, totals, trend })
+    Ok(Report {
+        kind: kind.into(),
+        period,
+        agency: agency.map(str::to_string),
+        basis,
+        provided,
+        freshness,
+        quality,
+        consumed,
+        calls,
+        denied,
+        grants_added,
+        grants_expiring,
+        totals,
+        trend,
+    })
 }
 
 /// What was provided, consumed and called in `[from, to)`, by the agencies `keep` accepts.
-async fn activity(store: &Store, from: &str, to: &str, keep: &impl Fn(&str) -> bool) -> Result<(Vec<Provided>, Vec<Consumed>, Vec<Calls>)> {
+async fn activity(
+    store: &Store,
+    from: &str,
+    to: &str,
+    keep: &impl Fn(&str) -> bool,
+) -> Result<(Vec<Provided>, Vec<Consumed>, Vec<Calls>)> {
     let provided = store.report_provided(from, to).await?.into_iter().filter(|p| keep(&p.owner)).collect();
     let consumed = store.report_consumed(from, to).await?.into_iter().filter(|c| keep(&c.consumer)).collect();
     let calls = store.report_calls(from, to).await?.into_iter().filter(|c| keep(&c.agency)).collect();
     Ok((provided, consumed, calls))
 }
 
-fn totals(provided: &[Provided], consumed: &[Consumed], calls: &[Calls], freshness: &[Freshness], denied: &[Denied]) -> Totals {
+fn totals(
+    provided: &[Provided],
+    consumed: &[Consumed],
+    calls: &[Calls],
+    freshness: &[Freshness],
+    denied: &[Denied],
+) -> Totals {
     let sum = |f: fn(&Provided) -> i64| provided.iter().map(f).sum::<i64>();
     let (rows_read, rows_quarantined) = (sum(|p| p.rows_read), sum(|p| p.rows_quarantined));
     Totals {
@@ -244,8 +286,13 @@ mod tests {
         let q = Period::parse("2026-Q4").unwrap();
         assert_eq!((q.from.as_str(), q.to.as_str()), ("2026-10-01", "2027-01-01"));
         let trend = months_before(&q.to, 6);
-        assert_eq!((trend[0].0.as_str(), trend[0].1.as_str(), trend[5].2.as_str()), ("2026-07", "2026-07-01", "2027-01-01"));
+        assert_eq!(
+            (trend[0].0.as_str(), trend[0].1.as_str(), trend[5].2.as_str()),
+            ("2026-07", "2026-07-01", "2027-01-01")
+        );
         assert!(Period::parse("0000-01").is_err() && Period::parse("12026-01").is_err());
-        assert!(Period::parse("2026-13").is_err() && Period::parse("2026-Q5").is_err() && Period::parse("oct").is_err());
+        assert!(
+            Period::parse("2026-13").is_err() && Period::parse("2026-Q5").is_err() && Period::parse("oct").is_err()
+        );
     }
 }

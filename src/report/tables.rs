@@ -91,17 +91,55 @@ fn sheet(section: &str, english: bool) -> &str {
 /// The report's sections, in order.
 pub fn sections(r: &Report) -> Vec<Section> {
     let totals = serde_json::to_value(&r.totals).unwrap_or_default();
-    let total_keys = ["runs", "failed_runs", "versions", "rows_read", "rows_quarantined", "quarantine_rate", "pulls", "rows_served", "bytes_served", "api_calls", "api_errors", "downtime_hours", "denied_requests"];
+    let total_keys = [
+        "runs",
+        "failed_runs",
+        "versions",
+        "rows_read",
+        "rows_quarantined",
+        "quarantine_rate",
+        "pulls",
+        "rows_served",
+        "bytes_served",
+        "api_calls",
+        "api_errors",
+        "downtime_hours",
+        "denied_requests",
+    ];
     vec![
         Section {
             name: "provided",
             keys: 2,
-            header: vec!["agency", "dataset", "runs", "failed_runs", "versions", "rows_read", "rows_quarantined", "duplicates_collapsed", "rows", "inserted", "updated", "deleted"],
+            header: vec![
+                "agency",
+                "dataset",
+                "runs",
+                "failed_runs",
+                "versions",
+                "rows_read",
+                "rows_quarantined",
+                "duplicates_collapsed",
+                "rows",
+                "inserted",
+                "updated",
+                "deleted",
+            ],
             rows: r
                 .provided
                 .iter()
                 .map(|p| {
-                    let counts = [p.runs, p.failed_runs, p.versions, p.rows_read, p.rows_quarantined, p.duplicates_collapsed, p.rows, p.inserted, p.updated, p.deleted];
+                    let counts = [
+                        p.runs,
+                        p.failed_runs,
+                        p.versions,
+                        p.rows_read,
+                        p.rows_quarantined,
+                        p.duplicates_collapsed,
+                        p.rows,
+                        p.inserted,
+                        p.updated,
+                        p.deleted,
+                    ];
                     [json!(p.owner), json!(p.dataset)].into_iter().chain(counts.into_iter().map(|n| json!(n))).collect()
                 })
                 .collect(),
@@ -109,31 +147,120 @@ pub fn sections(r: &Report) -> Vec<Section> {
         Section {
             name: "freshness",
             keys: 2,
-            header: vec!["agency", "dataset", "schedule", "expected_runs", "on_schedule", "last_success", "max_age_hours", "failure_spells", "downtime_hours"],
-            rows: r.freshness.iter().map(|f| vec![json!(f.owner), json!(f.dataset), json!(f.schedule), json!(f.expected_runs), json!(f.on_schedule), json!(f.last_success), json!(f.max_age_hours), json!(f.failure_spells), json!(f.downtime_hours)]).collect(),
+            header: vec![
+                "agency",
+                "dataset",
+                "schedule",
+                "expected_runs",
+                "on_schedule",
+                "last_success",
+                "max_age_hours",
+                "failure_spells",
+                "downtime_hours",
+            ],
+            rows: r
+                .freshness
+                .iter()
+                .map(|f| {
+                    vec![
+                        json!(f.owner),
+                        json!(f.dataset),
+                        json!(f.schedule),
+                        json!(f.expected_runs),
+                        json!(f.on_schedule),
+                        json!(f.last_success),
+                        json!(f.max_age_hours),
+                        json!(f.failure_spells),
+                        json!(f.downtime_hours),
+                    ]
+                })
+                .collect(),
         },
         Section {
             name: "quality",
             keys: 3,
             header: vec!["agency", "dataset", "reason", "rows", "rate"],
-            rows: r.quality.iter().map(|q| vec![json!(q.owner), json!(q.dataset), json!(q.reason), json!(q.rows), json!(q.rate)]).collect(),
+            rows: r
+                .quality
+                .iter()
+                .map(|q| vec![json!(q.owner), json!(q.dataset), json!(q.reason), json!(q.rows), json!(q.rate)])
+                .collect(),
         },
         Section {
             name: "consumed",
             keys: 2,
             header: vec!["consumer", "dataset", "calls_n", "rows", "bytes"],
-            rows: r.consumed.iter().map(|c| vec![json!(c.consumer), json!(c.dataset), json!(c.calls), json!(c.rows), json!(c.bytes)]).collect(),
+            rows: r
+                .consumed
+                .iter()
+                .map(|c| vec![json!(c.consumer), json!(c.dataset), json!(c.calls), json!(c.rows), json!(c.bytes)])
+                .collect(),
         },
-        Section { name: "calls", keys: 1, header: vec!["agency", "api_calls", "errors"], rows: r.calls.iter().map(|c| vec![json!(c.agency), json!(c.calls), json!(c.errors)]).collect() },
-        Section { name: "denied", keys: 2, header: vec!["agency", "dataset", "requests"], rows: r.denied.iter().map(|d| vec![json!(d.agency), json!(d.dataset), json!(d.requests)]).collect() },
-        Section { name: "grants_added", keys: 1, header: vec!["agency", "grants"], rows: r.grants_added.iter().map(|(a, n)| vec![json!(a), json!(n)]).collect() },
-        Section { name: "grants_expiring", keys: 1, header: vec!["agency", "grants"], rows: r.grants_expiring.iter().map(|(a, n)| vec![json!(a), json!(n)]).collect() },
-        Section { name: "totals", keys: 1, header: vec!["metric", "value"], rows: total_keys.iter().map(|k| vec![json!(k), totals[k].clone()]).collect() },
+        Section {
+            name: "calls",
+            keys: 1,
+            header: vec!["agency", "api_calls", "errors"],
+            rows: r.calls.iter().map(|c| vec![json!(c.agency), json!(c.calls), json!(c.errors)]).collect(),
+        },
+        Section {
+            name: "denied",
+            keys: 2,
+            header: vec!["agency", "dataset", "requests"],
+            rows: r.denied.iter().map(|d| vec![json!(d.agency), json!(d.dataset), json!(d.requests)]).collect(),
+        },
+        Section {
+            name: "grants_added",
+            keys: 1,
+            header: vec!["agency", "grants"],
+            rows: r.grants_added.iter().map(|(a, n)| vec![json!(a), json!(n)]).collect(),
+        },
+        Section {
+            name: "grants_expiring",
+            keys: 1,
+            header: vec!["agency", "grants"],
+            rows: r.grants_expiring.iter().map(|(a, n)| vec![json!(a), json!(n)]).collect(),
+        },
+        Section {
+            name: "totals",
+            keys: 1,
+            header: vec!["metric", "value"],
+            rows: total_keys.iter().map(|k| vec![json!(k), totals[k].clone()]).collect(),
+        },
         Section {
             name: "trend",
             keys: 1,
-            header: vec!["month", "versions", "failed_runs", "rows_read", "rows_quarantined", "quarantine_rate", "pulls", "rows_served", "bytes_served", "api_calls", "api_errors"],
-            rows: r.trend.iter().map(|t| vec![json!(t.month), json!(t.versions), json!(t.failed_runs), json!(t.rows_read), json!(t.rows_quarantined), json!(t.quarantine_rate), json!(t.pulls), json!(t.rows_served), json!(t.bytes_served), json!(t.api_calls), json!(t.api_errors)]).collect(),
+            header: vec![
+                "month",
+                "versions",
+                "failed_runs",
+                "rows_read",
+                "rows_quarantined",
+                "quarantine_rate",
+                "pulls",
+                "rows_served",
+                "bytes_served",
+                "api_calls",
+                "api_errors",
+            ],
+            rows: r
+                .trend
+                .iter()
+                .map(|t| {
+                    vec![
+                        json!(t.month),
+                        json!(t.versions),
+                        json!(t.failed_runs),
+                        json!(t.rows_read),
+                        json!(t.rows_quarantined),
+                        json!(t.quarantine_rate),
+                        json!(t.pulls),
+                        json!(t.rows_served),
+                        json!(t.bytes_served),
+                        json!(t.api_calls),
+                        json!(t.api_errors),
+                    ]
+                })
+                .collect(),
         },
     ]
 }
@@ -170,7 +297,11 @@ pub fn to_csv(r: &Report, english: bool) -> String {
                 (_, 1) => (keys[0].clone(), String::new()),
                 _ => (keys[0].clone(), keys[1..].join("/")),
             };
-            let metrics: Vec<(&str, &Value)> = if s.name == "totals" { vec![(keys[0].as_str(), &row[1])] } else { s.header[s.keys..].iter().copied().zip(&row[s.keys..]).collect() };
+            let metrics: Vec<(&str, &Value)> = if s.name == "totals" {
+                vec![(keys[0].as_str(), &row[1])]
+            } else {
+                s.header[s.keys..].iter().copied().zip(&row[s.keys..]).collect()
+            };
             for (metric, v) in metrics {
                 let metric = if metric == "calls_n" { "calls" } else { metric };
                 line([sheet(s.name, english), &agency, &subject, metric, &cell(v)]);
@@ -186,11 +317,22 @@ pub fn to_xlsx(r: &Report, english: bool) -> Result<Vec<u8>, rust_xlsxwriter::Xl
     let bold = rust_xlsxwriter::Format::new().set_bold();
     // A fixed creation time (the report's as-of date), so the same inputs give the same bytes.
     let created = rust_xlsxwriter::ExcelDateTime::parse_from_str(r.basis.as_of.get(..10).unwrap_or(&r.period.from))?;
-    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(format!("{} {}", r.kind, r.period.name)).set_creation_datetime(&created));
+    book.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_title(format!("{} {}", r.kind, r.period.name))
+            .set_creation_datetime(&created),
+    );
     let mut all = sections(r);
     let mut totals = all.iter().position(|s| s.name == "totals").map(|i| all.remove(i));
     if let Some(t) = totals.as_mut() {
-        let basis = [("period_from", json!(r.period.from)), ("period_to", json!(r.period.to)), ("as_of", json!(r.basis.as_of)), ("audit_first_seq", json!(r.basis.audit_first_seq)), ("audit_last_seq", json!(r.basis.audit_last_seq)), ("chain_hash", json!(r.basis.chain_hash))];
+        let basis = [
+            ("period_from", json!(r.period.from)),
+            ("period_to", json!(r.period.to)),
+            ("as_of", json!(r.basis.as_of)),
+            ("audit_first_seq", json!(r.basis.audit_first_seq)),
+            ("audit_last_seq", json!(r.basis.audit_last_seq)),
+            ("chain_hash", json!(r.basis.chain_hash)),
+        ];
         t.rows.extend(basis.into_iter().map(|(k, v)| vec![json!(k), v]));
     }
     for s in totals.into_iter().chain(all) {

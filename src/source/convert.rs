@@ -50,21 +50,38 @@ fn cell_text(c: &calamine::Data) -> String {
 /// skipped.
 pub fn excel_to_csv(path: &Path, name: &str, sheet: Option<&str>, header_row: u32, out: &Path) -> Result<()> {
     use calamine::Reader;
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| Error::Format { name: name.into(), message: format!("not a readable Excel workbook: {e}") })?;
+    let mut book = calamine::open_workbook_auto(path)
+        .map_err(|e| Error::Format { name: name.into(), message: format!("not a readable Excel workbook: {e}") })?;
     let names = book.sheet_names().to_vec();
     let sheet = match sheet {
         Some(s) if names.iter().any(|n| n == s) => s.to_string(),
-        Some(s) => return Err(Error::Format { name: name.into(), message: format!("no sheet '{s}'; the workbook has: {}", names.join(", ")) }),
-        None => names.first().cloned().ok_or_else(|| Error::Format { name: name.into(), message: "the workbook has no sheet".into() })?,
+        Some(s) => {
+            return Err(Error::Format {
+                name: name.into(),
+                message: format!("no sheet '{s}'; the workbook has: {}", names.join(", ")),
+            })
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::Format { name: name.into(), message: "the workbook has no sheet".into() })?,
     };
-    let range = book.worksheet_range(&sheet).map_err(|e| Error::Format { name: name.into(), message: format!("sheet '{sheet}': {e}") })?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| Error::Format { name: name.into(), message: format!("sheet '{sheet}': {e}") })?;
     let first = range.start().map(|(r, _)| r).unwrap_or(0);
     let header_index = header_row.saturating_sub(1);
     if header_index < first || range.is_empty() {
-        return Err(Error::Format { name: name.into(), message: format!("sheet '{sheet}': row {header_row} (the header row) is empty") });
+        return Err(Error::Format {
+            name: name.into(),
+            message: format!("sheet '{sheet}': row {header_row} (the header row) is empty"),
+        });
     }
     if let Some((last, _)) = range.end().filter(|(last, _)| header_index > *last) {
-        return Err(Error::Format { name: name.into(), message: format!("sheet '{sheet}': header_row {header_row} is past the last row {} of the sheet", last + 1) });
+        return Err(Error::Format {
+            name: name.into(),
+            message: format!("sheet '{sheet}': header_row {header_row} is past the last row {} of the sheet", last + 1),
+        });
     }
     let mut w = writer(out)?;
     for (i, row) in range.rows().enumerate() {
@@ -100,7 +117,11 @@ fn machine_number(text: String) -> String {
     let unsigned = text.strip_prefix('-').unwrap_or(&text);
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match unsigned.split_once('.') {
-        Some((int, frac)) if frac.len() == 3 && int.len() <= 3 && !int.starts_with('0') && digits(int) && digits(frac) => text.replacen('.', ",", 1),
+        Some((int, frac))
+            if frac.len() == 3 && int.len() <= 3 && !int.starts_with('0') && digits(int) && digits(frac) =>
+        {
+            text.replacen('.', ",", 1)
+        }
         _ => text,
     }
 }
@@ -135,10 +156,15 @@ impl RecordWriter {
     /// Writes one record numbered `number` (`name` and `position` locate it in errors).
     pub fn record(&mut self, v: &Value, name: &str, position: &str, number: u64) -> Result<()> {
         let Value::Object(map) = v else {
-            return Err(Error::Format { name: name.into(), message: format!("{position}: a record must be a JSON object, found {}", kind(v)) });
+            return Err(Error::Format {
+                name: name.into(),
+                message: format!("{position}: a record must be a JSON object, found {}", kind(v)),
+            });
         };
         self.seen.extend(map.keys().filter(|k| self.columns.contains(k)).cloned());
-        let row: Vec<String> = std::iter::once(number.to_string()).chain(self.columns.iter().map(|c| map.get(c).map(text).unwrap_or_default())).collect();
+        let row: Vec<String> = std::iter::once(number.to_string())
+            .chain(self.columns.iter().map(|c| map.get(c).map(text).unwrap_or_default()))
+            .collect();
         self.w.write_record(&row).map_err(|e| csv_err(&self.out, e))?;
         self.count += 1;
         Ok(())
@@ -148,7 +174,10 @@ impl RecordWriter {
     pub fn finish(self, name: &str) -> Result<u64> {
         if self.count > 0 {
             if let Some(missing) = self.columns.iter().find(|c| !self.seen.contains(*c)) {
-                return Err(Error::Format { name: name.into(), message: format!("key '{missing}' is in no record; map the right key in [source.columns]") });
+                return Err(Error::Format {
+                    name: name.into(),
+                    message: format!("key '{missing}' is in no record; map the right key in [source.columns]"),
+                });
             }
         }
         finish(self.w, &self.out)?;
@@ -171,14 +200,23 @@ fn kind(v: &Value) -> &'static str {
 pub fn records_of<'a>(doc: &'a Value, records: &str, name: &str) -> Result<&'a Vec<Value>> {
     match at_path(doc, records) {
         Some(Value::Array(a)) => Ok(a),
-        Some(other) => Err(Error::Format { name: name.into(), message: format!("'{records}' is {}, not an array of records", kind(other)) }),
-        None => Err(Error::Format { name: name.into(), message: format!("no '{records}' in the document: set source.records to the path of the records array") }),
+        Some(other) => Err(Error::Format {
+            name: name.into(),
+            message: format!("'{records}' is {}, not an array of records", kind(other)),
+        }),
+        None => Err(Error::Format {
+            name: name.into(),
+            message: format!("no '{records}' in the document: set source.records to the path of the records array"),
+        }),
     }
 }
 
 /// Writes a JSON document's records (at `records`) to `w`, numbered by position.
 pub fn json_into(bytes: &[u8], records: &str, name: &str, w: &mut RecordWriter) -> Result<()> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| Error::Format { name: name.into(), message: format!("line {}, column {}: not JSON: {e}", e.line(), e.column()) })?;
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| Error::Format {
+        name: name.into(),
+        message: format!("line {}, column {}: not JSON: {e}", e.line(), e.column()),
+    })?;
     for (i, r) in records_of(&doc, records, name)?.iter().enumerate() {
         w.record(r, name, &format!("record {}", i + 1), i as u64 + 1)?;
     }
@@ -193,7 +231,8 @@ pub fn ndjson_into(reader: impl BufRead, name: &str, w: &mut RecordWriter, first
             continue;
         }
         let at = first_line + i as u64 + 1;
-        let v: Value = serde_json::from_str(&line).map_err(|e| Error::Format { name: name.into(), message: format!("line {at}: not JSON: {e}") })?;
+        let v: Value = serde_json::from_str(&line)
+            .map_err(|e| Error::Format { name: name.into(), message: format!("line {at}: not JSON: {e}") })?;
         w.record(&v, name, &format!("line {at}"), at)?;
     }
     Ok(())
@@ -208,11 +247,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("o.csv");
         let mut w = RecordWriter::create(&out, vec!["id".into(), "name".into(), "tags".into()]).unwrap();
-        let doc = r#"{"data":{"items":[{"id":1,"name":"Hà Nội","tags":["a"]},{"id":2,"name":null,"tags":{"x":1}}]}}"#.as_bytes();
+        let doc = r#"{"data":{"items":[{"id":1,"name":"Hà Nội","tags":["a"]},{"id":2,"name":null,"tags":{"x":1}}]}}"#
+            .as_bytes();
         json_into(doc, "data.items", "f.json", &mut w).unwrap();
         w.finish("f.json").unwrap();
         let text = std::fs::read_to_string(&out).unwrap();
-        let rows: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+        let rows: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
         assert_eq!(rows, vec![vec!["1", "1", "Hà Nội", "[\"a\"]"], vec!["2", "2", "", "{\"x\":1}"]]);
     }
 
@@ -227,7 +270,9 @@ mod tests {
         let mut w = RecordWriter::create(&out, vec!["id".into()]).unwrap();
         let e = ndjson_into("{\"id\":1}\n[1]\n".as_bytes(), "f.ndjson", &mut w, 0).unwrap_err().to_string();
         assert!(e.contains("line 2: a record must be a JSON object, found an array"), "{e}");
-        let e = json_into(b"{\"rows\": 3}", "rows", "f.json", &mut RecordWriter::create(&out, vec![]).unwrap()).unwrap_err().to_string();
+        let e = json_into(b"{\"rows\": 3}", "rows", "f.json", &mut RecordWriter::create(&out, vec![]).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'rows' is a number, not an array"), "{e}");
     }
 
@@ -245,7 +290,14 @@ mod tests {
 
     #[test]
     fn machine_numbers_cannot_be_read_as_thousands() {
-        for (written, kept) in [("12.345", "12,345"), ("-1.125", "-1,125"), ("0.125", "0.125"), ("1234.567", "1234.567"), ("2.5", "2.5"), ("1500", "1500")] {
+        for (written, kept) in [
+            ("12.345", "12,345"),
+            ("-1.125", "-1,125"),
+            ("0.125", "0.125"),
+            ("1234.567", "1234.567"),
+            ("2.5", "2.5"),
+            ("1500", "1500"),
+        ] {
             assert_eq!(machine_number(written.into()), kept);
             let as_read = crate::text::number::parse_decimal(kept).unwrap().to_string();
             assert_eq!(as_read, written.trim_start_matches('+'), "{kept} reads back as {written}");

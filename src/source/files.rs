@@ -50,13 +50,20 @@ fn pattern(s: &str) -> Result<glob::Pattern> {
 
 async fn local(path: &str) -> Result<Vec<Found>> {
     let paths: Vec<PathBuf> = if is_glob(path) {
-        glob::glob(path).map_err(|e| Error::Format { name: path.into(), message: format!("not a valid glob: {e}") })?.filter_map(|p| p.ok()).filter(|p| p.is_file()).collect()
+        glob::glob(path)
+            .map_err(|e| Error::Format { name: path.into(), message: format!("not a valid glob: {e}") })?
+            .filter_map(|p| p.ok())
+            .filter(|p| p.is_file())
+            .collect()
     } else {
         vec![PathBuf::from(path)]
     };
     let mut out = Vec::new();
     for p in paths {
-        let modified = std::fs::metadata(&p).and_then(|m| m.modified()).map(DateTime::<Utc>::from).map_err(|e| Error::io(&p, e))?;
+        let modified = std::fs::metadata(&p)
+            .and_then(|m| m.modified())
+            .map(DateTime::<Utc>::from)
+            .map_err(|e| Error::io(&p, e))?;
         out.push(Found { name: p.display().to_string(), modified, object: None });
     }
     Ok(out)
@@ -73,7 +80,11 @@ async fn in_bucket(url: &str) -> Result<Vec<Found>> {
     Ok(listed
         .into_iter()
         .filter(|m| if is_glob(key) { pat.matches(m.location.as_ref()) } else { m.location.as_ref() == key })
-        .map(|m| Found { name: format!("s3://{bucket}/{}", m.location), modified: m.last_modified, object: Some((store.clone(), m.location)) })
+        .map(|m| Found {
+            name: format!("s3://{bucket}/{}", m.location),
+            modified: m.last_modified,
+            object: Some((store.clone(), m.location)),
+        })
         .collect())
 }
 

@@ -26,19 +26,31 @@ pub enum Got {
 fn headers(spec: &HttpSourceSpec) -> Result<HeaderMap> {
     let mut h = HeaderMap::new();
     if let Some(var) = &spec.auth_env {
-        let value = std::env::var(var).map_err(|_| Error::Env { var: var.clone(), what: "the Authorization header value of the HTTP source".into() })?;
-        let v = HeaderValue::from_str(&value).map_err(|_| Error::Env { var: var.clone(), what: "a valid header value (no line breaks)".into() })?;
+        let value = std::env::var(var).map_err(|_| Error::Env {
+            var: var.clone(),
+            what: "the Authorization header value of the HTTP source".into(),
+        })?;
+        let v = HeaderValue::from_str(&value)
+            .map_err(|_| Error::Env { var: var.clone(), what: "a valid header value (no line breaks)".into() })?;
         h.insert(reqwest::header::AUTHORIZATION, v);
     }
     for (k, v) in &spec.headers {
-        let bad = |what: &str| Error::Format { name: spec.url.clone(), message: format!("header '{k}': not a valid {what}") };
-        h.insert(HeaderName::from_bytes(k.as_bytes()).map_err(|_| bad("name"))?, HeaderValue::from_str(v).map_err(|_| bad("value"))?);
+        let bad =
+            |what: &str| Error::Format { name: spec.url.clone(), message: format!("header '{k}': not a valid {what}") };
+        h.insert(
+            HeaderName::from_bytes(k.as_bytes()).map_err(|_| bad("name"))?,
+            HeaderValue::from_str(v).map_err(|_| bad("value"))?,
+        );
     }
     Ok(h)
 }
 
 async fn get(client: &reqwest::Client, url: &str, extra: HeaderMap) -> Result<reqwest::Response> {
-    let resp = client.get(url).headers(extra).send().await.map_err(|e| Error::Http { url: url.into(), message: describe(&e), transient: e.is_timeout() || e.is_connect() || e.is_request() })?;
+    let resp = client.get(url).headers(extra).send().await.map_err(|e| Error::Http {
+        url: url.into(),
+        message: describe(&e),
+        transient: e.is_timeout() || e.is_connect() || e.is_request(),
+    })?;
     let status = resp.status();
     if status.is_success() || status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(resp);
@@ -58,8 +70,10 @@ fn describe(e: &reqwest::Error) -> String {
 }
 
 fn with_param(url: &str, param: &str, value: u64) -> Result<String> {
-    let mut u = url::Url::parse(url).map_err(|e| Error::Format { name: url.into(), message: format!("not a URL: {e}") })?;
-    let kept: Vec<(String, String)> = u.query_pairs().filter(|(k, _)| k != param).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let mut u =
+        url::Url::parse(url).map_err(|e| Error::Format { name: url.into(), message: format!("not a URL: {e}") })?;
+    let kept: Vec<(String, String)> =
+        u.query_pairs().filter(|(k, _)| k != param).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     u.query_pairs_mut().clear().extend_pairs(kept).append_pair(param, &value.to_string());
     Ok(u.to_string())
 }
@@ -75,7 +89,12 @@ fn link_next(h: &HeaderMap) -> Option<String> {
 
 /// GETs the source (every page) into `dir`. `validators` are the ETag and Last-Modified of the
 /// last successful run; `columns` the source columns the pipeline reads (JSON formats).
-pub async fn fetch(spec: &HttpSourceSpec, columns: Vec<String>, validators: (Option<String>, Option<String>), dir: &Path) -> Result<Got> {
+pub async fn fetch(
+    spec: &HttpSourceSpec,
+    columns: Vec<String>,
+    validators: (Option<String>, Option<String>),
+    dir: &Path,
+) -> Result<Got> {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(spec.timeout_seconds.max(1)))
         .default_headers(headers(spec)?)
@@ -101,7 +120,11 @@ pub async fn fetch(spec: &HttpSourceSpec, columns: Vec<String>, validators: (Opt
     let (etag, last_modified) = (header(reqwest::header::ETAG), header(reqwest::header::LAST_MODIFIED));
     let path = dir.join("http-source.csv");
     if spec.format == HttpFormat::Csv {
-        let bytes = first.bytes().await.map_err(|e| Error::Http { url: first_url.clone(), message: describe(&e), transient: true })?;
+        let bytes = first.bytes().await.map_err(|e| Error::Http {
+            url: first_url.clone(),
+            message: describe(&e),
+            transient: true,
+        })?;
         tokio::fs::write(&path, &bytes).await.map_err(|e| Error::io(&path, e))?;
         return Ok(Got::Data { path, etag, last_modified });
     }
@@ -109,7 +132,8 @@ pub async fn fetch(spec: &HttpSourceSpec, columns: Vec<String>, validators: (Opt
     let (mut resp, mut url, mut page) = (first, first_url, 0u32);
     loop {
         let link = link_next(resp.headers());
-        let bytes = resp.bytes().await.map_err(|e| Error::Http { url: url.clone(), message: describe(&e), transient: true })?;
+        let bytes =
+            resp.bytes().await.map_err(|e| Error::Http { url: url.clone(), message: describe(&e), transient: true })?;
         let before = w.count;
         let doc = match spec.format {
             HttpFormat::Ndjson => {
@@ -117,7 +141,8 @@ pub async fn fetch(spec: &HttpSourceSpec, columns: Vec<String>, validators: (Opt
                 None
             }
             _ => {
-                let doc: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Format { name: url.clone(), message: format!("not JSON: {e}") })?;
+                let doc: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::Format { name: url.clone(), message: format!("not JSON: {e}") })?;
                 for (i, r) in convert::records_of(&doc, &spec.records, &url)?.iter().enumerate() {
                     w.record(r, &url, &format!("record {}", i + 1), before + i as u64 + 1)?;
                 }
@@ -130,12 +155,22 @@ pub async fn fetch(spec: &HttpSourceSpec, columns: Vec<String>, validators: (Opt
             _ if page >= MAX_PAGES => None,
             None => None,
             Some(_) if received == 0 => None,
-            Some(PaginationSpec::Page { param, start }) => Some(with_param(&spec.url, param, u64::from(*start) + u64::from(page))?),
+            Some(PaginationSpec::Page { param, start }) => {
+                Some(with_param(&spec.url, param, u64::from(*start) + u64::from(page))?)
+            }
             Some(PaginationSpec::Offset { param }) => Some(with_param(&spec.url, param, w.count)?),
             Some(PaginationSpec::Next { path }) if path.is_empty() => link,
-            Some(PaginationSpec::Next { path }) => doc.as_ref().and_then(|d| convert::at_path(d, path)).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(|s| {
-                url::Url::parse(&url).and_then(|base| base.join(s)).map(|u| u.to_string()).unwrap_or_else(|_| s.to_string())
-            }),
+            Some(PaginationSpec::Next { path }) => doc
+                .as_ref()
+                .and_then(|d| convert::at_path(d, path))
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    url::Url::parse(&url)
+                        .and_then(|base| base.join(s))
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|_| s.to_string())
+                }),
         };
         let Some(next) = next else { break };
         url = next;
@@ -157,7 +192,10 @@ mod tests {
 
     #[test]
     fn the_next_page_is_read_off_the_link_header() {
-        assert_eq!(next(r#"<https://a.vn/p1>; rel="prev", <https://a.vn/p3>; rel="next""#).as_deref(), Some("https://a.vn/p3"));
+        assert_eq!(
+            next(r#"<https://a.vn/p1>; rel="prev", <https://a.vn/p3>; rel="next""#).as_deref(),
+            Some("https://a.vn/p3")
+        );
         assert_eq!(next("<https://a.vn/p2>; rel=next").as_deref(), Some("https://a.vn/p2"));
         // A '>' before the '<' is not the end of the address.
         assert_eq!(next(r#"x>; <https://a.vn/p2>; rel="next""#).as_deref(), Some("https://a.vn/p2"));

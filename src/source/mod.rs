@@ -102,7 +102,14 @@ pub fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
 }
 
 fn csv_input(path: PathBuf, name: String, encoding: &str, delimiter: char) -> Input {
-    Input { path, name, encoding: Encoding::parse(encoding).unwrap_or(Encoding::Utf8), delimiter: delimiter as u8, numbered: false, state: Vec::new() }
+    Input {
+        path,
+        name,
+        encoding: Encoding::parse(encoding).unwrap_or(Encoding::Utf8),
+        delimiter: delimiter as u8,
+        numbered: false,
+        state: Vec::new(),
+    }
 }
 
 fn numbered_input(path: PathBuf, name: String) -> Input {
@@ -110,7 +117,14 @@ fn numbered_input(path: PathBuf, name: String) -> Input {
 }
 
 /// Turns one local file of a file kind into an input.
-fn file_input(source: &SourceSpec, local: PathBuf, name: String, needed: Vec<String>, dir: &Path, n: usize) -> Result<Input> {
+fn file_input(
+    source: &SourceSpec,
+    local: PathBuf,
+    name: String,
+    needed: Vec<String>,
+    dir: &Path,
+    n: usize,
+) -> Result<Input> {
     let out = dir.join(format!("input-{n}.csv"));
     Ok(match source {
         SourceSpec::Csv(c) => csv_input(local, name, &c.encoding, c.delimiter),
@@ -127,7 +141,8 @@ fn file_input(source: &SourceSpec, local: PathBuf, name: String, needed: Vec<Str
             w.finish(&name)?;
             numbered_input(out, name)
         }
-        SourceSpec::Json(spec::JsonSourceSpec { records, .. }) | SourceSpec::Http(spec::HttpSourceSpec { records, .. }) => {
+        SourceSpec::Json(spec::JsonSourceSpec { records, .. })
+        | SourceSpec::Http(spec::HttpSourceSpec { records, .. }) => {
             let bytes = std::fs::read(&local).map_err(|e| Error::io(&local, e))?;
             let mut w = convert::RecordWriter::create(&out, needed)?;
             convert::json_into(&bytes, records, &name, &mut w)?;
@@ -137,7 +152,12 @@ fn file_input(source: &SourceSpec, local: PathBuf, name: String, needed: Vec<Str
     })
 }
 
-async fn fetch_once(store: &Store, spec: &PipelineSpec, input: Option<&Path>, dir: &Path) -> Result<(Vec<Input>, Option<String>)> {
+async fn fetch_once(
+    store: &Store,
+    spec: &PipelineSpec,
+    input: Option<&Path>,
+    dir: &Path,
+) -> Result<(Vec<Input>, Option<String>)> {
     let needed = needed_columns(spec);
     if let Some(path) = input {
         let name = path.display().to_string();
@@ -145,17 +165,23 @@ async fn fetch_once(store: &Store, spec: &PipelineSpec, input: Option<&Path>, di
     }
     let state = store.source_state(&spec.id).await?;
     match &spec.source {
-        SourceSpec::Http(h) => match http::fetch(h, needed, (state.get("etag").cloned(), state.get("last_modified").cloned()), dir).await? {
-            http::Got::NotModified => Ok((Vec::new(), Some(format!("{} answered 304 Not Modified", h.url)))),
-            http::Got::Data { path, etag, last_modified } => {
-                let mut input = match h.format {
-                    spec::HttpFormat::Csv => csv_input(path, h.url.clone(), &h.encoding, h.delimiter),
-                    _ => numbered_input(path, h.url.clone()),
-                };
-                input.state = [("etag", etag), ("last_modified", last_modified)].into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
-                Ok((vec![input], None))
+        SourceSpec::Http(h) => {
+            match http::fetch(h, needed, (state.get("etag").cloned(), state.get("last_modified").cloned()), dir).await?
+            {
+                http::Got::NotModified => Ok((Vec::new(), Some(format!("{} answered 304 Not Modified", h.url)))),
+                http::Got::Data { path, etag, last_modified } => {
+                    let mut input = match h.format {
+                        spec::HttpFormat::Csv => csv_input(path, h.url.clone(), &h.encoding, h.delimiter),
+                        _ => numbered_input(path, h.url.clone()),
+                    };
+                    input.state = [("etag", etag), ("last_modified", last_modified)]
+                        .into_iter()
+                        .filter_map(|(k, v)| Some((k, v?)))
+                        .collect();
+                    Ok((vec![input], None))
+                }
             }
-        },
+        }
         SourceSpec::Sql(s) => {
             let got = sql::fetch(s, state.get("cursor").map(String::as_str), dir).await?;
             let mut input = csv_input(got.path, format!("query of ${}", s.url_env), "utf-8", ',');
@@ -171,7 +197,10 @@ async fn fetch_once(store: &Store, spec: &PipelineSpec, input: Option<&Path>, di
             };
             let found = files::find(path, pick, state.get("file").map(String::as_str)).await?;
             if found.is_empty() {
-                return Ok((Vec::new(), Some(format!("no file in '{}' is newer than the last one read", path.display()))));
+                return Ok((
+                    Vec::new(),
+                    Some(format!("no file in '{}' is newer than the last one read", path.display())),
+                ));
             }
             let mut inputs = Vec::new();
             for (n, f) in found.iter().enumerate() {

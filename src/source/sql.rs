@@ -49,7 +49,8 @@ impl Dialect {
 }
 
 fn sql_err(name: &str, e: sqlx::Error) -> Error {
-    let transient = matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed);
+    let transient =
+        matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed);
     Error::Sql { name: name.into(), message: e.to_string(), transient }
 }
 
@@ -68,7 +69,11 @@ macro_rules! copy_rows {
             let values = (0..$n)
                 .map(|i| row.try_get::<Option<String>, _>(i).map(Option::unwrap_or_default))
                 .collect::<std::result::Result<Vec<String>, _>>()
-                .map_err(|e| Error::Sql { name: $name.into(), message: format!("row {}: a value cannot be read as text: {e}", rows + 1), transient: false })?;
+                .map_err(|e| Error::Sql {
+                    name: $name.into(),
+                    message: format!("row {}: a value cannot be read as text: {e}", rows + 1),
+                    transient: false,
+                })?;
             if let Some(i) = $cursor_at {
                 cursor = Some(values[i].clone()).filter(|v: &String| !v.is_empty()).or(cursor);
             }
@@ -81,20 +86,38 @@ macro_rules! copy_rows {
 
 /// Runs the query (rows at or after `after` of the cursor, when it has one) into `dir`.
 pub async fn fetch(spec: &SqlSourceSpec, after: Option<&str>, dir: &Path) -> Result<Got> {
-    let url = std::env::var(&spec.url_env).map_err(|_| Error::Env { var: spec.url_env.clone(), what: "the database URL of the SQL source (postgres://… or mysql://…)".into() })?;
+    let url = std::env::var(&spec.url_env).map_err(|_| Error::Env {
+        var: spec.url_env.clone(),
+        what: "the database URL of the SQL source (postgres://… or mysql://…)".into(),
+    })?;
     let name = format!("query of ${}", spec.url_env);
     let timeout = std::time::Duration::from_secs(10);
     let (dialect, pool) = match url.split("://").next() {
         Some("postgres" | "postgresql") => {
-            let p = sqlx::postgres::PgPoolOptions::new().max_connections(1).acquire_timeout(timeout).connect(&url).await.map_err(|e| sql_err(&name, e))?;
+            let p = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(timeout)
+                .connect(&url)
+                .await
+                .map_err(|e| sql_err(&name, e))?;
             (Dialect::Postgres, Pool::Pg(p))
         }
         Some("mysql" | "mariadb") => {
             let url = url.replacen("mariadb://", "mysql://", 1);
-            let p = sqlx::mysql::MySqlPoolOptions::new().max_connections(1).acquire_timeout(timeout).connect(&url).await.map_err(|e| sql_err(&name, e))?;
+            let p = sqlx::mysql::MySqlPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(timeout)
+                .connect(&url)
+                .await
+                .map_err(|e| sql_err(&name, e))?;
             (Dialect::MySql, Pool::My(p))
         }
-        _ => return Err(Error::Format { name: spec.url_env.clone(), message: "the database URL must start with postgres:// or mysql://".into() }),
+        _ => {
+            return Err(Error::Format {
+                name: spec.url_env.clone(),
+                message: "the database URL must start with postgres:// or mysql://".into(),
+            })
+        }
     };
     let query = spec.query.trim().trim_end_matches(';');
     let filter = match (&spec.cursor, after) {
@@ -104,15 +127,36 @@ pub async fn fetch(spec: &SqlSourceSpec, after: Option<&str>, dir: &Path) -> Res
     let order = spec.cursor.as_ref().map(|c| format!(" ORDER BY src.{}", dialect.quote(c))).unwrap_or_default();
     let probe = format!("SELECT * FROM ({query}) src");
     let columns: Vec<String> = match &pool {
-        Pool::Pg(p) => p.describe(&probe).await.map_err(|e| sql_err(&name, e))?.columns().iter().map(|c| c.name().to_string()).collect(),
-        Pool::My(p) => p.describe(&probe).await.map_err(|e| sql_err(&name, e))?.columns().iter().map(|c| c.name().to_string()).collect(),
+        Pool::Pg(p) => p
+            .describe(&probe)
+            .await
+            .map_err(|e| sql_err(&name, e))?
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect(),
+        Pool::My(p) => p
+            .describe(&probe)
+            .await
+            .map_err(|e| sql_err(&name, e))?
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect(),
     };
     if let Some(c) = &spec.cursor {
         if !columns.contains(c) {
-            return Err(Error::Format { name: name.clone(), message: format!("the cursor column '{c}' is not a column of the query; it has: {}", columns.join(", ")) });
+            return Err(Error::Format {
+                name: name.clone(),
+                message: format!(
+                    "the cursor column '{c}' is not a column of the query; it has: {}",
+                    columns.join(", ")
+                ),
+            });
         }
     }
-    let select: Vec<String> = columns.iter().map(|c| format!("{} AS {}", dialect.as_text(c), dialect.quote(c))).collect();
+    let select: Vec<String> =
+        columns.iter().map(|c| format!("{} AS {}", dialect.as_text(c), dialect.quote(c))).collect();
     let full = format!("SELECT {} FROM ({query}) src{filter}{order}", select.join(", "));
     let path = dir.join("sql-source.csv");
     let mut w = csv::Writer::from_path(&path).map_err(|e| Error::io(&path, std::io::Error::other(e)))?;

@@ -36,36 +36,49 @@ impl Store {
     /// Adds an agency.
     pub async fn add_agency(&self, code: &str, name: &str) -> Result<()> {
         sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3)")
-            .bind(code).bind(name).bind(super::now())
-            .execute(self.pool()).await?;
+            .bind(code)
+            .bind(name)
+            .bind(super::now())
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// The agency's name, if it exists.
     pub async fn agency(&self, code: &str) -> Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT name FROM agencies WHERE code = $1").bind(code).fetch_optional(self.pool()).await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT name FROM agencies WHERE code = $1").bind(code).fetch_optional(self.pool()).await?;
         Ok(row.map(|(n,)| n))
     }
 
     /// Adds a client with its hashed secret.
     pub async fn add_client(&self, id: &str, agency: &str, secret_hash: &str) -> Result<()> {
         sqlx::query("INSERT INTO clients (id, agency, secret_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id).bind(agency).bind(secret_hash).bind(super::now())
-            .execute(self.pool()).await?;
+            .bind(id)
+            .bind(agency)
+            .bind(secret_hash)
+            .bind(super::now())
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// A client by id.
     pub async fn client(&self, id: &str) -> Result<Option<ClientRow>> {
         Ok(sqlx::query_as("SELECT id, agency, secret_hash, created_at, revoked_at FROM clients WHERE id = $1")
-            .bind(id).fetch_optional(self.pool()).await?)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// Revokes a client and its tokens; false when there is no such active client.
     pub async fn revoke_client(&self, id: &str) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query("UPDATE clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(super::now()).bind(id).execute(&mut *tx).await?;
+            .bind(super::now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM tokens WHERE client_id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -88,7 +101,8 @@ impl Store {
             "SELECT id, client_id, dataset, scope, fields, until, basis, created_at, revoked_at FROM grants \
              WHERE client_id = $1 AND revoked_at IS NULL AND (until IS NULL OR until >= $2) ORDER BY dataset, scope",
         )
-        .bind(client_id).bind(today)
+        .bind(client_id)
+        .bind(today)
         .fetch_all(self.pool())
         .await?)
     }
@@ -96,7 +110,10 @@ impl Store {
     /// Revokes a grant; false when there is no such active grant.
     pub async fn revoke_grant(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(super::now()).bind(id).execute(self.pool()).await?;
+            .bind(super::now())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -120,8 +137,12 @@ impl Store {
     /// Stores a token (by its hash).
     pub async fn add_token(&self, token_hash: &str, client_id: &str, expires_at: &str) -> Result<()> {
         sqlx::query("INSERT INTO tokens (token_hash, client_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash).bind(client_id).bind(expires_at).bind(super::now())
-            .execute(self.pool()).await?;
+            .bind(token_hash)
+            .bind(client_id)
+            .bind(expires_at)
+            .bind(super::now())
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -142,7 +163,10 @@ impl Store {
             "INSERT INTO client_pulls (client_id, dataset, version, pulled_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (client_id, dataset) DO UPDATE SET version = excluded.version, pulled_at = excluded.pulled_at",
         )
-        .bind(client_id).bind(dataset).bind(version).bind(super::now())
+        .bind(client_id)
+        .bind(dataset)
+        .bind(version)
+        .bind(super::now())
         .execute(self.pool())
         .await?;
         Ok(())
@@ -150,8 +174,12 @@ impl Store {
 
     /// The last version a client pulled of a dataset.
     pub async fn last_pull(&self, client_id: &str, dataset: &str) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT version FROM client_pulls WHERE client_id = $1 AND dataset = $2")
-            .bind(client_id).bind(dataset).fetch_optional(self.pool()).await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM client_pulls WHERE client_id = $1 AND dataset = $2")
+                .bind(client_id)
+                .bind(dataset)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.map(|(v,)| v))
     }
 }

@@ -41,9 +41,22 @@ impl Store {
     pub async fn insert_audit(&self, r: &AuditRow) -> Result<()> {
         let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
         sqlx::query(&q)
-            .bind(r.seq).bind(&r.at).bind(&r.kind).bind(&r.actor).bind(&r.agency).bind(&r.action).bind(&r.dataset)
-            .bind(r.version).bind(r.rows_out).bind(r.bytes_out).bind(r.status).bind(r.duration_ms).bind(&r.request_id)
-            .bind(&r.detail).bind(&r.prev_hash).bind(&r.hash)
+            .bind(r.seq)
+            .bind(&r.at)
+            .bind(&r.kind)
+            .bind(&r.actor)
+            .bind(&r.agency)
+            .bind(&r.action)
+            .bind(&r.dataset)
+            .bind(r.version)
+            .bind(r.rows_out)
+            .bind(r.bytes_out)
+            .bind(r.status)
+            .bind(r.duration_ms)
+            .bind(&r.request_id)
+            .bind(&r.detail)
+            .bind(&r.prev_hash)
+            .bind(&r.hash)
             .execute(self.pool())
             .await?;
         Ok(())
@@ -54,13 +67,29 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES {}", super::values_placeholders(self.backend(), rows.len(), 16, 0));
+        let q = format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES {}",
+            super::values_placeholders(self.backend(), rows.len(), 16, 0)
+        );
         let mut query = sqlx::query(&q);
         for r in rows {
             query = query
-                .bind(r.seq).bind(&r.at).bind(&r.kind).bind(&r.actor).bind(&r.agency).bind(&r.action).bind(&r.dataset)
-                .bind(r.version).bind(r.rows_out).bind(r.bytes_out).bind(r.status).bind(r.duration_ms).bind(&r.request_id)
-                .bind(&r.detail).bind(&r.prev_hash).bind(&r.hash);
+                .bind(r.seq)
+                .bind(&r.at)
+                .bind(&r.kind)
+                .bind(&r.actor)
+                .bind(&r.agency)
+                .bind(&r.action)
+                .bind(&r.dataset)
+                .bind(r.version)
+                .bind(r.rows_out)
+                .bind(r.bytes_out)
+                .bind(r.status)
+                .bind(r.duration_ms)
+                .bind(&r.request_id)
+                .bind(&r.detail)
+                .bind(&r.prev_hash)
+                .bind(&r.hash);
         }
         query.execute(self.pool()).await?;
         Ok(())

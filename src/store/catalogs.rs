@@ -87,8 +87,16 @@ impl Store {
             );
             let mut q = sqlx::query(&sql);
             for it in chunk {
-                q = q.bind(id).bind(&it.code).bind(&it.valid_from).bind(&it.valid_to).bind(&it.name)
-                    .bind(crate::text::fold(&it.name)).bind(&it.parent_code).bind(it.level).bind(&it.attrs);
+                q = q
+                    .bind(id)
+                    .bind(&it.code)
+                    .bind(&it.valid_from)
+                    .bind(&it.valid_to)
+                    .bind(&it.name)
+                    .bind(crate::text::fold(&it.name))
+                    .bind(&it.parent_code)
+                    .bind(it.level)
+                    .bind(&it.attrs);
             }
             q.execute(&mut *tx).await?;
         }
@@ -169,13 +177,20 @@ impl Store {
             "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE catalog = $1 AND valid_from <= $2 AND valid_to >= $3 \
              AND ($4 = '' OR parent_code = $5) ORDER BY code"
         );
-        Ok(sqlx::query_as(&q).bind(id).bind(date).bind(date).bind(parent.unwrap_or("")).bind(parent.unwrap_or(""))
-            .fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as(&q)
+            .bind(id)
+            .bind(date)
+            .bind(date)
+            .bind(parent.unwrap_or(""))
+            .bind(parent.unwrap_or(""))
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Every period of one code.
     pub async fn catalog_code(&self, id: &str, code: &str) -> Result<Vec<CatalogItem>> {
-        let q = format!("SELECT {ITEM_COLUMNS} FROM catalog_items WHERE catalog = $1 AND code = $2 ORDER BY valid_from");
+        let q =
+            format!("SELECT {ITEM_COLUMNS} FROM catalog_items WHERE catalog = $1 AND code = $2 ORDER BY valid_from");
         Ok(sqlx::query_as(&q).bind(id).bind(code).fetch_all(self.pool()).await?)
     }
 
@@ -192,9 +207,11 @@ impl Store {
 
     /// Every successor link of a catalog.
     pub async fn catalog_all_successors(&self, id: &str) -> Result<Vec<Successor>> {
-        Ok(sqlx::query_as("SELECT code, successor, merge_type FROM catalog_successors WHERE catalog = $1 ORDER BY code, successor")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT code, successor, merge_type FROM catalog_successors WHERE catalog = $1 ORDER BY code, successor",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?)
     }
 }

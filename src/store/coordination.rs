@@ -8,7 +8,9 @@ impl Store {
     /// The saved state of a pipeline's source (`file`, `etag`, `last_modified`, `cursor`).
     pub async fn source_state(&self, pipeline: &str) -> Result<HashMap<String, String>> {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM source_state WHERE pipeline = $1")
-            .bind(pipeline).fetch_all(self.pool()).await?;
+            .bind(pipeline)
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows.into_iter().collect())
     }
 
@@ -19,8 +21,12 @@ impl Store {
                 "INSERT INTO source_state (pipeline, name, value, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (pipeline, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             )
-            .bind(pipeline).bind(*name).bind(value).bind(super::now())
-            .execute(self.pool()).await?;
+            .bind(pipeline)
+            .bind(*name)
+            .bind(value)
+            .bind(super::now())
+            .execute(self.pool())
+            .await?;
         }
         Ok(())
     }
@@ -29,20 +35,29 @@ impl Store {
     /// holds it (it was free, expired, or already its own).
     pub async fn acquire_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool> {
         let now = super::now();
-        let until = (chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default()).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let until = (chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default())
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let done = sqlx::query(
             "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
              WHERE leases.holder = excluded.holder OR leases.expires_at < $4",
         )
-        .bind(name).bind(holder).bind(&until).bind(&now)
-        .execute(self.pool()).await?;
+        .bind(name)
+        .bind(holder)
+        .bind(&until)
+        .bind(&now)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Gives a lease back (only its holder can).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -56,6 +71,9 @@ impl Store {
 
     /// Who claimed each slot of `job`: (slot, holder), by slot.
     pub async fn claimed_slots(&self, job: &str) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as("SELECT slot, holder FROM schedule_slots WHERE job = $1 ORDER BY slot").bind(job).fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as("SELECT slot, holder FROM schedule_slots WHERE job = $1 ORDER BY slot")
+            .bind(job)
+            .fetch_all(self.pool())
+            .await?)
     }
 }

@@ -51,7 +51,10 @@ impl Store {
 
     /// Steward decisions of an entity type: (a, b, `accept` | `reject`).
     pub async fn match_decisions(&self, entity: &str) -> Result<Vec<(String, String, String)>> {
-        Ok(sqlx::query_as("SELECT a, b, decision FROM match_decisions WHERE entity = $1").bind(entity).fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as("SELECT a, b, decision FROM match_decisions WHERE entity = $1")
+            .bind(entity)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Records a decision on the pair (a, b), a < b.
@@ -63,8 +66,12 @@ impl Store {
         .bind(entity).bind(a).bind(b).bind(decision).bind(by).bind(super::now())
         .execute(self.pool()).await?;
         sqlx::query("UPDATE review_queue SET status = $1 WHERE entity = $2 AND a = $3 AND b = $4")
-            .bind(if decision == "accept" { "accepted" } else { "rejected" }).bind(entity).bind(a).bind(b)
-            .execute(self.pool()).await?;
+            .bind(if decision == "accept" { "accepted" } else { "rejected" })
+            .bind(entity)
+            .bind(a)
+            .bind(b)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -85,12 +92,20 @@ impl Store {
             "SELECT id, entity, a, b, probability, status, created_at, detail FROM review_queue \
              WHERE ($1 = '' OR entity = $2) AND ($3 = 1 OR status = 'pending') ORDER BY probability DESC, id",
         )
-        .bind(entity.unwrap_or("")).bind(entity.unwrap_or("")).bind(i64::from(all))
-        .fetch_all(self.pool()).await?)
+        .bind(entity.unwrap_or(""))
+        .bind(entity.unwrap_or(""))
+        .bind(i64::from(all))
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// One review item.
     pub async fn review(&self, id: &str) -> Result<Option<ReviewRow>> {
-        Ok(sqlx::query_as("SELECT id, entity, a, b, probability, status, created_at, detail FROM review_queue WHERE id = $1").bind(id).fetch_optional(self.pool()).await?)
+        Ok(sqlx::query_as(
+            "SELECT id, entity, a, b, probability, status, created_at, detail FROM review_queue WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
     }
 }

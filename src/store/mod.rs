@@ -5,15 +5,15 @@ mod access;
 mod coordination;
 mod entities;
 mod reports;
-pub use reports::{Calls, Consumed, Denied, Provided, Published, RunSpan};
 pub use entities::{ReviewRow, XrefRow};
+pub use reports::{Calls, Consumed, Denied, Provided, Published, RunSpan};
 mod audit;
 mod catalogs;
 mod record_changes;
 mod records;
 mod runs;
-mod sqlite_publish;
 mod sqlite_publication;
+mod sqlite_publish;
 
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
@@ -128,7 +128,11 @@ impl Store {
                 }
             }
             let sep = if path.contains('?') { '&' } else { '?' };
-            let url = if path.contains("mode=") { format!("sqlite://{path}") } else { format!("sqlite://{path}{sep}mode=rwc") };
+            let url = if path.contains("mode=") {
+                format!("sqlite://{path}")
+            } else {
+                format!("sqlite://{path}{sep}mode=rwc")
+            };
             (Backend::Sqlite, url)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())

@@ -103,7 +103,14 @@ mod tests {
             d.push_str("{}");
         });
         let got: Vec<(ChangeKind, &str, u64, &str)> = c.iter().map(|r| (r.kind, r.key, r.hash, r.data)).collect();
-        assert_eq!(got, vec![(ChangeKind::Insert, "0100109106", 0xabc, "{\"a\":1}"), (ChangeKind::Delete, "x", 7, ""), (ChangeKind::Update, "Đồng", u64::MAX, "{}")]);
+        assert_eq!(
+            got,
+            vec![
+                (ChangeKind::Insert, "0100109106", 0xabc, "{\"a\":1}"),
+                (ChangeKind::Delete, "x", 7, ""),
+                (ChangeKind::Update, "Đồng", u64::MAX, "{}")
+            ]
+        );
         for h in [0u64, 0xabc, u64::MAX, 0x0123_4567_89ab_cdef] {
             assert_eq!(hash_text(h, &mut [0; 16]), format!("{h:016x}"));
         }

@@ -40,7 +40,6 @@ pub struct PublishTx {
     pub prefix: String,
 }
 
-
 /// A published version.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct VersionRow {
@@ -69,14 +68,21 @@ impl Store {
         let q = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE dataset = $1 AND version < $2 AND pruned_at IS NULL ORDER BY version");
         let rows: Vec<VersionRow> = sqlx::query_as(&q).bind(dataset).bind(keep_from).fetch_all(self.pool()).await?;
         sqlx::query("UPDATE versions SET pruned_at = $1 WHERE dataset = $2 AND version < $3 AND pruned_at IS NULL")
-            .bind(super::now()).bind(dataset).bind(keep_from).execute(self.pool()).await?;
+            .bind(super::now())
+            .bind(dataset)
+            .bind(keep_from)
+            .execute(self.pool())
+            .await?;
         Ok(rows)
     }
 
     /// The oldest version of `dataset` whose files are kept.
     pub async fn oldest_kept_version(&self, dataset: &str) -> Result<Option<i64>> {
-        let row: (Option<i64>,) = sqlx::query_as("SELECT MIN(version) FROM versions WHERE dataset = $1 AND pruned_at IS NULL")
-            .bind(dataset).fetch_one(self.pool()).await?;
+        let row: (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(version) FROM versions WHERE dataset = $1 AND pruned_at IS NULL")
+                .bind(dataset)
+                .fetch_one(self.pool())
+                .await?;
         Ok(row.0)
     }
 
@@ -102,13 +108,12 @@ impl Store {
 
     /// The current master record of `key`, as its JSON data.
     pub async fn current_record(&self, dataset: &str, key: &str) -> Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT data FROM records WHERE dataset = $1 AND record_key = $2 AND valid_to IS NULL",
-        )
-        .bind(dataset)
-        .bind(key)
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT data FROM records WHERE dataset = $1 AND record_key = $2 AND valid_to IS NULL")
+                .bind(dataset)
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.map(|(d,)| d))
     }
 
@@ -127,18 +132,34 @@ impl Store {
     /// record changes in parts, invisible until the dataset moves (see `sqlite_publish`).
     pub async fn begin_publish(&self, p: &PublishTx) -> Result<PendingPublish> {
         if let Some(file) = &self.sqlite_file {
-            return Ok(PendingPublish(Pending::Sqlite(super::sqlite_publish::SqlitePublish::begin(file, self.serving, p).await?)));
+            return Ok(PendingPublish(Pending::Sqlite(
+                super::sqlite_publish::SqlitePublish::begin(file, self.serving, p).await?,
+            )));
         }
         let mut tx = self.pool().begin().await?;
         let now = super::now();
         sqlx::query(UPSERT_DATASET)
-            .bind(&p.dataset).bind(&p.pipeline).bind(&p.owner).bind(&p.title).bind(&p.description)
-            .bind(&p.key_fields).bind(&p.schema_json).bind(&now)
+            .bind(&p.dataset)
+            .bind(&p.pipeline)
+            .bind(&p.owner)
+            .bind(&p.title)
+            .bind(&p.description)
+            .bind(&p.key_fields)
+            .bind(&p.schema_json)
+            .bind(&now)
             .execute(&mut *tx)
             .await?;
         let moved = sqlx::query(MOVE_DATASET)
-            .bind(p.version).bind(&p.pipeline).bind(&p.owner).bind(&p.title).bind(&p.description)
-            .bind(&p.key_fields).bind(&p.schema_json).bind(&now).bind(&p.dataset).bind(p.version - 1)
+            .bind(p.version)
+            .bind(&p.pipeline)
+            .bind(&p.owner)
+            .bind(&p.title)
+            .bind(&p.description)
+            .bind(&p.key_fields)
+            .bind(&p.schema_json)
+            .bind(&now)
+            .bind(&p.dataset)
+            .bind(p.version - 1)
             .execute(&mut *tx)
             .await?;
         if moved.rows_affected() != 1 {
@@ -194,9 +215,18 @@ impl PendingPublish {
             Pending::Pool { tx, p } => (tx, p),
         };
         sqlx::query(&insert_version_sql())
-            .bind(&p.dataset).bind(p.version).bind(&p.run_id).bind(super::now()).bind(&p.input_sha256)
-            .bind(p.row_count).bind(p.inserted).bind(p.updated).bind(p.deleted).bind(p.quarantined)
-            .bind(&p.prefix).bind(manifest_sha256)
+            .bind(&p.dataset)
+            .bind(p.version)
+            .bind(&p.run_id)
+            .bind(super::now())
+            .bind(&p.input_sha256)
+            .bind(p.row_count)
+            .bind(p.inserted)
+            .bind(p.updated)
+            .bind(p.deleted)
+            .bind(p.quarantined)
+            .bind(&p.prefix)
+            .bind(manifest_sha256)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

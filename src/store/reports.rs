@@ -102,12 +102,16 @@ impl Store {
              WHERE kind = 'request' AND status = 403 AND agency <> '' AND dataset <> '' AND at >= $1 AND at < $2 \
              GROUP BY agency, dataset ORDER BY agency, dataset",
         )
-        .bind(from).bind(to).fetch_all(self.pool()).await?)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// The time of the latest thing the store knows happened (a run or an audit entry).
     pub async fn latest_event(&self) -> Result<Option<String>> {
-        let runs: (Option<String>,) = sqlx::query_as("SELECT MAX(COALESCE(finished_at, started_at)) FROM runs").fetch_one(self.pool()).await?;
+        let runs: (Option<String>,) =
+            sqlx::query_as("SELECT MAX(COALESCE(finished_at, started_at)) FROM runs").fetch_one(self.pool()).await?;
         let audit: (Option<String>,) = sqlx::query_as("SELECT MAX(at) FROM audit_log").fetch_one(self.pool()).await?;
         Ok(runs.0.max(audit.0))
     }
@@ -124,7 +128,10 @@ impl Store {
              FROM runs r JOIN datasets d ON d.name = r.dataset \
              WHERE r.started_at >= $1 AND r.started_at < $2 GROUP BY d.owner, r.dataset ORDER BY d.owner, r.dataset",
         )
-        .bind(from).bind(to).fetch_all(self.pool()).await?)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Per dataset, the versions published in the period: the last one's rows and the keys
@@ -168,21 +175,32 @@ impl Store {
             "SELECT c.agency, COUNT(*) FROM grants g JOIN clients c ON c.id = g.client_id \
              WHERE g.created_at >= $1 AND g.created_at < $2 GROUP BY c.agency ORDER BY c.agency",
         )
-        .bind(from).bind(to).fetch_all(self.pool()).await?;
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
         let expired = sqlx::query_as(
             "SELECT c.agency, COUNT(*) FROM grants g JOIN clients c ON c.id = g.client_id \
              WHERE g.until IS NOT NULL AND g.until >= $1 AND g.until < $2 GROUP BY c.agency ORDER BY c.agency",
         )
-        .bind(&from[..10]).bind(&to[..10]).fetch_all(self.pool()).await?;
+        .bind(&from[..10])
+        .bind(&to[..10])
+        .fetch_all(self.pool())
+        .await?;
         Ok((added, expired))
     }
 
     /// The audit entries of the period: (first seq, last seq, hash of the last), if any.
     pub async fn audit_range(&self, from: &str, to: &str) -> Result<Option<(i64, i64, String)>> {
-        let row: Option<(i64, i64)> = sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM audit_log WHERE at >= $1 AND at < $2 HAVING COUNT(*) > 0")
-            .bind(from).bind(to).fetch_optional(self.pool()).await?;
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM audit_log WHERE at >= $1 AND at < $2 HAVING COUNT(*) > 0")
+                .bind(from)
+                .bind(to)
+                .fetch_optional(self.pool())
+                .await?;
         let Some((first, last)) = row else { return Ok(None) };
-        let (hash,): (String,) = sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1").bind(last).fetch_one(self.pool()).await?;
+        let (hash,): (String,) =
+            sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1").bind(last).fetch_one(self.pool()).await?;
         Ok(Some((first, last, hash)))
     }
 }

@@ -12,7 +12,8 @@ use std::sync::mpsc;
 
 // On SQLite, `records` is a view over the version rows and the record data (migration 0008);
 // the publication writes both tables directly.
-const CLOSE_ONE: &str = "UPDATE record_versions SET valid_to = ?1 WHERE dataset = ?2 AND record_key = ?3 AND valid_to IS NULL";
+const CLOSE_ONE: &str =
+    "UPDATE record_versions SET valid_to = ?1 WHERE dataset = ?2 AND record_key = ?3 AND valid_to IS NULL";
 /// Rows a multi-row insert statement writes: one statement (and one B-tree cursor, which then
 /// appends without searching from the root) for many rows.
 const ROWS_PER_INSERT: usize = 64;
@@ -25,8 +26,12 @@ fn insert_data(n: usize) -> String {
 /// `INSERT INTO record_versions` of `n` rows of one dataset and version: `?1` the dataset, `?2`
 /// the version, then `(record_key, row_hash, data_id)` parameters.
 fn insert_versions(n: usize) -> String {
-    let rows: Vec<String> = (0..n).map(|i| format!("(?1, ?{}, ?2, ?{}, ?{})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i)).collect();
-    format!("INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES {}", rows.join(", "))
+    let rows: Vec<String> =
+        (0..n).map(|i| format!("(?1, ?{}, ?2, ?{}, ?{})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i)).collect();
+    format!(
+        "INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES {}",
+        rows.join(", ")
+    )
 }
 
 /// Record changes committed at a time. A first load writes hundreds of MiB: committed in parts,
@@ -59,7 +64,10 @@ impl Publication {
         // The page cache is memory of the run: as large as the store's (64 MiB) for a large load,
         // where it saves writing the same pages twice, and 16 MiB for the few changes of a usual run.
         let changes = p.inserted + p.updated + p.deleted;
-        conn.execute_batch(&format!("PRAGMA cache_size = -{}; PRAGMA wal_autocheckpoint = 0;", (changes / 8).clamp(16_384, 65_536)))?;
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size = -{}; PRAGMA wal_autocheckpoint = 0;",
+            (changes / 8).clamp(16_384, 65_536)
+        ))?;
         // `lgsp serve` checkpoints on a task of its own; elsewhere a thread does, after each part.
         let parts = changes as usize > part_rows;
         let checkpoints = match parts && !serving {
@@ -77,19 +85,27 @@ impl Publication {
     fn start(&self) -> Result<()> {
         let (conn, p) = (&self.conn, &self.p);
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        conn.execute(records::UPSERT_DATASET, params![p.dataset, p.pipeline, p.owner, p.title, p.description, p.key_fields, p.schema_json, super::now()])?;
+        conn.execute(
+            records::UPSERT_DATASET,
+            params![p.dataset, p.pipeline, p.owner, p.title, p.description, p.key_fields, p.schema_json, super::now()],
+        )?;
         let found: i64 = conn.query_row(records::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
         if found != p.version - 1 {
             conn.execute_batch("ROLLBACK")?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
         }
         let left: Option<(String, String)> = conn
-            .query_row("SELECT holder, expires_at FROM leases WHERE name = ?1", params![self.lease], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT holder, expires_at FROM leases WHERE name = ?1", params![self.lease], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         if let Some((holder, until)) = &left {
             if until.as_str() >= super::now().as_str() {
                 conn.execute_batch("ROLLBACK")?;
-                return Err(Error::Changes(format!("run {holder} is publishing dataset '{}' (its lease runs until {until}): run again when it ends", p.dataset)));
+                return Err(Error::Changes(format!(
+                    "run {holder} is publishing dataset '{}' (its lease runs until {until}): run again when it ends",
+                    p.dataset
+                )));
             }
             sweep(conn, p)?;
             if !self.parts {
@@ -103,7 +119,8 @@ impl Publication {
     }
 
     fn renew(&self) -> Result<()> {
-        let until = (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let until = (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         self.conn.execute(
             "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
             params![self.lease, self.p.run_id, until],
@@ -121,7 +138,9 @@ impl Publication {
         };
         // Ids of new record data are given here (the transaction holds the write lock), so that
         // a multi-row insert knows them.
-        let next_id = |conn: &rusqlite::Connection| -> Result<i64> { Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM record_data", [], |r| r.get(0))?) };
+        let next_id = |conn: &rusqlite::Connection| -> Result<i64> {
+            Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM record_data", [], |r| r.get(0))?)
+        };
         let mut id = next_id(&self.conn)?;
         for chunk in chunks {
             let chunk = chunk.map_err(Error::Changes)?;
@@ -174,7 +193,18 @@ impl Publication {
         let now = super::now();
         let moved = conn.execute(
             records::MOVE_DATASET,
-            params![p.version, p.pipeline, p.owner, p.title, p.description, p.key_fields, p.schema_json, now, p.dataset, p.version - 1],
+            params![
+                p.version,
+                p.pipeline,
+                p.owner,
+                p.title,
+                p.description,
+                p.key_fields,
+                p.schema_json,
+                now,
+                p.dataset,
+                p.version - 1
+            ],
         )?;
         if moved != 1 {
             let found: i64 = conn.query_row(records::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
@@ -182,11 +212,29 @@ impl Publication {
         }
         conn.execute(
             &records::insert_version_sql(),
-            params![p.dataset, p.version, p.run_id, now, p.input_sha256, p.row_count, p.inserted, p.updated, p.deleted, p.quarantined, p.prefix, manifest_sha256],
+            params![
+                p.dataset,
+                p.version,
+                p.run_id,
+                now,
+                p.input_sha256,
+                p.row_count,
+                p.inserted,
+                p.updated,
+                p.deleted,
+                p.quarantined,
+                p.prefix,
+                manifest_sha256
+            ],
         )?;
         // Parts committed earlier are this publication's only while it still holds the lease.
-        if self.parts && conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, p.run_id])? != 1 {
-            return Err(Error::Changes(format!("the publication of dataset '{}' lost its lease (not renewed for {LEASE_SECS} s): run again", p.dataset)));
+        if self.parts
+            && conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, p.run_id])? != 1
+        {
+            return Err(Error::Changes(format!(
+                "the publication of dataset '{}' lost its lease (not renewed for {LEASE_SECS} s): run again",
+                p.dataset
+            )));
         }
         conn.execute_batch("COMMIT")?;
         self.checkpoints = None;
@@ -209,7 +257,9 @@ impl Publication {
             return;
         }
         let swept = conn.execute_batch("BEGIN IMMEDIATE").map_err(Error::from).and_then(|()| sweep(conn, &self.p));
-        let released = swept.and_then(|()| Ok(conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, self.p.run_id])?));
+        let released = swept.and_then(|()| {
+            Ok(conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, self.p.run_id])?)
+        });
         match released {
             Ok(_) => {
                 let _ = conn.execute_batch("COMMIT");
@@ -230,7 +280,10 @@ fn sweep(conn: &rusqlite::Connection, p: &PublishTx) -> Result<()> {
         params![p.dataset, current],
     )?;
     conn.execute("DELETE FROM record_versions WHERE dataset = ?1 AND valid_from > ?2", params![p.dataset, current])?;
-    conn.execute("UPDATE record_versions SET valid_to = NULL WHERE dataset = ?1 AND valid_to > ?2", params![p.dataset, current])?;
+    conn.execute(
+        "UPDATE record_versions SET valid_to = NULL WHERE dataset = ?1 AND valid_to > ?2",
+        params![p.dataset, current],
+    )?;
     Ok(())
 }
 
@@ -253,4 +306,3 @@ fn checkpointer(file: &Path) -> Result<mpsc::Sender<()>> {
         .map_err(|e| Error::Changes(format!("starting the checkpoint thread: {e}")))?;
     Ok(tx)
 }
-

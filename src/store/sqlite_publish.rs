@@ -172,24 +172,44 @@ mod tests {
         }
         assert_eq!(count(&store, "SELECT COUNT(*) FROM leases").await, 0);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM record_versions").await, 5, "its rows are removed");
-        assert_eq!(count(&store, "SELECT COUNT(*) FROM record_versions WHERE valid_to IS NULL").await, 5, "and its closes undone");
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM record_versions WHERE valid_to IS NULL").await,
+            5,
+            "and its closes undone"
+        );
         assert_eq!(count(&store, "SELECT COUNT(*) FROM record_data").await, 5);
 
         // A publication that died leaves its rows and an expired lease: the next one removes them.
         sqlx::query("INSERT INTO record_data (id, data) VALUES (99, '{}')").execute(store.pool()).await.unwrap();
         sqlx::query("INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES ('d', 'z', 2, 'h', 99)").execute(store.pool()).await.unwrap();
-        sqlx::query("UPDATE record_versions SET valid_to = 2 WHERE record_key = 'e'").execute(store.pool()).await.unwrap();
-        sqlx::query("INSERT INTO leases (name, holder, expires_at) VALUES ('publish:d', 'gone', ?1)").bind(now_minus_an_hour()).execute(store.pool()).await.unwrap();
+        sqlx::query("UPDATE record_versions SET valid_to = 2 WHERE record_key = 'e'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO leases (name, holder, expires_at) VALUES ('publish:d', 'gone', ?1)")
+            .bind(now_minus_an_hour())
+            .execute(store.pool())
+            .await
+            .unwrap();
         let v2 = SqlitePublish::begin_in_parts_of(&file, false, &tx(2, 1, 0), 2).await.unwrap();
         v2.apply(changes(ChangeKind::Insert, &["f"])).await.unwrap();
         v2.commit("sha").await.unwrap();
-        let keys: Vec<(String,)> = sqlx::query_as("SELECT record_key FROM records WHERE dataset = 'd' AND valid_to IS NULL ORDER BY 1").fetch_all(store.pool()).await.unwrap();
+        let keys: Vec<(String,)> =
+            sqlx::query_as("SELECT record_key FROM records WHERE dataset = 'd' AND valid_to IS NULL ORDER BY 1")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
         assert_eq!(keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["a", "b", "c", "d", "e", "f"]);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM record_data WHERE id = 99").await, 0);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM leases").await, 0);
 
         // A live lease keeps another publication of the dataset out.
-        sqlx::query("INSERT INTO leases (name, holder, expires_at) VALUES ('publish:d', 'busy', '9999-12-31T00:00:00Z')").execute(store.pool()).await.unwrap();
+        sqlx::query(
+            "INSERT INTO leases (name, holder, expires_at) VALUES ('publish:d', 'busy', '9999-12-31T00:00:00Z')",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
         let err = SqlitePublish::begin_in_parts_of(&file, false, &tx(3, 1, 0), 2).await.err().unwrap();
         assert!(err.to_string().contains("run busy is publishing dataset 'd'"), "{err}");
     }

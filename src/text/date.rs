@@ -69,17 +69,11 @@ pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, DateError> {
 
 /// Reads a run of 1 to `max` ASCII digits at the start of `b`: its value and length.
 fn digits(b: &[u8], max: usize) -> Option<(u32, usize)> {
-    let len = b
-        .iter()
-        .take(max + 1)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let len = b.iter().take(max + 1).take_while(|c| c.is_ascii_digit()).count();
     if len == 0 || len > max {
         return None;
     }
-    let value = b[..len]
-        .iter()
-        .fold(0, |acc, c| acc * 10 + u32::from(c - b'0'));
+    let value = b[..len].iter().fold(0, |acc, c| acc * 10 + u32::from(c - b'0'));
     Some((value, len))
 }
 
@@ -113,9 +107,7 @@ fn date_prefix(b: &[u8]) -> Result<Option<(NaiveDate, usize)>, DateError> {
     if !(1000..=9999).contains(&year) {
         return Err(DateError::Year { year });
     }
-    let date = i32::try_from(year)
-        .ok()
-        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day));
+    let date = i32::try_from(year).ok().and_then(|y| NaiveDate::from_ymd_opt(y, month, day));
     match date {
         Some(date) => Ok(Some((date, i))),
         None => Err(DateError::NoSuchDate { year, month, day }),
@@ -166,23 +158,13 @@ mod tests {
     }
 
     fn at(date: NaiveDate, h: u32, m: u32, s: u32, micro: u32) -> NaiveDateTime {
-        NaiveDateTime::new(
-            date,
-            NaiveTime::from_hms_micro_opt(h, m, s, micro).unwrap_or_default(),
-        )
+        NaiveDateTime::new(date, NaiveTime::from_hms_micro_opt(h, m, s, micro).unwrap_or_default())
     }
 
     #[test]
     fn every_accepted_date_form_parses() {
         let expected = Ok(ymd(2021, 3, 5));
-        for s in [
-            "05/03/2021",
-            "5/3/2021",
-            "05-03-2021",
-            "05.03.2021",
-            "2021-03-05",
-            "2021/03/05",
-        ] {
+        for s in ["05/03/2021", "5/3/2021", "05-03-2021", "05.03.2021", "2021-03-05", "2021/03/05"] {
             assert_eq!(parse_date(s), expected, "{s}");
         }
         assert_eq!(parse_date(" 29/02/2024 "), Ok(ymd(2024, 2, 29)));
@@ -191,22 +173,9 @@ mod tests {
     #[test]
     fn impossible_calendar_dates_are_refused() {
         let err = parse_date("31/02/2021");
-        assert_eq!(
-            err,
-            Err(DateError::NoSuchDate {
-                year: 2021,
-                month: 2,
-                day: 31
-            })
-        );
-        assert!(matches!(
-            parse_date("15/13/2020"),
-            Err(DateError::NoSuchDate { .. })
-        ));
-        assert!(matches!(
-            parse_date("29/02/2023"),
-            Err(DateError::NoSuchDate { .. })
-        ));
+        assert_eq!(err, Err(DateError::NoSuchDate { year: 2021, month: 2, day: 31 }));
+        assert!(matches!(parse_date("15/13/2020"), Err(DateError::NoSuchDate { .. })));
+        assert!(matches!(parse_date("29/02/2023"), Err(DateError::NoSuchDate { .. })));
     }
 
     #[test]
@@ -223,19 +192,8 @@ mod tests {
 
     #[test]
     fn partial_and_non_dates_are_refused() {
-        for s in [
-            "12/2019",
-            "N/A",
-            "",
-            "2021-03",
-            "05/03-2021",
-            "2021.03.05",
-            "05/03/2021x",
-        ] {
-            assert!(
-                matches!(parse_date(s), Err(DateError::Format { .. })),
-                "{s}"
-            );
+        for s in ["12/2019", "N/A", "", "2021-03", "05/03-2021", "2021.03.05", "05/03/2021x"] {
+            assert!(matches!(parse_date(s), Err(DateError::Format { .. })), "{s}");
         }
     }
 
@@ -243,52 +201,23 @@ mod tests {
     fn datetime_accepts_space_or_t_and_optional_seconds() {
         let d = ymd(2021, 3, 5);
         assert_eq!(parse_datetime("05/03/2021 08:30"), Ok(at(d, 8, 30, 0, 0)));
-        assert_eq!(
-            parse_datetime("2021-03-05T08:30:15"),
-            Ok(at(d, 8, 30, 15, 0))
-        );
-        assert_eq!(
-            parse_datetime("05.03.2021 8:30:15"),
-            Ok(at(d, 8, 30, 15, 0))
-        );
-        assert_eq!(
-            parse_datetime("2021-03-05 23:59:59.5"),
-            Ok(at(d, 23, 59, 59, 500_000))
-        );
-        assert_eq!(
-            parse_datetime("2021-03-05T08:30:15.123456789"),
-            Ok(at(d, 8, 30, 15, 123_456))
-        );
+        assert_eq!(parse_datetime("2021-03-05T08:30:15"), Ok(at(d, 8, 30, 15, 0)));
+        assert_eq!(parse_datetime("05.03.2021 8:30:15"), Ok(at(d, 8, 30, 15, 0)));
+        assert_eq!(parse_datetime("2021-03-05 23:59:59.5"), Ok(at(d, 23, 59, 59, 500_000)));
+        assert_eq!(parse_datetime("2021-03-05T08:30:15.123456789"), Ok(at(d, 8, 30, 15, 123_456)));
     }
 
     #[test]
     fn bare_date_is_midnight() {
-        assert_eq!(
-            parse_datetime("05/03/2021"),
-            Ok(at(ymd(2021, 3, 5), 0, 0, 0, 0))
-        );
+        assert_eq!(parse_datetime("05/03/2021"), Ok(at(ymd(2021, 3, 5), 0, 0, 0, 0)));
     }
 
     #[test]
     fn bad_times_are_refused() {
-        for s in [
-            "05/03/2021 24:00",
-            "05/03/2021 08:3",
-            "05/03/2021 08:30:",
-            "2021-03-05T08",
-        ] {
-            assert!(
-                matches!(parse_datetime(s), Err(DateError::Time { .. })),
-                "{s}"
-            );
+        for s in ["05/03/2021 24:00", "05/03/2021 08:3", "05/03/2021 08:30:", "2021-03-05T08"] {
+            assert!(matches!(parse_datetime(s), Err(DateError::Time { .. })), "{s}");
         }
-        assert!(matches!(
-            parse_datetime("05/03/2021x08:30"),
-            Err(DateError::Format { .. })
-        ));
-        assert!(matches!(
-            parse_datetime("31/02/2021 08:30"),
-            Err(DateError::NoSuchDate { .. })
-        ));
+        assert!(matches!(parse_datetime("05/03/2021x08:30"), Err(DateError::Format { .. })));
+        assert!(matches!(parse_datetime("31/02/2021 08:30"), Err(DateError::NoSuchDate { .. })));
     }
 }

@@ -115,10 +115,7 @@ pub fn encode(s: &str, enc: Encoding) -> Result<Vec<u8>, EncodeError> {
 /// Builds the error for the byte at `offset`.
 fn error_at(bytes: &[u8], offset: usize, enc: Encoding) -> DecodeError {
     let before = &bytes[..offset.min(bytes.len())];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     DecodeError {
         encoding: enc.name(),
         line: before.iter().filter(|&&b| b == b'\n').count() + 1,
@@ -129,11 +126,7 @@ fn error_at(bytes: &[u8], offset: usize, enc: Encoding) -> DecodeError {
 
 /// Decodes UTF-8, dropping a leading byte order mark.
 fn decode_utf8(bytes: &[u8]) -> Result<String, DecodeError> {
-    let skip = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    let skip = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     match std::str::from_utf8(&bytes[skip..]) {
         Ok(text) => Ok(to_nfc(text).into_owned()),
         Err(e) => Err(error_at(bytes, skip + e.valid_up_to(), Encoding::Utf8)),
@@ -168,10 +161,7 @@ fn encode_tcvn3(s: &str) -> Result<Vec<u8>, EncodeError> {
         } else if table.uppercase_toned.contains(&c) {
             return Err(EncodeError::Tcvn3UppercaseToned { ch: c });
         } else {
-            return Err(EncodeError::Unmappable {
-                encoding: Encoding::Tcvn3.name(),
-                ch: c,
-            });
+            return Err(EncodeError::Unmappable { encoding: Encoding::Tcvn3.name(), ch: c });
         }
     }
     Ok(out)
@@ -211,10 +201,7 @@ fn encode_vni(s: &str) -> Result<Vec<u8>, EncodeError> {
         } else if let Some(bytes) = table.get(&c) {
             out.extend_from_slice(bytes);
         } else {
-            return Err(EncodeError::Unmappable {
-                encoding: Encoding::Vni.name(),
-                ch: c,
-            });
+            return Err(EncodeError::Unmappable { encoding: Encoding::Vni.name(), ch: c });
         }
     }
     Ok(out)

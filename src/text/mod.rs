@@ -12,8 +12,8 @@ use std::borrow::Cow;
 
 pub use case::{is_surely_lower, is_surely_upper, lower, title, upper};
 
-use unicode_normalization::char::is_combining_mark;
 use scan::{is_surely_nfc, surely_clean, surely_clean_spaces};
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// Returns `s` in Unicode NFC, borrowing it when it is already NFC.
@@ -99,22 +99,12 @@ fn into_nfc(s: String) -> String {
 }
 
 /// Splits an embedded CSV table (no quoted fields) into rows of `columns` fields, header skipped.
-fn embedded_rows(
-    name: &'static str,
-    text: &'static str,
-    columns: usize,
-) -> impl Iterator<Item = Vec<&'static str>> {
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(move |line| {
-            let fields: Vec<&str> = line.split(',').collect();
-            assert!(
-                fields.len() == columns && !line.contains('"'),
-                "embedded table {name} has a malformed row: {line}"
-            );
-            fields
-        })
+fn embedded_rows(name: &'static str, text: &'static str, columns: usize) -> impl Iterator<Item = Vec<&'static str>> {
+    text.lines().skip(1).filter(|l| !l.is_empty()).map(move |line| {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert!(fields.len() == columns && !line.contains('"'), "embedded table {name} has a malformed row: {line}");
+        fields
+    })
 }
 
 /// Trims and collapses white space; returns `None` when `s` is already clean.
@@ -203,13 +193,7 @@ mod tests {
 
     #[test]
     fn spelling_variants_fold_to_one_key() {
-        for s in [
-            "Hoà Vang",
-            "Hòa Vang",
-            "HOA VANG",
-            "Hoa\u{00A0} Vang",
-            " hoa vang ",
-        ] {
+        for s in ["Hoà Vang", "Hòa Vang", "HOA VANG", "Hoa\u{00A0} Vang", " hoa vang "] {
             assert_eq!(fold(s), "hoa vang", "{s}");
         }
         assert_eq!(fold("Thuỷ"), fold("Thủy"));

@@ -45,16 +45,14 @@ pub enum NumberError {
 
 /// Powers of ten that an `f64` holds exactly.
 const EXACT_POWERS: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
 ];
 
 impl Decimal {
     /// The nearest `f64`.
     pub fn to_f64(&self) -> f64 {
-        let exact_power = usize::try_from(self.scale)
-            .ok()
-            .and_then(|s| EXACT_POWERS.get(s));
+        let exact_power = usize::try_from(self.scale).ok().and_then(|s| EXACT_POWERS.get(s));
         match exact_power {
             Some(p) if self.mantissa.unsigned_abs() <= 1 << 53 => self.mantissa as f64 / p,
             _ => self.to_string().parse().unwrap_or(f64::NAN),
@@ -65,9 +63,7 @@ impl Decimal {
     /// `None` on overflow.
     pub fn rescale(&self, scale: u32) -> Option<i128> {
         if scale >= self.scale {
-            return 10i128
-                .checked_pow(scale - self.scale)?
-                .checked_mul(self.mantissa);
+            return 10i128.checked_pow(scale - self.scale)?.checked_mul(self.mantissa);
         }
         let Some(divisor) = 10i128.checked_pow(self.scale - scale) else {
             return Some(0);
@@ -153,11 +149,7 @@ fn shape(s: &str, lone_dot_groups: bool) -> Result<Shape, NumberError> {
         _ if last_dot > last_comma => (Some('.'), Some(',')),
         _ => (Some(','), Some('.')),
     };
-    Ok(Shape {
-        negative,
-        decimal,
-        grouping,
-    })
+    Ok(Shape { negative, decimal, grouping })
 }
 
 /// Parses a number written with Vietnamese ('1.234.567,5') or English ('1,234,567.5') separators.
@@ -193,11 +185,7 @@ pub fn parse_decimal_as(s: &str, lone_dot_groups: bool) -> Result<Decimal, Numbe
                 }
             }
             c if Some(c) == shape.grouping => {
-                let valid = if grouped {
-                    group_len == 3
-                } else {
-                    (1..=3).contains(&group_len)
-                };
+                let valid = if grouped { group_len == 3 } else { (1..=3).contains(&group_len) };
                 if in_fraction || !valid {
                     return Err(NumberError::Grouping);
                 }

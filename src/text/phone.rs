@@ -4,10 +4,8 @@ use std::sync::OnceLock;
 
 use super::embedded_rows;
 
-const PREFIXES: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/data/catalogs/vn_mobile_prefix_conversion_2018.csv"
-));
+const PREFIXES: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/catalogs/vn_mobile_prefix_conversion_2018.csv"));
 
 /// Why a phone number was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,10 +61,7 @@ pub fn normalize_phone(s: &str) -> Result<String, PhoneError> {
     let prefix = national.get(..2).unwrap_or("");
     match (national.len(), prefix) {
         (10, "03" | "05" | "07" | "08" | "09") | (11, "02") => Ok(national),
-        (10 | 11, _) => Err(PhoneError::UnknownPrefix {
-            prefix: national[..3].to_owned(),
-            digits: national.len(),
-        }),
+        (10 | 11, _) => Err(PhoneError::UnknownPrefix { prefix: national[..3].to_owned(), digits: national.len() }),
         (n, _) => Err(PhoneError::WrongLength { digits: n }),
     }
 }
@@ -108,10 +103,7 @@ fn old_mobile_prefix(national: &str) -> Option<&'static str> {
         return None;
     }
     let head = national.get(..4)?;
-    table
-        .iter()
-        .find(|(old, _)| *old == head)
-        .map(|(_, new)| *new)
+    table.iter().find(|(old, _)| *old == head).map(|(_, new)| *new)
 }
 
 #[cfg(test)]
@@ -120,119 +112,63 @@ mod tests {
 
     #[test]
     fn old_prefix_with_country_code_gets_the_new_prefix() {
-        assert_eq!(
-            normalize_phone("+84 162 567 8945").as_deref(),
-            Ok("0325678945")
-        );
-        assert_eq!(
-            normalize_phone("0084 1625678945").as_deref(),
-            Ok("0325678945")
-        );
+        assert_eq!(normalize_phone("+84 162 567 8945").as_deref(), Ok("0325678945"));
+        assert_eq!(normalize_phone("0084 1625678945").as_deref(), Ok("0325678945"));
     }
 
     #[test]
     fn old_prefix_with_dots_gets_the_new_prefix() {
-        assert_eq!(
-            normalize_phone("0169.567.8945").as_deref(),
-            Ok("0395678945")
-        );
-        assert_eq!(
-            normalize_phone("0120 123 4567").as_deref(),
-            Ok("0701234567")
-        );
-        assert_eq!(
-            normalize_phone("0199-123-4567").as_deref(),
-            Ok("0591234567")
-        );
+        assert_eq!(normalize_phone("0169.567.8945").as_deref(), Ok("0395678945"));
+        assert_eq!(normalize_phone("0120 123 4567").as_deref(), Ok("0701234567"));
+        assert_eq!(normalize_phone("0199-123-4567").as_deref(), Ok("0591234567"));
     }
 
     #[test]
     fn all_21_old_prefixes_are_known() {
         assert!(old_mobile_prefix("01621234567").is_some());
-        let count = (0..100)
-            .filter(|n| old_mobile_prefix(&format!("01{n:02}1234567")).is_some())
-            .count();
+        let count = (0..100).filter(|n| old_mobile_prefix(&format!("01{n:02}1234567")).is_some()).count();
         assert_eq!(count, 21);
     }
 
     #[test]
     fn parentheses_and_spaces_are_removed() {
-        assert_eq!(
-            normalize_phone("(090) 123 4567").as_deref(),
-            Ok("0901234567")
-        );
-        assert_eq!(
-            normalize_phone("090\u{00A0}123\u{00A0}4567").as_deref(),
-            Ok("0901234567")
-        );
+        assert_eq!(normalize_phone("(090) 123 4567").as_deref(), Ok("0901234567"));
+        assert_eq!(normalize_phone("090\u{00A0}123\u{00A0}4567").as_deref(), Ok("0901234567"));
     }
 
     #[test]
     fn country_code_without_plus_becomes_zero() {
         assert_eq!(normalize_phone("84901234567").as_deref(), Ok("0901234567"));
-        assert_eq!(
-            normalize_phone("+84 (0) 90 123 4567").as_deref(),
-            Ok("0901234567")
-        );
+        assert_eq!(normalize_phone("+84 (0) 90 123 4567").as_deref(), Ok("0901234567"));
     }
 
     #[test]
     fn landline_keeps_eleven_digits() {
-        assert_eq!(
-            normalize_phone("024 3825 1234").as_deref(),
-            Ok("02438251234")
-        );
-        assert_eq!(
-            normalize_phone("+84 24 3825 1234").as_deref(),
-            Ok("02438251234")
-        );
+        assert_eq!(normalize_phone("024 3825 1234").as_deref(), Ok("02438251234"));
+        assert_eq!(normalize_phone("+84 24 3825 1234").as_deref(), Ok("02438251234"));
     }
 
     #[test]
     fn too_short_number_is_the_wrong_length() {
-        assert_eq!(
-            normalize_phone("12345"),
-            Err(PhoneError::WrongLength { digits: 5 })
-        );
+        assert_eq!(normalize_phone("12345"), Err(PhoneError::WrongLength { digits: 5 }));
     }
 
     #[test]
     fn eleven_digit_mobile_without_an_old_prefix_is_refused() {
         let err = normalize_phone("09012345678");
-        assert_eq!(
-            err,
-            Err(PhoneError::UnknownPrefix {
-                prefix: "090".into(),
-                digits: 11
-            })
-        );
+        assert_eq!(err, Err(PhoneError::UnknownPrefix { prefix: "090".into(), digits: 11 }));
     }
 
     #[test]
     fn letters_and_foreign_numbers_are_refused() {
-        assert_eq!(
-            normalize_phone("090 123 45x7"),
-            Err(PhoneError::NotDigits { found: 'x' })
-        );
-        assert_eq!(
-            normalize_phone("+1 202 555 0100"),
-            Err(PhoneError::ForeignCountryCode)
-        );
-        assert_eq!(
-            normalize_phone("0901+234567"),
-            Err(PhoneError::NotDigits { found: '+' })
-        );
+        assert_eq!(normalize_phone("090 123 45x7"), Err(PhoneError::NotDigits { found: 'x' }));
+        assert_eq!(normalize_phone("+1 202 555 0100"), Err(PhoneError::ForeignCountryCode));
+        assert_eq!(normalize_phone("0901+234567"), Err(PhoneError::NotDigits { found: '+' }));
     }
 
     #[test]
     fn ten_digits_with_an_unknown_prefix_are_refused() {
         let err = normalize_phone("0112345678");
-        assert_eq!(
-            err,
-            Err(PhoneError::UnknownPrefix {
-                prefix: "011".into(),
-                digits: 10
-            })
-        );
+        assert_eq!(err, Err(PhoneError::UnknownPrefix { prefix: "011".into(), digits: 10 }));
     }
 }

@@ -33,7 +33,10 @@ pub(super) fn surely_clean(b: &[u8]) -> bool {
     // A control character \t \n \v \f \r, two spaces, U+0085 or U+00A0 (C2 85, C2 A0), or a
     // lead byte of a char at or above U+0300 other than U+1E00–U+1EFF (E1 B8–BB).
     fn bad(x: u8, y: u8) -> bool {
-        (x.wrapping_sub(0x09) < 5) | ((x == b' ') & (y == b' ')) | ((x == 0xC2) & ((y == 0x85) | (y == 0xA0))) | ((x >= 0xCC) & !((x == 0xE1) & (y.wrapping_sub(0xB8) < 4)))
+        (x.wrapping_sub(0x09) < 5)
+            | ((x == b' ') & (y == b' '))
+            | ((x == 0xC2) & ((y == 0x85) | (y == 0xA0)))
+            | ((x >= 0xCC) & !((x == 0xE1) & (y.wrapping_sub(0xB8) < 4)))
     }
     let Some((&last, head)) = b.split_last() else { return true };
     if b[0] == b' ' || last == b' ' || bad(last, 0) {
@@ -105,12 +108,25 @@ mod tests {
         }
         assert!(surely_clean_spaces("Phường Mỹ Tho, Tỉnh Đồng Tháp") && starters_only("Phường Mỹ Tho".as_bytes()));
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-            for s in [format!("a{c}b"), format!("abcdefgh{c}ijklmnopq"), format!("{c}"), format!("Tỉnh Đồng{c}{c}Tháp 12345678"), format!("abcdefghijklmno{c}{c}pqrstuvwxyz0123456789{c}")] {
+            for s in [
+                format!("a{c}b"),
+                format!("abcdefgh{c}ijklmnopq"),
+                format!("{c}"),
+                format!("Tỉnh Đồng{c}{c}Tháp 12345678"),
+                format!("abcdefghijklmno{c}{c}pqrstuvwxyz0123456789{c}"),
+            ] {
                 let both = starters_only(s.as_bytes()) && surely_clean_spaces(&s);
                 assert_eq!(surely_clean(s.as_bytes()), both, "U+{:04X} in {s:?}", c as u32);
             }
         }
-        for (s, want) in [("abcdefghijklmnop", true), ("abcdefgh  ijklmnop", false), ("abcdefghijklmno\t", false), ("CÔNG TY TNHH CÔNG NGHỆ VÀ THỰC PHẨM", true), ("Số 672, Ngõ 162,\u{a0}Đường", false), ("abcdefg ", false)] {
+        for (s, want) in [
+            ("abcdefghijklmnop", true),
+            ("abcdefgh  ijklmnop", false),
+            ("abcdefghijklmno\t", false),
+            ("CÔNG TY TNHH CÔNG NGHỆ VÀ THỰC PHẨM", true),
+            ("Số 672, Ngõ 162,\u{a0}Đường", false),
+            ("abcdefg ", false),
+        ] {
             assert_eq!(surely_clean(s.as_bytes()), want, "{s:?}");
         }
     }

@@ -35,7 +35,8 @@ fn psql(url: &str, sql: &str) -> std::io::Result<Output> {
 
 /// The PostgreSQL server for tests, or `None` (tests then say they were skipped).
 pub fn postgres_admin_url() -> Option<String> {
-    let url = std::env::var("LGSP_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let url = std::env::var("LGSP_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let ok = psql(&url, "SELECT 1").map(|o| o.status.success()).unwrap_or(false);
     if ok {
         return Some(url);
@@ -76,7 +77,11 @@ impl Hub {
 
     /// Which backend this is (for messages).
     pub fn kind(&self) -> &'static str {
-        if self.pg.is_some() { "postgres" } else { "sqlite" }
+        if self.pg.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     }
 
     /// The published-files folder.
@@ -151,10 +156,16 @@ impl Hub {
     /// with it in tests.
     pub fn sql(&self, statement: &str) {
         let ok = if self.pg.is_some() {
-            Command::new("psql").arg(&self.store_url).args(["-qAt", "-v", "ON_ERROR_STOP=1", "-c", statement]).status().map(|s| s.success()).unwrap_or(false)
+            Command::new("psql")
+                .arg(&self.store_url)
+                .args(["-qAt", "-v", "ON_ERROR_STOP=1", "-c", statement])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
         } else {
             let path = self.store_url.trim_start_matches("sqlite://");
-            let py = format!("import sqlite3; c = sqlite3.connect({path:?}); c.executescript({statement:?}); c.commit()");
+            let py =
+                format!("import sqlite3; c = sqlite3.connect({path:?}); c.executescript({statement:?}); c.commit()");
             Command::new("python3").args(["-c", &py]).status().map(|s| s.success()).unwrap_or(false)
         };
         assert!(ok, "{statement}");
@@ -162,7 +173,10 @@ impl Hub {
 
     /// Starts `lgsp serve` on a free port with extra environment; returns it and its base URL.
     pub fn serve(&self, env: &[(&str, &str)]) -> (Server, String) {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
         let child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
             .args(["serve", "--no-scheduler", "--listen", &format!("127.0.0.1:{port}")])
             .current_dir(repo())
@@ -186,7 +200,8 @@ impl Hub {
     pub fn new_client(&self, agency: &str, name: &str) -> (String, String) {
         let _ = self.lgsp(&["agency", "add", agency, name]);
         let out = self.ok(&["client", "create", "--agency", agency]);
-        let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).expect("client create output");
+        let field =
+            |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).expect("client create output");
         (field("client_id: "), field("client_secret: "))
     }
 }
@@ -198,7 +213,11 @@ impl Server {
     /// Peak resident memory of the server so far, in KiB (Linux `VmHWM`).
     pub fn peak_rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
-        status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
     }
 }
 
@@ -236,7 +255,12 @@ pub fn start_s3() -> Option<(Child, String)> {
         return None;
     }
     let port = free_port();
-    let child = Command::new("moto_server").args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
     let server = Child(child);
     let endpoint = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {

@@ -65,10 +65,16 @@ fn parametrized_normalizers_and_rules_parse() {
 
 #[test]
 fn zstd_level_is_checked() {
-    assert_eq!(parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 30\n")).unwrap_err().key, "publish.compression_level");
+    assert_eq!(
+        parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 30\n")).unwrap_err().key,
+        "publish.compression_level"
+    );
     let lz4 = format!("{GOOD}\n[publish]\ncompression = \"lz4\"\ncompression_level = 3\n");
     assert!(parse_str(&lz4).unwrap_err().to_string().contains("zstd"));
-    assert_eq!(parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 9\n")).unwrap().publish.compression_level, Some(9));
+    assert_eq!(
+        parse_str(&format!("{GOOD}\n[publish]\ncompression_level = 9\n")).unwrap().publish.compression_level,
+        Some(9)
+    );
 }
 
 #[test]

@@ -13,7 +13,10 @@ fn quarantined_rows_are_counted_once_per_reason() {
     ];
     let df = df!(REASONS => rows.to_vec()).unwrap();
     let c = reason_counts(&df);
-    assert_eq!(c.into_iter().collect::<Vec<_>>(), [("columns".to_string(), 1), ("in_catalog:commune".into(), 1), ("required:name".into(), 2)]);
+    assert_eq!(
+        c.into_iter().collect::<Vec<_>>(),
+        [("columns".to_string(), 1), ("in_catalog:commune".into(), 1), ("required:name".into(), 2)]
+    );
 }
 
 #[test]

@@ -5,10 +5,8 @@ use std::sync::OnceLock;
 
 use super::super::embedded_rows;
 
-const CHARSETS: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/data/catalogs/vn_legacy_charsets_tcvn3_vni.csv"
-));
+const CHARSETS: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/catalogs/vn_legacy_charsets_tcvn3_vni.csv"));
 
 /// Column positions in the charset catalog.
 const COL_LETTER: usize = 0;
@@ -82,18 +80,12 @@ pub(super) fn rows() -> Vec<Row> {
 
 /// Parses a field of space-separated hex bytes such as `41 D8`.
 fn hex_bytes(field: &str) -> Vec<u8> {
-    field
-        .split(' ')
-        .map(|h| u8::from_str_radix(h, 16).expect("charset catalog holds a malformed hex byte"))
-        .collect()
+    field.split(' ').map(|h| u8::from_str_radix(h, 16).expect("charset catalog holds a malformed hex byte")).collect()
 }
 
 /// Turns a field of Latin-1 characters into the bytes they stand for.
 pub(super) fn latin1_bytes(field: &str) -> Vec<u8> {
-    field
-        .chars()
-        .map(|c| u8::try_from(u32::from(c)).expect("charset catalog holds a non-Latin-1 VNI value"))
-        .collect()
+    field.chars().map(|c| u8::try_from(u32::from(c)).expect("charset catalog holds a non-Latin-1 VNI value")).collect()
 }
 
 impl Row {
@@ -110,11 +102,7 @@ impl Row {
 
     /// The VNI byte sequences of this letter, the written one first.
     pub fn vni_entries(&self) -> Vec<Entry> {
-        let entry = |bytes, decode_only| Entry {
-            letter: self.letter,
-            bytes,
-            decode_only,
-        };
+        let entry = |bytes, decode_only| Entry { letter: self.letter, bytes, decode_only };
         let check = self.fields[COL_VNI_CHECK];
         let l = self.letter;
         let mut out = Vec::new();
@@ -153,19 +141,12 @@ impl Row {
 pub(super) fn tcvn3() -> &'static Tcvn3 {
     static TABLE: OnceLock<Tcvn3> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = Tcvn3 {
-            decode: [None; 128],
-            encode: HashMap::new(),
-            uppercase_toned: Vec::new(),
-        };
+        let mut table = Tcvn3 { decode: [None; 128], encode: HashMap::new(), uppercase_toned: Vec::new() };
         for row in rows() {
             match row.tcvn3_byte() {
                 Some(byte) => {
                     let slot = &mut table.decode[usize::from(byte - 0x80)];
-                    assert!(
-                        slot.is_none(),
-                        "TCVN3 byte {byte:#04X} is given to two letters"
-                    );
+                    assert!(slot.is_none(), "TCVN3 byte {byte:#04X} is given to two letters");
                     *slot = Some(row.letter);
                     table.encode.insert(row.letter, byte);
                 }
@@ -180,25 +161,14 @@ pub(super) fn tcvn3() -> &'static Tcvn3 {
 pub(super) fn vni() -> &'static Vni {
     static TABLE: OnceLock<Vni> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = Vni {
-            single: [None; 128],
-            pairs: HashMap::new(),
-            encode: HashMap::new(),
-        };
+        let mut table = Vni { single: [None; 128], pairs: HashMap::new(), encode: HashMap::new() };
         for entry in rows().iter().flat_map(Row::vni_entries) {
             let taken = match entry.bytes.as_slice() {
                 [b] if *b >= 0x80 => table.single[usize::from(b - 0x80)].replace(entry.letter),
                 [a, b] if *b >= 0x80 => table.pairs.insert([*a, *b], entry.letter),
-                _ => panic!(
-                    "VNI entry for {} is neither one high byte nor a byte and a high byte",
-                    entry.letter
-                ),
+                _ => panic!("VNI entry for {} is neither one high byte nor a byte and a high byte", entry.letter),
             };
-            assert!(
-                taken.is_none(),
-                "VNI bytes of {} are given to two letters",
-                entry.letter
-            );
+            assert!(taken.is_none(), "VNI bytes of {} are given to two letters", entry.letter);
             if !entry.decode_only {
                 table.encode.insert(entry.letter, entry.bytes);
             }

@@ -7,16 +7,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::table::{self, Row};
 use super::*;
 
-const WORDS: [&str; 8] = [
-    "Nguyễn",
-    "Thừa Thiên Huế",
-    "Đắk Lắk",
-    "thuỷ",
-    "Quỳnh",
-    "Trường",
-    "ỹ",
-    "Hòa Vang",
-];
+const WORDS: [&str; 8] = ["Nguyễn", "Thừa Thiên Huế", "Đắk Lắk", "thuỷ", "Quỳnh", "Trường", "ỹ", "Hòa Vang"];
 
 fn round_trip(s: &str, enc: Encoding) -> String {
     let bytes = encode(s, enc).unwrap_or_else(|e| panic!("{s:?} in {}: {e}", enc.name()));
@@ -37,12 +28,7 @@ fn encoding_names_parse_case_insensitively() {
     assert_eq!(Encoding::parse("tcvn3"), Some(Encoding::Tcvn3));
     assert_eq!(Encoding::parse("VNI-Windows"), Some(Encoding::Vni));
     assert_eq!(Encoding::parse("latin1"), None);
-    for enc in [
-        Encoding::Utf8,
-        Encoding::Windows1258,
-        Encoding::Tcvn3,
-        Encoding::Vni,
-    ] {
+    for enc in [Encoding::Utf8, Encoding::Windows1258, Encoding::Tcvn3, Encoding::Vni] {
         assert_eq!(Encoding::parse(enc.name()), Some(enc));
     }
 }
@@ -71,11 +57,7 @@ fn all_134_letters_round_trip_in_vni() {
 
 #[test]
 fn every_pair_of_letters_round_trips_in_vni() {
-    let letters: Vec<char> = rows()
-        .iter()
-        .map(|r| r.letter)
-        .chain("aAiIyYoOuU ".chars())
-        .collect();
+    let letters: Vec<char> = rows().iter().map(|r| r.letter).chain("aAiIyYoOuU ".chars()).collect();
     for a in &letters {
         for b in &letters {
             let s: String = [*a, *b].iter().collect();
@@ -86,17 +68,11 @@ fn every_pair_of_letters_round_trips_in_vni() {
 
 #[test]
 fn the_74_single_byte_tcvn3_letters_round_trip() {
-    let single: Vec<Row> = rows()
-        .into_iter()
-        .filter(|r| r.tcvn3_byte().is_some())
-        .collect();
+    let single: Vec<Row> = rows().into_iter().filter(|r| r.tcvn3_byte().is_some()).collect();
     assert_eq!(single.len(), 74);
     for row in single {
         let s = row.letter.to_string();
-        assert_eq!(
-            encode(&s, Encoding::Tcvn3),
-            Ok(vec![row.tcvn3_byte().unwrap_or(0)])
-        );
+        assert_eq!(encode(&s, Encoding::Tcvn3), Ok(vec![row.tcvn3_byte().unwrap_or(0)]));
         assert_eq!(round_trip(&s, Encoding::Tcvn3), s);
     }
 }
@@ -106,10 +82,7 @@ fn no_two_vni_letters_share_a_byte_sequence() {
     let mut seen: HashMap<Vec<u8>, char> = HashMap::new();
     for entry in rows().iter().flat_map(Row::vni_entries) {
         if let Some(other) = seen.insert(entry.bytes.clone(), entry.letter) {
-            panic!(
-                "{:02X?} is used by {other} and {}",
-                entry.bytes, entry.letter
-            );
+            panic!("{:02X?} is used by {other} and {}", entry.bytes, entry.letter);
         }
     }
     assert_eq!(seen.len(), 134 + 4);
@@ -118,25 +91,14 @@ fn no_two_vni_letters_share_a_byte_sequence() {
 #[test]
 fn vni_catalog_hex_column_matches_its_text_column() {
     for row in rows() {
-        assert_eq!(
-            row.vni_hex(),
-            row.vni_vietnamese_conversion(),
-            "{}",
-            row.letter
-        );
+        assert_eq!(row.vni_hex(), row.vni_vietnamese_conversion(), "{}", row.letter);
     }
 }
 
 #[test]
 fn hand_written_tcvn3_bytes_decode() {
-    assert_eq!(
-        decode(b"H\xB5 N\xE9i", Encoding::Tcvn3).as_deref(),
-        Ok("Hà Nội")
-    );
-    assert_eq!(
-        decode(b"\xA7\xBEk L\xBEk", Encoding::Tcvn3).as_deref(),
-        Ok("Đắk Lắk")
-    );
+    assert_eq!(decode(b"H\xB5 N\xE9i", Encoding::Tcvn3).as_deref(), Ok("Hà Nội"));
+    assert_eq!(decode(b"\xA7\xBEk L\xBEk", Encoding::Tcvn3).as_deref(), Ok("Đắk Lắk"));
 }
 
 #[test]
@@ -147,60 +109,30 @@ fn tcvn3_letter_pairs_stay_two_letters() {
 
 #[test]
 fn hand_written_vni_bytes_decode() {
-    assert_eq!(
-        decode(b"Ha\xF8 No\xE4i", Encoding::Vni).as_deref(),
-        Ok("Hà Nội")
-    );
-    assert_eq!(
-        decode(b"\xD1a\xE9k La\xE9k", Encoding::Vni).as_deref(),
-        Ok("Đắk Lắk")
-    );
-    assert_eq!(
-        decode(b"Tr\xF6\xF4\xF8ng", Encoding::Vni).as_deref(),
-        Ok("Trường")
-    );
+    assert_eq!(decode(b"Ha\xF8 No\xE4i", Encoding::Vni).as_deref(), Ok("Hà Nội"));
+    assert_eq!(decode(b"\xD1a\xE9k La\xE9k", Encoding::Vni).as_deref(), Ok("Đắk Lắk"));
+    assert_eq!(decode(b"Tr\xF6\xF4\xF8ng", Encoding::Vni).as_deref(), Ok("Trường"));
 }
 
 #[test]
 fn vni_y_letters_follow_the_observed_documents() {
-    assert_eq!(
-        decode(b"y\xFB y\xF5 \xEE", Encoding::Vni).as_deref(),
-        Ok("ỷ ỹ ỵ")
-    );
-    assert_eq!(
-        decode(b"Y\xDB Y\xD5 \xCE", Encoding::Vni).as_deref(),
-        Ok("Ỷ Ỹ Ỵ")
-    );
+    assert_eq!(decode(b"y\xFB y\xF5 \xEE", Encoding::Vni).as_deref(), Ok("ỷ ỹ ỵ"));
+    assert_eq!(decode(b"Y\xDB Y\xD5 \xCE", Encoding::Vni).as_deref(), Ok("Ỷ Ỹ Ỵ"));
     assert_eq!(encode("ỷỹỵ", Encoding::Vni), Ok(b"y\xFBy\xF5\xEE".to_vec()));
 }
 
 #[test]
 fn vni_i_with_grave_and_acute_accept_both_forms() {
-    assert_eq!(
-        decode(b"\xEC \xED \xCC \xCD", Encoding::Vni).as_deref(),
-        Ok("ì í Ì Í")
-    );
-    assert_eq!(
-        decode(b"i\xF8 i\xF9 I\xD8 I\xD9", Encoding::Vni).as_deref(),
-        Ok("ì í Ì Í")
-    );
+    assert_eq!(decode(b"\xEC \xED \xCC \xCD", Encoding::Vni).as_deref(), Ok("ì í Ì Í"));
+    assert_eq!(decode(b"i\xF8 i\xF9 I\xD8 I\xD9", Encoding::Vni).as_deref(), Ok("ì í Ì Í"));
     assert_eq!(encode("ìí", Encoding::Vni), Ok(b"\xEC\xED".to_vec()));
 }
 
 #[test]
 fn tcvn3_refuses_uppercase_toned_letters() {
-    assert_eq!(
-        encode("Ỷ Lan", Encoding::Tcvn3),
-        Err(EncodeError::Tcvn3UppercaseToned { ch: 'Ỷ' })
-    );
+    assert_eq!(encode("Ỷ Lan", Encoding::Tcvn3), Err(EncodeError::Tcvn3UppercaseToned { ch: 'Ỷ' }));
     let err = encode("€", Encoding::Tcvn3);
-    assert_eq!(
-        err,
-        Err(EncodeError::Unmappable {
-            encoding: "tcvn3",
-            ch: '€'
-        })
-    );
+    assert_eq!(err, Err(EncodeError::Unmappable { encoding: "tcvn3", ch: '€' }));
 }
 
 #[test]
@@ -228,21 +160,12 @@ fn windows_1258_round_trips_names() {
 #[test]
 fn windows_1258_refuses_characters_outside_the_code_page() {
     let err = encode("Ах", Encoding::Windows1258);
-    assert_eq!(
-        err,
-        Err(EncodeError::Unmappable {
-            encoding: "windows-1258",
-            ch: 'А'
-        })
-    );
+    assert_eq!(err, Err(EncodeError::Unmappable { encoding: "windows-1258", ch: 'А' }));
 }
 
 #[test]
 fn utf8_byte_order_mark_is_stripped() {
-    assert_eq!(
-        decode(b"\xEF\xBB\xBFH\xC3\xA0", Encoding::Utf8).as_deref(),
-        Ok("Hà")
-    );
+    assert_eq!(decode(b"\xEF\xBB\xBFH\xC3\xA0", Encoding::Utf8).as_deref(), Ok("Hà"));
 }
 
 #[test]
@@ -254,14 +177,8 @@ fn utf8_decoding_gives_nfc() {
 fn undecodable_bytes_report_line_and_column() {
     let err = |bytes: &[u8], enc| decode(bytes, enc).err().map(|e| (e.line, e.column, e.byte));
     assert_eq!(err(b"ab\ncd\n\xFFx", Encoding::Utf8), Some((3, 1, 0xFF)));
-    assert_eq!(
-        err(b"\xEF\xBB\xBFabc\xC3", Encoding::Utf8),
-        Some((1, 7, 0xC3))
-    );
-    assert_eq!(
-        err(b"one\ntwo\nab\x81", Encoding::Windows1258),
-        Some((3, 3, 0x81))
-    );
+    assert_eq!(err(b"\xEF\xBB\xBFabc\xC3", Encoding::Utf8), Some((1, 7, 0xC3)));
+    assert_eq!(err(b"one\ntwo\nab\x81", Encoding::Windows1258), Some((3, 3, 0x81)));
     assert_eq!(err(b"H\xB5\nN\x80i", Encoding::Tcvn3), Some((2, 2, 0x80)));
     assert_eq!(err(b"abc\n\nxz\xF8", Encoding::Vni), Some((3, 3, 0xF8)));
     assert_eq!(err(b"b\xF8", Encoding::Vni), Some((1, 2, 0xF8)));
@@ -271,9 +188,7 @@ fn undecodable_bytes_report_line_and_column() {
 fn decode_error_message_points_at_the_source_encoding() {
     let mut bytes = b"\n".repeat(11);
     bytes.extend_from_slice(b"abcdef\x81");
-    let err = decode(&bytes, Encoding::Windows1258)
-        .err()
-        .map(|e| e.to_string());
+    let err = decode(&bytes, Encoding::Windows1258).err().map(|e| e.to_string());
     assert_eq!(
         err.as_deref(),
         Some(

@@ -17,10 +17,7 @@ fn windows_1258_high() -> &'static [Option<char>; 128] {
         for (slot, byte) in table.iter_mut().zip(0x80u8..=0xFF) {
             let single = [byte];
             let (text, _) = WINDOWS_1258.decode_without_bom_handling(&single);
-            *slot = text
-                .chars()
-                .next()
-                .filter(|c| !matches!(c, '\u{80}'..='\u{9F}' | '\u{FFFD}'));
+            *slot = text.chars().next().filter(|c| !matches!(c, '\u{80}'..='\u{9F}' | '\u{FFFD}'));
         }
         table
     })
@@ -29,10 +26,7 @@ fn windows_1258_high() -> &'static [Option<char>; 128] {
 /// Decodes windows-1258 bytes to NFC, refusing the bytes the code page leaves undefined.
 pub(super) fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
     let table = windows_1258_high();
-    if let Some(offset) = bytes
-        .iter()
-        .position(|&b| b >= 0x80 && table[usize::from(b - 0x80)].is_none())
-    {
+    if let Some(offset) = bytes.iter().position(|&b| b >= 0x80 && table[usize::from(b - 0x80)].is_none()) {
         return Err(error_at(bytes, offset, Encoding::Windows1258));
     }
     let (text, _) = WINDOWS_1258.decode_without_bom_handling(bytes);
@@ -41,10 +35,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
 
 /// Tone marks that windows-1258 writes as separate combining characters.
 fn is_cp1258_tone(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0300}' | '\u{0301}' | '\u{0303}' | '\u{0309}' | '\u{0323}'
-    )
+    matches!(c, '\u{0300}' | '\u{0301}' | '\u{0303}' | '\u{0309}' | '\u{0323}')
 }
 
 /// Rewrites NFC text into the partly decomposed form windows-1258 can represent: a base letter
@@ -52,10 +43,7 @@ fn is_cp1258_tone(c: char) -> bool {
 fn windows_1258_form(s: &str) -> Result<String, EncodeError> {
     static CHARS: OnceLock<HashMap<char, u8>> = OnceLock::new();
     let chars = CHARS.get_or_init(|| {
-        (0x80u8..=0xFF)
-            .zip(windows_1258_high().iter())
-            .filter_map(|(b, c)| c.map(|c| (c, b)))
-            .collect()
+        (0x80u8..=0xFF).zip(windows_1258_high().iter()).filter_map(|(b, c)| c.map(|c| (c, b))).collect()
     });
     let writable = |c: char| c.is_ascii() || chars.contains_key(&c);
     let mut out = String::with_capacity(s.len() + s.len() / 2);
@@ -64,14 +52,10 @@ fn windows_1258_form(s: &str) -> Result<String, EncodeError> {
             out.push(c);
             continue;
         }
-        let (tones, others): (Vec<char>, Vec<char>) =
-            c.to_string().nfd().partition(|&m| is_cp1258_tone(m));
+        let (tones, others): (Vec<char>, Vec<char>) = c.to_string().nfd().partition(|&m| is_cp1258_tone(m));
         let base: String = others.into_iter().nfc().collect();
         if !base.chars().chain(tones.iter().copied()).all(writable) {
-            return Err(EncodeError::Unmappable {
-                encoding: Encoding::Windows1258.name(),
-                ch: c,
-            });
+            return Err(EncodeError::Unmappable { encoding: Encoding::Windows1258.name(), ch: c });
         }
         out.push_str(&base);
         out.extend(tones);
@@ -86,17 +70,13 @@ pub(super) fn encode(s: &str) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(prepared.len());
     let mut input = prepared.as_str();
     loop {
-        let (result, read) =
-            encoder.encode_from_utf8_to_vec_without_replacement(input, &mut out, true);
+        let (result, read) = encoder.encode_from_utf8_to_vec_without_replacement(input, &mut out, true);
         input = &input[read..];
         match result {
             EncoderResult::InputEmpty => return Ok(out),
             EncoderResult::OutputFull => out.reserve(input.len().max(16)),
             EncoderResult::Unmappable(ch) => {
-                return Err(EncodeError::Unmappable {
-                    encoding: Encoding::Windows1258.name(),
-                    ch,
-                })
+                return Err(EncodeError::Unmappable { encoding: Encoding::Windows1258.name(), ch })
             }
         }
     }

@@ -18,17 +18,8 @@ fn vietnamese_and_english_separators_parse() {
 
 #[test]
 fn a_lone_dot_is_grouping_only_before_three_digits() {
-    let cases = [
-        ("1.234", 1234, 0),
-        ("1.5", 15, 1),
-        ("12.5", 125, 1),
-        ("0.25", 25, 2),
-    ];
-    let more = [
-        ("1234.5", 12_345, 1),
-        ("0.250", 250, 3),
-        ("1234.567", 1_234_567, 3),
-    ];
+    let cases = [("1.234", 1234, 0), ("1.5", 15, 1), ("12.5", 125, 1), ("0.25", 25, 2)];
+    let more = [("1234.5", 12_345, 1), ("0.250", 250, 3), ("1234.567", 1_234_567, 3)];
     for (s, m, scale) in cases.into_iter().chain(more) {
         assert_eq!(dec(s), Some((m, scale)), "{s}");
     }
@@ -49,14 +40,8 @@ fn bad_numbers_are_refused() {
     assert_eq!(parse_decimal("1234.567,5"), Err(NumberError::Grouping));
     assert_eq!(parse_decimal(""), Err(NumberError::NoDigits));
     assert_eq!(parse_decimal("-"), Err(NumberError::NoDigits));
-    assert_eq!(
-        parse_decimal("abc"),
-        Err(NumberError::InvalidChar { ch: 'a' })
-    );
-    assert_eq!(
-        parse_decimal("12a"),
-        Err(NumberError::InvalidChar { ch: 'a' })
-    );
+    assert_eq!(parse_decimal("abc"), Err(NumberError::InvalidChar { ch: 'a' }));
+    assert_eq!(parse_decimal("12a"), Err(NumberError::InvalidChar { ch: 'a' }));
     assert_eq!(parse_decimal("1-2"), Err(NumberError::Sign));
     assert_eq!(parse_decimal("1,2.3,4"), Err(NumberError::Grouping));
     assert_eq!(parse_decimal("1.234,5,6"), Err(NumberError::DecimalMark));
@@ -107,10 +92,7 @@ fn integers_parse_with_separators_and_refuse_fractions() {
 
 #[test]
 fn integers_and_decimals_refuse_overflow() {
-    assert_eq!(
-        parse_int("9.223.372.036.854.775.808"),
-        Err(NumberError::Overflow)
-    );
+    assert_eq!(parse_int("9.223.372.036.854.775.808"), Err(NumberError::Overflow));
     assert_eq!(parse_int("-9.223.372.036.854.775.808"), Ok(i64::MIN));
     assert_eq!(parse_decimal(&"9".repeat(40)), Err(NumberError::Overflow));
 }
