@@ -55,12 +55,12 @@ fn random_token(bytes: usize) -> String {
 
 /// sha256 of a bearer token, as stored.
 pub fn token_hash(token: &str) -> String {
-    crate::pipeline::publish::sha256_hex(token.as_bytes())
+    crate::digest::sha256_hex(token.as_bytes())
 }
 
 /// Adds an agency after checking its code.
 pub async fn add_agency(store: &Store, code: &str, name: &str) -> Result<()> {
-    if !crate::pipeline::check::is_agency_code(code) {
+    if !crate::ident::is_agency_code(code) {
         return Err(Error::AgencyCode(code.into()));
     }
     if name.trim().is_empty() {

@@ -225,3 +225,6 @@ pub async fn verify(store: &Store) -> Result<Verification> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -117,7 +117,7 @@ pub async fn create(store: &Store, objects: &Objects, to: &str, with_files: bool
             name: table.to_string(),
             rows: rows.len() as u64,
             bytes: body.len() as u64,
-            sha256: crate::pipeline::publish::sha256_hex(&body),
+            sha256: crate::digest::sha256_hex(&body),
         };
         objects::put(&target, &format!("tables/{table}.ndjson"), body).await?;
         tables.push(entry);
@@ -135,7 +135,7 @@ pub async fn create(store: &Store, objects: &Objects, to: &str, with_files: bool
             name: path.clone(),
             rows: 0,
             bytes: bytes.len() as u64,
-            sha256: crate::pipeline::publish::sha256_hex(&bytes),
+            sha256: crate::digest::sha256_hex(&bytes),
         });
         objects::put(&target, &format!("objects/{path}"), bytes.to_vec()).await?;
     }
@@ -172,7 +172,7 @@ async fn checked(source: &Objects, from: &str, path: &str, entry: &FileEntry) ->
     let bytes = objects::get(source, path)
         .await
         .map_err(|e| Error::Damaged { location: from.into(), message: format!("{path}: {e}") })?;
-    let sum = crate::pipeline::publish::sha256_hex(&bytes);
+    let sum = crate::digest::sha256_hex(&bytes);
     if sum != entry.sha256 {
         return Err(Error::Damaged {
             location: from.into(),

@@ -24,6 +24,8 @@ pub enum Error {
     #[error(transparent)]
     Pipeline(#[from] crate::pipeline::Error),
     #[error(transparent)]
+    Versions(#[from] crate::versions::Error),
+    #[error(transparent)]
     Store(#[from] crate::store::Error),
     #[error(transparent)]
     Matching(#[from] crate::matching::Error),
@@ -81,7 +83,7 @@ async fn gather(
     raw.insert("_id".into(), Vec::new());
     for m in members {
         let Some(v) = store.current_version(&m.dataset).await? else { continue };
-        let df = crate::pipeline::publish::read_parquet(objects, &format!("{}/snapshot.parquet", v.prefix)).await?;
+        let df = crate::versions::read_parquet(objects, &format!("{}/snapshot.parquet", v.prefix)).await?;
         let keys: Vec<&Column> = m.key.iter().filter_map(|k| df.column(k).ok()).collect();
         for i in 0..df.height() {
             let key: Vec<String> = keys.iter().map(|c| text(c, i)).collect();
@@ -151,7 +153,7 @@ pub async fn resolve(
                     .unwrap_or_default();
                 let id = format!(
                     "r-{}",
-                    &crate::pipeline::publish::sha256_hex(format!("{entity}|{}|{}", key.0, key.1).as_bytes())[..12]
+                    &crate::digest::sha256_hex(format!("{entity}|{}|{}", key.0, key.1).as_bytes())[..12]
                 );
                 store
                     .queue_review(&ReviewRow {
@@ -220,7 +222,7 @@ pub async fn resolve_after(
     trigger: &str,
 ) -> Result<Option<Resolution>> {
     let Some(entity) = spec.matching.as_ref().and_then(|m| m.entity.as_deref()) else { return Ok(None) };
-    if report.status != "published" {
+    if !report.published() {
         return Ok(None);
     }
     let mut all: Vec<PipelineSpec> = pipelines.iter().filter(|s| s.id != spec.id).cloned().collect();

@@ -5,15 +5,23 @@
 //! records to `store` and published files to `objects`; `catalog` holds the shared code tables
 //! pipelines validate against; `text` owns the Vietnamese text rules.
 
+// No `unwrap` on input paths: failures are errors that name what failed. Tests may unwrap.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod catalog;
+pub mod cron;
+pub mod digest;
 pub mod entity;
 pub mod http;
+pub mod ident;
 pub mod matching;
 pub mod memory;
 pub mod objects;
+pub mod outcome;
+pub mod parquet_io;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
@@ -22,3 +30,4 @@ pub mod settings;
 pub mod source;
 pub mod store;
 pub mod text;
+pub mod versions;

@@ -119,7 +119,7 @@ fn manifest_lists_every_file_with_its_checksum() {
         let f = &m["files"][name];
         let bytes = std::fs::read(hub.objects().join(f["path"].as_str().unwrap())).unwrap();
         assert_eq!(f["bytes"].as_u64().unwrap(), bytes.len() as u64, "{name}");
-        assert_eq!(f["sha256"].as_str().unwrap(), lgsp_hub::pipeline::publish::sha256_hex(&bytes), "{name}");
+        assert_eq!(f["sha256"].as_str().unwrap(), lgsp_hub::digest::sha256_hex(&bytes), "{name}");
     }
     let q = hub.read_parquet(v1["quarantine"].as_str().unwrap());
     assert_eq!(q.height() as u64, n(&v1, "rows_quarantined"));

@@ -3,9 +3,8 @@
 
 use super::spec::{CatalogSourceSpec, CatalogSpec};
 use super::{Error, Result};
+use crate::digest::sha256_hex;
 use crate::objects::{self, Objects};
-use crate::pipeline::publish::{parquet_bytes, sha256_hex};
-use crate::pipeline::spec::PublishSpec;
 use crate::store::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Store, Successor, ALWAYS_FROM, ALWAYS_TO};
 use polars::prelude::*;
 use serde::Serialize;
@@ -329,7 +328,7 @@ async fn publish(
     d: &Diff,
     sha256: &str,
 ) -> Result<()> {
-    let opts = PublishSpec::default();
+    let opts = crate::parquet_io::Options::default();
     let mut snapshot = frame(&items.iter().collect::<Vec<_>>(), None)?;
     let mut rows: Vec<&CatalogItem> = Vec::new();
     let mut kinds: Vec<&str> = Vec::new();
@@ -348,7 +347,7 @@ async fn publish(
     let mut changes = frame(&rows, Some(&kinds))?;
     let mut files = serde_json::Map::new();
     for (name, df) in [("snapshot", &mut snapshot), ("changes", &mut changes)] {
-        let bytes = parquet_bytes(df, &opts)?;
+        let bytes = crate::parquet_io::to_bytes(df, &opts)?;
         let path = format!("{prefix}/{name}.parquet");
         files.insert(name.into(), serde_json::json!({ "path": path, "bytes": bytes.len(), "sha256": sha256_hex(&bytes), "rows": df.height() }));
         objects::put(objects, &path, bytes).await?;

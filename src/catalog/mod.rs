@@ -35,6 +35,9 @@ pub enum Error {
     /// Encoding the published files failed.
     #[error("dataframe: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    /// A catalog's Parquet file could not be written.
+    #[error(transparent)]
+    Parquet(#[from] crate::parquet_io::Error),
 }
 
 /// Result type of this module.

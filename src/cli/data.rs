@@ -3,8 +3,8 @@
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use lgsp_hub::objects;
-use lgsp_hub::pipeline::publish;
 use lgsp_hub::settings::Settings;
+use lgsp_hub::versions;
 use polars::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,27 +74,27 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
         if since < 0 || since > current.version {
             bail!("--changes-since {since}: dataset '{}' has versions 1 to {}", a.dataset, current.version);
         }
-        publish::ensure_kept(&store, &a.dataset, since + 1).await?;
-        publish::changes_since(&objects, &a.dataset, since, current.version).await?
+        versions::ensure_kept(&store, &a.dataset, since + 1).await?;
+        versions::changes_since(&objects, &a.dataset, since, current.version).await?
     } else {
         let v = a.version.unwrap_or(current.version);
         let row = store
             .version(&a.dataset, v)
             .await?
             .with_context(|| format!("dataset '{}' has no version {v}", a.dataset))?;
-        publish::ensure_kept(&store, &a.dataset, v).await?;
-        publish::read_parquet(&objects, &format!("{}/snapshot.parquet", row.prefix)).await?
+        versions::ensure_kept(&store, &a.dataset, v).await?;
+        versions::read_parquet(&objects, &format!("{}/snapshot.parquet", row.prefix)).await?
     };
     if df.schema().contains("_row_hash") {
         df = df.drop("_row_hash")?;
     }
-    let mut file = std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let create = || std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out.display()));
     match a.format {
         Format::Parquet => {
-            ParquetWriter::new(&mut file).finish(&mut df)?;
+            lgsp_hub::parquet_io::write_file(&a.out, &mut df, &lgsp_hub::parquet_io::Options::default())?;
         }
-        Format::Csv => CsvWriter::new(&mut file).finish(&mut df)?,
-        Format::Ndjson => JsonWriter::new(&mut file).with_json_format(JsonFormat::JsonLines).finish(&mut df)?,
+        Format::Csv => CsvWriter::new(&mut create()?).finish(&mut df)?,
+        Format::Ndjson => JsonWriter::new(&mut create()?).with_json_format(JsonFormat::JsonLines).finish(&mut df)?,
     }
     eprintln!("wrote {} rows to {}", df.height(), a.out.display());
     Ok(ExitCode::SUCCESS)

@@ -57,7 +57,7 @@ pub async fn start_scheduler(
         let (root, keep) = (settings.backup_to.clone(), settings.backup_keep);
         extra.push(ExtraJob {
             name: "backup".into(),
-            schedule: cron.clone(),
+            schedule: cron.parse().map_err(|e| anyhow::anyhow!("backup_schedule (LGSP_BACKUP_SCHEDULE): {e}"))?,
             work: Arc::new(move |ctx: Arc<schedule::Context>| {
                 let root = root.clone();
                 Box::pin(async move {

@@ -79,17 +79,21 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        let what = match (&report.status[..], report.version) {
-            ("published", Some(v)) => format!("published version {v}"),
+        let what = match (report.published(), report.version) {
+            (true, Some(v)) => format!("published version {v}"),
             (_, Some(v)) => format!("unchanged: version {v} stays current"),
             _ => "nothing published".to_string(),
         };
         println!("{} → {}: {what}", report.pipeline, report.dataset);
         println!(
             "  read {}  valid {}  quarantined {}  duplicates collapsed {}",
-            report.rows_read, report.rows_valid, report.rows_quarantined, report.duplicates_collapsed
+            report.counts.rows_read,
+            report.counts.rows_valid,
+            report.counts.rows_quarantined,
+            report.counts.duplicates_collapsed
         );
-        println!("  inserted {}  updated {}  deleted {}", report.inserted, report.updated, report.deleted);
+        let c = &report.counts;
+        println!("  inserted {}  updated {}  deleted {}", c.inserted, c.updated, c.deleted);
         if let Some(m) = &report.manifest {
             println!("  manifest {m}");
         }

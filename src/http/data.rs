@@ -128,7 +128,7 @@ fn encode(df: &mut DataFrame, format: Format) -> Result<(Vec<u8>, &'static str),
     let mut buf = Vec::new();
     let mime = match format {
         Format::Parquet => {
-            ParquetWriter::new(&mut buf).finish(df)?;
+            buf = crate::parquet_io::to_bytes(df, &crate::parquet_io::Options::default())?;
             "application/vnd.apache.parquet"
         }
         Format::Csv => {
@@ -154,7 +154,7 @@ fn only_granted(df: DataFrame, fields: Option<Vec<String>>) -> Result<DataFrame,
 }
 
 async fn read(state: &AppState, path: &str) -> Result<DataFrame, ApiError> {
-    Ok(crate::pipeline::publish::read_parquet(&state.objects, path).await?)
+    Ok(crate::versions::read_parquet(&state.objects, path).await?)
 }
 
 /// The frame encoded as asked for, ready to send (encoded before the pull is recorded, so a
@@ -244,7 +244,7 @@ pub async fn get_snapshot(
         .version(&name, version)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
-    crate::pipeline::publish::ensure_kept(&state.store, &name, version).await?;
+    crate::versions::ensure_kept(&state.store, &name, version).await?;
     if granted_fields(grant).is_none() && q.format == Format::Parquet {
         let range = headers.get("range").and_then(|v| v.to_str().ok());
         let response = stream_file(&state, &format!("{}/snapshot.parquet", row.prefix), range).await?;
@@ -287,9 +287,9 @@ pub async fn get_changes(
         )));
     }
     if since < current.version {
-        crate::pipeline::publish::ensure_kept(&state.store, &name, since + 1).await?;
+        crate::versions::ensure_kept(&state.store, &name, since + 1).await?;
     }
-    let df = crate::pipeline::publish::changes_since(&state.objects, &name, since, current.version).await?;
+    let df = crate::versions::changes_since(&state.objects, &name, since, current.version).await?;
     let df = only_granted(df, granted_fields(grant))?;
     let rows = df.height();
     let response = respond(df, q.format)?;

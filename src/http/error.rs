@@ -61,7 +61,7 @@ macro_rules! internal_from {
     )*};
 }
 
-internal_from!(crate::objects::Error, polars::error::PolarsError, crate::audit::Error);
+internal_from!(crate::objects::Error, polars::error::PolarsError, crate::audit::Error, crate::parquet_io::Error);
 
 impl From<crate::store::Error> for ApiError {
     /// Text the database cannot hold came from the request, so it is the client's 400;
@@ -91,11 +91,11 @@ fn refused_text(e: &crate::store::Error) -> bool {
     }
 }
 
-impl From<crate::pipeline::Error> for ApiError {
+impl From<crate::versions::Error> for ApiError {
     /// Files removed by retention are 410 Gone; anything else is internal.
-    fn from(e: crate::pipeline::Error) -> ApiError {
+    fn from(e: crate::versions::Error) -> ApiError {
         match e {
-            crate::pipeline::Error::Pruned { .. } => ApiError::new(StatusCode::GONE, "gone", e.to_string()),
+            crate::versions::Error::Pruned { .. } => ApiError::new(StatusCode::GONE, "gone", e.to_string()),
             e => ApiError::internal(e),
         }
     }

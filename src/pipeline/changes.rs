@@ -91,7 +91,7 @@ pub fn plan(
 }
 
 /// [`plan`] by a full join and a sort, for sides that cannot be merged.
-fn by_join(
+pub(super) fn by_join(
     new: &DataFrame,
     prev: Option<&DataFrame>,
     key: &[String],

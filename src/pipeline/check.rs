@@ -1,7 +1,6 @@
 //! Loading and checking pipeline files: syntax, unknown keys, and what must hold across fields.
 
 use super::spec::{FieldType, Normalizer, PipelineSpec, RuleSpec, SourceSpec, Survivorship};
-use crate::text::legacy::Encoding;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -44,50 +43,7 @@ pub fn parse(path: &Path, text: &str) -> Result<PipelineSpec, SpecError> {
     Ok(spec)
 }
 
-fn is_ident(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
-
-/// True when `code` has the agency electronic identifier form `AAA.BB.CC.XNN`.
-pub fn is_agency_code(code: &str) -> bool {
-    let b = code.as_bytes();
-    b.len() == 13
-        && b[..3].iter().all(u8::is_ascii_digit)
-        && b[3] == b'.'
-        && b[4..6].iter().all(u8::is_ascii_digit)
-        && b[6] == b'.'
-        && b[7..9].iter().all(u8::is_ascii_digit)
-        && b[9] == b'.'
-        && b[10].is_ascii_uppercase()
-        && b[11..].iter().all(u8::is_ascii_digit)
-}
-
 fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
-    if !is_ident(&spec.id) {
-        return Err(err(path, "id", "use 1-64 lower case letters, digits, '_' or '-'"));
-    }
-    if !is_ident(&spec.dataset) {
-        return Err(err(path, "dataset", "use 1-64 lower case letters, digits, '_' or '-'"));
-    }
-    if !is_agency_code(&spec.owner) {
-        return Err(err(
-            path,
-            "owner",
-            format!("'{}' is not an agency code of the form AAA.BB.CC.XNN (e.g. 000.00.12.H48)", spec.owner),
-        ));
-    }
-    if let Some(cron) = &spec.schedule {
-        let n = cron.split_whitespace().count();
-        if !(6..=7).contains(&n) {
-            return Err(err(
-                path,
-                "schedule",
-                format!("'{cron}' has {n} fields; write 'sec min hour day month weekday' (e.g. '0 0 2 * * *')"),
-            ));
-        }
-    }
     if spec.fields.is_empty() {
         return Err(err(path, "fields", "declare at least one field with [[fields]]"));
     }
@@ -142,11 +98,8 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
         },
         Survivorship::First | Survivorship::Last => {}
     }
-    if !["zstd", "snappy", "lz4", "none"].contains(&spec.publish.compression.as_str()) {
-        return Err(err(path, "publish.compression", "use zstd, snappy, lz4 or none"));
-    }
     match spec.publish.compression_level {
-        Some(_) if spec.publish.compression != "zstd" => {
+        Some(_) if spec.publish.compression != crate::parquet_io::Codec::Zstd => {
             return Err(err(path, "publish.compression_level", "applies to compression = \"zstd\" only"))
         }
         Some(l) if !(1..=22).contains(&l) => {
@@ -168,18 +121,11 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
 
 fn check_source(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
     let text = match &spec.source {
-        SourceSpec::Csv(c) => Some((&c.encoding, c.delimiter)),
-        SourceSpec::Http(h) => Some((&h.encoding, h.delimiter)),
+        SourceSpec::Csv(c) => Some(c.delimiter),
+        SourceSpec::Http(h) => Some(h.delimiter),
         _ => None,
     };
-    if let Some((encoding, delimiter)) = text {
-        if Encoding::parse(encoding).is_none() {
-            return Err(err(
-                path,
-                "source.encoding",
-                format!("'{encoding}' is not supported; use utf-8, windows-1258, tcvn3 or vni"),
-            ));
-        }
+    if let Some(delimiter) = text {
         if !delimiter.is_ascii() {
             return Err(err(path, "source.delimiter", "must be one ASCII character"));
         }
@@ -204,11 +150,6 @@ fn check_source(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
     }
     if spec.retry.attempts == 0 {
         return Err(err(path, "retry.attempts", "at least 1 (the first attempt)"));
-    }
-    if let Some(s) = &spec.schedule {
-        if !crate::schedule::valid(s) {
-            return Err(err(path, "schedule", format!("'{s}' is not a cron expression with seconds: sec min hour day month weekday, e.g. \"0 30 1 * * *\" for 01:30 every day (Vietnam time)")));
-        }
     }
     let mut targets = HashSet::new();
     for (column, field) in spec.source.columns() {
@@ -238,7 +179,7 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
             Normalizer::NameToCode { min_confidence, .. } if !(0.0..=1.0).contains(min_confidence) => {
                 return Err(err(path, at, "min_confidence must be between 0 and 1"))
             }
-            Normalizer::Successor(c) | Normalizer::NameToCode { catalog: c, .. } if !is_ident(c) => {
+            Normalizer::Successor(c) | Normalizer::NameToCode { catalog: c, .. } if !crate::ident::is_ident(c) => {
                 return Err(err(path, at, "not a catalog identifier"))
             }
             _ => {}
@@ -260,7 +201,7 @@ fn check_field(path: &Path, i: usize, f: &super::spec::FieldSpec) -> Result<(), 
             RuleSpec::Enum { values } if values.is_empty() => {
                 return Err(err(path, format!("{key}.values"), "list at least one value"));
             }
-            RuleSpec::InCatalog { catalog, .. } if !is_ident(catalog) => {
+            RuleSpec::InCatalog { catalog, .. } if !crate::ident::is_ident(catalog) => {
                 return Err(err(path, format!("{key}.catalog"), "not a catalog identifier"));
             }
             _ => {}

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The column of a converted source that holds each record's position in the original.
-pub const NUMBER_COLUMN: &str = "_line";
+pub use crate::source::NUMBER_COLUMN;
 
 /// Records handed to the transform stage at a time.
 pub const BATCH_ROWS: usize = 32_768;

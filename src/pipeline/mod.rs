@@ -8,7 +8,6 @@ pub mod extract;
 mod lookups;
 pub mod normalize;
 mod plan_merge;
-pub mod publish;
 mod records;
 mod row_groups;
 mod run;
@@ -39,6 +38,34 @@ pub enum Error {
     /// Dataframe work failed.
     #[error("dataframe: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    /// A Parquet file of the run could not be written or read.
+    #[error(transparent)]
+    Parquet(#[from] crate::parquet_io::Error),
+    /// A published version could not be read (the previous one, or one retention removed).
+    #[error(transparent)]
+    Versions(#[from] crate::versions::Error),
+    /// A file of the run's temporary folder could not be written or read.
+    #[error("{what} {}: {source} (the temporary folder is TMPDIR; check its free space)", path.display())]
+    Scratch { what: &'static str, path: std::path::PathBuf, source: std::io::Error },
+    /// A task of the run stopped abnormally (panicked or was cancelled).
+    #[error("a {0} task stopped abnormally: {1}")]
+    Task(&'static str, #[source] tokio::task::JoinError),
+    /// A thread of the run stopped before its work was done; the error that stopped it, if any,
+    /// is reported first.
+    #[error("the {0} stopped before its work was done")]
+    Stopped(&'static str),
+    /// The frames of the run do not have the columns the code expects (a defect, not bad input).
+    #[error("unexpected columns: {0}")]
+    Columns(&'static str),
+    /// A spill file holds fewer rows than the plan names (a defect, or the file changed under the run).
+    #[error("row {row} is past the end of {}", path.display())]
+    PastEnd { row: u32, path: std::path::PathBuf },
+    /// The change plan names a batch that was not spilled (a defect).
+    #[error("the change plan names batch {0}, which was not spilled")]
+    MissingRun(u32),
+    /// The source gave no input and said nothing about why.
+    #[error("the source gave no input")]
+    NoInput,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::Error),
@@ -54,12 +81,6 @@ pub enum Error {
     /// A full extract would delete more of the current records than the pipeline allows.
     #[error("the extract would delete {deleted} of {current} current records, more than publish.max_delete_fraction = {fraction}: check that the file is complete, or raise the limit")]
     TooManyDeletes { deleted: usize, current: i64, fraction: f64 },
-    /// Retention removed the files a request needs.
-    #[error("the files of version {version} of '{dataset}' were removed by retention (publish.keep_versions); the oldest version kept is {oldest}: take its snapshot, then the changes after it")]
-    Pruned { dataset: String, version: i64, oldest: i64 },
-    /// A worker thread stopped abnormally.
-    #[error("internal: {0}")]
-    Internal(String),
 }
 
 /// Result type of this module.

@@ -167,3 +167,6 @@ pub fn plan(
     )?;
     Ok(Some(Plan { rows, inserted, updated, deleted, kept, snapshot_rows }))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,8 +1,7 @@
 //! Parquet row groups of a set size, gathered from the smaller parts a merge produces.
 
-use super::publish;
 use super::spec::PublishSpec;
-use super::{Error, Result};
+use super::Result;
 use polars::prelude::*;
 use std::path::PathBuf;
 
@@ -53,12 +52,7 @@ pub struct RowGroups {
 
 impl RowGroups {
     pub fn create(path: PathBuf, schema: &Schema, opts: &PublishSpec) -> Result<RowGroups> {
-        let file =
-            std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
-        let writer = ParquetWriter::new(file)
-            .with_compression(publish::compression(opts))
-            .with_row_group_size(Some(opts.row_group_size))
-            .batched(schema)?;
+        let writer = crate::parquet_io::batched(&path, schema, &opts.parquet())?;
         Ok(RowGroups { writer, rows: RowBuffer::new(schema, opts) })
     }
 

@@ -9,12 +9,12 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 pub struct PipelineSpec {
     /// Pipeline identifier: lower case letters, digits, `_` and `-` (used in run history and CLI).
-    pub id: String,
+    pub id: crate::ident::Ident,
     /// Electronic identifier code of the agency that owns the data (Decision 20/2020/QĐ-TTg form,
     /// e.g. `000.00.12.H48`).
-    pub owner: String,
+    pub owner: crate::ident::AgencyCode,
     /// Name of the master dataset this pipeline maintains (same character set as `id`).
-    pub dataset: String,
+    pub dataset: crate::ident::Ident,
     /// Human title of the dataset, shown to consumers.
     #[serde(default)]
     pub title: String,
@@ -23,7 +23,7 @@ pub struct PipelineSpec {
     pub description: String,
     /// When to pull, as a cron expression with seconds (`sec min hour day month weekday`).
     #[serde(default)]
-    pub schedule: Option<String>,
+    pub schedule: Option<crate::cron::Schedule>,
     /// `full` (the extract is the whole dataset: a key missing from it is deleted) or `partial`
     /// (the extract holds changed rows only: deletes are never inferred).
     #[serde(default)]
@@ -278,8 +278,8 @@ pub enum Survivorship {
 #[serde(deny_unknown_fields)]
 pub struct PublishSpec {
     /// Parquet compression: `zstd` (default), `snappy`, `lz4` or `none`.
-    #[serde(default = "default_compression")]
-    pub compression: String,
+    #[serde(default)]
+    pub compression: crate::parquet_io::Codec,
     /// zstd level, 1 to 22 (default 1, the fastest: on the enterprise registry its files are 2%
     /// larger than level 3's and take about half the time to write). Only with `zstd`.
     #[serde(default)]
@@ -303,10 +303,6 @@ fn default_max_delete() -> f64 {
     0.5
 }
 
-fn default_compression() -> String {
-    "zstd".into()
-}
-
 fn default_row_group() -> usize {
     32_768
 }
@@ -314,11 +310,22 @@ fn default_row_group() -> usize {
 impl Default for PublishSpec {
     fn default() -> Self {
         PublishSpec {
-            compression: default_compression(),
+            compression: crate::parquet_io::Codec::Zstd,
             compression_level: None,
             row_group_size: default_row_group(),
             max_delete_fraction: default_max_delete(),
             keep_versions: None,
+        }
+    }
+}
+
+impl PublishSpec {
+    /// How the version's Parquet files are written.
+    pub fn parquet(&self) -> crate::parquet_io::Options {
+        crate::parquet_io::Options {
+            codec: self.compression,
+            zstd_level: Some(self.compression_level.unwrap_or(1)),
+            row_group_size: self.row_group_size,
         }
     }
 }

@@ -6,17 +6,14 @@
 use super::spec::{PipelineSpec, RuleSpec};
 use super::transform::{LINE, ROW_HASH};
 use super::{Error, Result};
-use polars::io::parquet::write::StatisticsOptions;
+use crate::parquet_io::{self, Options, PageWriter};
 use polars::prelude::*;
-use polars_parquet::write::{Encoding, Version, WriteOptions};
 use std::path::PathBuf;
 
 /// Column with the run (batch sequence number) a slim row comes from.
 pub const RUN: &str = "_run";
 /// Column with the row's position inside its run.
 pub const POS: &str = "_pos";
-/// Compression of run files: none, as a run is read once, soon, most likely from the page cache.
-const COMPRESSION: ParquetCompression = ParquetCompression::Uncompressed;
 /// Rows per row group of a run, and rows a [`Cursor`] on a run holds at a time.
 pub const RUN_WINDOW: usize = 4096;
 
@@ -29,8 +26,10 @@ pub struct Spill {
 impl Spill {
     /// A new, empty spill folder under the system's temporary folder (`TMPDIR`).
     pub fn new() -> Result<Spill> {
-        let dir =
-            tempfile::Builder::new().prefix("lgsp-run-").tempdir().map_err(|e| io("creating a temporary folder", e))?;
+        let dir = tempfile::Builder::new()
+            .prefix("lgsp-run-")
+            .tempdir()
+            .map_err(|e| scratch("creating a folder in", &std::env::temp_dir(), e))?;
         Ok(Spill { dir, runs: 0 })
     }
 
@@ -45,30 +44,14 @@ impl Spill {
 
     /// Writes the valid rows of batch `run` (fields + `_line` + `_row_hash`).
     pub fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
-        let path = self.run_path(run);
-        let file = std::fs::File::create(&path).map_err(|e| io(&format!("writing {}", path.display()), e))?;
-        let mut writer = ParquetWriter::new(file)
-            .with_compression(COMPRESSION)
-            .with_statistics(StatisticsOptions::empty())
-            .batched(df.schema())?;
         // Plain, uncompressed pages: trying dictionaries (a cardinality estimate and a hash map
         // per page) or compressing costs more CPU than writing the bytes of a file read once.
-        let options = WriteOptions {
-            statistics: StatisticsOptions::empty(),
-            version: Version::V1,
-            compression: COMPRESSION.into(),
-            data_page_size: None,
-        };
-        let types = writer.parquet_schema().fields().to_vec();
-        let plain = [Encoding::Plain];
+        let writer = PageWriter::create(&self.run_path(run), df.schema(), &Options::SCRATCH, true)?;
         df.rechunk_mut_par();
         for start in (0..df.height()).step_by(RUN_WINDOW) {
-            for batch in df.slice(start as i64, RUN_WINDOW).iter_chunks(CompatLevel::newest(), false) {
-                let mut columns = Vec::with_capacity(types.len());
-                for (array, ty) in batch.columns().iter().zip(&types) {
-                    columns.extend(super::twin::encode(array, ty, &plain, options)?);
-                }
-                writer.write_row_group(batch.len() as u64, &columns)?;
+            for batch in parquet_io::batches(&df.slice(start as i64, RUN_WINDOW)) {
+                let pages = writer.encode_batch(&batch)?;
+                writer.write(batch.rows, &pages.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
             }
         }
         writer.finish()?;
@@ -124,7 +107,7 @@ impl Cursor {
                 i += 1;
             }
             if at.is_empty() {
-                return Err(Error::Internal(format!("row {p} is past the end of {}", self.path.display())));
+                return Err(Error::PastEnd { row: positions[i], path: self.path.clone() });
             }
             // Rows asked in a run of consecutive positions (the usual case: a run and the plan
             // are both in key order) are a slice of the window, shared, not copied.
@@ -142,8 +125,7 @@ impl Cursor {
     }
 
     fn load(&mut self, start: usize) -> Result<()> {
-        let file = std::fs::File::open(&self.path).map_err(|e| io(&format!("reading {}", self.path.display()), e))?;
-        let df = ParquetReader::new(file).with_slice(Some((start, self.window))).finish()?;
+        let df = parquet_io::read_file(&self.path, None, Some((start, self.window)))?;
         let height = df.height();
         let columns = self
             .schema
@@ -160,8 +142,8 @@ impl Cursor {
     }
 }
 
-fn io(what: &str, e: std::io::Error) -> Error {
-    Error::Internal(format!("{what}: {e} (the temporary folder is TMPDIR; check its free space)"))
+fn scratch(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Error {
+    Error::Scratch { what, path: path.into(), source }
 }
 
 /// The columns kept in memory for each valid row: key, survivorship field, `unique` fields,
@@ -223,5 +205,43 @@ mod tests {
             .collect();
         assert_eq!(run, vec![4094, 4095, 4096, 4097], "consecutive positions across two windows");
         assert!(cursor.take(&[10_000]).is_err(), "a position past the end is an error");
+    }
+
+    #[test]
+    fn every_column_type_round_trips_through_a_run_file() {
+        let spill = Spill::new().unwrap();
+        let n = 9000;
+        let dates = Column::new("d".into(), (0..n).map(|i| Some(i % 20_000)).collect::<Vec<Option<i32>>>())
+            .cast(&DataType::Date)
+            .unwrap();
+        let times = Column::new("t".into(), (0..n as i64).map(|i| i * 1_000_003).collect::<Vec<_>>())
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+            .unwrap();
+        let amounts = Column::new("m".into(), (0..n as i64).map(|i| i * 12_345 - 7).collect::<Vec<_>>())
+            .cast(&DataType::Decimal(38, 2))
+            .unwrap();
+        let names: Vec<Option<String>> =
+            (0..n).map(|i| (i % 7 != 0).then(|| format!("Nguyễn Văn {i} – Đắk Lắk"))).collect();
+        let mut df = DataFrame::new(
+            n as usize,
+            vec![
+                Column::new("k".into(), (0..n as i64).collect::<Vec<_>>()),
+                Column::new("s".into(), names),
+                Column::new("b".into(), (0..n).map(|i| (i % 3 != 0).then_some(i % 2 == 0)).collect::<Vec<_>>()),
+                Column::new(
+                    ROW_HASH.into(),
+                    (0..n as u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect::<Vec<_>>(),
+                ),
+                dates,
+                times,
+                amounts,
+            ],
+        )
+        .unwrap();
+        let expected = df.clone();
+        spill.write(3, &mut df).unwrap();
+        let mut cursor = spill.cursor(3, expected.schema());
+        let back = cursor.take(&(0..n as u32).collect::<Vec<_>>()).unwrap();
+        assert!(back.equals_missing(&expected), "{back}\n{expected}");
     }
 }

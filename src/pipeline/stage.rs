@@ -43,6 +43,11 @@ pub fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The source column names a pipeline reads, in field order.
+pub fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
+    column_map(spec).into_iter().map(|(c, _)| c).collect()
+}
+
 type Batch = (usize, Vec<RawRecord>);
 type Done = (usize, Result<BatchOut>);
 
@@ -81,7 +86,7 @@ pub fn extract_transform(
                     rows_read += batch.len() as u64;
                     progress(rows_read);
                     if tx.send((seq, batch)).is_err() {
-                        break Err(Error::Internal("transform workers stopped".into()));
+                        break Err(Error::Stopped("transform workers"));
                     }
                     seq += 1;
                 }
@@ -91,7 +96,7 @@ pub fn extract_transform(
         };
         drop(tx);
         for h in handles {
-            done.extend(h.join().map_err(|_| Error::Internal("transform worker panicked".into()))?);
+            done.extend(h.join().map_err(|_| Error::Stopped("transform worker (it panicked)"))?);
         }
         read
     });

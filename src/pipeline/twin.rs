@@ -3,34 +3,19 @@
 //! files, the change set without `_row_hash` and with a `_change_type` column of `insert`.
 
 use super::changes::{change_type, CHANGE_TYPE, INSERT};
-use super::publish;
 use super::row_groups::RowBuffer;
 use super::spec::PublishSpec;
 use super::transform::ROW_HASH;
 use super::{Error, Result};
-use polars::io::parquet::write::{get_encodings, BatchedWriter, StatisticsOptions};
+use crate::parquet_io::{self, CompressedPage, PageWriter};
 use polars::prelude::*;
-use polars_parquet::read::fallible_streaming_iterator;
-use polars_parquet::write::{
-    array_to_columns, compress, CompressedPage, DynIter, DynStreamingIterator, Encoding, ParquetType, Version,
-    WriteOptions,
-};
 use std::path::PathBuf;
-
-/// How one column is encoded.
-struct Leaf {
-    ty: ParquetType,
-    encoding: Vec<Encoding>,
-}
 
 /// Snapshot and change set written from the same row groups.
 pub struct TwinRowGroups {
-    snapshot: BatchedWriter<std::fs::File>,
-    changes: BatchedWriter<std::fs::File>,
-    leaves: Vec<Leaf>,
-    change_leaf: Leaf,
+    snapshot: PageWriter,
+    changes: PageWriter,
     hash_at: usize,
-    options: WriteOptions,
     rows: RowBuffer,
 }
 
@@ -40,35 +25,14 @@ impl TwinRowGroups {
         let mut change_schema = schema.clone();
         change_schema.shift_remove(ROW_HASH);
         change_schema.with_column(CHANGE_TYPE.into(), DataType::String);
-        let open = |path: &PathBuf, schema: &Schema| -> Result<BatchedWriter<std::fs::File>> {
-            let file =
-                std::fs::File::create(path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
-            Ok(ParquetWriter::new(file).with_compression(publish::compression(opts)).batched(schema)?)
-        };
-        let (mut snap_writer, mut change_writer) = (open(&snapshot, schema)?, open(&changes, &change_schema)?);
-        let leaves = leaves_of(&mut snap_writer, schema)?;
-        let change_leaf = leaves_of(&mut change_writer, &change_schema)?
-            .pop()
-            .ok_or_else(|| Error::Internal("no change type column".into()))?;
+        let file_opts = opts.parquet();
+        let snapshot = PageWriter::create(&snapshot, schema, &file_opts, false)?;
+        let changes = PageWriter::create(&changes, &change_schema, &file_opts, false)?;
         let hash_at = schema
             .index_of(ROW_HASH)
-            .filter(|_| leaves.len() == schema.len())
-            .ok_or_else(|| Error::Internal("unexpected snapshot columns".into()))?;
-        let options = WriteOptions {
-            statistics: StatisticsOptions::default(),
-            version: Version::V1,
-            compression: publish::compression(opts).into(),
-            data_page_size: None,
-        };
-        Ok(TwinRowGroups {
-            snapshot: snap_writer,
-            changes: change_writer,
-            leaves,
-            change_leaf,
-            hash_at,
-            options,
-            rows: RowBuffer::new(schema, opts),
-        })
+            .filter(|_| snapshot.leaves() == schema.len() && changes.leaves() == schema.len())
+            .ok_or(Error::Columns("the snapshot of a first version has nested or missing columns"))?;
+        Ok(TwinRowGroups { snapshot, changes, hash_at, rows: RowBuffer::new(schema, opts) })
     }
 
     /// Adds rows (in the snapshot's schema).
@@ -80,35 +44,20 @@ impl TwinRowGroups {
     }
 
     fn write(&mut self, part: DataFrame) -> Result<()> {
-        for batch in part.iter_chunks(CompatLevel::newest(), false) {
-            let mut columns = Vec::with_capacity(self.leaves.len());
-            for (array, leaf) in batch.columns().iter().zip(&self.leaves) {
-                columns.extend(self.encode(array, leaf)?);
-            }
-            let kinds =
-                StringChunked::full(CHANGE_TYPE.into(), change_type(INSERT), batch.len()).rechunk().into_owned();
+        for batch in parquet_io::batches(&part) {
+            let columns = self.snapshot.encode_batch(&batch)?;
+            let kinds = StringChunked::full(CHANGE_TYPE.into(), change_type(INSERT), batch.rows).rechunk().into_owned();
             let mut kind_pages = Vec::new();
             for array in kinds.chunks() {
-                kind_pages.extend(self.encode(array, &self.change_leaf)?);
+                kind_pages.extend(self.changes.encode(self.changes.leaves() - 1, array)?);
             }
-            self.snapshot.write_row_group(batch.len() as u64, &columns)?;
+            let all: Vec<&[CompressedPage]> = columns.iter().map(Vec::as_slice).collect();
+            self.snapshot.write(batch.rows, &all)?;
             let shared = columns.iter().enumerate().filter(|(i, _)| *i != self.hash_at).map(|(_, c)| c.as_slice());
             let change_columns: Vec<&[CompressedPage]> = shared.chain(kind_pages.iter().map(Vec::as_slice)).collect();
-            let group = DynIter::new(change_columns.into_iter().map(|pages| {
-                Ok(DynStreamingIterator::new(fallible_streaming_iterator::convert(pages.iter().map(PolarsResult::Ok))))
-            }));
-            let mut writer = self
-                .changes
-                .get_writer()
-                .lock()
-                .map_err(|_| Error::Internal("the change set writer is poisoned".into()))?;
-            writer.write(batch.len() as u64, group)?;
+            self.changes.write(batch.rows, &change_columns)?;
         }
         Ok(())
-    }
-
-    fn encode(&self, array: &ArrayRef, leaf: &Leaf) -> Result<Vec<Vec<CompressedPage>>> {
-        encode(array, &leaf.ty, &leaf.encoding, self.options)
     }
 
     /// Ends both files; returns the rows written to each.
@@ -120,27 +69,6 @@ impl TwinRowGroups {
         self.changes.finish()?;
         Ok(self.rows.rows)
     }
-}
-
-/// The compressed pages of one column's chunk (one list per leaf column).
-pub(super) fn encode(
-    array: &ArrayRef,
-    ty: &ParquetType,
-    encoding: &[Encoding],
-    options: WriteOptions,
-) -> Result<Vec<Vec<CompressedPage>>> {
-    let mut out = Vec::new();
-    for pages in array_to_columns(array, ty.clone(), options, encoding)? {
-        out.push(pages.map(|p| Ok(compress(p?, Vec::new(), options.compression)?)).collect::<PolarsResult<Vec<_>>>()?);
-    }
-    Ok(out)
-}
-
-/// How each column of `schema` is encoded by `writer`.
-fn leaves_of(writer: &mut BatchedWriter<std::fs::File>, schema: &Schema) -> Result<Vec<Leaf>> {
-    let encodings = get_encodings(&schema.to_arrow(CompatLevel::newest()));
-    let types = writer.parquet_schema().fields().to_vec();
-    Ok(types.into_iter().zip(encodings.iter()).map(|(ty, encoding)| Leaf { ty, encoding: encoding.clone() }).collect())
 }
 
 #[cfg(test)]

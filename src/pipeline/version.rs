@@ -6,7 +6,6 @@
 //! current.
 
 use super::changes::{change_type, Plan, CHANGE, CHANGE_TYPE, DELETE, INSERT, NONE, POSTIMAGE, PREV, SNAP};
-use super::publish::{self, FileEntry, Manifest};
 use super::row_groups::RowGroups;
 use super::spec::{PipelineSpec, PublishSpec};
 use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
@@ -15,6 +14,7 @@ use super::twin::TwinRowGroups;
 use super::{Error, Result};
 use crate::objects::{self, Objects};
 use crate::store::{ChangeChunks, ChangeKind, PublishTx, RecordChanges, Store};
+use crate::versions::{self, FileEntry, Manifest};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::mpsc::SyncSender;
@@ -65,9 +65,9 @@ pub async fn write(
     });
     // The files go up as soon as they are written, while the record changes may still be
     // loading (the first load of a large dataset writes far more to the store than to files).
-    let prefix = publish::version_prefix(&manifest.dataset, manifest.version);
+    let prefix = versions::version_prefix(&manifest.dataset, manifest.version);
     let uploaded = async {
-        let (files, spill) = streamed.await.map_err(|e| Error::Internal(e.to_string()))??;
+        let (files, spill) = streamed.await.map_err(|e| Error::Task("version writer", e))??;
         tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version files written");
         let mut entries = Vec::with_capacity(files.len());
         for (name, rows) in files {
@@ -83,7 +83,7 @@ pub async fn write(
     for (name, entry) in entries {
         manifest.files.insert(name.into(), entry);
     }
-    let (manifest_path, manifest_sha) = publish::put_manifest(objects, manifest).await?;
+    let (manifest_path, manifest_sha) = versions::put_manifest(objects, manifest).await?;
     pending.commit(&manifest_sha).await?;
     tracing::debug!(ms = t0.elapsed().as_millis() as u64, "version committed");
     Ok(manifest_path)
@@ -92,12 +92,7 @@ pub async fn write(
 /// Writes a small frame whole as `<name>.parquet` in the spill folder; returns its rows.
 fn write_whole(spill: &Spill, name: &str, mut df: DataFrame, opts: &PublishSpec) -> Result<u64> {
     let path = spill.file(&format!("{name}.parquet"));
-    let file = std::fs::File::create(&path).map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
-    ParquetWriter::new(file)
-        .with_compression(publish::compression(opts))
-        .with_row_group_size(Some(opts.row_group_size))
-        .finish(&mut df)?;
-    Ok(df.height() as u64)
+    Ok(crate::parquet_io::write_file(&path, &mut df, &opts.parquet())?)
 }
 
 /// Rows of the plan gathered at a time.
@@ -132,7 +127,7 @@ fn stream(
                 let mut both = TwinRowGroups::create(snapshot_path, changes_path, schemas.0, &spec.publish)?;
                 for (snap_part, change_part) in parts_rx {
                     if change_part.as_ref().map(|c| c.height()).unwrap_or(0) != snap_part.height() {
-                        return Err(Error::Internal("a first version's changes differ from its snapshot".into()));
+                        return Err(Error::Columns("a first version's changes differ from its snapshot"));
                     }
                     both.push(snap_part)?;
                 }
@@ -153,7 +148,7 @@ fn stream(
         match (merged, writer.join()) {
             (_, Ok(Err(e))) | (Err(e), _) => Err(e),
             (Ok(()), Ok(Ok(rows))) => Ok(rows),
-            (Ok(()), Err(_)) => Err(Error::Internal("the Parquet writer stopped abnormally".into())),
+            (Ok(()), Err(_)) => Err(Error::Stopped("Parquet writer (it panicked)")),
         }
     })
 }
@@ -176,10 +171,7 @@ fn merge(
     let pos = plan.rows.column(POS)?.u32()?.rechunk();
     let in_snapshot = plan.rows.column(SNAP)?.bool()?;
     let change = plan.rows.column(CHANGE)?.u32()?;
-    let (source, pos) = (
-        source.cont_slice().map_err(|e| Error::Internal(e.to_string()))?,
-        pos.cont_slice().map_err(|e| Error::Internal(e.to_string()))?,
-    );
+    let (source, pos) = (source.cont_slice()?, pos.cont_slice()?);
     for start in (0..plan.rows.height()).step_by(CHUNK) {
         let end = (start + CHUNK).min(plan.rows.height());
         // Each source's rows of the chunk (in increasing position), gathered one source after
@@ -195,7 +187,7 @@ fn merge(
                 PREV => previous.as_mut(),
                 run => runs.get_mut(run as usize),
             }
-            .ok_or_else(|| Error::Internal(format!("the plan names a missing source {src}")))?;
+            .ok_or(Error::MissingRun(*src))?;
             next.insert(*src, gathered.height() as IdxSize);
             gathered.vstack_mut_owned(cursor.take(positions)?)?;
         }
@@ -218,13 +210,11 @@ fn merge(
                 let types: Vec<&str> = changes.iter().map(|k| change_type(*k)).collect();
                 changed.with_column(Column::new(CHANGE_TYPE.into(), types))?;
                 let batch = record_changes(&changed, &changes, &spec.key, &fields)?;
-                records
-                    .send(Ok(batch))
-                    .map_err(|_| Error::Internal("the store stopped loading record changes".into()))?;
+                records.send(Ok(batch)).map_err(|_| Error::Stopped("store's loading of record changes"))?;
                 Some(changed)
             }
         };
-        parts.send((snap_part, change_part)).map_err(|_| Error::Internal("the Parquet writer stopped".into()))?;
+        parts.send((snap_part, change_part)).map_err(|_| Error::Stopped("Parquet writer"))?;
     }
     Ok(())
 }

@@ -85,8 +85,7 @@ pub fn freshness(runs: &[RunSpan], before: &[RunSpan], from: &str, as_of: &str) 
             None => list.first().and_then(|r| time(&r.started_at)).unwrap_or(start).max(start),
         };
         let schedule = list.last().and_then(|r| r.schedule.clone());
-        let fires =
-            schedule.as_deref().map(|s| crate::schedule::fire_times(s, start, end, 100_000)).unwrap_or_default();
+        let fires = schedule.as_deref().map(|s| crate::cron::fire_times(s, start, end, 100_000)).unwrap_or_default();
         let successes: Vec<(DateTime<Utc>, DateTime<Utc>)> = list
             .iter()
             .filter(|r| succeeded(r))

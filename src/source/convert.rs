@@ -2,8 +2,8 @@
 //! same extract stage. A first `_line` column keeps each row's position in the original, so a
 //! quarantined row's `_line` points at the sheet row, JSON record or NDJSON line.
 
+use super::NUMBER_COLUMN;
 use super::{Error, Result};
-use crate::pipeline::extract::NUMBER_COLUMN;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::BufRead;

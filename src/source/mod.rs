@@ -8,10 +8,9 @@ pub mod http;
 pub mod spec;
 pub mod sql;
 
-use crate::pipeline::spec::PipelineSpec;
 use crate::store::Store;
 use crate::text::legacy::Encoding;
-pub use spec::{Pick, SourceSpec};
+pub use spec::{Pick, RetrySpec, SourceSpec};
 use std::path::{Path, PathBuf};
 
 /// Why a source cannot be pulled.
@@ -96,20 +95,25 @@ pub struct Fetched {
     _dir: tempfile::TempDir,
 }
 
-/// The source column names a pipeline reads, in field order.
-pub fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
-    crate::pipeline::stage::column_map(spec).into_iter().map(|(c, _)| c).collect()
+/// Header of the column that carries each record's position in its source (sheet row, record
+/// number) in the CSV a conversion writes; the extract reports it as the row's line.
+pub const NUMBER_COLUMN: &str = "_line";
+
+/// What to pull: one pipeline's source.
+#[derive(Debug, Clone, Copy)]
+pub struct Pull<'a> {
+    /// The pipeline, as named in logs, metrics and the saved source state.
+    pub pipeline: &'a str,
+    /// Where and how to read.
+    pub source: &'a SourceSpec,
+    /// Retries of transient failures.
+    pub retry: &'a RetrySpec,
+    /// The source columns the pipeline reads (conversions keep only these).
+    pub columns: &'a [String],
 }
 
-fn csv_input(path: PathBuf, name: String, encoding: &str, delimiter: char) -> Input {
-    Input {
-        path,
-        name,
-        encoding: Encoding::parse(encoding).unwrap_or(Encoding::Utf8),
-        delimiter: delimiter as u8,
-        numbered: false,
-        state: Vec::new(),
-    }
+fn csv_input(path: PathBuf, name: String, encoding: Encoding, delimiter: char) -> Input {
+    Input { path, name, encoding, delimiter: delimiter as u8, numbered: false, state: Vec::new() }
 }
 
 fn numbered_input(path: PathBuf, name: String) -> Input {
@@ -127,9 +131,9 @@ fn file_input(
 ) -> Result<Input> {
     let out = dir.join(format!("input-{n}.csv"));
     Ok(match source {
-        SourceSpec::Csv(c) => csv_input(local, name, &c.encoding, c.delimiter),
-        SourceSpec::Sql(_) => csv_input(local, name, "utf-8", ','),
-        SourceSpec::Http(h) if h.format == spec::HttpFormat::Csv => csv_input(local, name, &h.encoding, h.delimiter),
+        SourceSpec::Csv(c) => csv_input(local, name, c.encoding, c.delimiter),
+        SourceSpec::Sql(_) => csv_input(local, name, Encoding::Utf8, ','),
+        SourceSpec::Http(h) if h.format == spec::HttpFormat::Csv => csv_input(local, name, h.encoding, h.delimiter),
         SourceSpec::Excel(x) => {
             convert::excel_to_csv(&local, &name, x.sheet.as_deref(), x.header_row, &out)?;
             numbered_input(out, name)
@@ -154,24 +158,24 @@ fn file_input(
 
 async fn fetch_once(
     store: &Store,
-    spec: &PipelineSpec,
+    pull: Pull<'_>,
     input: Option<&Path>,
     dir: &Path,
 ) -> Result<(Vec<Input>, Option<String>)> {
-    let needed = needed_columns(spec);
+    let needed = pull.columns.to_vec();
     if let Some(path) = input {
         let name = path.display().to_string();
-        return Ok((vec![file_input(&spec.source, path.to_path_buf(), name, needed, dir, 0)?], None));
+        return Ok((vec![file_input(pull.source, path.to_path_buf(), name, needed, dir, 0)?], None));
     }
-    let state = store.source_state(&spec.id).await?;
-    match &spec.source {
+    let state = store.source_state(pull.pipeline).await?;
+    match pull.source {
         SourceSpec::Http(h) => {
             match http::fetch(h, needed, (state.get("etag").cloned(), state.get("last_modified").cloned()), dir).await?
             {
                 http::Got::NotModified => Ok((Vec::new(), Some(format!("{} answered 304 Not Modified", h.url)))),
                 http::Got::Data { path, etag, last_modified } => {
                     let mut input = match h.format {
-                        spec::HttpFormat::Csv => csv_input(path, h.url.clone(), &h.encoding, h.delimiter),
+                        spec::HttpFormat::Csv => csv_input(path, h.url.clone(), h.encoding, h.delimiter),
                         _ => numbered_input(path, h.url.clone()),
                     };
                     input.state = [("etag", etag), ("last_modified", last_modified)]
@@ -184,7 +188,7 @@ async fn fetch_once(
         }
         SourceSpec::Sql(s) => {
             let got = sql::fetch(s, state.get("cursor").map(String::as_str), dir).await?;
-            let mut input = csv_input(got.path, format!("query of ${}", s.url_env), "utf-8", ',');
+            let mut input = csv_input(got.path, format!("query of ${}", s.url_env), Encoding::Utf8, ',');
             input.state = got.cursor.map(|c| vec![("cursor", c)]).unwrap_or_default();
             Ok((vec![input], None))
         }
@@ -214,18 +218,18 @@ async fn fetch_once(
     }
 }
 
-/// Pulls the source of `spec` (or reads `input` in its format), retrying transient failures
-/// per `spec.retry`.
-pub async fn fetch(store: &Store, spec: &PipelineSpec, input: Option<&Path>) -> Result<Fetched> {
+/// Pulls a pipeline's source (or reads `input` in its format), retrying transient failures
+/// per `pull.retry`.
+pub async fn fetch(store: &Store, pull: Pull<'_>, input: Option<&Path>) -> Result<Fetched> {
     let dir = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
-    let mut wait = std::time::Duration::from_millis(spec.retry.backoff_ms);
+    let mut wait = std::time::Duration::from_millis(pull.retry.backoff_ms);
     let mut attempt = 1;
     loop {
-        match fetch_once(store, spec, input, dir.path()).await {
+        match fetch_once(store, pull, input, dir.path()).await {
             Ok((inputs, nothing_new)) => return Ok(Fetched { inputs, nothing_new, _dir: dir }),
-            Err(e) if e.transient() && attempt < spec.retry.attempts => {
-                tracing::warn!(pipeline = %spec.id, attempt, error = %e, "source failed; retrying in {} ms", wait.as_millis());
-                metrics::counter!("lgsp_source_retries_total", "pipeline" => spec.id.clone()).increment(1);
+            Err(e) if e.transient() && attempt < pull.retry.attempts => {
+                tracing::warn!(pipeline = %pull.pipeline, attempt, error = %e, "source failed; retrying in {} ms", wait.as_millis());
+                metrics::counter!("lgsp_source_retries_total", "pipeline" => pull.pipeline.to_string()).increment(1);
                 tokio::time::sleep(wait).await;
                 wait *= 2;
                 attempt += 1;

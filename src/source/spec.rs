@@ -48,8 +48,8 @@ pub struct CsvSourceSpec {
     #[serde(default = "default_delimiter")]
     pub delimiter: char,
     /// Character encoding of the file: `utf-8` (default), `windows-1258`, `tcvn3` or `vni`.
-    #[serde(default = "default_encoding")]
-    pub encoding: String,
+    #[serde(default)]
+    pub encoding: crate::text::legacy::Encoding,
     /// Source column name → field name, for columns whose name differs from the field's.
     /// Fields not listed here are read from the column of the same name.
     #[serde(default)]
@@ -120,8 +120,8 @@ pub struct HttpSourceSpec {
     #[serde(default)]
     pub records: String,
     /// `csv`: character encoding, as for `csv`.
-    #[serde(default = "default_encoding")]
-    pub encoding: String,
+    #[serde(default)]
+    pub encoding: crate::text::legacy::Encoding,
     /// `csv`: field delimiter.
     #[serde(default = "default_delimiter")]
     pub delimiter: char,
@@ -192,10 +192,6 @@ pub struct SqlSourceSpec {
 
 fn default_delimiter() -> char {
     ','
-}
-
-fn default_encoding() -> String {
-    "utf-8".into()
 }
 
 fn default_timeout() -> u64 {

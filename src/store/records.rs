@@ -28,14 +28,8 @@ pub struct PublishTx {
     pub run_id: String,
     /// sha256 of the input.
     pub input_sha256: String,
-    /// Rows of the snapshot.
-    pub row_count: i64,
-    /// Keys inserted / updated / deleted.
-    pub inserted: i64,
-    pub updated: i64,
-    pub deleted: i64,
-    /// Rows quarantined by the run.
-    pub quarantined: i64,
+    /// The run's counts: rows of the snapshot, keys inserted / updated / deleted, rows quarantined.
+    pub counts: crate::outcome::RunCounts,
     /// Object-store prefix of the version's files.
     pub prefix: String,
 }
@@ -60,6 +54,11 @@ pub struct VersionRow {
 }
 
 const VERSION_COLUMNS: &str = "dataset, version, run_id, created_at, input_sha256, row_count, inserted, updated, deleted, quarantined, prefix, manifest_sha256, pruned_at";
+
+/// A count as an SQL integer (signed; counts never reach 2^63).
+pub(crate) fn sql_count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 
 impl Store {
     /// Marks the versions of `dataset` older than `keep_from` whose files are still there as
@@ -220,11 +219,11 @@ impl PendingPublish {
             .bind(&p.run_id)
             .bind(super::now())
             .bind(&p.input_sha256)
-            .bind(p.row_count)
-            .bind(p.inserted)
-            .bind(p.updated)
-            .bind(p.deleted)
-            .bind(p.quarantined)
+            .bind(sql_count(p.counts.rows))
+            .bind(sql_count(p.counts.inserted))
+            .bind(sql_count(p.counts.updated))
+            .bind(sql_count(p.counts.deleted))
+            .bind(sql_count(p.counts.rows_quarantined))
             .bind(&p.prefix)
             .bind(manifest_sha256)
             .execute(&mut *tx)

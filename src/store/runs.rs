@@ -1,6 +1,7 @@
 //! Run history: one row per pipeline run, written when it starts and completed when it ends.
 
 use super::{Result, Store};
+use crate::outcome::{RunCounts, RunStatus};
 use serde::Serialize;
 
 /// What is known when a run starts.
@@ -24,25 +25,13 @@ pub struct RunStart {
 #[derive(Debug, Clone, Default)]
 pub struct RunEnd {
     /// `published`, `unchanged` or `failed`.
-    pub status: String,
+    pub status: RunStatus,
     /// sha256 of the input.
     pub input_sha256: Option<String>,
     /// Input size in bytes.
     pub input_bytes: Option<i64>,
-    /// Data rows read.
-    pub rows_read: Option<i64>,
-    /// Rows that passed validation.
-    pub rows_valid: Option<i64>,
-    /// Rows quarantined.
-    pub rows_quarantined: Option<i64>,
-    /// Rows collapsed into another by exact deduplication.
-    pub duplicates_collapsed: Option<i64>,
-    /// Keys inserted.
-    pub inserted: Option<i64>,
-    /// Keys updated.
-    pub updated: Option<i64>,
-    /// Keys deleted.
-    pub deleted: Option<i64>,
+    /// The run's counts (none for a run that failed before it counted anything).
+    pub counts: Option<RunCounts>,
     /// Version published, if any.
     pub version: Option<i64>,
     /// Stage timings as JSON (`{"extract_transform_ms": …}`).
@@ -76,6 +65,11 @@ pub struct RunRow {
     pub error: Option<String>,
 }
 
+/// One count of a finished run, as stored (SQL integers are signed; counts never reach 2^63).
+fn count(e: &RunEnd, pick: impl Fn(&RunCounts) -> u64) -> Option<i64> {
+    e.counts.as_ref().map(|c| i64::try_from(pick(c)).unwrap_or(i64::MAX))
+}
+
 impl Store {
     /// Records the start of a run (status `running`).
     pub async fn start_run(&self, r: &RunStart) -> Result<()> {
@@ -102,16 +96,16 @@ impl Store {
              timings = $13, error = $14, quarantine_reasons = $15 WHERE id = $16",
         )
         .bind(super::now())
-        .bind(&e.status)
+        .bind(e.status.as_str())
         .bind(&e.input_sha256)
         .bind(e.input_bytes)
-        .bind(e.rows_read)
-        .bind(e.rows_valid)
-        .bind(e.rows_quarantined)
-        .bind(e.duplicates_collapsed)
-        .bind(e.inserted)
-        .bind(e.updated)
-        .bind(e.deleted)
+        .bind(count(e, |c| c.rows_read))
+        .bind(count(e, |c| c.rows_valid))
+        .bind(count(e, |c| c.rows_quarantined))
+        .bind(count(e, |c| c.duplicates_collapsed))
+        .bind(count(e, |c| c.inserted))
+        .bind(count(e, |c| c.updated))
+        .bind(count(e, |c| c.deleted))
         .bind(e.version)
         .bind(&e.timings)
         .bind(&e.error)

@@ -63,7 +63,7 @@ impl Publication {
         conn.execute_batch(super::SQLITE_PRAGMAS)?;
         // The page cache is memory of the run: as large as the store's (64 MiB) for a large load,
         // where it saves writing the same pages twice, and 16 MiB for the few changes of a usual run.
-        let changes = p.inserted + p.updated + p.deleted;
+        let changes = records::sql_count(p.counts.inserted + p.counts.updated + p.counts.deleted);
         conn.execute_batch(&format!(
             "PRAGMA cache_size = -{}; PRAGMA wal_autocheckpoint = 0;",
             (changes / 8).clamp(16_384, 65_536)
@@ -218,11 +218,11 @@ impl Publication {
                 p.run_id,
                 now,
                 p.input_sha256,
-                p.row_count,
-                p.inserted,
-                p.updated,
-                p.deleted,
-                p.quarantined,
+                records::sql_count(p.counts.rows),
+                records::sql_count(p.counts.inserted),
+                records::sql_count(p.counts.updated),
+                records::sql_count(p.counts.deleted),
+                records::sql_count(p.counts.rows_quarantined),
                 p.prefix,
                 manifest_sha256
             ],
@@ -238,7 +238,7 @@ impl Publication {
         }
         conn.execute_batch("COMMIT")?;
         self.checkpoints = None;
-        if self.p.inserted + self.p.updated + self.p.deleted > 0 {
+        if self.p.counts.changes_anything() {
             // What the parts' checkpoints have not copied yet (as the automatic checkpoint would).
             let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }

@@ -105,7 +105,7 @@ mod tests {
     use super::*;
     use crate::store::{ChangeKind, RecordChanges, Store};
 
-    fn tx(version: i64, inserted: i64, updated: i64) -> PublishTx {
+    fn tx(version: i64, inserted: u64, updated: u64) -> PublishTx {
         PublishTx {
             dataset: "d".into(),
             pipeline: "d".into(),
@@ -117,11 +117,7 @@ mod tests {
             version,
             run_id: format!("run-{version}"),
             input_sha256: String::new(),
-            row_count: 0,
-            inserted,
-            updated,
-            deleted: 0,
-            quarantined: 0,
+            counts: crate::outcome::RunCounts { inserted, updated, ..Default::default() },
             prefix: String::new(),
         }
     }

@@ -8,9 +8,10 @@ mod windows1258;
 use super::{into_nfc, to_nfc};
 
 /// A character encoding that source files may be declared in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Encoding {
     /// UTF-8, with or without a byte order mark.
+    #[default]
     Utf8,
     /// Windows code page 1258, which writes tones as combining marks.
     Windows1258,
@@ -47,6 +48,15 @@ impl Encoding {
             Encoding::Tcvn3 => "tcvn3",
             Encoding::Vni => "vni",
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Encoding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Encoding, D::Error> {
+        let name = String::deserialize(d)?;
+        Encoding::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("'{name}' is not supported; use utf-8, windows-1258, tcvn3 or vni"))
+        })
     }
 }
 

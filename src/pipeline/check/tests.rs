@@ -21,7 +21,7 @@ fn parse_str(s: &str) -> Result<PipelineSpec, SpecError> {
 #[test]
 fn minimal_pipeline_parses_with_defaults() {
     let spec = parse_str(GOOD).unwrap();
-    assert!(matches!(&spec.source, SourceSpec::Csv(c) if c.encoding == "utf-8"));
+    assert!(matches!(&spec.source, SourceSpec::Csv(c) if c.encoding == crate::text::legacy::Encoding::Utf8));
     assert_eq!(spec.survivorship.rule, Survivorship::Last);
 }
 
@@ -49,7 +49,7 @@ fn key_must_name_a_declared_field() {
 fn owner_must_be_an_agency_code() {
     let e = parse_str(&GOOD.replace("000.00.12.H48", "so-tai-chinh")).unwrap_err();
     assert_eq!(e.key, "owner");
-    assert!(is_agency_code("000.00.00.G12"));
+    assert!(crate::ident::is_agency_code("000.00.00.G12"));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! What a run is asked to do, and what it reports.
 
+use crate::outcome::{RunCounts, RunStatus};
 use crate::pipeline::spec::PipelineSpec;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -22,18 +23,12 @@ pub struct RunReport {
     pub pipeline: String,
     pub dataset: String,
     /// `published` or `unchanged`.
-    pub status: String,
+    pub status: RunStatus,
     /// The version published, or the current one when nothing was published.
     pub version: Option<i64>,
-    pub rows_read: u64,
-    pub rows_valid: u64,
-    pub rows_quarantined: u64,
-    pub duplicates_collapsed: u64,
-    pub inserted: u64,
-    pub updated: u64,
-    pub deleted: u64,
-    /// Keys whose new row was quarantined and which keep their previous version.
-    pub kept_previous: u64,
+    /// Rows read, valid, quarantined, collapsed; keys inserted, updated, deleted, kept.
+    #[serde(flatten)]
+    pub counts: RunCounts,
     /// Rows quarantined per reason (`rule:field`; a row counts once per reason).
     pub quarantine_reasons: std::collections::BTreeMap<String, u64>,
     pub input_sha256: String,
@@ -52,11 +47,18 @@ impl RunReport {
     /// A run that found nothing new and published nothing.
     pub(super) fn unchanged(spec: &PipelineSpec, version: Option<i64>) -> RunReport {
         RunReport {
-            pipeline: spec.id.clone(),
-            dataset: spec.dataset.clone(),
-            status: "unchanged".into(),
+            pipeline: spec.id.to_string(),
+            dataset: spec.dataset.to_string(),
+            status: RunStatus::Unchanged,
             version,
             ..RunReport::default()
         }
+    }
+}
+
+impl RunReport {
+    /// True when the run published a new version.
+    pub fn published(&self) -> bool {
+        self.status == RunStatus::Published
     }
 }

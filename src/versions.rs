@@ -1,13 +1,41 @@
-//! Publish: write a version's files (snapshot, changes, quarantine, duplicates) and its
-//! manifest with checksums through the object store. The store transaction that makes the
-//! version visible happens after this, so a failure here leaves only unreferenced files.
+//! Published versions, as readers find them: the object-store folder of each version, its
+//! `manifest.json`, reading its Parquet files, the changes between two versions, and the
+//! retention that removes the files of old versions. The write side (encoding a version's files
+//! and committing it) is `pipeline::version`.
 
-use super::spec::PublishSpec;
 use crate::objects::{self, Objects};
+use crate::outcome::RunCounts;
+use crate::parquet_io;
+use crate::store::Store;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+
+/// Errors of reading versions.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object store failed.
+    #[error(transparent)]
+    Objects(#[from] objects::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    /// A published file could not be decoded.
+    #[error(transparent)]
+    Parquet(#[from] parquet_io::Error),
+    /// The changes of several versions could not be put together.
+    #[error("combining changes: {0}")]
+    Frame(#[from] PolarsError),
+    /// A manifest could not be encoded.
+    #[error("encoding a manifest: {0}")]
+    Manifest(#[from] serde_json::Error),
+    /// Retention removed the files a request needs.
+    #[error("the files of version {version} of '{dataset}' were removed by retention (publish.keep_versions); the oldest version kept is {oldest}: take its snapshot, then the changes after it")]
+    Pruned { dataset: String, version: i64, oldest: i64 },
+}
+
+/// Result of this module.
+pub type Result<T> = std::result::Result<T, Error>;
 
 /// A published file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -31,23 +59,6 @@ pub struct InputInfo {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
-}
-
-/// Row counts of a run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Counts {
-    pub rows_read: u64,
-    pub rows_valid: u64,
-    pub rows_quarantined: u64,
-    pub duplicates_collapsed: u64,
-    /// Rows of the snapshot.
-    pub rows: u64,
-    pub inserted: u64,
-    pub updated: u64,
-    pub deleted: u64,
-    /// Keys whose new row was quarantined and which keep their previous version.
-    #[serde(default)]
-    pub kept_previous: u64,
 }
 
 /// A field of the published schema (the data dictionary).
@@ -77,7 +88,7 @@ pub struct Manifest {
     /// Business key fields.
     pub key: Vec<String>,
     pub input: InputInfo,
-    pub counts: Counts,
+    pub counts: RunCounts,
     pub schema: Vec<SchemaField>,
     /// `snapshot`, `changes`, `quarantine`, `duplicates` → file.
     pub files: BTreeMap<String, FileEntry>,
@@ -88,61 +99,32 @@ pub fn version_prefix(dataset: &str, version: i64) -> String {
     format!("datasets/{dataset}/v{version}")
 }
 
-/// Encodes a frame as Parquet.
-pub fn parquet_bytes(df: &mut DataFrame, opts: &PublishSpec) -> PolarsResult<Vec<u8>> {
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
-        .with_compression(compression(opts))
-        .with_row_group_size(Some(opts.row_group_size))
-        .finish(df)?;
-    Ok(buf)
-}
-
-/// The Parquet compression `opts` names.
-pub fn compression(opts: &PublishSpec) -> ParquetCompression {
-    match opts.compression.as_str() {
-        "snappy" => ParquetCompression::Snappy,
-        "lz4" => ParquetCompression::Lz4Raw,
-        "none" => ParquetCompression::Uncompressed,
-        _ => ParquetCompression::Zstd(
-            polars::polars_utils::compression::ZstdLevel::try_new(opts.compression_level.unwrap_or(1)).ok(),
-        ),
-    }
-}
-
-/// sha256 of bytes, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// Writes the manifest of a version (after its files); returns its location and sha256.
-pub async fn put_manifest(objects: &Objects, manifest: &Manifest) -> objects::Result<(String, String)> {
-    let body = serde_json::to_vec_pretty(manifest).unwrap_or_default();
-    let sha = sha256_hex(&body);
+pub async fn put_manifest(objects: &Objects, manifest: &Manifest) -> Result<(String, String)> {
+    let body = serde_json::to_vec_pretty(manifest)?;
+    let sha = crate::digest::sha256_hex(&body);
     let path = format!("{}/manifest.json", version_prefix(&manifest.dataset, manifest.version));
     objects::put(objects, &path, body).await?;
     Ok((path, sha))
 }
 
 /// Reads a published Parquet file.
-pub async fn read_parquet(objects: &Objects, path: &str) -> super::Result<DataFrame> {
+pub async fn read_parquet(objects: &Objects, path: &str) -> Result<DataFrame> {
     let bytes = objects::get(objects, path).await?;
-    Ok(ParquetReader::new(std::io::Cursor::new(bytes)).finish()?)
+    Ok(parquet_io::from_bytes(&bytes)?)
 }
 
-/// Fails with [`super::Error::Pruned`] when retention removed the files of version `needed`.
-pub async fn ensure_kept(store: &crate::store::Store, dataset: &str, needed: i64) -> super::Result<()> {
+/// Fails with [`Error::Pruned`] when retention removed the files of version `needed`.
+pub async fn ensure_kept(store: &Store, dataset: &str, needed: i64) -> Result<()> {
     match store.oldest_kept_version(dataset).await? {
-        Some(oldest) if needed < oldest => {
-            Err(super::Error::Pruned { dataset: dataset.into(), version: needed, oldest })
-        }
+        Some(oldest) if needed < oldest => Err(Error::Pruned { dataset: dataset.into(), version: needed, oldest }),
         _ => Ok(()),
     }
 }
 
 /// Every change of `dataset` after version `since` up to `current`, in version order, with a
 /// `_version` column (empty when `since == current`).
-pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current: i64) -> super::Result<DataFrame> {
+pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current: i64) -> Result<DataFrame> {
     let mut parts = Vec::new();
     for v in since + 1..=current {
         let df = read_parquet(objects, &format!("{}/changes.parquet", version_prefix(dataset, v))).await?;
@@ -157,13 +139,7 @@ pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current
 /// Applies `keep` (versions that keep their files) after version `current` of `dataset` was
 /// published: older versions are marked pruned in the store, then their files (all but the
 /// manifest) are deleted. Returns the versions pruned.
-pub async fn prune(
-    store: &crate::store::Store,
-    objects: &Objects,
-    dataset: &str,
-    current: i64,
-    keep: u32,
-) -> super::Result<Vec<i64>> {
+pub async fn prune(store: &Store, objects: &Objects, dataset: &str, current: i64, keep: u32) -> Result<Vec<i64>> {
     let keep_from = current - i64::from(keep) + 1;
     let pruned = store.prune_versions(dataset, keep_from).await?;
     for v in &pruned {

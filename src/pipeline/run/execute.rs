@@ -1,0 +1,266 @@
+//! The work of one run on one input: stage (extract + transform), plan (dedupe + changes),
+//! guard (the delete limit), then publish a version when anything changed.
+
+use super::RunReport;
+use crate::objects::Objects;
+use crate::outcome::{RunCounts, RunStatus};
+use crate::pipeline::changes::{self, Plan};
+use crate::pipeline::dedupe;
+use crate::pipeline::spec::{ExtractMode, FieldType, PipelineSpec};
+use crate::pipeline::stage::{self, Staged};
+use crate::pipeline::transform::{reason_counts, ROW_HASH};
+use crate::pipeline::version;
+use crate::pipeline::{Error, Result};
+use crate::source::Input;
+use crate::store::{PublishTx, Store, VersionRow};
+use crate::versions::{InputInfo, Manifest, SchemaField};
+use polars::prelude::*;
+use std::time::{Duration, Instant};
+
+/// The previous version's snapshot, copied to a temporary file, and its key and row-hash columns.
+type Previous = (tempfile::TempPath, DataFrame);
+
+/// Runs `spec` on `input` as run `id`; returns the report and the stage timings.
+pub(super) async fn execute(
+    store: &Store,
+    objects: &Objects,
+    spec: &PipelineSpec,
+    id: String,
+    input: &Input,
+    progress: bool,
+) -> Result<(RunReport, serde_json::Value)> {
+    let id = id.as_str();
+    let t0 = Instant::now();
+    let current = store.current_version(&spec.dataset).await?;
+    let (staged, prev) = stage_input(store, objects, spec, input, current.as_ref(), progress).await?;
+    let t_stage = t0.elapsed();
+    let mut report = RunReport {
+        run_id: id.to_string(),
+        version: current.as_ref().map(|v| v.version),
+        counts: RunCounts {
+            rows_read: staged.rows_read,
+            rows_valid: staged.valid.height() as u64,
+            rows_quarantined: staged.quarantine.height() as u64,
+            ..RunCounts::default()
+        },
+        quarantine_reasons: reason_counts(&staged.quarantine),
+        input_sha256: staged.info.sha256.clone(),
+        input_bytes: staged.info.bytes,
+        ..RunReport::unchanged(spec, None)
+    };
+    crate::memory::release_free();
+    let prev_slim = prev.as_ref().map(|(_, slim)| slim.clone());
+    let (duplicates, plan) = plan_changes(spec, staged.valid, staged.held, prev_slim).await?;
+    let t_changes = t0.elapsed();
+    report.counts.duplicates_collapsed = duplicates.height() as u64;
+    report.counts.inserted = plan.inserted as u64;
+    report.counts.updated = plan.updated as u64;
+    report.counts.deleted = plan.deleted as u64;
+    report.counts.kept_previous = plan.kept as u64;
+    report.counts.rows = plan.snapshot_rows as u64;
+    if let Some(err) = delete_guard(spec, current.as_ref(), &plan) {
+        if let Some(path) = keep_quarantine(objects, spec, id, staged.quarantine).await? {
+            tracing::warn!(%path, "the run publishes nothing; its quarantined rows are kept there");
+        }
+        return Err(err);
+    }
+    let timings = |t_publish: Option<Duration>| {
+        let mut t = serde_json::json!({
+            "extract_transform_ms": t_stage.as_millis(),
+            "changes_ms": (t_changes - t_stage).as_millis(),
+        });
+        if let Some(p) = t_publish {
+            t["publish_ms"] = serde_json::json!((p - t_changes).as_millis());
+        }
+        t
+    };
+    if plan.is_empty() {
+        // The same input as the current version's: that version holds these rows already.
+        if current.as_ref().is_none_or(|v| v.input_sha256 != staged.info.sha256) {
+            report.run_quarantine = keep_quarantine(objects, spec, id, staged.quarantine).await?;
+        }
+        return Ok((report, timings(None)));
+    }
+    let version = current.as_ref().map(|v| v.version).unwrap_or(0) + 1;
+    let mut manifest = manifest_of(spec, id, version, current.as_ref(), input, &staged.info, report.counts);
+    let tx = publish_tx(spec, &manifest);
+    let sources = version::Sources {
+        spill: staged.spill,
+        schema: staged.schema,
+        prev: prev.map(|(file, _)| file),
+        plan,
+        quarantine: staged.quarantine,
+        duplicates,
+    };
+    let manifest_path = version::write(store, objects, spec, &tx, &mut manifest, sources).await?;
+    let file = |n: &str| manifest.files.get(n).map(|f| f.path.clone());
+    report.status = RunStatus::Published;
+    report.version = Some(version);
+    report.snapshot = file("snapshot");
+    report.changes = file("changes");
+    report.quarantine = file("quarantine");
+    report.manifest = Some(manifest_path);
+    Ok((report, timings(Some(t0.elapsed()))))
+}
+
+/// Extracts and transforms `input` on worker threads while the previous snapshot is fetched
+/// (mostly I/O, and small next to the extract).
+async fn stage_input(
+    store: &Store,
+    objects: &Objects,
+    spec: &PipelineSpec,
+    input: &Input,
+    current: Option<&VersionRow>,
+    progress: bool,
+) -> Result<(Staged, Option<Previous>)> {
+    let catalogs = crate::pipeline::lookups::catalogs_of(store, spec).await?;
+    let bar = crate::progress::rows_bar(progress, &spec.id);
+    let (spec2, input2, bar2) = (spec.clone(), input.clone(), bar.clone());
+    let staging = async {
+        tokio::task::spawn_blocking(move || {
+            let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+            stage::extract_transform(&spec2, &input2, &catalogs, workers, &|n| bar2.set_position(n))
+        })
+        .await
+        .map_err(|e| Error::Task("transform", e))?
+    };
+    let previous = async {
+        match current {
+            Some(v) => previous(objects, v, spec).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let staged = tokio::try_join!(staging, previous)?;
+    bar.finish_and_clear();
+    Ok(staged)
+}
+
+/// Collapses exact duplicates, then plans the changes against the previous snapshot; returns
+/// the duplicates frame and the plan.
+async fn plan_changes(
+    spec: &PipelineSpec,
+    valid: DataFrame,
+    held: DataFrame,
+    prev_slim: Option<DataFrame>,
+) -> Result<(DataFrame, Plan)> {
+    let spec = spec.clone();
+    tokio::task::spawn_blocking(move || -> Result<_> {
+        let deduped = dedupe::dedupe(valid, &spec.key, &spec.survivorship)?;
+        let plan = changes::plan(&deduped.rows, prev_slim.as_ref(), &spec.key, spec.effective_extract(), &held)?;
+        drop(deduped.rows);
+        crate::memory::release_free();
+        Ok((deduped.collapsed, plan))
+    })
+    .await
+    .map_err(|e| Error::Task("change plan", e))?
+}
+
+/// The error when a full extract would delete more of the current records than
+/// `publish.max_delete_fraction` allows (usually a truncated or wrong file).
+fn delete_guard(spec: &PipelineSpec, current: Option<&VersionRow>, plan: &Plan) -> Option<Error> {
+    let cur = current?;
+    let limit = spec.publish.max_delete_fraction * cur.row_count as f64;
+    (plan.deleted > 0 && plan.deleted as f64 > limit).then(|| Error::TooManyDeletes {
+        deleted: plan.deleted,
+        current: cur.row_count,
+        fraction: spec.publish.max_delete_fraction,
+    })
+}
+
+/// The manifest of version `version` (its files are added as they are written).
+fn manifest_of(
+    spec: &PipelineSpec,
+    run_id: &str,
+    version: i64,
+    current: Option<&VersionRow>,
+    input: &Input,
+    info: &crate::pipeline::extract::ExtractInfo,
+    counts: RunCounts,
+) -> Manifest {
+    Manifest {
+        dataset: spec.dataset.to_string(),
+        version,
+        previous_version: current.map(|v| v.version),
+        pipeline: spec.id.to_string(),
+        owner: spec.owner.to_string(),
+        run_id: run_id.to_string(),
+        created_at: crate::store::now(),
+        extract: if spec.effective_extract() == ExtractMode::Full { "full" } else { "partial" }.into(),
+        key: spec.key.clone(),
+        input: InputInfo { path: input.name.clone(), sha256: info.sha256.clone(), bytes: info.bytes },
+        counts,
+        schema: schema_of(spec),
+        files: Default::default(),
+    }
+}
+
+/// What the store transaction of a version records.
+fn publish_tx(spec: &PipelineSpec, manifest: &Manifest) -> PublishTx {
+    PublishTx {
+        dataset: spec.dataset.to_string(),
+        pipeline: spec.id.to_string(),
+        owner: spec.owner.to_string(),
+        title: spec.title.clone(),
+        description: spec.description.clone(),
+        key_fields: serde_json::Value::from(spec.key.clone()).to_string(),
+        schema_json: serde_json::to_value(&manifest.schema).map(|v| v.to_string()).unwrap_or_else(|_| "[]".into()),
+        version: manifest.version,
+        run_id: manifest.run_id.clone(),
+        input_sha256: manifest.input.sha256.clone(),
+        counts: manifest.counts,
+        prefix: crate::versions::version_prefix(&spec.dataset, manifest.version),
+    }
+}
+
+/// Keeps the quarantined rows of a run that publishes no version at `runs/<run id>/quarantine.parquet`
+/// (a published version holds its own); returns the location, `None` when no row was quarantined.
+async fn keep_quarantine(
+    objects: &Objects,
+    spec: &PipelineSpec,
+    id: &str,
+    mut quarantine: DataFrame,
+) -> Result<Option<String>> {
+    if quarantine.height() == 0 {
+        return Ok(None);
+    }
+    let path = format!("runs/{id}/quarantine.parquet");
+    let bytes = crate::parquet_io::to_bytes(&mut quarantine, &spec.publish.parquet())?;
+    crate::objects::put(objects, &path, bytes).await?;
+    Ok(Some(path))
+}
+
+/// The published schema (the data dictionary) of `spec`.
+fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
+    spec.fields
+        .iter()
+        .map(|f| SchemaField {
+            name: f.name.clone(),
+            kind: format!("{:?}", f.kind).to_lowercase(),
+            required: f.required || spec.key.contains(&f.name),
+            scale: (f.kind == FieldType::Decimal).then(|| f.scale.unwrap_or(2)),
+            description: f.description.clone(),
+        })
+        .collect()
+}
+
+/// Copies the snapshot of the current version to a temporary file (removed when dropped) and
+/// reads its key and row-hash columns.
+async fn previous(objects: &Objects, v: &VersionRow, spec: &PipelineSpec) -> Result<Previous> {
+    let unreadable =
+        |message: String| Error::Previous { dataset: spec.dataset.to_string(), version: v.version, message };
+    let local = tempfile::Builder::new()
+        .prefix("lgsp-previous-")
+        .suffix(".parquet")
+        .tempfile()
+        .map_err(|e| unreadable(format!("{e} (the temporary folder is TMPDIR)")))?
+        .into_temp_path();
+    crate::objects::get_file(objects, &format!("{}/snapshot.parquet", v.prefix), &local)
+        .await
+        .map_err(|e| unreadable(e.to_string()))?;
+    let mut columns = spec.key.clone();
+    columns.push(ROW_HASH.to_string());
+    let path = local.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || crate::parquet_io::read_file(&path, Some(columns), None));
+    let slim = read.await.map_err(|e| unreadable(e.to_string()))?.map_err(|e| unreadable(e.to_string()))?;
+    Ok((local, slim))
+}
