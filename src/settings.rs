@@ -49,6 +49,13 @@ pub struct Settings {
     pub backup_to: String,
     /// Scheduled backups kept; older ones are deleted (default 7). Env: `LGSP_BACKUP_KEEP`.
     pub backup_keep: usize,
+    /// File holding the audit log's key (hex), created with a new key while the log is empty
+    /// (default `data/audit.key`). Keep it outside the store and apart from its backups. The key
+    /// itself may be given instead in `LGSP_AUDIT_KEY`. Env: `LGSP_AUDIT_KEY_FILE`.
+    pub audit_key_file: PathBuf,
+    /// Seconds between signed checkpoints of the audit log written by `lgsp serve` to the object
+    /// store (default 60). Env: `LGSP_AUDIT_CHECKPOINT_SECONDS`.
+    pub audit_checkpoint_seconds: u64,
 }
 
 impl Default for Settings {
@@ -63,6 +70,8 @@ impl Default for Settings {
             backup_schedule: None,
             backup_to: "data/backups".into(),
             backup_keep: 7,
+            audit_key_file: "data/audit.key".into(),
+            audit_checkpoint_seconds: 60,
         }
     }
 }
@@ -74,6 +83,7 @@ impl std::fmt::Debug for Settings {
             .field("object_store_url", &self.object_store_url)
             .field("pipelines_dir", &self.pipelines_dir)
             .field("catalogs_dir", &self.catalogs_dir)
+            .field("audit_key_file", &self.audit_key_file)
             .finish()
     }
 }
@@ -141,6 +151,12 @@ impl Settings {
         }
         if let Some(v) = number("LGSP_BACKUP_KEEP", "backups to keep, e.g. 7")? {
             self.backup_keep = v.try_into().unwrap_or(usize::MAX);
+        }
+        if let Some(v) = get("LGSP_AUDIT_KEY_FILE") {
+            self.audit_key_file = v.into();
+        }
+        if let Some(v) = number("LGSP_AUDIT_CHECKPOINT_SECONDS", "seconds, e.g. 60")? {
+            self.audit_checkpoint_seconds = v.max(1);
         }
         Ok(())
     }

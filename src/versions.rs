@@ -92,6 +92,10 @@ pub struct Manifest {
     pub schema: Vec<SchemaField>,
     /// `snapshot`, `changes`, `quarantine`, `duplicates` → file.
     pub files: BTreeMap<String, FileEntry>,
+    /// The audit log's head when the version was written, signed: a copy of it outside the
+    /// store, against which `lgsp audit verify` finds deleted rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_checkpoint: Option<crate::audit::Checkpoint>,
 }
 
 /// Object-store prefix of a dataset version.

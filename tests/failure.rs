@@ -75,6 +75,7 @@ async fn failed_object_store_write_publishes_nothing_and_next_run_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("hub.db").display())).await.unwrap();
     store.migrate().await.unwrap();
+    lgsp_hub::audit::load_key(&store, &dir.path().join("audit.key")).await.unwrap();
     let failing = Arc::new(FailingStore {
         inner: lgsp_hub::objects::open(dir.path().join("store").to_str().unwrap()).unwrap().store(),
         budget: AtomicUsize::new(usize::MAX),

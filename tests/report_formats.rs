@@ -127,7 +127,7 @@ fn seed(hub: &Hub) {
             prev_hash: prev.clone(),
             ..Default::default()
         };
-        row.hash = lgsp_hub::audit::hash_of(&row);
+        row.hash = lgsp_hub::audit::hash_of(&hub.audit_key(), &row);
         sql.push(format!(
             "INSERT INTO audit_log (seq, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash) \
              VALUES ({seq}, '{at}', 'request', '{}', '{agency}', '{action}', '{dataset}', NULL, {rows}, {bytes}, {status}, 0, '', '', '{}', '{}')",

@@ -4,6 +4,7 @@ async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("hub.db").display())).await.unwrap();
     store.migrate().await.unwrap();
+    store.set_audit_key(crate::digest::MacKey::from_hex(&"5a".repeat(32)).unwrap());
     (dir, store)
 }
 
@@ -32,7 +33,7 @@ async fn an_appended_chain_verifies_and_its_head_is_the_last_hash() {
     let v = verify(&store).await.unwrap();
     let last = store.last_audit().await.unwrap().unwrap();
     assert_eq!((v.rows, v.head, v.broken), (5, last.hash.clone(), None));
-    assert_eq!(last.hash, hash_of(&last));
+    assert_eq!(last.hash, hash_of(store.audit_chain().key().unwrap(), &last));
 }
 
 #[tokio::test]
@@ -59,9 +60,45 @@ async fn a_row_replaced_with_its_own_hash_recomputed_breaks_the_next_link() {
     let (_dir, store) = chain_of_five().await;
     let mut row = store.audit_page(1, 1).await.unwrap().remove(0);
     row.detail = "{\"n\":\"forged\"}".into();
-    row.hash = hash_of(&row);
+    // Recomputed with a plain hash or another key, as someone without the key would.
+    row.hash = hash_of(&crate::digest::MacKey::generate(), &row);
     sql(&store, &format!("UPDATE audit_log SET detail = '{}', hash = '{}' WHERE seq = 2", row.detail, row.hash)).await;
     let (seq, why) = verify(&store).await.unwrap().broken.unwrap();
-    assert_eq!(seq, 3);
-    assert!(why.contains("link to the previous row is broken"), "{why}");
+    assert_eq!(seq, 2);
+    assert!(why.contains("does not match its keyed hash"), "{why}");
+}
+
+#[tokio::test]
+async fn deleting_the_newest_rows_is_found_against_the_checkpoint() {
+    let (dir, store) = chain_of_five().await;
+    let objects = crate::objects::open(&dir.path().join("objects").display().to_string()).unwrap();
+    let cp = write_checkpoint(&store, &objects).await.unwrap();
+    assert_eq!(cp.seq, 5);
+    assert_eq!(verify_with_checkpoints(&store, &objects).await.unwrap().broken, None);
+    sql(&store, "DELETE FROM audit_log WHERE seq > 3").await;
+    assert_eq!(verify(&store).await.unwrap().broken, None, "the chain alone cannot see a cut at its end");
+    let v = verify_with_checkpoints(&store, &objects).await.unwrap();
+    let (seq, why) = v.broken.unwrap();
+    assert_eq!(seq, 4);
+    assert!(why.contains("rows 4 to 5 are missing"), "{why}");
+}
+
+#[tokio::test]
+async fn a_checkpoint_signed_with_another_key_is_refused() {
+    let (dir, store) = chain_of_five().await;
+    let objects = crate::objects::open(&dir.path().join("objects").display().to_string()).unwrap();
+    let mut cp = write_checkpoint(&store, &objects).await.unwrap();
+    cp.seq = 2;
+    crate::objects::put(&objects, "audit/checkpoints/latest.json", serde_json::to_vec(&cp).unwrap()).await.unwrap();
+    let err = verify_with_checkpoints(&store, &objects).await.unwrap_err();
+    assert!(err.to_string().contains("not signed with this key"), "{err}");
+}
+
+#[tokio::test]
+async fn nothing_is_appended_without_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("hub.db").display())).await.unwrap();
+    store.migrate().await.unwrap();
+    assert!(matches!(append(&store, entry(0)).await, Err(Error::NoKey)));
+    assert!(store.last_audit().await.unwrap().is_none());
 }

@@ -1,7 +1,7 @@
 //! `lgsp agency`, `lgsp client`, `lgsp grant` and `lgsp audit`: consumer access administration;
 //! every change is written to the audit log.
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Subcommand;
 use lgsp_hub::access::{self, GrantRequest};
 use lgsp_hub::audit;
@@ -59,8 +59,11 @@ pub enum GrantCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the hash chain of the whole log; names the first broken row.
+    /// Check the keyed hash chain of the whole log against the newest signed checkpoint kept
+    /// outside the store; names the first broken or missing row. Exit code 1 when broken.
     Verify,
+    /// Write a signed checkpoint of the log's head to the object store now.
+    Checkpoint,
     /// Write the entries between two dates (inclusive, `yyyy-mm-dd`) as CSV.
     Export {
         #[arg(long)]
@@ -73,16 +76,35 @@ pub enum AuditCommand {
     },
 }
 
-async fn admin(store: &Store, action: &str, agency: &str, detail: serde_json::Value) -> anyhow::Result<()> {
+async fn admin(
+    settings: &Settings,
+    store: &Store,
+    action: &str,
+    agency: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
     audit::append(store, audit::admin_entry("cli", action, agency, detail)).await?;
+    checkpoint_after(settings, store).await;
     Ok(())
+}
+
+/// Writes a checkpoint after an admin action: the action is done, so a failure is reported,
+/// not fatal (the next checkpoint covers it).
+async fn checkpoint_after(settings: &Settings, store: &Store) {
+    let written = match lgsp_hub::objects::open(&settings.object_store_url) {
+        Ok(objects) => audit::write_checkpoint(store, &objects).await.map(|_| ()).map_err(anyhow::Error::from),
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "the audit checkpoint after this action was not written");
+    }
 }
 
 pub async fn agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<ExitCode> {
     let store = super::open_store(settings).await?;
     let AgencyCommand::Add { code, name } = cmd;
     access::add_agency(&store, &code, &name).await?;
-    admin(&store, "agency add", &code, serde_json::json!({ "name": name })).await?;
+    admin(settings, &store, "agency add", &code, serde_json::json!({ "name": name })).await?;
     println!("agency {code} added");
     Ok(ExitCode::SUCCESS)
 }
@@ -92,7 +114,7 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
     match cmd {
         ClientCommand::Create { agency, admin: is_admin } => {
             let (id, secret) = access::create_client(&store, &agency).await?;
-            admin(&store, "client create", &agency, serde_json::json!({ "client": id })).await?;
+            admin(settings, &store, "client create", &agency, serde_json::json!({ "client": id })).await?;
             if is_admin {
                 let g = access::add_grant(
                     &store,
@@ -106,7 +128,7 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
                     },
                 )
                 .await?;
-                admin(&store, "grant add", &agency, serde_json::to_value(&g)?).await?;
+                admin(settings, &store, "grant add", &agency, serde_json::to_value(&g)?).await?;
             }
             println!("client_id: {id}\nclient_secret: {secret}\n(the secret is shown only now; it is stored hashed)");
         }
@@ -115,7 +137,7 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
             if !store.revoke_client(&id).await? {
                 bail!(access::Error::NoClient(id));
             }
-            admin(&store, "client revoke", &agency, serde_json::json!({ "client": id })).await?;
+            admin(settings, &store, "client revoke", &agency, serde_json::json!({ "client": id })).await?;
             println!("client {id} revoked");
         }
     }
@@ -132,7 +154,7 @@ pub async fn grant(settings: &Settings, cmd: GrantCommand) -> anyhow::Result<Exi
             )
             .await?;
             let agency = store.client(&client).await?.map(|c| c.agency).unwrap_or_default();
-            admin(&store, "grant add", &agency, serde_json::to_value(&g)?).await?;
+            admin(settings, &store, "grant add", &agency, serde_json::to_value(&g)?).await?;
             println!("grant {} added: {} may {} {}", g.id, client, scope, dataset);
         }
         GrantCommand::List { client } => {
@@ -167,14 +189,24 @@ pub async fn audit_cmd(settings: &Settings, cmd: AuditCommand) -> anyhow::Result
         eprintln!("{n} audit entries from {from} to {to}");
         return Ok(ExitCode::SUCCESS);
     }
-    let v = audit::verify(&store).await?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+    if let AuditCommand::Checkpoint = cmd {
+        let cp = audit::write_checkpoint(&store, &objects).await?;
+        println!("audit checkpoint written: row {} at {}, hash {}", cp.seq, cp.at, cp.hash);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let v = audit::verify_with_checkpoints(&store, &objects).await?;
+    let against = match &v.checkpoint {
+        Some(cp) => format!("checked against the checkpoint of {} (row {})", cp.at, cp.seq),
+        None => "no checkpoint written yet".to_string(),
+    };
     match v.broken {
         None => {
-            println!("audit log intact: {} rows, head {}", v.rows, v.head);
+            println!("audit log intact: {} rows, head {}; {against}", v.rows, v.head);
             Ok(ExitCode::SUCCESS)
         }
         Some((seq, why)) => {
-            eprintln!("audit log broken at row {seq}: {why} ({} rows before it are intact)", v.rows);
+            eprintln!("audit log broken at row {seq}: {why} ({} rows before it are intact; {against})", v.rows);
             Ok(ExitCode::FAILURE)
         }
     }

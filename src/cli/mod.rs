@@ -114,6 +114,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .await
         .with_context(|| format!("opening the store {}", lgsp_hub::settings::redact(&settings.store_url)))?;
     store.migrate().await.context("migrating the store")?;
+    lgsp_hub::audit::load_key(&store, &settings.audit_key_file).await.context("loading the audit key")?;
     Ok(store)
 }
 
@@ -137,18 +138,16 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("opening the store {}", lgsp_hub::settings::redact(&settings.store_url)))?;
             store.migrate().await.context("migrating the store")?;
+            lgsp_hub::audit::load_key(&store, &settings.audit_key_file).await.context("loading the audit key")?;
             store.spawn_checkpoints();
             let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
             let sched = match no_scheduler {
                 true => None,
                 false => Some(ops::start_scheduler(&settings, store.clone(), objects.clone()).await?),
             };
-            lgsp_hub::http::serve(
-                lgsp_hub::http::AppState::new(store, objects, settings.api_requests_per_minute),
-                &listen,
-            )
-            .await
-            .with_context(|| format!("serving on {listen}"))?;
+            let state = lgsp_hub::http::AppState::new(store, objects, settings.api_requests_per_minute);
+            state.spawn_audit_checkpoints(std::time::Duration::from_secs(settings.audit_checkpoint_seconds));
+            lgsp_hub::http::serve(state, &listen).await.with_context(|| format!("serving on {listen}"))?;
             if let Some(mut s) = sched {
                 let _ = s.shutdown().await;
             }

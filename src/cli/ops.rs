@@ -130,6 +130,15 @@ pub async fn restore(settings: &Settings, from: &str) -> anyhow::Result<ExitCode
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let m = lgsp_hub::backup::restore(&store, &objects, from).await?;
     let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
+    // The restored chain must verify with this hub's key before anything is chained after it.
+    if let Some((seq, why)) = lgsp_hub::audit::verify(&store).await?.broken {
+        bail!(
+            "restored {rows} rows from {from}, but the audit log does not verify with this hub's audit key (row {seq}: {why}): \
+             install the audit key of the hub the backup was made on ({} or {}), then run lgsp audit verify",
+            settings.audit_key_file.display(),
+            lgsp_hub::audit::KEY_ENV
+        );
+    }
     lgsp_hub::audit::append(
         &store,
         lgsp_hub::audit::admin_entry(

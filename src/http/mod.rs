@@ -54,6 +54,34 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Writes a signed checkpoint of the audit log's head to the object store every `every`,
+    /// when the head moved since the last one.
+    pub fn spawn_audit_checkpoints(&self, every: Duration) {
+        let (store, objects) = (self.store.clone(), self.objects.clone());
+        tokio::spawn(async move {
+            let mut last = -1;
+            loop {
+                tokio::time::sleep(every).await;
+                let head = match store.last_audit().await {
+                    Ok(h) => h.map_or(0, |r| r.seq),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not read the audit head for a checkpoint");
+                        continue;
+                    }
+                };
+                if head == last {
+                    continue;
+                }
+                match crate::audit::write_checkpoint(&store, &objects).await {
+                    Ok(cp) => last = cp.seq,
+                    Err(e) => tracing::warn!(error = %e, "could not write an audit checkpoint"),
+                }
+            }
+        });
+    }
+}
+
 /// `GET /metrics`: Prometheus text format (requests by route and status, latencies, rows and
 /// bytes served, pipeline runs). It carries no data, only counts.
 pub(crate) async fn get_metrics(State(state): State<AppState>) -> Response {
@@ -140,6 +168,8 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
+    // No entry, no answer: the response (and any data in it) is dropped unless its entry is
+    // committed; the client is told to retry.
     match state.audit.append(row).await {
         Ok(entry) if status.is_success() => {
             if let Ok(v) = HeaderValue::from_str(&format!("{id}:{}", entry.hash)) {
@@ -147,10 +177,32 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
             }
         }
         Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "could not append to the audit log"),
+        Err(e) => {
+            tracing::error!(error = %e, request_id = %id, "could not append to the audit log: answering 503");
+            metrics::counter!("lgsp_audit_failures_total").increment(1);
+            return audit_unavailable(&id).await;
+        }
     }
     resp
 }
+
+/// The answer when a request's audit entry cannot be written: 503, `Retry-After`, no data.
+async fn audit_unavailable(id: &str) -> Response {
+    let mut e = error::ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "audit_unavailable",
+        "the audit log cannot be written, so nothing is served until it can: retry later",
+    );
+    e.retry_after = Some(AUDIT_RETRY_AFTER_SECS);
+    let mut resp = with_request_id(axum::response::IntoResponse::into_response(e), id).await;
+    if let Ok(v) = HeaderValue::from_str(id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// Seconds a client is asked to wait when the audit log cannot be written.
+const AUDIT_RETRY_AFTER_SECS: u64 = 5;
 
 async fn with_request_id(resp: Response, id: &str) -> Response {
     let (mut parts, body) = resp.into_parts();

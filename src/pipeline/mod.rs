@@ -69,6 +69,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::Error),
+    /// The audit log could not be read or signed.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::Error),
     /// The object store failed.
     #[error(transparent)]
     Objects(#[from] crate::objects::Error),

@@ -95,6 +95,14 @@ impl Store {
         Ok(())
     }
 
+    /// Object-store folders of every dataset's current version (their manifests carry audit
+    /// checkpoints).
+    pub async fn current_version_prefixes(&self) -> Result<Vec<String>> {
+        let q = "SELECT v.prefix FROM versions v JOIN datasets d ON d.name = v.dataset AND v.version = d.current_version ORDER BY v.dataset";
+        let rows: Vec<(String,)> = sqlx::query_as(q).fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(|(p,)| p).collect())
+    }
+
     /// Entries in order, from `after` (exclusive), at most `limit`.
     pub async fn audit_page(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
         let q = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");

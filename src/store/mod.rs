@@ -25,6 +25,7 @@ pub use runs::{RunEnd, RunRow, RunStart};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,24 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
     /// Connected for a long-running server (see [`Store::connect_serving`]).
     serving: bool,
+    /// The audit log's key (kept outside the store) and the chain head this process last wrote.
+    audit: Arc<AuditChain>,
+}
+
+/// What appending to the audit log needs besides the table: the key of its keyed hashes, and
+/// the chain head (seq, hash) this process last wrote or read, one writer at a time.
+#[derive(Default)]
+pub struct AuditChain {
+    key: std::sync::OnceLock<crate::digest::MacKey>,
+    /// The head as last written or read by this process.
+    pub head: tokio::sync::Mutex<Option<(i64, String)>>,
+}
+
+impl AuditChain {
+    /// The key, once loaded (appending and verifying fail without it).
+    pub fn key(&self) -> Option<&crate::digest::MacKey> {
+        self.key.get()
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -155,7 +174,19 @@ impl Store {
             })
             .connect_with(opts)
             .await?;
-        Ok(Store { pool, backend, sqlite_file, serving })
+        Ok(Store { pool, backend, sqlite_file, serving, audit: Arc::default() })
+    }
+
+    /// Sets the audit log's key (once; a second key is ignored: one process, one key).
+    pub fn set_audit_key(&self, key: crate::digest::MacKey) {
+        if self.audit.key.set(key).is_err() {
+            tracing::warn!("the audit key was already set; the first one stays");
+        }
+    }
+
+    /// The audit log's key and head.
+    pub fn audit_chain(&self) -> &AuditChain {
+        &self.audit
     }
 
     /// Applies pending migrations.

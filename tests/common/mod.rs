@@ -84,6 +84,17 @@ impl Hub {
         }
     }
 
+    /// This hub's audit key file (created by its first command).
+    pub fn audit_key_file(&self) -> PathBuf {
+        self.dir.path().join("audit.key")
+    }
+
+    /// This hub's audit key.
+    pub fn audit_key(&self) -> lgsp_hub::digest::MacKey {
+        let text = std::fs::read_to_string(self.audit_key_file()).expect("the hub's audit key file");
+        lgsp_hub::digest::MacKey::from_hex(&text).expect("an audit key")
+    }
+
     /// The published-files folder.
     pub fn objects(&self) -> PathBuf {
         self.dir.path().join("store")
@@ -96,6 +107,8 @@ impl Hub {
             .current_dir(repo())
             .env("LGSP_STORE_URL", &self.store_url)
             .env("LGSP_OBJECT_STORE_URL", self.objects())
+            .env("LGSP_AUDIT_KEY_FILE", self.audit_key_file())
+            .env_remove("LGSP_AUDIT_KEY")
             .env_remove("LGSP_CONFIG")
             .env("RUST_LOG", "error")
             .output()
@@ -182,6 +195,8 @@ impl Hub {
             .current_dir(repo())
             .env("LGSP_STORE_URL", &self.store_url)
             .env("LGSP_OBJECT_STORE_URL", self.objects())
+            .env("LGSP_AUDIT_KEY_FILE", self.audit_key_file())
+            .env_remove("LGSP_AUDIT_KEY")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

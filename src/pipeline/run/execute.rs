@@ -83,6 +83,7 @@ pub(super) async fn execute(
     }
     let version = current.as_ref().map(|v| v.version).unwrap_or(0) + 1;
     let mut manifest = manifest_of(spec, id, version, current.as_ref(), input, &staged.info, report.counts);
+    manifest.audit_checkpoint = Some(crate::audit::signed_head(store).await?);
     let tx = publish_tx(spec, &manifest);
     let sources = version::Sources {
         spill: staged.spill,
@@ -191,6 +192,7 @@ fn manifest_of(
         counts,
         schema: schema_of(spec),
         files: Default::default(),
+        audit_checkpoint: None,
     }
 }
 
