@@ -135,7 +135,9 @@ pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current
         parts.push(df.lazy().with_column(lit(v).alias("_version")));
     }
     if parts.is_empty() {
-        return Ok(DataFrame::empty());
+        // No change: an empty frame with the columns a change set of this dataset has.
+        let latest = read_parquet(objects, &format!("{}/changes.parquet", version_prefix(dataset, current))).await?;
+        return Ok(latest.clear().lazy().with_column(lit(current).alias("_version")).collect()?);
     }
     Ok(concat(parts, UnionArgs { diagonal: true, ..Default::default() })?.collect()?)
 }

@@ -23,6 +23,8 @@ pub struct AuditInfo {
     pub dataset: String,
     pub version: Option<i64>,
     pub rows: i64,
+    /// A download whose delivery is tracked to its end (snapshots and change sets).
+    pub offer: Option<super::delivery::Offer>,
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -23,14 +23,39 @@ fn note(audit: &Audit, dataset: &str, version: Option<i64>, rows: usize) {
     }
 }
 
-/// `GET /api/v1/me`: the caller and every dataset and scope it may use.
-pub async fn get_me(caller: Caller) -> Json<serde_json::Value> {
+/// Notes a download whose delivery is tracked: the client's position moves to `version` only
+/// once the whole body was sent (see `delivery`).
+fn offer(audit: &Audit, caller: &Caller, dataset: &str, version: i64, rows: usize, partial: bool) {
+    note(audit, dataset, Some(version), rows);
+    if let Ok(mut i) = audit.0.lock() {
+        i.offer = Some(super::delivery::Offer {
+            client_id: caller.client_id.clone(),
+            dataset: dataset.into(),
+            version,
+            rows: rows as i64,
+            partial,
+        });
+    }
+}
+
+/// `GET /api/v1/me`: the caller, every dataset and scope it may use, and its position in each
+/// dataset (the version it last received whole; `/changes` without `since` starts after it).
+pub async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
     let allowed: Vec<_> = caller
         .grants
         .iter()
         .map(|g| serde_json::json!({ "dataset": g.dataset, "scope": g.scope, "fields": granted_fields(g), "until": g.until }))
         .collect();
-    Json(serde_json::json!({ "client_id": caller.client_id, "agency": caller.agency, "allowed": allowed }))
+    let mut names: Vec<&str> = caller.grants.iter().map(|g| g.dataset.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut positions = serde_json::Map::new();
+    for n in names {
+        positions.insert(n.to_string(), state.store.last_pull(&caller.client_id, n).await?.into());
+    }
+    Ok(Json(serde_json::json!({
+        "client_id": caller.client_id, "agency": caller.agency, "allowed": allowed, "positions": positions
+    })))
 }
 
 /// `GET /api/v1/datasets`: datasets the caller holds a grant on, with their current version.
@@ -248,15 +273,14 @@ pub async fn get_snapshot(
     if granted_fields(grant).is_none() && q.format == Format::Parquet {
         let range = headers.get("range").and_then(|v| v.to_str().ok());
         let response = stream_file(&state, &format!("{}/snapshot.parquet", row.prefix), range).await?;
-        note(&audit, &name, Some(version), row.row_count as usize);
-        state.store.record_pull(&caller.client_id, &name, version).await?;
+        let partial = response.status() == axum::http::StatusCode::PARTIAL_CONTENT;
+        offer(&audit, &caller, &name, version, row.row_count as usize, partial);
         return Ok(response);
     }
     let df = only_granted(read(&state, &format!("{}/snapshot.parquet", row.prefix)).await?, granted_fields(grant))?;
     let rows = df.height();
     let response = respond(df, q.format)?;
-    note(&audit, &name, Some(version), rows);
-    state.store.record_pull(&caller.client_id, &name, version).await?;
+    offer(&audit, &caller, &name, version, rows, false);
     Ok(response)
 }
 
@@ -292,9 +316,11 @@ pub async fn get_changes(
     let df = crate::versions::changes_since(&state.objects, &name, since, current.version).await?;
     let df = only_granted(df, granted_fields(grant))?;
     let rows = df.height();
-    let response = respond(df, q.format)?;
-    note(&audit, &name, Some(current.version), rows);
-    state.store.record_pull(&caller.client_id, &name, current.version).await?;
+    let mut response = respond(df, q.format)?;
+    let h = response.headers_mut();
+    h.insert("x-changes-from", HeaderValue::from(since));
+    h.insert("x-changes-to", HeaderValue::from(current.version));
+    offer(&audit, &caller, &name, current.version, rows, false);
     Ok(response)
 }
 

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod catalogs;
 mod data;
+mod delivery;
 pub mod error;
 mod limit;
 mod quota;
@@ -151,6 +152,16 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
     metrics::histogram!("lgsp_http_request_seconds", &labels[..1]).record(start.elapsed().as_secs_f64());
     metrics::counter!("lgsp_http_rows_served_total").increment(info.rows.max(0) as u64);
     metrics::counter!("lgsp_http_bytes_served_total").increment(bytes.max(0) as u64);
+    // A tracked download logs what it offers now and what it sent when its body ends.
+    let offer = info.offer.clone().filter(|_| status.is_success());
+    let (rows_out, bytes_out, detail) = match &offer {
+        Some(o) => (
+            0,
+            0,
+            serde_json::json!({ "offered_rows": o.rows, "offered_bytes": bytes, "partial": o.partial }).to_string(),
+        ),
+        None => (info.rows, bytes, String::new()),
+    };
     let row = AuditRow {
         kind: "request".into(),
         actor: if info.client_id.is_empty() { "-".into() } else { info.client_id },
@@ -158,13 +169,15 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
         action,
         dataset: if info.dataset.is_empty() { named } else { info.dataset },
         version: info.version,
-        rows_out: info.rows,
-        bytes_out: bytes,
+        rows_out,
+        bytes_out,
         status: status.as_u16() as i64,
         duration_ms: start.elapsed().as_millis() as i64,
         request_id: id.clone(),
+        detail,
         ..Default::default()
     };
+    let request = row.clone();
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
@@ -178,10 +191,15 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
         }
         Ok(_) => {}
         Err(e) => {
+            drop(offer);
             tracing::error!(error = %e, request_id = %id, "could not append to the audit log: answering 503");
             metrics::counter!("lgsp_audit_failures_total").increment(1);
             return audit_unavailable(&id).await;
         }
+    }
+    if let Some(offer) = offer {
+        let (parts, body) = resp.into_parts();
+        resp = Response::from_parts(parts, delivery::track(&state, offer, request, body, declared));
     }
     resp
 }

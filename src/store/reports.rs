@@ -148,12 +148,13 @@ impl Store {
     }
 
     /// Successful data pulls (snapshots, changes, record lookups) per consumer agency and
-    /// dataset, from the audit log.
+    /// dataset, from the audit log: calls are requests; rows and bytes are what was actually
+    /// sent (a download's `delivery` entry; rows only for a whole body, never for a range).
     pub async fn report_consumed(&self, from: &str, to: &str) -> Result<Vec<Consumed>> {
         Ok(sqlx::query_as(
-            "SELECT agency AS consumer, dataset, COUNT(*) AS calls, CAST(COALESCE(SUM(rows_out), 0) AS BIGINT) AS rows, \
-             CAST(COALESCE(SUM(bytes_out), 0) AS BIGINT) AS bytes FROM audit_log \
-             WHERE kind = 'request' AND dataset <> '' AND status >= 200 AND status < 300 AND at >= $1 AND at < $2 \
+            "SELECT agency AS consumer, dataset, CAST(SUM(CASE WHEN kind = 'request' THEN 1 ELSE 0 END) AS BIGINT) AS calls, \
+             CAST(COALESCE(SUM(rows_out), 0) AS BIGINT) AS rows, CAST(COALESCE(SUM(bytes_out), 0) AS BIGINT) AS bytes FROM audit_log \
+             WHERE kind IN ('request', 'delivery') AND dataset <> '' AND status >= 200 AND status < 300 AND at >= $1 AND at < $2 \
              AND (action LIKE '%/snapshot' OR action LIKE '%/changes' OR action LIKE '%/records/%') GROUP BY agency, dataset ORDER BY agency, dataset",
         )
         .bind(from).bind(to).fetch_all(self.pool()).await?)
