@@ -78,7 +78,7 @@ fn head_range_and_abandoned_downloads_leave_the_position_and_the_next_pull_gets_
     );
     let (bytes, rest) = abandoned.split_once('|').unwrap();
     let bytes: u64 = bytes.parse().unwrap();
-    assert!(bytes >= 256 * 1024 && bytes < 64 * 1024 * 1024, "{abandoned}");
+    assert!((256 * 1024..64 * 1024 * 1024).contains(&bytes), "{abandoned}");
     assert!(rest.starts_with("0|") && rest.contains("\"complete\":false"), "{abandoned}");
 
     // The next pull of changes starts from nothing: every change of version 1.
