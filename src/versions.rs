@@ -103,6 +103,22 @@ pub fn version_prefix(dataset: &str, version: i64) -> String {
     format!("datasets/{dataset}/v{version}")
 }
 
+/// `df` with its timestamps as RFC 3339 text (`2026-07-01T08:30:00.000000Z`), so that CSV and
+/// NDJSON render them alike; dates stay `yyyy-mm-dd`. Timestamps without a zone are UTC.
+pub fn with_text_timestamps(df: DataFrame) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        columns.push(match c.dtype() {
+            DataType::Datetime(_, tz) => {
+                let format = if tz.is_some() { "%Y-%m-%dT%H:%M:%S%.6f%:z" } else { "%Y-%m-%dT%H:%M:%S%.6fZ" };
+                c.as_materialized_series().datetime()?.to_string(format)?.into_column()
+            }
+            _ => c.clone(),
+        });
+    }
+    DataFrame::new(df.height(), columns)
+}
+
 /// Writes the manifest of a version (after its files); returns its location and sha256.
 pub async fn put_manifest(objects: &Objects, manifest: &Manifest) -> Result<(String, String)> {
     let body = serde_json::to_vec_pretty(manifest)?;

@@ -315,7 +315,8 @@ fn bad_input_gets_a_4xx_never_a_500() {
                 "Range: bytes=0-18446744073709551615".into(),
                 format!("{base}/api/v1/datasets/enterprises/snapshot"),
             ],
-            416,
+            // RFC 9110: a last position past the end is clamped to the file.
+            206,
         ),
         (
             vec![
@@ -338,7 +339,7 @@ fn bad_input_gets_a_4xx_never_a_500() {
             &refs[..refs.len().min(4)],
             String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
         );
-        if expected != 431 {
+        if expected != 431 && expected != 206 {
             let v = json(&body);
             assert!(v.get("code").is_some() || v.get("error").is_some(), "an error envelope: {v}");
         }
@@ -354,6 +355,7 @@ fn a_full_snapshot_streams_and_honours_range_requests() {
     let (s, headers, body) = curl(&["-H", &bearer, &url]);
     assert_eq!(s, 200);
     assert!(headers.to_lowercase().contains("accept-ranges: bytes"), "{headers}");
+    let df_bytes = body.len();
     let df = ParquetReader::new(std::io::Cursor::new(body.clone())).finish().unwrap();
     assert_eq!(df.height(), 2926);
     let (s, headers, head) = curl(&["-H", &bearer, "-H", "Range: bytes=0-3", &url]);
@@ -362,7 +364,7 @@ fn a_full_snapshot_streams_and_honours_range_requests() {
     let (s, _, tail) = curl(&["-H", &bearer, "-H", "Range: bytes=-4", &url]);
     assert_eq!((s, tail.as_slice()), (206, b"PAR1".as_slice()));
     let (s, _, body) = curl(&["-H", &bearer, "-H", "Range: lines=1-2", &url]);
-    assert_eq!((s, json(&body)["code"].as_str()), (416, Some("bad_range")));
+    assert_eq!((s, body.len()), (200, df_bytes), "an unknown range unit is ignored");
 }
 
 #[test]

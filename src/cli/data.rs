@@ -93,8 +93,10 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
         Format::Parquet => {
             lgsp_hub::parquet_io::write_file(&a.out, &mut df, &lgsp_hub::parquet_io::Options::default())?;
         }
-        Format::Csv => CsvWriter::new(&mut create()?).finish(&mut df)?,
-        Format::Ndjson => JsonWriter::new(&mut create()?).with_json_format(JsonFormat::JsonLines).finish(&mut df)?,
+        Format::Csv => CsvWriter::new(&mut create()?).finish(&mut versions::with_text_timestamps(df.clone())?)?,
+        Format::Ndjson => JsonWriter::new(&mut create()?)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish(&mut versions::with_text_timestamps(df.clone())?)?,
     }
     eprintln!("wrote {} rows to {}", df.height(), a.out.display());
     Ok(ExitCode::SUCCESS)

@@ -157,11 +157,12 @@ fn encode(df: &mut DataFrame, format: Format) -> Result<(Vec<u8>, &'static str),
             "application/vnd.apache.parquet"
         }
         Format::Csv => {
-            CsvWriter::new(&mut buf).finish(df)?;
+            CsvWriter::new(&mut buf).finish(&mut crate::versions::with_text_timestamps(df.clone())?)?;
             "text/csv; charset=utf-8"
         }
         Format::Ndjson => {
-            JsonWriter::new(&mut buf).with_json_format(JsonFormat::JsonLines).finish(df)?;
+            let mut df = crate::versions::with_text_timestamps(df.clone())?;
+            JsonWriter::new(&mut buf).with_json_format(JsonFormat::JsonLines).finish(&mut df)?;
             "application/x-ndjson"
         }
     };
@@ -191,60 +192,6 @@ fn respond(mut df: DataFrame, format: Format) -> Result<Response, ApiError> {
     Ok(r)
 }
 
-/// Parses a single `bytes=a-b` / `bytes=a-` / `bytes=-n` range.
-fn parse_range(header: &str) -> Option<object_store::GetRange> {
-    let spec = header.strip_prefix("bytes=")?;
-    let (a, b) = spec.split_once('-')?;
-    match (a.trim(), b.trim()) {
-        ("", n) => Some(object_store::GetRange::Suffix(n.parse().ok()?)),
-        (a, "") => Some(object_store::GetRange::Offset(a.parse().ok()?)),
-        (a, b) => {
-            let (a, b): (u64, u64) = (a.parse().ok()?, b.parse().ok()?);
-            (a <= b).then_some(object_store::GetRange::Bounded(a..b.checked_add(1)?))
-        }
-    }
-}
-
-/// The stored Parquet file streamed as is (bounded memory), with Range support.
-async fn stream_file(state: &AppState, path: &str, range: Option<&str>) -> Result<Response, ApiError> {
-    let range = match range {
-        Some(r) => Some(parse_range(r).ok_or_else(|| {
-            ApiError::new(
-                axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
-                "bad_range",
-                format!("unsupported Range '{r}': use bytes=a-b"),
-            )
-        })?),
-        None => None,
-    };
-    let partial = range.is_some();
-    let opts = object_store::GetOptions { range, ..Default::default() };
-    let got = state.objects.get_opts(&object_store::path::Path::from(path), opts).await.map_err(|e| match e {
-        object_store::Error::NotFound { .. } => ApiError::not_found("the version's file is missing"),
-        _ if partial => ApiError::new(
-            axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
-            "bad_range",
-            "the range is outside the file: ask for bytes below its size",
-        ),
-        other => ApiError::internal(other),
-    })?;
-    let (size, span) = (got.meta.size, got.range.clone());
-    let mut r = Response::new(axum::body::Body::from_stream(got.into_stream()));
-    let h = r.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/vnd.apache.parquet"));
-    h.insert("accept-ranges", HeaderValue::from_static("bytes"));
-    if let Ok(v) = HeaderValue::from_str(&(span.end - span.start).to_string()) {
-        h.insert("content-length", v);
-    }
-    if partial {
-        *r.status_mut() = axum::http::StatusCode::PARTIAL_CONTENT;
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", span.start, span.end.saturating_sub(1))) {
-            r.headers_mut().insert("content-range", v);
-        }
-    }
-    Ok(r)
-}
-
 /// `GET /api/v1/datasets/{name}/snapshot?version=&format=`. With a grant on every field and
 /// Parquet asked for, the stored file is streamed as is (with its `_row_hash` column) and
 /// `Range` requests are honoured; otherwise the granted columns are encoded.
@@ -271,8 +218,7 @@ pub async fn get_snapshot(
         .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
     crate::versions::ensure_kept(&state.store, &name, version).await?;
     if granted_fields(grant).is_none() && q.format == Format::Parquet {
-        let range = headers.get("range").and_then(|v| v.to_str().ok());
-        let response = stream_file(&state, &format!("{}/snapshot.parquet", row.prefix), range).await?;
+        let response = super::files::stream_file(&state, &format!("{}/snapshot.parquet", row.prefix), &headers).await?;
         let partial = response.status() == axum::http::StatusCode::PARTIAL_CONTENT;
         offer(&audit, &caller, &name, version, row.row_count as usize, partial);
         return Ok(response);
