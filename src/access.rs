@@ -86,16 +86,38 @@ pub async fn create_client(store: &Store, agency: &str) -> Result<(String, Strin
     Ok((id, secret))
 }
 
-/// The active client whose id and secret match, if any.
+/// Argon2 verifications running at once: one per core, on the blocking pool, so that a burst of
+/// token requests cannot starve the threads that serve data.
+static VERIFYING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+});
+
+/// A hash of a random secret, verified against when the client is unknown, so that an unknown
+/// id costs the same time as a wrong secret (no enumeration of client ids by timing).
+static DUMMY_HASH: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default().hash_password(random_token(32).as_bytes(), &salt).ok().map(|h| h.to_string())
+});
+
+/// Verifies `secret` against the stored hash on the blocking pool (bounded by [`VERIFYING`]).
+async fn verify_secret(hash: Option<String>, secret: &str) -> Result<bool> {
+    let _permit = VERIFYING.acquire().await.map_err(|e| Error::Hash(e.to_string()))?;
+    let secret = secret.to_string();
+    let verified = tokio::task::spawn_blocking(move || {
+        let hash = hash.or_else(|| DUMMY_HASH.clone());
+        hash.is_some_and(|h| {
+            PasswordHash::new(&h).is_ok_and(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
+        })
+    });
+    verified.await.map_err(|e| Error::Hash(e.to_string()))
+}
+
+/// The active client whose id and secret match, if any. Unknown, revoked and wrong secrets
+/// take the same work.
 pub async fn authenticate(store: &Store, id: &str, secret: &str) -> Result<Option<ClientRow>> {
-    let Some(client) = store.client(id).await? else { return Ok(None) };
-    if client.revoked_at.is_some() {
-        return Ok(None);
-    }
-    let ok = PasswordHash::new(&client.secret_hash)
-        .map(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
-        .unwrap_or(false);
-    Ok(ok.then_some(client))
+    let client = store.client(id).await?;
+    let ok = verify_secret(client.as_ref().map(|c| c.secret_hash.clone()), secret).await?;
+    Ok(client.filter(|c| ok && c.revoked_at.is_none()))
 }
 
 /// Issues a bearer token valid for `ttl_seconds`; returns the token (only its hash is stored).
@@ -117,7 +139,29 @@ pub struct GrantRequest<'a> {
     pub basis: &'a str,
 }
 
-/// Adds a grant after checking the client, the scope and the date.
+/// Checks that `dataset` is published and that `fields`, when given, are some of its fields.
+async fn check_dataset_fields(store: &Store, dataset: &str, fields: Option<&[String]>) -> Result<()> {
+    let Some(d) = store.dataset(dataset).await? else {
+        return Err(Error::Grant(format!(
+            "dataset '{dataset}' does not exist: grants are on published datasets (lgsp versions <dataset>)"
+        )));
+    };
+    let Some(fields) = fields else { return Ok(()) };
+    if fields.is_empty() {
+        return Err(Error::Grant("fields: name at least one field, or leave fields out to grant every field".into()));
+    }
+    let schema: Vec<serde_json::Value> = serde_json::from_str(&d.schema_json).unwrap_or_default();
+    let known: Vec<&str> = schema.iter().filter_map(|f| f["name"].as_str()).collect();
+    if let Some(bad) = fields.iter().find(|f| !known.contains(&f.as_str())) {
+        return Err(Error::Grant(format!(
+            "field '{bad}' is not a field of '{dataset}': its fields are {}",
+            known.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Adds a grant after checking the client, the scope, the dataset and its fields, and the date.
 pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
     match store.client(g.client_id).await? {
         Some(c) if c.revoked_at.is_none() => {}
@@ -138,6 +182,9 @@ pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
     }
     if g.basis.trim().is_empty() {
         return Err(Error::Grant("basis: give the legal basis or purpose of the grant".into()));
+    }
+    if g.dataset != ADMIN_DATASET {
+        check_dataset_fields(store, g.dataset, g.fields.as_deref()).await?;
     }
     let until = match g.until {
         Some(d) => Some(

@@ -87,6 +87,7 @@ pub fn hash_of(key: &MacKey, r: &AuditRow) -> String {
         r.request_id.clone(),
         r.detail.clone(),
         r.prev_hash.clone(),
+        r.peer.clone(),
     ];
     key.mac_hex(fields.iter().map(|f| f.as_bytes()))
 }

@@ -5,8 +5,11 @@ mod common;
 
 use common::Hub;
 
+/// A hub with enterprises published and a client granted its snapshot (grants are on published
+/// datasets).
 fn setup(hub: &Hub) -> String {
     hub.ok(&["init"]);
+    hub.ok(&["run", "enterprises", "--input", "data/samples/enterprises_v1.csv"]);
     hub.ok(&["agency", "add", "000.00.20.H48", "Sở Y tế"]);
     let out = hub.ok(&["client", "create", "--agency", "000.00.20.H48"]);
     let id = out.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_string();
@@ -48,18 +51,17 @@ fn access_administration_checks_its_input() {
 fn audit_verify_names_an_edited_inserted_or_deleted_row() {
     for hub in Hub::all() {
         setup(&hub);
-        hub.ok(&["run", "enterprises", "--input", "data/samples/enterprises_v1.csv"]);
         let ok = hub.ok(&["audit", "verify"]);
         assert!(ok.contains("audit log intact: 4 rows"), "[{}] {ok}", hub.kind());
         let today = chrono::Utc::now().date_naive().to_string();
         let csv = hub.ok(&["audit", "export", "--from", &today, "--to", &today]);
         assert_eq!(csv.lines().count(), 5, "header + 4 rows: {csv}");
-        assert!(csv.lines().nth(4).unwrap().contains(",run,enterprises,000.00.12.H48,run,enterprises,"), "{csv}");
+        assert!(csv.lines().nth(1).unwrap().contains(",run,enterprises,000.00.12.H48,run,enterprises,"), "{csv}");
 
-        hub.sql("UPDATE audit_log SET detail = '{\"name\":\"Sở Tài chính\"}' WHERE seq = 1");
+        hub.sql("UPDATE audit_log SET detail = '{\"name\":\"Sở Tài chính\"}' WHERE seq = 2");
         let err = hub.fails(&["audit", "verify"]);
-        assert!(err.contains("broken at row 1") && err.contains("edited"), "{err}");
-        hub.sql("UPDATE audit_log SET detail = '{\"name\":\"Sở Y tế\"}' WHERE seq = 1");
+        assert!(err.contains("broken at row 2") && err.contains("edited"), "{err}");
+        hub.sql("UPDATE audit_log SET detail = '{\"name\":\"Sở Y tế\"}' WHERE seq = 2");
         assert!(hub.ok(&["audit", "verify"]).contains("intact"));
 
         hub.sql("DELETE FROM audit_log WHERE seq = 2");

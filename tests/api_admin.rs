@@ -112,6 +112,52 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
             .0,
             400
         );
+        // Grants only on published datasets and their declared fields, each refusal naming it.
+        for (dataset, fields, named) in [
+            ("../../etc/passwd", "null", "dataset '../../etc/passwd' does not exist"),
+            ("khong_co", "null", "dataset 'khong_co' does not exist"),
+            ("enterprises", "[]", "name at least one field"),
+            ("enterprises", r#"["ma_so_thue","luong"]"#, "field 'luong' is not a field of 'enterprises'"),
+        ] {
+            let (s, body) = post(
+                &base,
+                &admin,
+                "/api/v1/admin/grants",
+                &format!(
+                    r#"{{"client":"{new_id}","dataset":"{dataset}","scope":"snapshot","fields":{fields},"basis":"x"}}"#
+                ),
+            );
+            assert_eq!(s, 400, "[{k}] {dataset} {fields}: {body}");
+            assert!(body["message"].as_str().unwrap_or("").contains(named), "[{k}] {body}");
+        }
+        let err = hub.fails(&[
+            "grant",
+            "add",
+            "--client",
+            &new_id,
+            "--dataset",
+            "enterprises",
+            "--scope",
+            "snapshot",
+            "--fields",
+            "ma_so_thue,luong",
+            "--basis",
+            "x",
+        ]);
+        assert!(err.contains("field 'luong' is not a field of 'enterprises'"), "[{k}] {err}");
+        let err = hub.fails(&[
+            "grant",
+            "add",
+            "--client",
+            &new_id,
+            "--dataset",
+            "khong_co",
+            "--scope",
+            "lookup",
+            "--basis",
+            "x",
+        ]);
+        assert!(err.contains("dataset 'khong_co' does not exist"), "[{k}] {err}");
         let (_, me) = get(&base, &newbie, "/api/v1/me");
         assert_eq!(me["allowed"].as_array().map(Vec::len), Some(1));
         let (_, listed) = get(&base, &admin, &format!("/api/v1/admin/clients/{new_id}/grants"));

@@ -23,6 +23,8 @@ pub struct AuditInfo {
     pub dataset: String,
     pub version: Option<i64>,
     pub rows: i64,
+    /// The address (ip:port) the request came from.
+    pub peer: String,
     /// A download whose delivery is tracked to its end (snapshots and change sets).
     pub offer: Option<super::delivery::Offer>,
 }
@@ -32,7 +34,9 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
         let header = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-        let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        let token = header.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, t)| t);
+        let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
             return Err(ApiError::unauthorized("send Authorization: Bearer <token>; get a token at POST /token"));
         };
         let hash = crate::access::token_hash(token);

@@ -13,6 +13,8 @@ mod quota;
 mod range;
 mod reports;
 pub mod routes;
+mod server;
+mod throttle;
 mod token;
 
 use crate::objects::Objects;
@@ -40,6 +42,9 @@ pub struct AppState {
     pub audit: crate::audit::AuditWriter,
     /// Recently authenticated callers.
     pub callers: Arc<auth::CallerCache>,
+    /// Failed `/token` attempts per claimed client id, and per caller address.
+    pub client_failures: Arc<throttle::Failures>,
+    pub address_failures: Arc<throttle::Failures>,
 }
 
 impl AppState {
@@ -53,6 +58,8 @@ impl AppState {
             metrics: None,
             audit,
             callers: Arc::default(),
+            client_failures: Arc::new(throttle::Failures::new(token::FAILURES_PER_CLIENT)),
+            address_failures: Arc::new(throttle::Failures::new(token::FAILURES_PER_ADDRESS)),
         }
     }
 }
@@ -128,7 +135,12 @@ fn request_id() -> String {
 async fn audited(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let start = Instant::now();
     let id = request_id();
-    let info = Arc::new(Mutex::new(AuditInfo::default()));
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_default();
+    let info = Arc::new(Mutex::new(AuditInfo { peer, ..AuditInfo::default() }));
     req.extensions_mut().insert(info.clone());
     let action = format!("{} {}", req.method(), req.uri().path());
     let route = req
@@ -177,6 +189,7 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
         duration_ms: start.elapsed().as_millis() as i64,
         request_id: id.clone(),
         detail,
+        peer: info.peer,
         ..Default::default()
     };
     let request = row.clone();
@@ -253,30 +266,4 @@ async fn with_request_id(resp: Response, id: &str) -> Response {
     Response::from_parts(parts, Body::from(serde_json::to_vec(&v).unwrap_or_default()))
 }
 
-/// Serves the API on `addr` until Ctrl-C or SIGTERM.
-pub async fn serve(mut state: AppState, addr: &str) -> std::io::Result<()> {
-    match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
-        Ok(handle) => state.metrics = Some(handle),
-        Err(e) => tracing::warn!(error = %e, "metrics recorder not installed"),
-    }
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "serving");
-    println!("listening on {}", listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-}
+pub use server::{serve, shutdown_signal};

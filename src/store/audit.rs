@@ -25,9 +25,11 @@ pub struct AuditRow {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The address (ip:port) a request came from; empty for commands and runs.
+    pub peer: String,
 }
 
-const COLUMNS: &str = "seq, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash";
+const COLUMNS: &str = "seq, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash, peer";
 
 impl Store {
     /// The last entry of the log.
@@ -39,7 +41,7 @@ impl Store {
     /// Appends an entry whose `seq`, `prev_hash` and `hash` the caller computed; fails when
     /// another writer took that `seq` first.
     pub async fn insert_audit(&self, r: &AuditRow) -> Result<()> {
-        let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
+        let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)");
         sqlx::query(&q)
             .bind(r.seq)
             .bind(&r.at)
@@ -57,6 +59,7 @@ impl Store {
             .bind(&r.detail)
             .bind(&r.prev_hash)
             .bind(&r.hash)
+            .bind(&r.peer)
             .execute(self.pool())
             .await?;
         Ok(())
@@ -69,7 +72,7 @@ impl Store {
         }
         let q = format!(
             "INSERT INTO audit_log ({COLUMNS}) VALUES {}",
-            super::values_placeholders(self.backend(), rows.len(), 16, 0)
+            super::values_placeholders(self.backend(), rows.len(), 17, 0)
         );
         let mut query = sqlx::query(&q);
         for r in rows {
@@ -89,7 +92,8 @@ impl Store {
                 .bind(&r.request_id)
                 .bind(&r.detail)
                 .bind(&r.prev_hash)
-                .bind(&r.hash);
+                .bind(&r.hash)
+                .bind(&r.peer);
         }
         query.execute(self.pool()).await?;
         Ok(())
