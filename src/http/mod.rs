@@ -9,6 +9,7 @@ mod delivery;
 pub mod error;
 mod files;
 mod limit;
+mod openapi;
 mod quota;
 mod range;
 mod reports;
