@@ -33,6 +33,12 @@ pub enum Error {
     Frame(#[from] PolarsError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A member pipeline's current version lacks one of its key columns.
+    #[error("the current version of dataset '{dataset}' has no key column '{column}': {source}")]
+    KeyColumn { dataset: String, column: String, source: PolarsError },
+    /// The explanation of a pair queued for review could not be encoded.
+    #[error("encoding the review detail of {a} and {b}: {source}")]
+    ReviewDetail { a: String, b: String, source: serde_json::Error },
 }
 
 /// Result type of this module.
@@ -84,13 +90,25 @@ async fn gather(
     for m in members {
         let Some(v) = store.current_version(&m.dataset).await? else { continue };
         let df = crate::versions::read_parquet(objects, &format!("{}/snapshot.parquet", v.prefix)).await?;
-        let keys: Vec<&Column> = m.key.iter().filter_map(|k| df.column(k).ok()).collect();
+        // Every key column: without one, records of different keys would get the same id.
+        let keys = m
+            .key
+            .iter()
+            .map(|k| {
+                df.column(k).map_err(|source| Error::KeyColumn {
+                    dataset: m.dataset.to_string(),
+                    column: k.clone(),
+                    source,
+                })
+            })
+            .collect::<Result<Vec<&Column>>>()?;
         for i in 0..df.height() {
             let key: Vec<String> = keys.iter().map(|c| text(c, i)).collect();
             if let Some(c) = raw.get_mut("_id") {
                 c.push(record_id(&m.dataset, &key.join("|")));
             }
             for w in &wanted {
+                // A member pipeline may lack a column others have: its records leave it empty.
                 let value = df.column(w).map(|c| text(c, i)).unwrap_or_default();
                 if let Some(c) = raw.get_mut(w) {
                     c.push(value);
@@ -148,9 +166,12 @@ pub async fn resolve(
             Some("accept") => {}
             _ if p.probability >= spec.match_threshold => {}
             _ => {
-                let detail = crate::matching::explain(&records, &outcome.model, &key.0, &key.1)
-                    .map(|e| serde_json::to_string(&e).unwrap_or_default())
-                    .unwrap_or_default();
+                let explained = crate::matching::explain(&records, &outcome.model, &key.0, &key.1)?;
+                let detail = serde_json::to_string(&explained).map_err(|source| Error::ReviewDetail {
+                    a: key.0.clone(),
+                    b: key.1.clone(),
+                    source,
+                })?;
                 let id = format!(
                     "r-{}",
                     &crate::digest::sha256_hex(format!("{entity}|{}|{}", key.0, key.1).as_bytes())[..12]

@@ -47,6 +47,9 @@ pub enum Error {
     /// The record changes of a version could not be produced.
     #[error("preparing record changes: {0}")]
     Changes(String),
+    /// The folder of the SQLite file cannot be created.
+    #[error("store folder {}: {source}", path.display())]
+    Folder { path: std::path::PathBuf, source: std::io::Error },
 }
 
 /// Result type of this module.
@@ -124,7 +127,7 @@ impl Store {
             sqlite_file = Some(std::path::PathBuf::from(file));
             if let Some(dir) = std::path::Path::new(file).parent() {
                 if !dir.as_os_str().is_empty() {
-                    let _ = std::fs::create_dir_all(dir);
+                    std::fs::create_dir_all(dir).map_err(|source| Error::Folder { path: dir.to_path_buf(), source })?;
                 }
             }
             let sep = if path.contains('?') { '&' } else { '?' };

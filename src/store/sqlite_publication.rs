@@ -180,7 +180,11 @@ impl Publication {
                 // Another dataset's publication may have added record data in between.
                 id = next_id(&self.conn)?;
                 if let Some(tx) = &self.checkpoints {
-                    let _ = tx.send(());
+                    if tx.send(()).is_err() {
+                        // The parts are still copied from the WAL at the commit.
+                        tracing::warn!(dataset = %p.dataset, "the checkpoint thread has stopped");
+                        self.checkpoints = None;
+                    }
                 }
             }
         }
@@ -240,7 +244,10 @@ impl Publication {
         self.checkpoints = None;
         if self.p.counts.changes_anything() {
             // What the parts' checkpoints have not copied yet (as the automatic checkpoint would).
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            // The version is committed either way: a later checkpoint copies what this one does not.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(dataset = %p.dataset, error = %e, "checkpoint after a publication");
+            }
         }
         Ok(())
     }
@@ -251,7 +258,9 @@ impl Publication {
         self.checkpoints = None;
         let conn = &self.conn;
         if !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::warn!(dataset = %self.p.dataset, error = %e, "could not roll back an abandoned publication");
+            }
         }
         if !self.parts {
             return;
@@ -260,13 +269,11 @@ impl Publication {
         let released = swept.and_then(|()| {
             Ok(conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, self.p.run_id])?)
         });
-        match released {
-            Ok(_) => {
-                let _ = conn.execute_batch("COMMIT");
-            }
-            Err(e) => {
-                tracing::warn!(dataset = %self.p.dataset, error = %e, "could not remove the rows of an abandoned publication; the next one will");
-                let _ = conn.execute_batch("ROLLBACK");
+        let done = released.and_then(|_| Ok(conn.execute_batch("COMMIT")?));
+        if let Err(e) = done {
+            tracing::warn!(dataset = %self.p.dataset, error = %e, "could not remove the rows of an abandoned publication; the next one will");
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::debug!(dataset = %self.p.dataset, error = %e, "rolling back the removal");
             }
         }
     }
