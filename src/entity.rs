@@ -4,14 +4,16 @@
 //! records (`<entity>`) and the cross-reference (`<entity>_xref`) are published as datasets.
 
 mod golden;
+mod publish;
 
 use crate::matching::records::Records;
 use crate::matching::spec::MatchSpec;
 use crate::objects::Objects;
-use crate::pipeline::{PipelineSpec, RunOptions, RunReport};
+use crate::pipeline::{PipelineSpec, RunReport};
 use crate::store::{ReviewRow, Store, XrefRow};
 use golden::{golden_rows, xref_table};
 use polars::prelude::*;
+use publish::publish;
 use std::collections::HashMap;
 
 /// Errors of entity resolution.
@@ -33,6 +35,12 @@ pub enum Error {
     Frame(#[from] PolarsError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The file of rows to publish could not be written.
+    #[error("{}: {source}", path.display())]
+    Csv { path: std::path::PathBuf, source: csv::Error },
+    /// A dataset named after the entity is not an identifier.
+    #[error("master entities '{dataset}': {source}")]
+    Name { dataset: String, source: crate::ident::Invalid },
     /// A member pipeline's current version lacks one of its key columns.
     #[error("the current version of dataset '{dataset}' has no key column '{column}': {source}")]
     KeyColumn { dataset: String, column: String, source: PolarsError },
@@ -309,38 +317,6 @@ async fn assign_ids(
     }
     out.sort_by(|a, b| (&a.master_id, &a.source, &a.source_key).cmp(&(&b.master_id, &b.source, &b.source_key)));
     Ok(out)
-}
-
-/// Publishes `rows` (header first) as dataset `dataset` through an ordinary pipeline run.
-async fn publish(
-    store: &Store,
-    objects: &Objects,
-    dataset: &str,
-    owner: &str,
-    rows: &[Vec<String>],
-    trigger: &str,
-) -> Result<RunReport> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join(format!("{dataset}.csv"));
-    let mut w = csv::Writer::from_path(&path).map_err(std::io::Error::other)?;
-    for r in rows {
-        w.write_record(r).map_err(std::io::Error::other)?;
-    }
-    w.flush()?;
-    let header = &rows[0];
-    let key: Vec<&str> = if header[0] == "source" { vec!["source", "source_key"] } else { vec!["master_id"] };
-    let mut toml = format!(
-        "id = \"entity-{dataset}\"\nowner = \"{owner}\"\ndataset = \"{dataset}\"\ntitle = \"Master entities: {dataset}\"\nkey = {key:?}\n\n[source]\nkind = \"csv\"\npath = {path:?}\n\n[publish]\nmax_delete_fraction = 1.0\n",
-        path = path.display().to_string()
-    );
-    for h in header {
-        toml.push_str(&format!("\n[[fields]]\nname = {h:?}\n"));
-    }
-    let spec: PipelineSpec = toml::from_str(&toml).map_err(std::io::Error::other)?;
-    let report =
-        crate::pipeline::run(store, objects, &spec, RunOptions { trigger: Some(trigger.into()), ..Default::default() })
-            .await?;
-    Ok(report)
 }
 
 /// Splits master entity `master_id` back into the entities its records belonged to before
