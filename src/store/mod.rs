@@ -9,6 +9,7 @@ pub use entities::{ReviewRow, XrefRow};
 pub use reports::{Calls, Consumed, Denied, Provided, Published, RunSpan};
 mod audit;
 mod catalogs;
+mod publish_tx;
 mod record_changes;
 mod records;
 mod runs;
@@ -18,8 +19,9 @@ mod sqlite_publish;
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
+pub use publish_tx::PublishTx;
 pub use record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChange, RecordChanges};
-pub use records::{DatasetRow, PendingPublish, PublishTx, VersionRow};
+pub use records::{DatasetRow, PendingPublish, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -4,8 +4,8 @@
 //! when told to commit; if the publication is dropped first, the thread rolls it back (a large
 //! one, committed in parts, also removes its parts).
 
+use super::publish_tx::PublishTx;
 use super::record_changes::ChangeChunks;
-use super::records::PublishTx;
 use super::sqlite_publication::{Publication, PART_ROWS};
 use super::{Error, Result};
 use std::path::{Path, PathBuf};
