@@ -81,14 +81,16 @@ pub struct FileEntry {
 
 const FORMAT: &str = "lgsp-backup/1";
 
-fn json_value(row: &sqlx::any::AnyRow, i: usize) -> serde_json::Value {
+/// Column `i` of `row` as JSON: an integer, a float or a text (the store's column types); a
+/// value of any other type is an error rather than a null in the backup.
+fn json_value(row: &sqlx::any::AnyRow, i: usize) -> Result<serde_json::Value> {
     if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
-        return v.map(Into::into).unwrap_or(serde_json::Value::Null);
+        return Ok(v.map(Into::into).unwrap_or(serde_json::Value::Null));
     }
     if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
-        return v.map(Into::into).unwrap_or(serde_json::Value::Null);
+        return Ok(v.map(Into::into).unwrap_or(serde_json::Value::Null));
     }
-    row.try_get::<Option<String>, _>(i).ok().flatten().map(Into::into).unwrap_or(serde_json::Value::Null)
+    Ok(row.try_get::<Option<String>, _>(i)?.map(Into::into).unwrap_or(serde_json::Value::Null))
 }
 
 /// Writes a backup of `store` and `objects` to `to` (a folder or an object-store URL).
@@ -108,7 +110,7 @@ pub async fn create(store: &Store, objects: &Objects, to: &str, with_files: bool
             .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
         body.push(b'\n');
         for row in &rows {
-            let values: Vec<serde_json::Value> = (0..columns.len()).map(|i| json_value(row, i)).collect();
+            let values = (0..columns.len()).map(|i| json_value(row, i)).collect::<Result<Vec<_>>>()?;
             serde_json::to_writer(&mut body, &values)
                 .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
             body.push(b'\n');
@@ -290,8 +292,14 @@ async fn prune_backups(root: &str, keep: usize, len: usize) -> Result<()> {
     let excess = folders.len().saturating_sub(keep);
     for old in &folders[..excess] {
         objects::remove_under(&target, old, &[]).await?;
-        if let Some(dir) = local_dir(root) {
-            let _ = std::fs::remove_dir_all(dir.join(old));
+        // The objects are gone; what may stay on a local folder is its empty directories.
+        if let Some(dir) = local_dir(root).map(|d| d.join(old)) {
+            match std::fs::remove_dir_all(&dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(path = %dir.display(), error = %e, "could not remove an old backup's folder")
+                }
+                _ => {}
+            }
         }
     }
     Ok(())

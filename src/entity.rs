@@ -4,14 +4,16 @@
 //! records (`<entity>`) and the cross-reference (`<entity>_xref`) are published as datasets.
 
 mod golden;
+mod publish;
 
 use crate::matching::records::Records;
 use crate::matching::spec::MatchSpec;
 use crate::objects::Objects;
-use crate::pipeline::{PipelineSpec, RunOptions, RunReport};
+use crate::pipeline::{PipelineSpec, RunReport};
 use crate::store::{ReviewRow, Store, XrefRow};
 use golden::{golden_rows, xref_table};
 use polars::prelude::*;
+use publish::publish;
 use std::collections::HashMap;
 
 /// Errors of entity resolution.
@@ -33,6 +35,18 @@ pub enum Error {
     Frame(#[from] PolarsError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The file of rows to publish could not be written.
+    #[error("{}: {source}", path.display())]
+    Csv { path: std::path::PathBuf, source: csv::Error },
+    /// A dataset named after the entity is not an identifier.
+    #[error("master entities '{dataset}': {source}")]
+    Name { dataset: String, source: crate::ident::Invalid },
+    /// A member pipeline's current version lacks one of its key columns.
+    #[error("the current version of dataset '{dataset}' has no key column '{column}': {source}")]
+    KeyColumn { dataset: String, column: String, source: PolarsError },
+    /// The explanation of a pair queued for review could not be encoded.
+    #[error("encoding the review detail of {a} and {b}: {source}")]
+    ReviewDetail { a: String, b: String, source: serde_json::Error },
 }
 
 /// Result type of this module.
@@ -84,13 +98,25 @@ async fn gather(
     for m in members {
         let Some(v) = store.current_version(&m.dataset).await? else { continue };
         let df = crate::versions::read_parquet(objects, &format!("{}/snapshot.parquet", v.prefix)).await?;
-        let keys: Vec<&Column> = m.key.iter().filter_map(|k| df.column(k).ok()).collect();
+        // Every key column: without one, records of different keys would get the same id.
+        let keys = m
+            .key
+            .iter()
+            .map(|k| {
+                df.column(k).map_err(|source| Error::KeyColumn {
+                    dataset: m.dataset.to_string(),
+                    column: k.clone(),
+                    source,
+                })
+            })
+            .collect::<Result<Vec<&Column>>>()?;
         for i in 0..df.height() {
             let key: Vec<String> = keys.iter().map(|c| text(c, i)).collect();
             if let Some(c) = raw.get_mut("_id") {
                 c.push(record_id(&m.dataset, &key.join("|")));
             }
             for w in &wanted {
+                // A member pipeline may lack a column others have: its records leave it empty.
                 let value = df.column(w).map(|c| text(c, i)).unwrap_or_default();
                 if let Some(c) = raw.get_mut(w) {
                     c.push(value);
@@ -148,9 +174,12 @@ pub async fn resolve(
             Some("accept") => {}
             _ if p.probability >= spec.match_threshold => {}
             _ => {
-                let detail = crate::matching::explain(&records, &outcome.model, &key.0, &key.1)
-                    .map(|e| serde_json::to_string(&e).unwrap_or_default())
-                    .unwrap_or_default();
+                let explained = crate::matching::explain(&records, &outcome.model, &key.0, &key.1)?;
+                let detail = serde_json::to_string(&explained).map_err(|source| Error::ReviewDetail {
+                    a: key.0.clone(),
+                    b: key.1.clone(),
+                    source,
+                })?;
                 let id = format!(
                     "r-{}",
                     &crate::digest::sha256_hex(format!("{entity}|{}|{}", key.0, key.1).as_bytes())[..12]
@@ -288,38 +317,6 @@ async fn assign_ids(
     }
     out.sort_by(|a, b| (&a.master_id, &a.source, &a.source_key).cmp(&(&b.master_id, &b.source, &b.source_key)));
     Ok(out)
-}
-
-/// Publishes `rows` (header first) as dataset `dataset` through an ordinary pipeline run.
-async fn publish(
-    store: &Store,
-    objects: &Objects,
-    dataset: &str,
-    owner: &str,
-    rows: &[Vec<String>],
-    trigger: &str,
-) -> Result<RunReport> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join(format!("{dataset}.csv"));
-    let mut w = csv::Writer::from_path(&path).map_err(std::io::Error::other)?;
-    for r in rows {
-        w.write_record(r).map_err(std::io::Error::other)?;
-    }
-    w.flush()?;
-    let header = &rows[0];
-    let key: Vec<&str> = if header[0] == "source" { vec!["source", "source_key"] } else { vec!["master_id"] };
-    let mut toml = format!(
-        "id = \"entity-{dataset}\"\nowner = \"{owner}\"\ndataset = \"{dataset}\"\ntitle = \"Master entities: {dataset}\"\nkey = {key:?}\n\n[source]\nkind = \"csv\"\npath = {path:?}\n\n[publish]\nmax_delete_fraction = 1.0\n",
-        path = path.display().to_string()
-    );
-    for h in header {
-        toml.push_str(&format!("\n[[fields]]\nname = {h:?}\n"));
-    }
-    let spec: PipelineSpec = toml::from_str(&toml).map_err(std::io::Error::other)?;
-    let report =
-        crate::pipeline::run(store, objects, &spec, RunOptions { trigger: Some(trigger.into()), ..Default::default() })
-            .await?;
-    Ok(report)
 }
 
 /// Splits master entity `master_id` back into the entities its records belonged to before

@@ -116,6 +116,14 @@ fn sync_local(dest: &std::path::Path) -> std::io::Result<()> {
     }
 }
 
+/// Removes the file at `path`; a file that is not there is not an error.
+fn remove_if_present(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Files up to this size are written with one request; larger ones in parts.
 const ONE_PUT_MAX: u64 = 16 << 20;
 /// Bytes read from a local file at a time.
@@ -185,7 +193,10 @@ fn place(file: &std::path::Path, dest: &std::path::Path) -> std::io::Result<(u64
     let mut staged = dest.as_os_str().to_owned();
     staged.push(format!("#{}", std::process::id()));
     let staged = std::path::PathBuf::from(staged);
-    let _ = std::fs::remove_file(&staged);
+    // A staging file left by an earlier attempt goes first; if it cannot, the copy below could
+    // write through it into whatever it is linked to.
+    remove_if_present(&staged)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("removing {}: {e}", staged.display())))?;
     if std::fs::hard_link(file, &staged).is_err() {
         std::fs::copy(file, &staged)?;
     }
@@ -213,7 +224,9 @@ pub async fn get_file(objects: &Objects, path: &str, file: &std::path::Path) -> 
                 source: "no such file in the store's folder".into(),
             }));
         }
-        let _ = std::fs::remove_file(file);
+        // An old `file` may be a hard link to a published file: it goes before the copy, which
+        // would otherwise write into that file.
+        remove_if_present(file).map_err(local)?;
         return std::fs::hard_link(&from, file).or_else(|_| std::fs::copy(&from, file).map(|_| ())).map_err(local);
     }
     let mut out = tokio::fs::File::create(file).await.map_err(local)?;

@@ -79,6 +79,7 @@ impl Options {
             Codec::Snappy => ParquetCompression::Snappy,
             Codec::Lz4 => ParquetCompression::Lz4Raw,
             Codec::Uncompressed => ParquetCompression::Uncompressed,
+            // Pipeline files are checked for levels 1 to 22 when loaded: `None` is the default.
             Codec::Zstd => ParquetCompression::Zstd(self.zstd_level.and_then(|l| ZstdLevel::try_new(l).ok())),
         }
     }

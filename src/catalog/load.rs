@@ -108,6 +108,8 @@ pub async fn load_file(store: &Store, objects: &Objects, path: &Path) -> Result<
     let diff = diff(&store.catalog_items(&spec.id).await?, &items);
     let version = current.as_ref().map(|c| c.version).unwrap_or(0) + 1;
     let prefix = format!("catalogs/{}/v{version}", spec.id);
+    let spec_json =
+        serde_json::to_string(&spec).map_err(|source| Error::Json { what: "the catalog's spec", source })?;
     publish(objects, &spec, version, &prefix, &items, &diff, &sha256).await?;
     let now = crate::store::now();
     let report = LoadReport {
@@ -130,7 +132,7 @@ pub async fn load_file(store: &Store, objects: &Objects, path: &Path) -> Result<
                 current_version: version,
                 updated_at: now.clone(),
             },
-            spec_json: serde_json::to_string(&spec).unwrap_or_default(),
+            spec_json,
             items: &items,
             successors: &successors,
             version: CatalogVersion {
@@ -229,7 +231,8 @@ fn read_source(
             name: crate::text::clean(rec.get(name_i).unwrap_or("")).into_owned(),
             parent_code: parent_i.and_then(|i| rec.get(i)).filter(|p| !p.is_empty()).map(str::to_string),
             level: spec.level,
-            attrs: serde_json::to_string(&attrs).unwrap_or_default(),
+            attrs: serde_json::to_string(&attrs)
+                .map_err(|source| Error::Json { what: "an item's attributes", source })?,
         });
     }
     Ok(())
@@ -357,8 +360,9 @@ async fn publish(
         "counts": { "items": items.len(), "added": d.added.len(), "changed": d.changed.len(), "retired": d.retired.len() },
         "spec": spec, "files": files,
     });
-    objects::put(objects, &format!("{prefix}/manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap_or_default())
-        .await?;
+    let manifest = serde_json::to_vec_pretty(&manifest)
+        .map_err(|source| Error::Json { what: "the version's manifest", source })?;
+    objects::put(objects, &format!("{prefix}/manifest.json"), manifest).await?;
     Ok(())
 }
 

@@ -38,6 +38,9 @@ pub enum Error {
     /// A catalog's Parquet file could not be written.
     #[error(transparent)]
     Parquet(#[from] crate::parquet_io::Error),
+    /// A value stored or published as JSON could not be encoded.
+    #[error("encoding {what} as JSON: {source}")]
+    Json { what: &'static str, source: serde_json::Error },
 }
 
 /// Result type of this module.

@@ -168,6 +168,7 @@ static NAMES: OnceLock<Mutex<HashMap<String, (i64, Folded)>>> = OnceLock::new();
 async fn folded_names(store: &Store, catalog: &str) -> Result<Folded> {
     let version = store.catalog(catalog).await?.ok_or_else(|| Error::Unknown(catalog.to_string()))?.current_version;
     let cache = NAMES.get_or_init(Default::default);
+    // A poisoned cache (a panic while it was updated) is only a miss: the names are read again.
     if let Some((v, names)) = cache.lock().ok().and_then(|c| c.get(catalog).cloned()) {
         if v == version {
             return Ok(names);

@@ -36,6 +36,7 @@ impl CodeTable {
     pub async fn load(store: &Store, catalog: &str, today: &str) -> crate::store::Result<CodeTable> {
         let mut t = CodeTable {
             today: today.to_string(),
+            // Callers pass `catalog::today()`, always a `yyyy-mm-dd` date.
             today_day: epoch_day(today).unwrap_or_default(),
             ..Default::default()
         };

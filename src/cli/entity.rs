@@ -110,6 +110,7 @@ pub async fn review(settings: &Settings, cmd: ReviewCommand) -> anyhow::Result<E
         ReviewCommand::Show { id } => {
             let Some(r) = store.review(&id).await? else { bail!("no review item '{id}': see `lgsp review list`") };
             println!("{}  {}  p={:.4}  {}", r.id, r.status, r.probability, r.entity);
+            // Without a readable explanation the item is shown without its comparisons.
             let e: serde_json::Value = serde_json::from_str(&r.detail).unwrap_or_default();
             println!("{:<16} {:<28} {:<28} {:<36} {:>8}", "comparison", r.a, r.b, "level", "weight");
             for s in e["steps"].as_array().into_iter().flatten() {

@@ -105,6 +105,7 @@ pub fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},sqlx=warn")));
+    // Fails only when logs are set up already (tests calling it twice): those logs stay.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
@@ -149,7 +150,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             state.spawn_audit_checkpoints(std::time::Duration::from_secs(settings.audit_checkpoint_seconds));
             lgsp_hub::http::serve(state, &listen).await.with_context(|| format!("serving on {listen}"))?;
             if let Some(mut s) = sched {
-                let _ = s.shutdown().await;
+                if let Err(e) = s.shutdown().await {
+                    tracing::warn!(error = %e, "the scheduler did not shut down cleanly");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

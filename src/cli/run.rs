@@ -73,8 +73,15 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let opts = RunOptions { input: a.input, trigger: None, progress: !a.json && std::io::stderr().is_terminal() };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
-    let pipelines =
-        if spec.matching.is_some() { super::ops::all_pipelines(settings).unwrap_or_default() } else { Vec::new() };
+    // Entities are resolved over every pipeline of the entity type: without them, the master
+    // entities would be remade from this pipeline's records alone.
+    let entity = spec.matching.as_ref().and_then(|m| m.entity.as_deref()).filter(|_| report.published());
+    let pipelines = match entity {
+        Some(entity) => super::ops::all_pipelines(settings).with_context(|| {
+            format!("the run is done but entity '{entity}' is not resolved: fix this, then run `lgsp entity resolve {entity}`")
+        })?,
+        None => Vec::new(),
+    };
     let resolved = lgsp_hub::entity::resolve_after(&store, &objects, &pipelines, &spec, &report, "manual").await?;
     if a.json {
         println!("{}", serde_json::to_string(&report)?);

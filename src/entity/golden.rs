@@ -22,6 +22,7 @@ pub(super) fn golden_rows(
         .collect::<Vec<_>>()];
     let mut body = Vec::new();
     for c in clusters {
+        // `assign_ids` gives every record of every cluster its xref row.
         let id = master.get(&r.ids[c[0]]).copied().unwrap_or_default().to_string();
         let mut row = vec![id, c.len().to_string()];
         for g in &spec.golden {

@@ -120,6 +120,7 @@ impl Records {
                 continue;
             }
             let (col, len) = match part.split_once(':') {
+                // `MatchSpec::check` makes N a whole number from 1.
                 Some((c, n)) => (c, n.parse::<usize>().ok()),
                 None => (part.as_str(), None),
             };

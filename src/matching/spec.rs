@@ -177,6 +177,12 @@ impl MatchSpec {
         if self.blocking.is_empty() || self.blocking.iter().any(Vec::is_empty) {
             return Err(("blocking".into(), "give at least one rule of at least one key".into()));
         }
+        if let Some(key) = self.blocking.iter().flatten().find(|k| !blocking_key_ok(k)) {
+            return Err((
+                "blocking".into(),
+                format!("'{key}' is not a key: write a column, column:N (N from 1) or column|column"),
+            ));
+        }
         if !(1..=MAX_COMPARISONS).contains(&self.comparisons.len()) {
             return Err((
                 "comparisons".into(),
@@ -189,6 +195,14 @@ impl MatchSpec {
             return Err(("review_threshold".into(), "thresholds: 0 ≤ review_threshold ≤ match_threshold ≤ 1".into()));
         }
         Ok(())
+    }
+}
+
+/// Whether `key` is a blocking key: `column`, `column:N` (N ≥ 1) or `column|column...`.
+fn blocking_key_ok(key: &str) -> bool {
+    match key.split_once(':') {
+        Some((col, n)) => !col.is_empty() && !col.contains('|') && n.parse::<usize>().is_ok_and(|n| n > 0),
+        None => key.split('|').all(|c| !c.is_empty()),
     }
 }
 

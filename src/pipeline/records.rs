@@ -3,6 +3,7 @@
 //! on every inserted row of a first load.
 
 use polars::prelude::*;
+// Records are written into a `String` (`let _ = write!(out, ..)`), which cannot fail.
 use std::fmt::Write as _;
 
 enum Cells<'a> {

@@ -75,8 +75,9 @@ pub enum ExtractMode {
     Partial,
 }
 
-/// One field of the dataset.
-#[derive(Debug, Clone, Deserialize)]
+/// One field of the dataset. `Default` gives what a pipeline file leaves out: a string field,
+/// optional, without normalizers or rules.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     /// Field name as published (a column of the snapshot).

@@ -246,6 +246,7 @@ impl QuarantineBuilder {
                 None => b.append_null(),
             }
         }
+        // Reasons are text fields only: encoding them cannot fail.
         self.reasons.push(serde_json::to_string(reasons).unwrap_or_default());
     }
 
@@ -269,6 +270,7 @@ pub fn reason_counts(quarantine: &DataFrame) -> std::collections::BTreeMap<Strin
     let mut counts = std::collections::BTreeMap::new();
     let Ok(col) = quarantine.column(REASONS).and_then(|c| c.str().cloned()) else { return counts };
     for text in col.iter().flatten() {
+        // Written from `Reason`s by this run (`QuarantineBuilder::push`, `unique`), so readable.
         let reasons: Vec<R> = serde_json::from_str(text).unwrap_or_default();
         let mut seen: Vec<String> = reasons
             .into_iter()

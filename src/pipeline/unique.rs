@@ -70,6 +70,7 @@ pub fn enforce(
     let bad = bad.sort([RUN, POS], SortMultipleOptions::default())?;
     let valid = valid.lazy().join(marks.lazy(), on(), on(), JoinArgs::new(JoinType::Anti)).collect()?;
     let full = full_rows(&bad, spill, schema)?;
+    // Reasons are text fields only: encoding them cannot fail.
     let reasons = clashes.values().map(|r| serde_json::to_string(r).unwrap_or_default()).collect();
     quarantine.vstack_mut_owned(to_quarantine(spec, &full, reasons)?)?;
     held.vstack_mut_owned(bad.select(spec.key.iter().map(|k| k.as_str()))?)?;

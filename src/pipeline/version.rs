@@ -53,6 +53,7 @@ pub async fn write(
     let streamed = tokio::task::spawn_blocking(move || {
         let out = stream(&spec2, &spill, &schema, prev.as_deref(), &plan, &records_tx);
         if let Err(e) = &out {
+            // Stops the store side; if it has stopped already, the error is still returned below.
             let _ = records_tx.send(Err(e.to_string()));
         }
         let (snapshot, changes) = out?;
@@ -298,6 +299,7 @@ impl RecordKeys {
     fn write(&self, i: usize, out: &mut String) {
         match self.cols.as_slice() {
             [one] => out.push_str(one.get(i).unwrap_or("")),
+            // A list of strings always encodes as JSON.
             many => out.push_str(
                 &serde_json::to_string(&many.iter().map(|s| s.get(i).unwrap_or("")).collect::<Vec<_>>())
                     .unwrap_or_default(),

@@ -150,8 +150,15 @@ pub fn quality(runs: &[RunSpan]) -> Vec<Quality> {
     let mut counts: BTreeMap<(&str, &str, String), i64> = BTreeMap::new();
     for r in runs {
         *read.entry((&r.owner, &r.dataset)).or_default() += r.rows_read.unwrap_or(0);
-        let reasons: BTreeMap<String, i64> =
-            r.quarantine_reasons.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+        let reasons: BTreeMap<String, i64> = match r.quarantine_reasons.as_deref().map(serde_json::from_str) {
+            None => BTreeMap::new(),
+            Some(Ok(reasons)) => reasons,
+            Some(Err(e)) => {
+                // One damaged run row leaves its reasons out of the report, not the report out.
+                tracing::warn!(dataset = %r.dataset, started_at = %r.started_at, error = %e, "a run's quarantine reasons are not readable");
+                BTreeMap::new()
+            }
+        };
         for (reason, n) in reasons {
             *counts.entry((&r.owner, &r.dataset, reason)).or_default() += n;
         }

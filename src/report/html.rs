@@ -5,6 +5,7 @@ use super::tables::{cell, sections, word};
 use super::{Report, TrendPoint};
 use plotters::prelude::*;
 use serde_json::Value;
+// The page is written into a `String` (`let _ = write!(out, ..)`), which cannot fail.
 use std::fmt::Write as _;
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px;color:#1d2733;max-width:1100px}\

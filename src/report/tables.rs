@@ -90,6 +90,7 @@ fn sheet(section: &str, english: bool) -> &str {
 
 /// The report's sections, in order.
 pub fn sections(r: &Report) -> Vec<Section> {
+    // `Totals` holds numbers only: turning it into a JSON value cannot fail.
     let totals = serde_json::to_value(&r.totals).unwrap_or_default();
     let total_keys = [
         "runs",
@@ -277,6 +278,8 @@ pub fn cell(v: &Value) -> String {
 /// The report as one CSV: `section, agency, subject, metric, value`, one line per number. The
 /// subject is the dataset (with the reason for quality) or the month of a trend.
 pub fn to_csv(r: &Report, english: bool) -> String {
+    // Writing text fields into memory cannot fail, and gives UTF-8: the `let _` and the
+    // defaults below never drop anything.
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut line = |fields: [&str; 5]| {
         let _ = w.write_record(fields);

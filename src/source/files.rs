@@ -50,11 +50,21 @@ fn pattern(s: &str) -> Result<glob::Pattern> {
 
 async fn local(path: &str) -> Result<Vec<Found>> {
     let paths: Vec<PathBuf> = if is_glob(path) {
-        glob::glob(path)
+        let mut files = Vec::new();
+        for p in glob::glob(path)
             .map_err(|e| Error::Format { name: path.into(), message: format!("not a valid glob: {e}") })?
-            .filter_map(|p| p.ok())
-            .filter(|p| p.is_file())
-            .collect()
+        {
+            // A folder the glob cannot read may hold matching files: reading fewer files than
+            // are there is an error, not a smaller extract.
+            let p = p.map_err(|e| {
+                let dir = e.path().to_path_buf();
+                Error::io(&dir, e.into())
+            })?;
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+        files
     } else {
         vec![PathBuf::from(path)]
     };

@@ -55,6 +55,7 @@ async fn get(client: &reqwest::Client, url: &str, extra: HeaderMap) -> Result<re
     if status.is_success() || status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(resp);
     }
+    // The body only adds detail to the status, the error itself: one that cannot be read is left out.
     let body: String = resp.text().await.unwrap_or_default().chars().take(300).collect();
     Err(Error::HttpStatus { url: url.into(), status: status.as_u16(), body })
 }
@@ -79,7 +80,9 @@ fn with_param(url: &str, param: &str, value: u64) -> Result<String> {
 }
 
 fn link_next(h: &HeaderMap) -> Option<String> {
-    let link = h.get(reqwest::header::LINK)?.to_str().ok()?;
+    // Read as text even with bytes beyond visible ASCII (in a title, say): ignoring the header
+    // would end the pagination early, without an error.
+    let link = String::from_utf8_lossy(h.get(reqwest::header::LINK)?.as_bytes());
     link.split(',').find(|part| part.contains("rel=\"next\"") || part.contains("rel=next")).and_then(|part| {
         let start = part.find('<')? + 1;
         let end = start + part[start..].find('>')?;
@@ -200,5 +203,13 @@ mod tests {
         // A '>' before the '<' is not the end of the address.
         assert_eq!(next(r#"x>; <https://a.vn/p2>; rel="next""#).as_deref(), Some("https://a.vn/p2"));
         assert_eq!(next(r#"<https://a.vn/p1>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn a_link_header_with_bytes_beyond_ascii_still_gives_the_next_page() {
+        let mut h = HeaderMap::new();
+        let value = "<https://a.vn/p2>; rel=\"next\"; title=\"Trang kế\"";
+        h.insert(reqwest::header::LINK, HeaderValue::from_bytes(value.as_bytes()).unwrap());
+        assert_eq!(link_next(&h).as_deref(), Some("https://a.vn/p2"));
     }
 }

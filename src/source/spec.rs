@@ -194,6 +194,19 @@ fn default_delimiter() -> char {
     ','
 }
 
+impl CsvSourceSpec {
+    /// The UTF-8, comma-separated file at `path`, with every default of a pipeline file.
+    pub fn file(path: PathBuf) -> CsvSourceSpec {
+        CsvSourceSpec {
+            path,
+            pick: Pick::default(),
+            delimiter: default_delimiter(),
+            encoding: Default::default(),
+            columns: BTreeMap::new(),
+        }
+    }
+}
+
 fn default_timeout() -> u64 {
     60
 }

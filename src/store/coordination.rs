@@ -35,6 +35,8 @@ impl Store {
     /// holds it (it was free, expired, or already its own).
     pub async fn acquire_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool> {
         let now = super::now();
+        // At most a century (chrono cannot add much longer): from_std then always succeeds.
+        let ttl = ttl.min(std::time::Duration::from_secs(100 * 365 * 86_400));
         let until = (chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default())
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let done = sqlx::query(

@@ -9,6 +9,7 @@ pub use entities::{ReviewRow, XrefRow};
 pub use reports::{Calls, Consumed, Denied, Provided, Published, RunSpan};
 mod audit;
 mod catalogs;
+mod publish_tx;
 mod record_changes;
 mod records;
 mod runs;
@@ -18,8 +19,9 @@ mod sqlite_publish;
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
+pub use publish_tx::PublishTx;
 pub use record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChange, RecordChanges};
-pub use records::{DatasetRow, PendingPublish, PublishTx, VersionRow};
+pub use records::{DatasetRow, PendingPublish, VersionRow};
 pub use runs::{RunEnd, RunRow, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -48,6 +50,9 @@ pub enum Error {
     /// The record changes of a version could not be produced.
     #[error("preparing record changes: {0}")]
     Changes(String),
+    /// The folder of the SQLite file cannot be created.
+    #[error("store folder {}: {source}", path.display())]
+    Folder { path: std::path::PathBuf, source: std::io::Error },
 }
 
 /// Result type of this module.
@@ -143,7 +148,7 @@ impl Store {
             sqlite_file = Some(std::path::PathBuf::from(file));
             if let Some(dir) = std::path::Path::new(file).parent() {
                 if !dir.as_os_str().is_empty() {
-                    let _ = std::fs::create_dir_all(dir);
+                    std::fs::create_dir_all(dir).map_err(|source| Error::Folder { path: dir.to_path_buf(), source })?;
                 }
             }
             let sep = if path.contains('?') { '&' } else { '?' };

@@ -1,38 +1,12 @@
 //! Datasets, versions and master records: a version becomes current in one transaction that
 //! applies only the changed records and keeps their history.
 
+use super::publish_tx::{
+    insert_version_sql, sql_count, PublishTx, CURRENT_VERSION_OF, MOVE_DATASET, UPSERT_DATASET, VERSION_COLUMNS,
+};
 use super::record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChanges};
 use super::{Error, Result, Store};
 use serde::Serialize;
-
-/// Everything a version's publication writes to the store.
-#[derive(Debug, Clone)]
-pub struct PublishTx {
-    /// Dataset name.
-    pub dataset: String,
-    /// Pipeline identifier.
-    pub pipeline: String,
-    /// Owner agency code.
-    pub owner: String,
-    /// Dataset title.
-    pub title: String,
-    /// Dataset description.
-    pub description: String,
-    /// Business key fields, JSON array.
-    pub key_fields: String,
-    /// Published schema, JSON.
-    pub schema_json: String,
-    /// The version being published (current + 1).
-    pub version: i64,
-    /// The run that produced it.
-    pub run_id: String,
-    /// sha256 of the input.
-    pub input_sha256: String,
-    /// The run's counts: rows of the snapshot, keys inserted / updated / deleted, rows quarantined.
-    pub counts: crate::outcome::RunCounts,
-    /// Object-store prefix of the version's files.
-    pub prefix: String,
-}
 
 /// A published version.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -51,13 +25,6 @@ pub struct VersionRow {
     pub manifest_sha256: String,
     /// When retention removed the version's files (the row stays).
     pub pruned_at: Option<String>,
-}
-
-const VERSION_COLUMNS: &str = "dataset, version, run_id, created_at, input_sha256, row_count, inserted, updated, deleted, quarantined, prefix, manifest_sha256, pruned_at";
-
-/// A count as an SQL integer (signed; counts never reach 2^63).
-pub(crate) fn sql_count(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl Store {
@@ -167,20 +134,6 @@ impl Store {
         }
         Ok(PendingPublish(Pending::Pool { tx, p: Box::new(p.clone()) }))
     }
-}
-
-pub(super) const UPSERT_DATASET: &str = "INSERT INTO datasets (name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT (name) DO NOTHING";
-pub(super) const MOVE_DATASET: &str = "UPDATE datasets SET current_version = $1, pipeline = $2, owner = $3, title = $4, description = $5, key_fields = $6, \
-     schema_json = $7, updated_at = $8 WHERE name = $9 AND current_version = $10";
-pub(super) const CURRENT_VERSION_OF: &str = "SELECT current_version FROM datasets WHERE name = $1";
-
-/// The statement recording a published version (12 parameters, in `VERSION_COLUMNS` order).
-pub(super) fn insert_version_sql() -> String {
-    format!(
-        "INSERT INTO versions ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        VERSION_COLUMNS.trim_end_matches(", pruned_at")
-    )
 }
 
 /// A publication in progress: an open transaction with the dataset moved to the new version;

@@ -3,8 +3,8 @@
 //! the version is current) and checkpointed meanwhile by a thread of its own; the lease that keeps
 //! other publications of the dataset out; the removal of a failed publication's parts.
 
+use super::publish_tx::{self, PublishTx};
 use super::record_changes::{hash_text, ChangeChunks, ChangeKind};
-use super::records::{self, PublishTx};
 use super::{Error, Result};
 use rusqlite::{params, OptionalExtension};
 use std::path::Path;
@@ -63,7 +63,7 @@ impl Publication {
         conn.execute_batch(super::SQLITE_PRAGMAS)?;
         // The page cache is memory of the run: as large as the store's (64 MiB) for a large load,
         // where it saves writing the same pages twice, and 16 MiB for the few changes of a usual run.
-        let changes = records::sql_count(p.counts.inserted + p.counts.updated + p.counts.deleted);
+        let changes = publish_tx::sql_count(p.counts.inserted + p.counts.updated + p.counts.deleted);
         conn.execute_batch(&format!(
             "PRAGMA cache_size = -{}; PRAGMA wal_autocheckpoint = 0;",
             (changes / 8).clamp(16_384, 65_536)
@@ -86,10 +86,10 @@ impl Publication {
         let (conn, p) = (&self.conn, &self.p);
         conn.execute_batch("BEGIN IMMEDIATE")?;
         conn.execute(
-            records::UPSERT_DATASET,
+            publish_tx::UPSERT_DATASET,
             params![p.dataset, p.pipeline, p.owner, p.title, p.description, p.key_fields, p.schema_json, super::now()],
         )?;
-        let found: i64 = conn.query_row(records::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
+        let found: i64 = conn.query_row(publish_tx::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
         if found != p.version - 1 {
             conn.execute_batch("ROLLBACK")?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
@@ -180,7 +180,11 @@ impl Publication {
                 // Another dataset's publication may have added record data in between.
                 id = next_id(&self.conn)?;
                 if let Some(tx) = &self.checkpoints {
-                    let _ = tx.send(());
+                    if tx.send(()).is_err() {
+                        // The parts are still copied from the WAL at the commit.
+                        tracing::warn!(dataset = %p.dataset, "the checkpoint thread has stopped");
+                        self.checkpoints = None;
+                    }
                 }
             }
         }
@@ -192,7 +196,7 @@ impl Publication {
         let (conn, p) = (&self.conn, &self.p);
         let now = super::now();
         let moved = conn.execute(
-            records::MOVE_DATASET,
+            publish_tx::MOVE_DATASET,
             params![
                 p.version,
                 p.pipeline,
@@ -207,22 +211,22 @@ impl Publication {
             ],
         )?;
         if moved != 1 {
-            let found: i64 = conn.query_row(records::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
+            let found: i64 = conn.query_row(publish_tx::CURRENT_VERSION_OF, params![p.dataset], |r| r.get(0))?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
         }
         conn.execute(
-            &records::insert_version_sql(),
+            &publish_tx::insert_version_sql(),
             params![
                 p.dataset,
                 p.version,
                 p.run_id,
                 now,
                 p.input_sha256,
-                records::sql_count(p.counts.rows),
-                records::sql_count(p.counts.inserted),
-                records::sql_count(p.counts.updated),
-                records::sql_count(p.counts.deleted),
-                records::sql_count(p.counts.rows_quarantined),
+                publish_tx::sql_count(p.counts.rows),
+                publish_tx::sql_count(p.counts.inserted),
+                publish_tx::sql_count(p.counts.updated),
+                publish_tx::sql_count(p.counts.deleted),
+                publish_tx::sql_count(p.counts.rows_quarantined),
                 p.prefix,
                 manifest_sha256
             ],
@@ -240,7 +244,10 @@ impl Publication {
         self.checkpoints = None;
         if self.p.counts.changes_anything() {
             // What the parts' checkpoints have not copied yet (as the automatic checkpoint would).
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            // The version is committed either way: a later checkpoint copies what this one does not.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(dataset = %p.dataset, error = %e, "checkpoint after a publication");
+            }
         }
         Ok(())
     }
@@ -251,7 +258,9 @@ impl Publication {
         self.checkpoints = None;
         let conn = &self.conn;
         if !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::warn!(dataset = %self.p.dataset, error = %e, "could not roll back an abandoned publication");
+            }
         }
         if !self.parts {
             return;
@@ -260,13 +269,11 @@ impl Publication {
         let released = swept.and_then(|()| {
             Ok(conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, self.p.run_id])?)
         });
-        match released {
-            Ok(_) => {
-                let _ = conn.execute_batch("COMMIT");
-            }
-            Err(e) => {
-                tracing::warn!(dataset = %self.p.dataset, error = %e, "could not remove the rows of an abandoned publication; the next one will");
-                let _ = conn.execute_batch("ROLLBACK");
+        let done = released.and_then(|_| Ok(conn.execute_batch("COMMIT")?));
+        if let Err(e) = done {
+            tracing::warn!(dataset = %self.p.dataset, error = %e, "could not remove the rows of an abandoned publication; the next one will");
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::debug!(dataset = %self.p.dataset, error = %e, "rolling back the removal");
             }
         }
     }

@@ -4,8 +4,8 @@
 //! when told to commit; if the publication is dropped first, the thread rolls it back (a large
 //! one, committed in parts, also removes its parts).
 
+use super::publish_tx::PublishTx;
 use super::record_changes::ChangeChunks;
-use super::records::PublishTx;
 use super::sqlite_publication::{Publication, PART_ROWS};
 use super::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -68,6 +68,7 @@ fn serve(file: PathBuf, serving: bool, p: PublishTx, part_rows: usize, rx: mpsc:
     let mut publication = match Publication::open(&file, serving, p, part_rows) {
         Ok(publication) => publication,
         Err(e) => {
+            // No one to tell when `begin` was dropped meanwhile.
             let _ = ready.send(Err(e));
             return;
         }
@@ -90,6 +91,8 @@ fn serve(file: PathBuf, serving: bool, p: PublishTx, part_rows: usize, rx: mpsc:
                 (r, reply, true)
             }
         };
+        // The caller may have been dropped: an unfinished publication is then abandoned below,
+        // when the commands end.
         let _ = reply.send(result);
         if last {
             break;

@@ -106,6 +106,11 @@ fn the_matching_table_is_checked_too() {
     assert!(e.key == "matching" && e.to_string().contains("'b' is not a declared field"), "{e}");
     let many: String = (0..22).map(|_| "[[matching.comparisons]]\ncolumn = \"a\"\nkind = \"exact\"\n").collect();
     assert_eq!(parse_str(&format!("{GOOD}{m}{many}")).unwrap_err().key, "matching.comparisons");
+    for bad in ["a:x", "a:0", "a|a:3", "a|"] {
+        let e = parse_str(&format!("{GOOD}{}", m.replace("[[\"a\"]]", &format!("[[\"{bad}\"]]")))).unwrap_err();
+        assert_eq!(e.key, "matching.blocking", "{bad}");
+    }
+    assert!(parse_str(&format!("{GOOD}{}", m.replace("[[\"a\"]]", "[[\"a:3\"]]"))).is_ok());
     let thresholds = m.replace("blocking", "match_threshold = 0.5\nreview_threshold = 0.8\nblocking");
     assert_eq!(parse_str(&format!("{GOOD}{thresholds}")).unwrap_err().key, "matching.review_threshold");
 }
