@@ -68,7 +68,7 @@ fn audit_verify_names_an_edited_inserted_or_deleted_row() {
         let err = hub.fails(&["audit", "verify"]);
         assert!(err.contains("broken at row 3") && err.contains("missing"), "{err}");
 
-        hub.sql("INSERT INTO audit_log SELECT 2, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash FROM audit_log WHERE seq = 3");
+        hub.sql("INSERT INTO audit_log SELECT 2, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash, peer FROM audit_log WHERE seq = 3");
         let err = hub.fails(&["audit", "verify"]);
         assert!(err.contains("broken at row"), "{err}");
     }

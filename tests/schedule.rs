@@ -137,7 +137,6 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
         let f = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).unwrap().to_string();
         (f("client_id: "), f("client_secret: "))
     };
-    lgsp(&["grant", "add", "--client", &id, "--dataset", "units", "--scope", "snapshot", "--basis", "test"]);
     let serve = |port: u16, extra: &[&str]| {
         Child(
             Command::new(env!("CARGO_BIN_EXE_lgsp"))
@@ -158,6 +157,8 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
     let mut servers: Vec<Option<Child>> = ports.iter().map(|p| Some(serve(*p, &[]))).collect();
     let versions = || hub.query("SELECT COUNT(*) FROM versions WHERE dataset = 'units'").parse::<usize>().unwrap_or(0);
     wait_for("version 1", Duration::from_secs(20), || versions() == 1);
+    // Grants are on published datasets.
+    lgsp(&["grant", "add", "--client", &id, "--dataset", "units", "--scope", "snapshot", "--basis", "test"]);
     // The instance that published version 1 stops; the other publishes version 2.
     let first = hub.query("SELECT holder FROM schedule_slots ORDER BY slot LIMIT 1");
     let winner = servers
