@@ -29,5 +29,5 @@ pub mod schedule;
 pub mod settings;
 pub mod source;
 pub mod store;
-pub mod text;
+mod text;
 pub mod versions;

@@ -3,7 +3,7 @@
 use super::{into_nfc, to_nfc};
 
 /// Returns `s` in upper case, in NFC.
-pub fn upper(s: &str) -> String {
+pub(crate) fn upper(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // Whether a char needed the Unicode tables. The others are below U+0300 or in U+1EA0–U+1EF9
     // and map into the same ranges, where text without combining marks is NFC.
@@ -42,17 +42,17 @@ fn upper_without_tables(c: char) -> Option<char> {
 /// Whether [`upper`] returns `s` unchanged, read off its chars without the Unicode tables (false
 /// also when a char would need them: [`upper`] then decides). Most cells of an upper-case field
 /// already are.
-pub fn is_surely_upper(s: &str) -> bool {
+pub(crate) fn is_surely_upper(s: &str) -> bool {
     s.chars().all(|c| upper_without_tables(c) == Some(c))
 }
 
 /// Whether [`lower`] returns `s` unchanged: ASCII without capitals.
-pub fn is_surely_lower(s: &str) -> bool {
+pub(crate) fn is_surely_lower(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase())
 }
 
 /// Returns `s` in lower case, in NFC.
-pub fn lower(s: &str) -> String {
+pub(crate) fn lower(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
@@ -63,7 +63,7 @@ pub fn lower(s: &str) -> String {
 ///
 /// A word starts at a letter or digit that follows anything other than a letter, a digit or
 /// an apostrophe, so "cư m'gar" becomes "Cư M'gar" and "rịa-vũng" becomes "Rịa-Vũng".
-pub fn title(s: &str) -> String {
+pub(crate) fn title(s: &str) -> String {
     let nfc = to_nfc(s);
     let mut out = String::with_capacity(nfc.len());
     let mut in_word = false;

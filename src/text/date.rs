@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Why a date or datetime was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DateError {
+pub(crate) enum DateError {
     /// The text does not have the shape of a date.
     #[error(
         "{input:?} is not a date: expected dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd \
@@ -40,7 +40,7 @@ pub enum DateError {
 
 /// Parses a date in one of the forms dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd
 /// or yyyy/mm/dd. Surrounding white space is ignored.
-pub fn parse_date(s: &str) -> Result<NaiveDate, DateError> {
+pub(crate) fn parse_date(s: &str) -> Result<NaiveDate, DateError> {
     let text = s.trim();
     match date_prefix(text.as_bytes())? {
         Some((date, used)) if used == text.len() => Ok(date),
@@ -51,7 +51,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, DateError> {
 /// Parses a date (any form [`parse_date`] accepts) followed by a space or `T` and a time
 /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff` (digits beyond microseconds are dropped). A bare
 /// date gives midnight.
-pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, DateError> {
+pub(crate) fn parse_datetime(s: &str) -> Result<NaiveDateTime, DateError> {
     let bytes = s.trim().as_bytes();
     let Some((date, used)) = date_prefix(bytes)? else {
         return Err(DateError::Format { input: s.into() });

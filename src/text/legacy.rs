@@ -24,7 +24,7 @@ pub enum Encoding {
 impl Encoding {
     /// Reads an encoding name, case-insensitively: `utf-8`/`utf8`, `windows-1258`/`cp1258`,
     /// `tcvn3`/`abc`, `vni`/`vni-windows`.
-    pub fn parse(name: &str) -> Option<Encoding> {
+    pub(crate) fn parse(name: &str) -> Option<Encoding> {
         let name = name.trim();
         let is = |candidates: &[&str]| candidates.iter().any(|c| name.eq_ignore_ascii_case(c));
         if is(&["utf-8", "utf8"]) {
@@ -41,7 +41,7 @@ impl Encoding {
     }
 
     /// The canonical name: `utf-8`, `windows-1258`, `tcvn3` or `vni`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",
             Encoding::Windows1258 => "windows-1258",
@@ -79,8 +79,9 @@ pub struct DecodeError {
 }
 
 /// A character that cannot be written in the target encoding.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EncodeError {
+pub(crate) enum EncodeError {
     /// The encoding has no code for the character.
     #[error("{ch:?} (U+{code:04X}) cannot be written in {encoding}", code = u32::from(*.ch))]
     Unmappable {
@@ -102,7 +103,7 @@ pub enum EncodeError {
 
 /// Decodes a whole input in `enc` to an NFC string; the first byte `enc` cannot decode is
 /// an error. A leading UTF-8 byte order mark is dropped.
-pub fn decode(bytes: &[u8], enc: Encoding) -> Result<String, DecodeError> {
+pub(crate) fn decode(bytes: &[u8], enc: Encoding) -> Result<String, DecodeError> {
     match enc {
         Encoding::Utf8 => decode_utf8(bytes),
         Encoding::Windows1258 => windows1258::decode(bytes),
@@ -112,7 +113,8 @@ pub fn decode(bytes: &[u8], enc: Encoding) -> Result<String, DecodeError> {
 }
 
 /// Encodes `s` (normalized to NFC first) in `enc`.
-pub fn encode(s: &str, enc: Encoding) -> Result<Vec<u8>, EncodeError> {
+#[cfg(test)]
+pub(crate) fn encode(s: &str, enc: Encoding) -> Result<Vec<u8>, EncodeError> {
     let s = to_nfc(s);
     match enc {
         Encoding::Utf8 => Ok(s.as_bytes().to_vec()),
@@ -160,6 +162,7 @@ fn decode_tcvn3(bytes: &[u8]) -> Result<String, DecodeError> {
 }
 
 /// Encodes NFC text in TCVN3.
+#[cfg(test)]
 fn encode_tcvn3(s: &str) -> Result<Vec<u8>, EncodeError> {
     let table = table::tcvn3();
     let mut out = Vec::with_capacity(s.len());
@@ -202,6 +205,7 @@ fn decode_vni(bytes: &[u8]) -> Result<String, DecodeError> {
 }
 
 /// Encodes NFC text in VNI.
+#[cfg(test)]
 fn encode_vni(s: &str) -> Result<Vec<u8>, EncodeError> {
     let table = &table::vni().encode;
     let mut out = Vec::with_capacity(s.len());

@@ -1,23 +1,23 @@
 //! Vietnamese text handling: normalization, white space, case, and the matching key.
 
 mod case;
-pub mod date;
-pub mod legacy;
-pub mod number;
-pub mod phone;
+pub(crate) mod date;
+pub(crate) mod legacy;
+pub(crate) mod number;
+pub(crate) mod phone;
 mod scan;
-pub mod taxcode;
+pub(crate) mod taxcode;
 
 use std::borrow::Cow;
 
-pub use case::{is_surely_lower, is_surely_upper, lower, title, upper};
+pub(crate) use case::{is_surely_lower, is_surely_upper, lower, title, upper};
 
 use scan::{is_surely_nfc, surely_clean, surely_clean_spaces};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// Returns `s` in Unicode NFC, borrowing it when it is already NFC.
-pub fn to_nfc(s: &str) -> Cow<'_, str> {
+pub(crate) fn to_nfc(s: &str) -> Cow<'_, str> {
     if is_surely_nfc(s) {
         return Cow::Borrowed(s);
     }
@@ -33,7 +33,7 @@ pub fn to_nfc(s: &str) -> Cow<'_, str> {
 ///
 /// White space is any char for which `char::is_whitespace` holds (NBSP included), plus the
 /// zero-width space U+200B and the byte order mark U+FEFF. Borrows `s` when nothing changes.
-pub fn clean(s: &str) -> Cow<'_, str> {
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
     if surely_clean(s.as_bytes()) {
         return Cow::Borrowed(s);
     }
@@ -54,7 +54,7 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 /// The key drops every diacritic (so tone placement such as Hoà/Hòa or Thuỷ/Thủy does not
 /// matter), maps đ/Đ to `d`, lowers case, turns typographic apostrophes (’ ‘ ʼ `) into `'`,
 /// and cleans white space as [`clean`] does.
-pub fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     let mut push = |c: char, out: &mut String| {

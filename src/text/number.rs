@@ -7,7 +7,7 @@ use std::fmt;
 /// Equality compares the two fields, so `1,50` (150, scale 2) and `1,5` (15, scale 1) differ;
 /// use [`Decimal::rescale`] to compare values at a common scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Decimal {
+pub(crate) struct Decimal {
     /// The digits as an integer, with the sign.
     pub mantissa: i128,
     /// How many of the digits are after the decimal mark.
@@ -16,7 +16,7 @@ pub struct Decimal {
 
 /// Why a number was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NumberError {
+pub(crate) enum NumberError {
     /// No digit at all.
     #[error("no digits")]
     NoDigits,
@@ -44,6 +44,7 @@ pub enum NumberError {
 }
 
 /// Powers of ten that an `f64` holds exactly.
+#[cfg(test)]
 const EXACT_POWERS: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
     1e21, 1e22,
@@ -51,7 +52,8 @@ const EXACT_POWERS: [f64; 23] = [
 
 impl Decimal {
     /// The nearest `f64`.
-    pub fn to_f64(&self) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn to_f64(self) -> f64 {
         let exact_power = usize::try_from(self.scale).ok().and_then(|s| EXACT_POWERS.get(s));
         match exact_power {
             Some(p) if self.mantissa.unsigned_abs() <= 1 << 53 => self.mantissa as f64 / p,
@@ -61,7 +63,7 @@ impl Decimal {
 
     /// The mantissa at another scale, rounding half away from zero when the scale shrinks;
     /// `None` on overflow.
-    pub fn rescale(&self, scale: u32) -> Option<i128> {
+    pub(crate) fn rescale(&self, scale: u32) -> Option<i128> {
         if scale >= self.scale {
             return 10i128.checked_pow(scale - self.scale)?.checked_mul(self.mantissa);
         }
@@ -158,13 +160,14 @@ fn shape(s: &str, lone_dot_groups: bool) -> Result<Shape, NumberError> {
 /// last one is the decimal mark. A lone ',' is a decimal mark and repeated ones group thousands.
 /// Repeated '.' group thousands; a lone '.' groups thousands when 3 digits follow it and 1 to 3
 /// digits (not starting with 0) precede it, and is a decimal mark otherwise.
-pub fn parse_decimal(s: &str) -> Result<Decimal, NumberError> {
+#[cfg(test)]
+pub(crate) fn parse_decimal(s: &str) -> Result<Decimal, NumberError> {
     parse_decimal_as(s, true)
 }
 
 /// [`parse_decimal`], with a lone '.' read as a decimal mark when `lone_dot_groups` is false
 /// (`1.234` is then 1.234, not 1234).
-pub fn parse_decimal_as(s: &str, lone_dot_groups: bool) -> Result<Decimal, NumberError> {
+pub(crate) fn parse_decimal_as(s: &str, lone_dot_groups: bool) -> Result<Decimal, NumberError> {
     let shape = shape(s, lone_dot_groups)?;
     let mut mantissa: i128 = 0;
     let mut scale = 0u32;
@@ -218,12 +221,13 @@ pub fn parse_decimal_as(s: &str, lone_dot_groups: bool) -> Result<Decimal, Numbe
 
 /// Parses an integer with the separators [`parse_decimal`] accepts; a fraction is allowed only
 /// when it is zero ("12,00").
-pub fn parse_int(s: &str) -> Result<i64, NumberError> {
+#[cfg(test)]
+pub(crate) fn parse_int(s: &str) -> Result<i64, NumberError> {
     parse_int_as(s, true)
 }
 
 /// [`parse_int`], with a lone '.' read as a decimal mark when `lone_dot_groups` is false.
-pub fn parse_int_as(s: &str, lone_dot_groups: bool) -> Result<i64, NumberError> {
+pub(crate) fn parse_int_as(s: &str, lone_dot_groups: bool) -> Result<i64, NumberError> {
     let d = parse_decimal_as(s, lone_dot_groups)?;
     let divisor = 10i128.checked_pow(d.scale).ok_or(NumberError::Overflow)?;
     if d.mantissa % divisor != 0 {

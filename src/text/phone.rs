@@ -9,7 +9,7 @@ const PREFIXES: &str =
 
 /// Why a phone number was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PhoneError {
+pub(crate) enum PhoneError {
     /// A character other than a digit or a separator.
     #[error("{found:?} is not a digit; a phone number holds digits, spaces, dots, dashes and parentheses")]
     NotDigits {
@@ -44,7 +44,7 @@ pub enum PhoneError {
 /// followed by 9 or 10 digits become `0`; an 11-digit mobile number with a pre-2018 prefix
 /// (0162 → 032, 0120 → 070, …) gets its new prefix. The result is a 10-digit mobile number
 /// (03, 05, 07, 08, 09) or an 11-digit landline (02).
-pub fn normalize_phone(s: &str) -> Result<String, PhoneError> {
+pub(crate) fn normalize_phone(s: &str) -> Result<String, PhoneError> {
     let mut digits = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_ascii_digit() || (c == '+' && digits.is_empty()) {

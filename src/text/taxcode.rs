@@ -5,7 +5,7 @@ const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
 
 /// Why a tax code was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TaxCodeError {
+pub(crate) enum TaxCodeError {
     /// Not one of the accepted shapes.
     #[error(
         "a tax code has 10 digits, or 10 digits, a hyphen and 3 digits (a dependent unit), \
@@ -30,7 +30,7 @@ pub enum TaxCodeError {
 
 /// Removes spaces (NBSP included) and dots, and writes a bare 13-digit code as
 /// `XXXXXXXXXX-NNN`; anything else is returned cleaned but otherwise unchanged.
-pub fn normalize_tax_code(s: &str) -> String {
+pub(crate) fn normalize_tax_code(s: &str) -> String {
     let cleaned: String = s.chars().filter(|c| !c.is_whitespace() && *c != '.').collect();
     if cleaned.len() == 13 && cleaned.bytes().all(|b| b.is_ascii_digit()) {
         format!("{}-{}", &cleaned[..10], &cleaned[10..])
@@ -44,7 +44,7 @@ pub fn normalize_tax_code(s: &str) -> String {
 ///
 /// The tenth digit must equal 10 − (S mod 11), where S weighs the first nine digits by
 /// 31, 29, 23, 19, 17, 13, 7, 5, 3; codes with S mod 11 = 0 are refused.
-pub fn check_tax_code(s: &str) -> Result<(), TaxCodeError> {
+pub(crate) fn check_tax_code(s: &str) -> Result<(), TaxCodeError> {
     let b = s.as_bytes();
     let all_digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
     match b.len() {

@@ -90,7 +90,7 @@ pub(super) fn latin1_bytes(field: &str) -> Vec<u8> {
 
 impl Row {
     /// The TCVN3 byte of this letter, or `None` when TCVN3 has no single byte for it.
-    pub fn tcvn3_byte(&self) -> Option<u8> {
+    pub(crate) fn tcvn3_byte(&self) -> Option<u8> {
         if self.fields[COL_TCVN3_CHECK] != "agree" {
             return None;
         }
@@ -101,7 +101,7 @@ impl Row {
     }
 
     /// The VNI byte sequences of this letter, the written one first.
-    pub fn vni_entries(&self) -> Vec<Entry> {
+    pub(crate) fn vni_entries(&self) -> Vec<Entry> {
         let entry = |bytes, decode_only| Entry { letter: self.letter, bytes, decode_only };
         let check = self.fields[COL_VNI_CHECK];
         let l = self.letter;
@@ -126,13 +126,13 @@ impl Row {
 
     /// The VNI value as written by the vietnamese-conversion package, as bytes.
     #[cfg(test)]
-    pub fn vni_vietnamese_conversion(&self) -> Vec<u8> {
+    pub(crate) fn vni_vietnamese_conversion(&self) -> Vec<u8> {
         latin1_bytes(self.fields[COL_VNI_VC])
     }
 
     /// The VNI hex column of the catalog, as bytes.
     #[cfg(test)]
-    pub fn vni_hex(&self) -> Vec<u8> {
+    pub(crate) fn vni_hex(&self) -> Vec<u8> {
         hex_bytes(self.fields[COL_VNI_HEX])
     }
 }

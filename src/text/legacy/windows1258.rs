@@ -1,12 +1,18 @@
 //! Windows code page 1258, which writes Vietnamese tones as combining marks.
 
+#[cfg(test)]
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use encoding_rs::{EncoderResult, WINDOWS_1258};
+#[cfg(test)]
+use encoding_rs::EncoderResult;
+use encoding_rs::WINDOWS_1258;
+#[cfg(test)]
 use unicode_normalization::UnicodeNormalization;
 
-use super::{error_at, to_nfc, DecodeError, EncodeError, Encoding};
+#[cfg(test)]
+use super::EncodeError;
+use super::{error_at, to_nfc, DecodeError, Encoding};
 
 /// The windows-1258 character of each high byte, indexed by `byte - 0x80`; `None` for the
 /// bytes the code page leaves undefined (decoded by encoding_rs as U+FFFD or a C1 control).
@@ -34,12 +40,14 @@ pub(super) fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
 }
 
 /// Tone marks that windows-1258 writes as separate combining characters.
+#[cfg(test)]
 fn is_cp1258_tone(c: char) -> bool {
     matches!(c, '\u{0300}' | '\u{0301}' | '\u{0303}' | '\u{0309}' | '\u{0323}')
 }
 
 /// Rewrites NFC text into the partly decomposed form windows-1258 can represent: a base letter
 /// (with circumflex, breve or horn when the code page has it) followed by a combining tone.
+#[cfg(test)]
 fn windows_1258_form(s: &str) -> Result<String, EncodeError> {
     static CHARS: OnceLock<HashMap<char, u8>> = OnceLock::new();
     let chars = CHARS.get_or_init(|| {
@@ -64,6 +72,7 @@ fn windows_1258_form(s: &str) -> Result<String, EncodeError> {
 }
 
 /// Encodes NFC text, writing tones the code page has no precomposed letter for as marks.
+#[cfg(test)]
 pub(super) fn encode(s: &str) -> Result<Vec<u8>, EncodeError> {
     let prepared = windows_1258_form(s)?;
     let mut encoder = WINDOWS_1258.new_encoder();
