@@ -26,7 +26,7 @@ impl std::fmt::Debug for MacKey {
 
 impl MacKey {
     /// Bytes of a new random key.
-    pub fn generate() -> MacKey {
+    pub(crate) fn generate() -> MacKey {
         let mut b = vec![0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
         MacKey(b)
@@ -42,12 +42,12 @@ impl MacKey {
     }
 
     /// The key as hex, to store it in its own file.
-    pub fn to_hex(&self) -> String {
+    pub(crate) fn to_hex(&self) -> String {
         hex::encode(&self.0)
     }
 
     /// HMAC-SHA256 of `parts`, each followed by a 0x1F separator, as lower-case hex.
-    pub fn mac_hex<'a>(&self, parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    pub(crate) fn mac_hex<'a>(&self, parts: impl IntoIterator<Item = &'a [u8]>) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         for p in parts {
             mac.update(p);
