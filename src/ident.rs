@@ -18,14 +18,14 @@ pub enum Invalid {
 }
 
 /// True when `s` is 1 to 64 lower-case ASCII letters, digits, `_` or `-`.
-pub fn is_ident(s: &str) -> bool {
+pub(crate) fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// True when `code` has the agency electronic identifier form `AAA.BB.CC.XNN`.
-pub fn is_agency_code(code: &str) -> bool {
+pub(crate) fn is_agency_code(code: &str) -> bool {
     let b = code.as_bytes();
     b.len() == 13
         && b[..3].iter().all(u8::is_ascii_digit)
