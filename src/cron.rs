@@ -17,7 +17,7 @@ fn fields_hint(text: &str) -> String {
 }
 
 /// Vietnam time (UTC+7), in which schedules are read.
-pub fn vietnam() -> FixedOffset {
+pub(crate) fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
 }
 
@@ -62,13 +62,13 @@ impl<'de> Deserialize<'de> for Schedule {
 
 impl Schedule {
     /// The expression as written.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
 
     /// The fire time a tick at `now` belongs to: the first occurrence after `now` − 1 s (ticks
     /// come a few milliseconds late), so every instance names a tick alike.
-    pub fn slot_of(&self, now: DateTime<Utc>) -> String {
+    pub(crate) fn slot_of(&self, now: DateTime<Utc>) -> String {
         let local = (now - chrono::Duration::milliseconds(1000)).with_timezone(&vietnam());
         self.cron
             .find_next_occurrence(&local, false)
@@ -78,13 +78,13 @@ impl Schedule {
     }
 
     /// The last fire time at or before `now`.
-    pub fn previous(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(crate) fn previous(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let local = now.with_timezone(&vietnam());
         self.cron.find_previous_occurrence(&local, true).ok().map(|t| t.with_timezone(&Utc))
     }
 
     /// The fire times in `[from, to)`, at most `cap` of them.
-    pub fn fire_times(&self, from: DateTime<Utc>, to: DateTime<Utc>, cap: usize) -> Vec<DateTime<Utc>> {
+    pub(crate) fn fire_times(&self, from: DateTime<Utc>, to: DateTime<Utc>, cap: usize) -> Vec<DateTime<Utc>> {
         let mut out = Vec::new();
         let mut at = from.with_timezone(&vietnam());
         let mut inclusive = true;
@@ -104,14 +104,14 @@ impl Schedule {
 
 /// The fire times of a stored schedule text in `[from, to)`, at most `cap` (none when the text
 /// does not parse: a run recorded under a schedule that was later edited away).
-pub fn fire_times(text: &str, from: DateTime<Utc>, to: DateTime<Utc>, cap: usize) -> Vec<DateTime<Utc>> {
+pub(crate) fn fire_times(text: &str, from: DateTime<Utc>, to: DateTime<Utc>, cap: usize) -> Vec<DateTime<Utc>> {
     text.parse::<Schedule>().map(|s| s.fire_times(from, to, cap)).unwrap_or_default()
 }
 
 /// True when a run that started at `started` (an RFC 3339 time as the run history stores it)
 /// covers the fire time `due`: it started at or after it. Times are compared as times, not as
 /// texts (`…19:00:00.050Z` is after `…19:00:00Z`); an unreadable time covers nothing.
-pub fn covers(started: &str, due: DateTime<Utc>) -> bool {
+pub(crate) fn covers(started: &str, due: DateTime<Utc>) -> bool {
     DateTime::parse_from_rfc3339(started).is_ok_and(|s| s.with_timezone(&Utc) >= due)
 }
 
