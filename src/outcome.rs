@@ -32,7 +32,7 @@ pub struct RunCounts {
 
 impl RunCounts {
     /// True when the run changes the dataset (a new version is due).
-    pub fn changes_anything(&self) -> bool {
+    pub(crate) fn changes_anything(&self) -> bool {
         self.inserted + self.updated + self.deleted > 0
     }
 }
@@ -54,10 +54,12 @@ pub enum RunStatus {
 
 impl RunStatus {
     /// Every status, in the order above.
-    pub const ALL: [RunStatus; 4] = [RunStatus::Running, RunStatus::Published, RunStatus::Unchanged, RunStatus::Failed];
+    #[cfg(test)]
+    pub(crate) const ALL: [RunStatus; 4] =
+        [RunStatus::Running, RunStatus::Published, RunStatus::Unchanged, RunStatus::Failed];
 
     /// The stored text.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
             RunStatus::Published => "published",
@@ -67,7 +69,8 @@ impl RunStatus {
     }
 
     /// Reads a stored text (`None` for anything else).
-    pub fn parse(text: &str) -> Option<RunStatus> {
+    #[cfg(test)]
+    pub(crate) fn parse(text: &str) -> Option<RunStatus> {
         RunStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
