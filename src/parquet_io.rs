@@ -10,7 +10,7 @@
 use polars::io::parquet::write::{get_encodings, BatchedWriter, KeyValueMetadata, StatisticsOptions};
 use polars::prelude::*;
 use polars_parquet::read::fallible_streaming_iterator;
-pub use polars_parquet::write::CompressedPage;
+pub(crate) use polars_parquet::write::CompressedPage;
 use polars_parquet::write::{
     array_to_columns, compress, schema_to_metadata_key, DynIter, DynStreamingIterator, Encoding, ParquetType, Version,
     WriteOptions,
@@ -34,7 +34,7 @@ pub enum Error {
 }
 
 /// Result of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Compression of a published file, as a pipeline file names it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -71,7 +71,7 @@ impl Default for Options {
 
 impl Options {
     /// Uncompressed, for files read once and soon (the spill of a run).
-    pub const SCRATCH: Options = Options { codec: Codec::Uncompressed, zstd_level: None, row_group_size: 4096 };
+    pub(crate) const SCRATCH: Options = Options { codec: Codec::Uncompressed, zstd_level: None, row_group_size: 4096 };
 
     /// The compression Polars applies.
     fn compression(&self) -> ParquetCompression {
@@ -103,7 +103,7 @@ fn writer<W: std::io::Write>(w: W, schema: &Schema, opts: &Options) -> ParquetWr
 }
 
 /// Encodes a whole frame.
-pub fn to_bytes(df: &mut DataFrame, opts: &Options) -> Result<Vec<u8>> {
+pub(crate) fn to_bytes(df: &mut DataFrame, opts: &Options) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     writer(&mut buf, &df.schema().clone(), opts).finish(df)?;
     Ok(buf)
@@ -117,18 +117,18 @@ pub fn write_file(path: &Path, df: &mut DataFrame, opts: &Options) -> Result<u64
 }
 
 /// A writer of `path` that takes a frame of `schema` at a time.
-pub fn batched(path: &Path, schema: &Schema, opts: &Options) -> Result<BatchedWriter<File>> {
+pub(crate) fn batched(path: &Path, schema: &Schema, opts: &Options) -> Result<BatchedWriter<File>> {
     Ok(writer(create(path)?, schema, opts).batched(schema)?)
 }
 
 /// Decodes a whole file held in memory.
-pub fn from_bytes(bytes: impl AsRef<[u8]>) -> Result<DataFrame> {
+pub(crate) fn from_bytes(bytes: impl AsRef<[u8]>) -> Result<DataFrame> {
     Ok(ParquetReader::new(std::io::Cursor::new(bytes.as_ref())).finish()?)
 }
 
 /// Reads `columns` (all when `None`) of the rows `slice` (offset, length; all when `None`) of
 /// the file at `path`.
-pub fn read_file(path: &Path, columns: Option<Vec<String>>, slice: Option<(usize, usize)>) -> Result<DataFrame> {
+pub(crate) fn read_file(path: &Path, columns: Option<Vec<String>>, slice: Option<(usize, usize)>) -> Result<DataFrame> {
     let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
     Ok(ParquetReader::new(file).with_columns(columns).with_slice(slice).finish()?)
 }
@@ -138,11 +138,11 @@ fn create(path: &Path) -> Result<File> {
 }
 
 /// The compressed pages of a row group's columns, encoded once and written to several files.
-pub type Pages = Vec<Vec<CompressedPage>>;
+pub(crate) type Pages = Vec<Vec<CompressedPage>>;
 
 /// A file written a row group of encoded pages at a time: the Parquet type and encodings of
 /// each leaf column, and how pages are encoded.
-pub struct PageWriter {
+pub(crate) struct PageWriter {
     writer: BatchedWriter<File>,
     leaves: Vec<(ParquetType, Vec<Encoding>)>,
     options: WriteOptions,
@@ -151,7 +151,7 @@ pub struct PageWriter {
 impl PageWriter {
     /// A writer of `path` for frames of `schema`. `plain` writes plain pages without
     /// statistics (for scratch files: dictionaries and statistics cost more than they save).
-    pub fn create(path: &Path, schema: &Schema, opts: &Options, plain: bool) -> Result<PageWriter> {
+    pub(crate) fn create(path: &Path, schema: &Schema, opts: &Options, plain: bool) -> Result<PageWriter> {
         let mut w = writer(create(path)?, schema, opts);
         if plain {
             w = w.with_statistics(StatisticsOptions::empty());
@@ -175,12 +175,12 @@ impl PageWriter {
     }
 
     /// Leaf columns of the file.
-    pub fn leaves(&self) -> usize {
+    pub(crate) fn leaves(&self) -> usize {
         self.leaves.len()
     }
 
     /// Encodes and compresses column `leaf`'s array.
-    pub fn encode(&self, leaf: usize, array: &ArrayRef) -> Result<Pages> {
+    pub(crate) fn encode(&self, leaf: usize, array: &ArrayRef) -> Result<Pages> {
         let (ty, encoding) = &self.leaves[leaf];
         let mut out = Vec::new();
         for pages in array_to_columns(array, ty.clone(), self.options, encoding)? {
@@ -191,7 +191,7 @@ impl PageWriter {
     }
 
     /// Encodes every column of a batch, in order.
-    pub fn encode_batch(&self, batch: &Batch) -> Result<Pages> {
+    pub(crate) fn encode_batch(&self, batch: &Batch) -> Result<Pages> {
         let mut columns = Vec::with_capacity(self.leaves.len());
         for (leaf, array) in batch.columns.iter().enumerate() {
             columns.extend(self.encode(leaf, array)?);
@@ -200,7 +200,7 @@ impl PageWriter {
     }
 
     /// Writes a row group of `rows` rows from the pages of each leaf column, in order.
-    pub fn write(&self, rows: usize, columns: &[&[CompressedPage]]) -> Result<()> {
+    pub(crate) fn write(&self, rows: usize, columns: &[&[CompressedPage]]) -> Result<()> {
         let group = DynIter::new(columns.iter().map(|pages| {
             Ok(DynStreamingIterator::new(fallible_streaming_iterator::convert(pages.iter().map(PolarsResult::Ok))))
         }));
@@ -210,14 +210,14 @@ impl PageWriter {
     }
 
     /// Ends the file.
-    pub fn finish(self) -> Result<()> {
+    pub(crate) fn finish(self) -> Result<()> {
         self.writer.finish()?;
         Ok(())
     }
 }
 
 /// Rows of a frame as one Arrow array per column.
-pub struct Batch {
+pub(crate) struct Batch {
     /// Rows in the batch.
     pub rows: usize,
     /// One array per column, in the frame's order.
@@ -225,7 +225,7 @@ pub struct Batch {
 }
 
 /// The batches of `df`, one per chunk (its columns must be chunked alike: rechunk first).
-pub fn batches(df: &DataFrame) -> impl Iterator<Item = Batch> + '_ {
+pub(crate) fn batches(df: &DataFrame) -> impl Iterator<Item = Batch> + '_ {
     df.iter_chunks(CompatLevel::newest(), false).map(|b| Batch { rows: b.len(), columns: b.columns().to_vec() })
 }
 
