@@ -19,7 +19,7 @@ pub fn tune() {
 }
 
 /// Hands the memory that a stage freed back to the system.
-pub fn release_free() {
+pub(crate) fn release_free() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the system.
     unsafe {
