@@ -3,7 +3,7 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A spinner counting rows read; hidden unless `show` and stderr is a terminal.
-pub fn rows_bar(show: bool, label: &str) -> ProgressBar {
+pub(crate) fn rows_bar(show: bool, label: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
