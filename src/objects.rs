@@ -26,7 +26,7 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Shared handle on the object store. Derefs to the store; on a local folder it also lets whole
 /// files move in and out through the file system (a hard link or an in-kernel copy) instead of
@@ -92,7 +92,7 @@ pub fn open(url: &str) -> Result<Objects> {
 }
 
 /// Writes `bytes` at `path`.
-pub async fn put(objects: &Objects, path: &str, bytes: Vec<u8>) -> Result<()> {
+pub(crate) async fn put(objects: &Objects, path: &str, bytes: Vec<u8>) -> Result<()> {
     objects.put(&ObjectPath::from(path), PutPayload::from(bytes)).await?;
     if let Some(fs) = &objects.local {
         let dest = fs.path_to_filesystem(&ObjectPath::from(path))?;
@@ -131,7 +131,7 @@ const PART: usize = 8 << 20;
 
 /// Writes the local file `file` at `path` (in parts when large), reading it a part at a time;
 /// returns its size and sha256 (hex).
-pub async fn put_file(objects: &Objects, path: &str, file: &std::path::Path) -> Result<(u64, String)> {
+pub(crate) async fn put_file(objects: &Objects, path: &str, file: &std::path::Path) -> Result<(u64, String)> {
     use sha2::{Digest, Sha256};
     use tokio::io::AsyncReadExt;
     let local = |source| Error::Local { path: file.display().to_string(), source };
@@ -212,7 +212,7 @@ fn place(file: &std::path::Path, dest: &std::path::Path) -> std::io::Result<(u64
 
 /// Copies the object at `path` into the local file `file`, a part at a time (on a local folder:
 /// a hard link, or an in-kernel copy).
-pub async fn get_file(objects: &Objects, path: &str, file: &std::path::Path) -> Result<()> {
+pub(crate) async fn get_file(objects: &Objects, path: &str, file: &std::path::Path) -> Result<()> {
     use futures::StreamExt;
     use tokio::io::AsyncWriteExt;
     let local = |source| Error::Local { path: file.display().to_string(), source };
@@ -239,19 +239,19 @@ pub async fn get_file(objects: &Objects, path: &str, file: &std::path::Path) -> 
 }
 
 /// Reads the whole object at `path`.
-pub async fn get(objects: &Objects, path: &str) -> Result<bytes::Bytes> {
+pub(crate) async fn get(objects: &Objects, path: &str) -> Result<bytes::Bytes> {
     Ok(objects.get(&ObjectPath::from(path)).await?.bytes().await?)
 }
 
 /// Checks that the store answers (lists the root).
-pub async fn ping(objects: &Objects) -> Result<()> {
+pub(crate) async fn ping(objects: &Objects) -> Result<()> {
     objects.list_with_delimiter(None).await?;
     Ok(())
 }
 
 /// Deletes every object under `prefix` except those named in `keep` (file names); returns how
 /// many were deleted.
-pub async fn remove_under(objects: &Objects, prefix: &str, keep: &[&str]) -> Result<usize> {
+pub(crate) async fn remove_under(objects: &Objects, prefix: &str, keep: &[&str]) -> Result<usize> {
     use futures::TryStreamExt;
     let prefix = ObjectPath::from(prefix);
     let metas: Vec<_> = objects.list(Some(&prefix)).try_collect().await?;
