@@ -18,7 +18,7 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// How the hub is wired: where the master store and the published files live.
 #[derive(Clone, Deserialize)]
