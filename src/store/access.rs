@@ -34,7 +34,7 @@ pub struct GrantRow {
 
 impl Store {
     /// Adds an agency.
-    pub async fn add_agency(&self, code: &str, name: &str) -> Result<()> {
+    pub(crate) async fn add_agency(&self, code: &str, name: &str) -> Result<()> {
         sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3)")
             .bind(code)
             .bind(name)
@@ -45,14 +45,14 @@ impl Store {
     }
 
     /// The agency's name, if it exists.
-    pub async fn agency(&self, code: &str) -> Result<Option<String>> {
+    pub(crate) async fn agency(&self, code: &str) -> Result<Option<String>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT name FROM agencies WHERE code = $1").bind(code).fetch_optional(self.pool()).await?;
         Ok(row.map(|(n,)| n))
     }
 
     /// Adds a client with its hashed secret.
-    pub async fn add_client(&self, id: &str, agency: &str, secret_hash: &str) -> Result<()> {
+    pub(crate) async fn add_client(&self, id: &str, agency: &str, secret_hash: &str) -> Result<()> {
         sqlx::query("INSERT INTO clients (id, agency, secret_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(agency)
@@ -85,7 +85,7 @@ impl Store {
     }
 
     /// Adds a grant.
-    pub async fn add_grant(&self, g: &GrantRow) -> Result<()> {
+    pub(crate) async fn add_grant(&self, g: &GrantRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO grants (id, client_id, dataset, scope, fields, until, basis, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -108,7 +108,7 @@ impl Store {
     }
 
     /// Revokes a grant; false when there is no such active grant.
-    pub async fn revoke_grant(&self, id: &str) -> Result<bool> {
+    pub(crate) async fn revoke_grant(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(super::now())
             .bind(id)
@@ -118,24 +118,24 @@ impl Store {
     }
 
     /// A grant by id.
-    pub async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
+    pub(crate) async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
         Ok(sqlx::query_as("SELECT id, client_id, dataset, scope, fields, until, basis, created_at, revoked_at FROM grants WHERE id = $1")
             .bind(id).fetch_optional(self.pool()).await?)
     }
 
     /// Every agency: (code, name), by code.
-    pub async fn agencies(&self) -> Result<Vec<(String, String)>> {
+    pub(crate) async fn agencies(&self) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as("SELECT code, name FROM agencies ORDER BY code").fetch_all(self.pool()).await?)
     }
 
     /// The clients of an agency, revoked ones included.
-    pub async fn clients_of(&self, agency: &str) -> Result<Vec<ClientRow>> {
+    pub(crate) async fn clients_of(&self, agency: &str) -> Result<Vec<ClientRow>> {
         Ok(sqlx::query_as("SELECT id, agency, secret_hash, created_at, revoked_at FROM clients WHERE agency = $1 ORDER BY created_at, id")
             .bind(agency).fetch_all(self.pool()).await?)
     }
 
     /// Stores a token (by its hash).
-    pub async fn add_token(&self, token_hash: &str, client_id: &str, expires_at: &str) -> Result<()> {
+    pub(crate) async fn add_token(&self, token_hash: &str, client_id: &str, expires_at: &str) -> Result<()> {
         sqlx::query("INSERT INTO tokens (token_hash, client_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(client_id)
@@ -147,7 +147,7 @@ impl Store {
     }
 
     /// The active client holding a token: (client id, agency, expiry), in one query.
-    pub async fn token_client(&self, token_hash: &str) -> Result<Option<(String, String, String)>> {
+    pub(crate) async fn token_client(&self, token_hash: &str) -> Result<Option<(String, String, String)>> {
         Ok(sqlx::query_as(
             "SELECT c.id, c.agency, t.expires_at FROM tokens t JOIN clients c ON c.id = t.client_id \
              WHERE t.token_hash = $1 AND c.revoked_at IS NULL",
@@ -158,7 +158,7 @@ impl Store {
     }
 
     /// Remembers the last version a client pulled of a dataset.
-    pub async fn record_pull(&self, client_id: &str, dataset: &str, version: i64) -> Result<()> {
+    pub(crate) async fn record_pull(&self, client_id: &str, dataset: &str, version: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO client_pulls (client_id, dataset, version, pulled_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (client_id, dataset) DO UPDATE SET version = excluded.version, pulled_at = excluded.pulled_at",
@@ -173,7 +173,7 @@ impl Store {
     }
 
     /// The last version a client pulled of a dataset.
-    pub async fn last_pull(&self, client_id: &str, dataset: &str) -> Result<Option<i64>> {
+    pub(crate) async fn last_pull(&self, client_id: &str, dataset: &str) -> Result<Option<i64>> {
         let row: Option<(i64,)> =
             sqlx::query_as("SELECT version FROM client_pulls WHERE client_id = $1 AND dataset = $2")
                 .bind(client_id)

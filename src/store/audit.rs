@@ -33,14 +33,14 @@ const COLUMNS: &str = "seq, at, kind, actor, agency, action, dataset, version, r
 
 impl Store {
     /// The last entry of the log.
-    pub async fn last_audit(&self) -> Result<Option<AuditRow>> {
+    pub(crate) async fn last_audit(&self) -> Result<Option<AuditRow>> {
         let q = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1");
         Ok(sqlx::query_as(&q).fetch_optional(self.pool()).await?)
     }
 
     /// Appends an entry whose `seq`, `prev_hash` and `hash` the caller computed; fails when
     /// another writer took that `seq` first.
-    pub async fn insert_audit(&self, r: &AuditRow) -> Result<()> {
+    pub(crate) async fn insert_audit(&self, r: &AuditRow) -> Result<()> {
         let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)");
         sqlx::query(&q)
             .bind(r.seq)
@@ -66,7 +66,7 @@ impl Store {
     }
 
     /// Appends several chained entries in one statement (all or none).
-    pub async fn insert_audit_batch(&self, rows: &[AuditRow]) -> Result<()> {
+    pub(crate) async fn insert_audit_batch(&self, rows: &[AuditRow]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -101,7 +101,7 @@ impl Store {
 
     /// Object-store folders of every dataset's current version (their manifests carry audit
     /// checkpoints).
-    pub async fn current_version_prefixes(&self) -> Result<Vec<String>> {
+    pub(crate) async fn current_version_prefixes(&self) -> Result<Vec<String>> {
         let q = "SELECT v.prefix FROM versions v JOIN datasets d ON d.name = v.dataset AND v.version = d.current_version ORDER BY v.dataset";
         let rows: Vec<(String,)> = sqlx::query_as(q).fetch_all(self.pool()).await?;
         Ok(rows.into_iter().map(|(p,)| p).collect())

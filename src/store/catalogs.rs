@@ -4,9 +4,9 @@ use super::{Result, Store};
 use serde::Serialize;
 
 /// Validity bounds used when a period is open.
-pub const ALWAYS_FROM: &str = "0001-01-01";
+pub(crate) const ALWAYS_FROM: &str = "0001-01-01";
 /// See [`ALWAYS_FROM`].
-pub const ALWAYS_TO: &str = "9999-12-31";
+pub(crate) const ALWAYS_TO: &str = "9999-12-31";
 
 /// One item of a shared catalog for one validity period.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -62,7 +62,7 @@ pub struct CatalogVersion {
 }
 
 /// Everything one catalog load writes.
-pub struct CatalogLoad<'a> {
+pub(crate) struct CatalogLoad<'a> {
     pub row: CatalogRow,
     pub spec_json: String,
     pub items: &'a [CatalogItem],
@@ -74,7 +74,7 @@ const ITEM_COLUMNS: &str = "code, valid_from, valid_to, name, parent_code, level
 
 impl Store {
     /// Replaces a catalog's items and successors and records the new version, in one transaction.
-    pub async fn save_catalog(&self, load: &CatalogLoad<'_>) -> Result<()> {
+    pub(crate) async fn save_catalog(&self, load: &CatalogLoad<'_>) -> Result<()> {
         let b = self.backend();
         let id = load.row.id.as_str();
         let mut tx = self.pool().begin().await?;
@@ -166,7 +166,7 @@ impl Store {
     }
 
     /// Every item of a catalog (all periods), by code then start date.
-    pub async fn catalog_items(&self, id: &str) -> Result<Vec<CatalogItem>> {
+    pub(crate) async fn catalog_items(&self, id: &str) -> Result<Vec<CatalogItem>> {
         let q = format!("SELECT {ITEM_COLUMNS} FROM catalog_items WHERE catalog = $1 ORDER BY code, valid_from");
         Ok(sqlx::query_as(&q).bind(id).fetch_all(self.pool()).await?)
     }
@@ -188,14 +188,14 @@ impl Store {
     }
 
     /// Every period of one code.
-    pub async fn catalog_code(&self, id: &str, code: &str) -> Result<Vec<CatalogItem>> {
+    pub(crate) async fn catalog_code(&self, id: &str, code: &str) -> Result<Vec<CatalogItem>> {
         let q =
             format!("SELECT {ITEM_COLUMNS} FROM catalog_items WHERE catalog = $1 AND code = $2 ORDER BY valid_from");
         Ok(sqlx::query_as(&q).bind(id).bind(code).fetch_all(self.pool()).await?)
     }
 
     /// Successors of one code.
-    pub async fn catalog_successors(&self, id: &str, code: &str) -> Result<Vec<Successor>> {
+    pub(crate) async fn catalog_successors(&self, id: &str, code: &str) -> Result<Vec<Successor>> {
         Ok(sqlx::query_as(
             "SELECT code, successor, merge_type FROM catalog_successors WHERE catalog = $1 AND code = $2 ORDER BY successor",
         )

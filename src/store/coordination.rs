@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 impl Store {
     /// The saved state of a pipeline's source (`file`, `etag`, `last_modified`, `cursor`).
-    pub async fn source_state(&self, pipeline: &str) -> Result<HashMap<String, String>> {
+    pub(crate) async fn source_state(&self, pipeline: &str) -> Result<HashMap<String, String>> {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM source_state WHERE pipeline = $1")
             .bind(pipeline)
             .fetch_all(self.pool())
@@ -15,7 +15,7 @@ impl Store {
     }
 
     /// Saves source state entries of a pipeline.
-    pub async fn save_source_state(&self, pipeline: &str, entries: &[(&str, String)]) -> Result<()> {
+    pub(crate) async fn save_source_state(&self, pipeline: &str, entries: &[(&str, String)]) -> Result<()> {
         for (name, value) in entries {
             sqlx::query(
                 "INSERT INTO source_state (pipeline, name, value, updated_at) VALUES ($1, $2, $3, $4) \
@@ -33,7 +33,7 @@ impl Store {
 
     /// Takes or renews the lease `name` for `holder` until `ttl` from now: true when `holder`
     /// holds it (it was free, expired, or already its own).
-    pub async fn acquire_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool> {
+    pub(crate) async fn acquire_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool> {
         let now = super::now();
         // At most a century (chrono cannot add much longer): from_std then always succeeds.
         let ttl = ttl.min(std::time::Duration::from_secs(100 * 365 * 86_400));
@@ -54,7 +54,7 @@ impl Store {
     }
 
     /// Gives a lease back (only its holder can).
-    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+    pub(crate) async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)
             .bind(holder)
@@ -64,18 +64,10 @@ impl Store {
     }
 
     /// Claims the fire time `slot` of `job` for `holder`: true for the one instance that gets it.
-    pub async fn claim_slot(&self, job: &str, slot: &str, holder: &str) -> Result<bool> {
+    pub(crate) async fn claim_slot(&self, job: &str, slot: &str, holder: &str) -> Result<bool> {
         let done = sqlx::query("INSERT INTO schedule_slots (job, slot, holder, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job, slot) DO NOTHING")
             .bind(job).bind(slot).bind(holder).bind(super::now())
             .execute(self.pool()).await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Who claimed each slot of `job`: (slot, holder), by slot.
-    pub async fn claimed_slots(&self, job: &str) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as("SELECT slot, holder FROM schedule_slots WHERE job = $1 ORDER BY slot")
-            .bind(job)
-            .fetch_all(self.pool())
-            .await?)
     }
 }

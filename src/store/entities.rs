@@ -37,7 +37,7 @@ impl Store {
     }
 
     /// Replaces the cross-reference of an entity type (one transaction).
-    pub async fn replace_xrefs(&self, entity: &str, rows: &[XrefRow]) -> Result<()> {
+    pub(crate) async fn replace_xrefs(&self, entity: &str, rows: &[XrefRow]) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM entity_xref WHERE entity = $1").bind(entity).execute(&mut *tx).await?;
         for r in rows {
@@ -50,7 +50,7 @@ impl Store {
     }
 
     /// Steward decisions of an entity type: (a, b, `accept` | `reject`).
-    pub async fn match_decisions(&self, entity: &str) -> Result<Vec<(String, String, String)>> {
+    pub(crate) async fn match_decisions(&self, entity: &str) -> Result<Vec<(String, String, String)>> {
         Ok(sqlx::query_as("SELECT a, b, decision FROM match_decisions WHERE entity = $1")
             .bind(entity)
             .fetch_all(self.pool())
@@ -76,7 +76,7 @@ impl Store {
     }
 
     /// Queues a pair for review unless it is queued or decided already.
-    pub async fn queue_review(&self, r: &ReviewRow) -> Result<()> {
+    pub(crate) async fn queue_review(&self, r: &ReviewRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO review_queue (id, entity, a, b, probability, status, created_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (entity, a, b) DO UPDATE SET probability = excluded.probability, detail = excluded.detail",

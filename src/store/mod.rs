@@ -5,8 +5,9 @@ mod access;
 mod coordination;
 mod entities;
 mod reports;
-pub use entities::{ReviewRow, XrefRow};
-pub use reports::{Calls, Consumed, Denied, Provided, Published, RunSpan};
+pub(crate) use entities::{ReviewRow, XrefRow};
+pub(crate) use reports::RunSpan;
+pub use reports::{Calls, Consumed, Denied, Provided};
 mod audit;
 mod catalogs;
 mod publish_tx;
@@ -18,11 +19,12 @@ mod sqlite_publish;
 
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
-pub use catalogs::{CatalogItem, CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
+pub use catalogs::CatalogItem;
+pub(crate) use catalogs::{CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
 pub use publish_tx::PublishTx;
-pub use record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChange, RecordChanges};
-pub use records::{DatasetRow, PendingPublish, VersionRow};
-pub use runs::{RunEnd, RunRow, RunStart};
+pub(crate) use record_changes::{ChangeChunks, ChangeKind, RecordChanges};
+pub(crate) use records::VersionRow;
+pub(crate) use runs::{RunEnd, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -56,11 +58,11 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Which database engine is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     /// SQLite file (embedded default).
     Sqlite,
     /// PostgreSQL server.
@@ -83,7 +85,7 @@ pub struct Store {
 /// What appending to the audit log needs besides the table: the key of its keyed hashes, and
 /// the chain head (seq, hash) this process last wrote or read, one writer at a time.
 #[derive(Default)]
-pub struct AuditChain {
+pub(crate) struct AuditChain {
     key: std::sync::OnceLock<crate::digest::MacKey>,
     /// The head as last written or read by this process.
     pub head: tokio::sync::Mutex<Option<(i64, String)>>,
@@ -91,7 +93,7 @@ pub struct AuditChain {
 
 impl AuditChain {
     /// The key, once loaded (appending and verifying fail without it).
-    pub fn key(&self) -> Option<&crate::digest::MacKey> {
+    pub(crate) fn key(&self) -> Option<&crate::digest::MacKey> {
         self.key.get()
     }
 }
@@ -183,14 +185,14 @@ impl Store {
     }
 
     /// Sets the audit log's key (once; a second key is ignored: one process, one key).
-    pub fn set_audit_key(&self, key: crate::digest::MacKey) {
+    pub(crate) fn set_audit_key(&self, key: crate::digest::MacKey) {
         if self.audit.key.set(key).is_err() {
             tracing::warn!("the audit key was already set; the first one stays");
         }
     }
 
     /// The audit log's key and head.
-    pub fn audit_chain(&self) -> &AuditChain {
+    pub(crate) fn audit_chain(&self) -> &AuditChain {
         &self.audit
     }
 
@@ -204,7 +206,7 @@ impl Store {
     }
 
     /// The engine behind this store.
-    pub fn backend(&self) -> Backend {
+    pub(crate) fn backend(&self) -> Backend {
         self.backend
     }
 
@@ -214,7 +216,7 @@ impl Store {
     }
 
     /// Whether the store is PostgreSQL.
-    pub fn is_postgres(&self) -> bool {
+    pub(crate) fn is_postgres(&self) -> bool {
         self.backend == Backend::Postgres
     }
 
@@ -234,19 +236,14 @@ impl Store {
     }
 
     /// Checks that the store answers.
-    pub async fn ping(&self) -> Result<()> {
+    pub(crate) async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
-    }
-
-    /// Closes the pool.
-    pub async fn close(&self) {
-        self.pool.close().await;
     }
 }
 
 /// Current UTC time in RFC 3339 with microseconds, as stored.
-pub fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 

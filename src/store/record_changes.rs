@@ -2,7 +2,7 @@
 
 /// What happens to a master record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     /// A new record.
     Insert,
     /// New values for an existing record (its current version is closed).
@@ -13,7 +13,7 @@ pub enum ChangeKind {
 
 /// One change to a master record, as read from [`RecordChanges`].
 #[derive(Debug, Clone, Copy)]
-pub struct RecordChange<'a> {
+pub(crate) struct RecordChange<'a> {
     pub kind: ChangeKind,
     /// The record key.
     pub key: &'a str,
@@ -26,7 +26,7 @@ pub struct RecordChange<'a> {
 /// Changes to master records, held column-wise: every key shares one buffer and every JSON
 /// value another, so a chunk of thousands of rows costs a handful of allocations.
 #[derive(Debug, Clone, Default)]
-pub struct RecordChanges {
+pub(crate) struct RecordChanges {
     kinds: Vec<ChangeKind>,
     hashes: Vec<u64>,
     keys: String,
@@ -37,7 +37,7 @@ pub struct RecordChanges {
 
 impl RecordChanges {
     /// Appends a change whose key and JSON data `write` appends to the two buffers it is given.
-    pub fn push(&mut self, kind: ChangeKind, hash: u64, write: impl FnOnce(&mut String, &mut String)) {
+    pub(crate) fn push(&mut self, kind: ChangeKind, hash: u64, write: impl FnOnce(&mut String, &mut String)) {
         write(&mut self.keys, &mut self.data);
         self.kinds.push(kind);
         self.hashes.push(hash);
@@ -46,17 +46,12 @@ impl RecordChanges {
     }
 
     /// Number of changes.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.kinds.len()
     }
 
-    /// Whether there is none.
-    pub fn is_empty(&self) -> bool {
-        self.kinds.is_empty()
-    }
-
     /// The `i`-th change.
-    pub fn get(&self, i: usize) -> RecordChange<'_> {
+    pub(crate) fn get(&self, i: usize) -> RecordChange<'_> {
         let key_from = if i == 0 { 0 } else { self.key_ends[i - 1] };
         let data_from = if i == 0 { 0 } else { self.data_ends[i - 1] };
         RecordChange {
@@ -68,13 +63,13 @@ impl RecordChanges {
     }
 
     /// The changes in order.
-    pub fn iter(&self) -> impl Iterator<Item = RecordChange<'_>> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = RecordChange<'_>> {
         (0..self.len()).map(|i| self.get(i))
     }
 }
 
 /// A row hash as stored: 16 lower-case hex digits, written into `buf`.
-pub fn hash_text(hash: u64, buf: &mut [u8; 16]) -> &str {
+pub(crate) fn hash_text(hash: u64, buf: &mut [u8; 16]) -> &str {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (i, b) in buf.iter_mut().enumerate() {
         *b = DIGITS[((hash >> (60 - 4 * i)) & 0xf) as usize];
@@ -84,7 +79,7 @@ pub fn hash_text(hash: u64, buf: &mut [u8; 16]) -> &str {
 
 /// Record changes in chunks, produced while the transaction runs (bounded memory); an `Err`
 /// aborts the publication.
-pub type ChangeChunks<'a> = Box<dyn Iterator<Item = std::result::Result<RecordChanges, String>> + Send + 'a>;
+pub(crate) type ChangeChunks<'a> = Box<dyn Iterator<Item = std::result::Result<RecordChanges, String>> + Send + 'a>;
 
 #[cfg(test)]
 mod tests {

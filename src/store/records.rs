@@ -30,7 +30,7 @@ pub struct VersionRow {
 impl Store {
     /// Marks the versions of `dataset` older than `keep_from` whose files are still there as
     /// pruned; returns them (their files are to be removed).
-    pub async fn prune_versions(&self, dataset: &str, keep_from: i64) -> Result<Vec<VersionRow>> {
+    pub(crate) async fn prune_versions(&self, dataset: &str, keep_from: i64) -> Result<Vec<VersionRow>> {
         let q = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE dataset = $1 AND version < $2 AND pruned_at IS NULL ORDER BY version");
         let rows: Vec<VersionRow> = sqlx::query_as(&q).bind(dataset).bind(keep_from).fetch_all(self.pool()).await?;
         sqlx::query("UPDATE versions SET pruned_at = $1 WHERE dataset = $2 AND version < $3 AND pruned_at IS NULL")
@@ -43,7 +43,7 @@ impl Store {
     }
 
     /// The oldest version of `dataset` whose files are kept.
-    pub async fn oldest_kept_version(&self, dataset: &str) -> Result<Option<i64>> {
+    pub(crate) async fn oldest_kept_version(&self, dataset: &str) -> Result<Option<i64>> {
         let row: (Option<i64>,) =
             sqlx::query_as("SELECT MIN(version) FROM versions WHERE dataset = $1 AND pruned_at IS NULL")
                 .bind(dataset)
@@ -73,7 +73,7 @@ impl Store {
     }
 
     /// The current master record of `key`, as its JSON data.
-    pub async fn current_record(&self, dataset: &str, key: &str) -> Result<Option<String>> {
+    pub(crate) async fn current_record(&self, dataset: &str, key: &str) -> Result<Option<String>> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT data FROM records WHERE dataset = $1 AND record_key = $2 AND valid_to IS NULL")
                 .bind(dataset)
@@ -96,7 +96,7 @@ impl Store {
     /// `version - 1`); nothing is visible before [`PendingPublish::commit`], and dropping it rolls
     /// back. PostgreSQL holds one transaction throughout; SQLite commits a large publication's
     /// record changes in parts, invisible until the dataset moves (see `sqlite_publish`).
-    pub async fn begin_publish(&self, p: &PublishTx) -> Result<PendingPublish> {
+    pub(crate) async fn begin_publish(&self, p: &PublishTx) -> Result<PendingPublish> {
         if let Some(file) = &self.sqlite_file {
             return Ok(PendingPublish(Pending::Sqlite(
                 super::sqlite_publish::SqlitePublish::begin(file, self.serving, p).await?,
@@ -138,7 +138,7 @@ impl Store {
 
 /// A publication in progress: an open transaction with the dataset moved to the new version;
 /// nothing is visible before [`PendingPublish::commit`], and dropping it rolls back.
-pub struct PendingPublish(Pending);
+pub(crate) struct PendingPublish(Pending);
 
 enum Pending {
     /// Through the pool (PostgreSQL).
@@ -149,7 +149,7 @@ enum Pending {
 
 impl PendingPublish {
     /// Applies record changes (closing current versions, inserting new ones).
-    pub async fn apply(&mut self, changes: ChangeChunks<'static>) -> Result<()> {
+    pub(crate) async fn apply(&mut self, changes: ChangeChunks<'static>) -> Result<()> {
         let (tx, p) = match &mut self.0 {
             Pending::Sqlite(s) => return s.apply(changes).await,
             Pending::Pool { tx, p } => (tx, &*p),
@@ -161,7 +161,7 @@ impl PendingPublish {
     }
 
     /// Records the version (with its manifest's checksum) and commits: the version is visible.
-    pub async fn commit(self, manifest_sha256: &str) -> Result<()> {
+    pub(crate) async fn commit(self, manifest_sha256: &str) -> Result<()> {
         let (mut tx, p) = match self.0 {
             Pending::Sqlite(s) => return s.commit(manifest_sha256).await,
             Pending::Pool { tx, p } => (tx, p),
@@ -211,7 +211,7 @@ async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, p: &PublishTx, c
 
 /// A dataset's description as published (the data dictionary).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct DatasetRow {
+pub(crate) struct DatasetRow {
     pub name: String,
     pub pipeline: String,
     pub owner: String,
@@ -227,7 +227,7 @@ pub struct DatasetRow {
 
 impl Store {
     /// One dataset's description.
-    pub async fn dataset(&self, name: &str) -> Result<Option<DatasetRow>> {
+    pub(crate) async fn dataset(&self, name: &str) -> Result<Option<DatasetRow>> {
         Ok(sqlx::query_as(
             "SELECT name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at FROM datasets WHERE name = $1",
         )

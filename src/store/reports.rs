@@ -28,7 +28,7 @@ pub struct Provided {
 
 /// The versions of one dataset published in a period.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Published {
+pub(crate) struct Published {
     pub dataset: String,
     pub rows: i64,
     pub inserted: i64,
@@ -56,7 +56,7 @@ pub struct Calls {
 
 /// One finished run, for freshness and downtime.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct RunSpan {
+pub(crate) struct RunSpan {
     pub owner: String,
     pub dataset: String,
     pub started_at: String,
@@ -78,7 +78,7 @@ pub struct Denied {
 impl Store {
     /// Finished runs that started in the period, in order per dataset, and the last run of each
     /// dataset before it (what state the period began in).
-    pub async fn report_runs(&self, from: &str, to: &str) -> Result<(Vec<RunSpan>, Vec<RunSpan>)> {
+    pub(crate) async fn report_runs(&self, from: &str, to: &str) -> Result<(Vec<RunSpan>, Vec<RunSpan>)> {
         const COLS: &str = "d.owner AS owner, r.dataset AS dataset, r.started_at AS started_at, r.finished_at AS finished_at, \
              r.status AS status, r.schedule AS schedule, r.rows_read AS rows_read, r.quarantine_reasons AS quarantine_reasons";
         let within = format!(
@@ -96,7 +96,7 @@ impl Store {
     }
 
     /// Data requests answered 403 (no grant), per calling agency and dataset.
-    pub async fn report_denied(&self, from: &str, to: &str) -> Result<Vec<Denied>> {
+    pub(crate) async fn report_denied(&self, from: &str, to: &str) -> Result<Vec<Denied>> {
         Ok(sqlx::query_as(
             "SELECT agency, dataset, COUNT(*) AS requests FROM audit_log \
              WHERE kind = 'request' AND status = 403 AND agency <> '' AND dataset <> '' AND at >= $1 AND at < $2 \
@@ -109,7 +109,7 @@ impl Store {
     }
 
     /// The time of the latest thing the store knows happened (a run or an audit entry).
-    pub async fn latest_event(&self) -> Result<Option<String>> {
+    pub(crate) async fn latest_event(&self) -> Result<Option<String>> {
         let runs: (Option<String>,) =
             sqlx::query_as("SELECT MAX(COALESCE(finished_at, started_at)) FROM runs").fetch_one(self.pool()).await?;
         let audit: (Option<String>,) = sqlx::query_as("SELECT MAX(at) FROM audit_log").fetch_one(self.pool()).await?;
@@ -117,7 +117,7 @@ impl Store {
     }
 
     /// Runs and versions per dataset, with its owner.
-    pub async fn report_provided(&self, from: &str, to: &str) -> Result<Vec<Provided>> {
+    pub(crate) async fn report_provided(&self, from: &str, to: &str) -> Result<Vec<Provided>> {
         Ok(sqlx::query_as(
             "SELECT d.owner AS owner, r.dataset AS dataset, COUNT(*) AS runs, \
              CAST(SUM(CASE WHEN r.status = 'failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed_runs, \
@@ -136,7 +136,7 @@ impl Store {
 
     /// Per dataset, the versions published in the period: the last one's rows and the keys
     /// inserted, updated and deleted.
-    pub async fn report_published(&self, from: &str, to: &str) -> Result<Vec<Published>> {
+    pub(crate) async fn report_published(&self, from: &str, to: &str) -> Result<Vec<Published>> {
         Ok(sqlx::query_as(
             "SELECT v.dataset AS dataset, \
              CAST(COALESCE((SELECT x.row_count FROM versions x WHERE x.dataset = v.dataset AND x.created_at >= $1 AND x.created_at < $2 \
@@ -150,7 +150,7 @@ impl Store {
     /// Successful data pulls (snapshots, changes, record lookups) per consumer agency and
     /// dataset, from the audit log: calls are requests; rows and bytes are what was actually
     /// sent (a download's `delivery` entry; rows only for a whole body, never for a range).
-    pub async fn report_consumed(&self, from: &str, to: &str) -> Result<Vec<Consumed>> {
+    pub(crate) async fn report_consumed(&self, from: &str, to: &str) -> Result<Vec<Consumed>> {
         Ok(sqlx::query_as(
             "SELECT agency AS consumer, dataset, CAST(SUM(CASE WHEN kind = 'request' THEN 1 ELSE 0 END) AS BIGINT) AS calls, \
              CAST(COALESCE(SUM(rows_out), 0) AS BIGINT) AS rows, CAST(COALESCE(SUM(bytes_out), 0) AS BIGINT) AS bytes FROM audit_log \
@@ -161,7 +161,7 @@ impl Store {
     }
 
     /// API calls and errors per calling agency (`-` for calls without a valid token).
-    pub async fn report_calls(&self, from: &str, to: &str) -> Result<Vec<Calls>> {
+    pub(crate) async fn report_calls(&self, from: &str, to: &str) -> Result<Vec<Calls>> {
         Ok(sqlx::query_as(
             "SELECT CASE WHEN agency = '' THEN '-' ELSE agency END AS agency, COUNT(*) AS calls, \
              CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors FROM audit_log \
@@ -171,7 +171,7 @@ impl Store {
     }
 
     /// Grants added in the period per agency of the client, and grants whose last day falls in it.
-    pub async fn report_grants(&self, from: &str, to: &str) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+    pub(crate) async fn report_grants(&self, from: &str, to: &str) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
         let added = sqlx::query_as(
             "SELECT c.agency, COUNT(*) FROM grants g JOIN clients c ON c.id = g.client_id \
              WHERE g.created_at >= $1 AND g.created_at < $2 GROUP BY c.agency ORDER BY c.agency",
@@ -192,7 +192,7 @@ impl Store {
     }
 
     /// The audit entries of the period: (first seq, last seq, hash of the last), if any.
-    pub async fn audit_range(&self, from: &str, to: &str) -> Result<Option<(i64, i64, String)>> {
+    pub(crate) async fn audit_range(&self, from: &str, to: &str) -> Result<Option<(i64, i64, String)>> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM audit_log WHERE at >= $1 AND at < $2 HAVING COUNT(*) > 0")
                 .bind(from)

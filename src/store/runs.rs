@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// What is known when a run starts.
 #[derive(Debug, Clone)]
-pub struct RunStart {
+pub(crate) struct RunStart {
     /// Run identifier.
     pub id: String,
     /// Pipeline identifier.
@@ -23,7 +23,7 @@ pub struct RunStart {
 
 /// What is known when a run ends.
 #[derive(Debug, Clone, Default)]
-pub struct RunEnd {
+pub(crate) struct RunEnd {
     /// `published`, `unchanged` or `failed`.
     pub status: RunStatus,
     /// sha256 of the input.
@@ -72,7 +72,7 @@ fn count(e: &RunEnd, pick: impl Fn(&RunCounts) -> u64) -> Option<i64> {
 
 impl Store {
     /// Records the start of a run (status `running`).
-    pub async fn start_run(&self, r: &RunStart) -> Result<()> {
+    pub(crate) async fn start_run(&self, r: &RunStart) -> Result<()> {
         sqlx::query(
             "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path, schedule) VALUES ($1, $2, $3, $4, $5, 'running', $6, $7)",
         )
@@ -89,7 +89,7 @@ impl Store {
     }
 
     /// Records the end of a run.
-    pub async fn finish_run(&self, id: &str, e: &RunEnd) -> Result<()> {
+    pub(crate) async fn finish_run(&self, id: &str, e: &RunEnd) -> Result<()> {
         sqlx::query(
             "UPDATE runs SET finished_at = $1, status = $2, input_sha256 = $3, input_bytes = $4, rows_read = $5, rows_valid = $6, \
              rows_quarantined = $7, duplicates_collapsed = $8, inserted = $9, updated = $10, deleted = $11, version = $12, \
