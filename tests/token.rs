@@ -145,3 +145,25 @@ fn a_half_sent_request_is_closed_by_the_server() {
     };
     assert!(closed && start.elapsed() < Duration::from_secs(25), "closed {closed} after {:?}", start.elapsed());
 }
+
+#[test]
+fn a_kept_alive_connection_left_idle_is_closed_by_the_server() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let (_server, base) = hub.serve(&[]);
+    let mut conn = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = conn.read(&mut answer).unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"), "the first request is served");
+    let start = Instant::now();
+    let closed = loop {
+        match conn.read(&mut answer) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(e) => break e.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    };
+    assert!(closed && start.elapsed() < Duration::from_secs(25), "closed {closed} after {:?}", start.elapsed());
+}
