@@ -193,7 +193,8 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
         peer: info.peer,
         ..Default::default()
     };
-    let request = row.clone();
+    // Its delivery entry copies the request's (tracked downloads only: no clone per lookup).
+    let request = offer.as_ref().map(|_| row.clone());
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
@@ -207,13 +208,12 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
         }
         Ok(_) => {}
         Err(e) => {
-            drop(offer);
             tracing::error!(error = %e, request_id = %id, "could not append to the audit log: answering 503");
             metrics::counter!("lgsp_audit_failures_total").increment(1);
             return audit_unavailable(&id).await;
         }
     }
-    if let Some(offer) = offer {
+    if let (Some(offer), Some(request)) = (offer, request) {
         let (parts, body) = resp.into_parts();
         resp = Response::from_parts(parts, delivery::track(&state, offer, request, body, declared));
     }

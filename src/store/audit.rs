@@ -41,28 +41,7 @@ impl Store {
     /// Appends an entry whose `seq`, `prev_hash` and `hash` the caller computed; fails when
     /// another writer took that `seq` first.
     pub(crate) async fn insert_audit(&self, r: &AuditRow) -> Result<()> {
-        let q = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)");
-        sqlx::query(&q)
-            .bind(r.seq)
-            .bind(&r.at)
-            .bind(&r.kind)
-            .bind(&r.actor)
-            .bind(&r.agency)
-            .bind(&r.action)
-            .bind(&r.dataset)
-            .bind(r.version)
-            .bind(r.rows_out)
-            .bind(r.bytes_out)
-            .bind(r.status)
-            .bind(r.duration_ms)
-            .bind(&r.request_id)
-            .bind(&r.detail)
-            .bind(&r.prev_hash)
-            .bind(&r.hash)
-            .bind(&r.peer)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        self.insert_audit_batch(std::slice::from_ref(r)).await
     }
 
     /// Appends several chained entries in one statement (all or none).

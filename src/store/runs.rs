@@ -67,7 +67,7 @@ pub struct RunRow {
 
 /// One count of a finished run, as stored (SQL integers are signed; counts never reach 2^63).
 fn count(e: &RunEnd, pick: impl Fn(&RunCounts) -> u64) -> Option<i64> {
-    e.counts.as_ref().map(|c| i64::try_from(pick(c)).unwrap_or(i64::MAX))
+    e.counts.as_ref().map(|c| super::publish_tx::sql_count(pick(c)))
 }
 
 impl Store {
