@@ -5,25 +5,8 @@
 
 mod common;
 
-use common::{repo, Hub};
+use common::{bearer, curl, repo, Hub};
 use std::process::Command;
-
-/// `curl` → (status, headers, body).
-fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
-    let out = Command::new("curl").args(["-s", "-D", "-", "-o", "/dev/stdout"]).args(args).output().unwrap();
-    let raw = out.stdout;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
-    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, headers, raw[split..].to_vec())
-}
-
-fn bearer(base: &str, id: &str, secret: &str) -> String {
-    let (_, _, body) =
-        curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    format!("Authorization: Bearer {}", v["access_token"].as_str().unwrap())
-}
 
 /// A hub with enterprises v1 and a client holding snapshot and lookup grants.
 fn hub_with_client(hub: &Hub) -> (String, String) {

@@ -5,17 +5,8 @@
 
 mod common;
 
-use common::{repo, Hub};
+use common::{bearer, curl, repo, Hub};
 use std::process::Command;
-
-fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
-    let out = Command::new("curl").args(["-s", "-D", "-", "-o", "/dev/stdout"]).args(args).output().unwrap();
-    let raw = out.stdout;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
-    let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
-    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, headers, raw[split..].to_vec())
-}
 
 fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
     headers.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).map(str::trim)
@@ -45,10 +36,7 @@ fn serving() -> (Hub, common::Server, String, String) {
         "b",
     ]);
     let (server, base) = hub.serve(&[]);
-    let (_, _, body) =
-        curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
-    let token: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    let auth = format!("Authorization: Bearer {}", token["access_token"].as_str().unwrap());
+    let auth = bearer(&base, &id, &secret);
     (hub, server, base, auth)
 }
 

@@ -4,26 +4,9 @@
 
 mod common;
 
-use common::{repo, Hub};
+use common::{bearer, curl, repo, Hub};
 use polars::prelude::*;
 use std::io::{Read, Write};
-use std::process::Command;
-
-fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
-    let out = Command::new("curl").args(["-s", "-D", "-", "-o", "/dev/stdout"]).args(args).output().unwrap();
-    let raw = out.stdout;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
-    let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
-    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, headers, raw[split..].to_vec())
-}
-
-fn token(base: &str, id: &str, secret: &str) -> String {
-    let (_, _, body) =
-        curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    v["access_token"].as_str().unwrap().to_string()
-}
 
 fn setup() -> (Hub, String, String) {
     let hub = Hub::sqlite();
@@ -55,7 +38,7 @@ fn head_range_and_abandoned_downloads_leave_the_position_and_the_next_pull_gets_
     let small_len = std::fs::metadata(&big).unwrap().len();
     std::fs::File::options().append(true).open(&big).unwrap().set_len(64 * 1024 * 1024).unwrap();
     let (_server, base) = hub.serve(&[]);
-    let auth = format!("Authorization: Bearer {}", token(&base, &id, &secret));
+    let auth = bearer(&base, &id, &secret);
     let snapshot = format!("{base}/api/v1/datasets/enterprises/snapshot");
     let changes = format!("{base}/api/v1/datasets/enterprises/changes");
 
@@ -111,7 +94,7 @@ fn head_range_and_abandoned_downloads_leave_the_position_and_the_next_pull_gets_
 fn the_report_counts_the_rows_and_bytes_actually_sent() {
     let (hub, id, secret) = setup();
     let (_server, base) = hub.serve(&[]);
-    let auth = format!("Authorization: Bearer {}", token(&base, &id, &secret));
+    let auth = bearer(&base, &id, &secret);
     let snapshot = format!("{base}/api/v1/datasets/enterprises/snapshot");
     let (_, _, whole) = curl(&["-H", &auth, &snapshot]);
     let (s, _, _) = curl(&["-H", &auth, "-H", "Range: bytes=0-3", &snapshot]);

@@ -7,15 +7,12 @@ mod common;
 
 use common::Hub;
 use std::io::{Read, Write};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// `curl ARGS` → (status, headers, body as JSON or null).
 fn curl(args: &[&str]) -> (u16, String, serde_json::Value) {
-    let out = Command::new("curl").args(["-s", "-D", "-", "-o", "/dev/stdout"]).args(args).output().unwrap();
-    let raw = String::from_utf8_lossy(&out.stdout).to_string();
-    let (headers, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, headers.to_lowercase(), serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    let (status, headers, body) = common::curl(args);
+    (status, headers, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
 
 fn token_with(base: &str, args: &[&str]) -> (u16, String, serde_json::Value) {

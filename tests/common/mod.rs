@@ -221,6 +221,24 @@ impl Hub {
     }
 }
 
+/// `curl ARGS` → (status, headers with lower-case names and values, body).
+pub fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
+    let out = Command::new("curl").args(["-s", "-D", "-", "-o", "/dev/stdout"]).args(args).output().expect("curl");
+    let raw = out.stdout;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
+    let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, headers, raw[split..].to_vec())
+}
+
+/// An `Authorization: Bearer …` header for the client, from `POST /token`.
+pub fn bearer(base: &str, id: &str, secret: &str) -> String {
+    let (_, _, body) =
+        curl(&["-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")]);
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("a token answer");
+    format!("Authorization: Bearer {}", v["access_token"].as_str().expect("access_token"))
+}
+
 /// A server process, stopped when dropped.
 pub struct Server(std::process::Child);
 
