@@ -34,16 +34,16 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Scopes a grant can give.
-pub const SCOPES: &[&str] = &["snapshot", "changes", "lookup", "reports", "admin"];
+pub(crate) const SCOPES: &[&str] = &["snapshot", "changes", "lookup", "reports", "admin"];
 
 /// The dataset name of an `admin` grant: administration of agencies, clients and grants.
 pub const ADMIN_DATASET: &str = "*";
 
 /// Whether `grants` hold the admin credential.
-pub fn is_admin(grants: &[GrantRow]) -> bool {
+pub(crate) fn is_admin(grants: &[GrantRow]) -> bool {
     find_grant(grants, ADMIN_DATASET, "admin").is_some()
 }
 
@@ -54,7 +54,7 @@ fn random_token(bytes: usize) -> String {
 }
 
 /// sha256 of a bearer token, as stored.
-pub fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     crate::digest::sha256_hex(token.as_bytes())
 }
 
@@ -114,14 +114,14 @@ async fn verify_secret(hash: Option<String>, secret: &str) -> Result<bool> {
 
 /// The active client whose id and secret match, if any. Unknown, revoked and wrong secrets
 /// take the same work.
-pub async fn authenticate(store: &Store, id: &str, secret: &str) -> Result<Option<ClientRow>> {
+pub(crate) async fn authenticate(store: &Store, id: &str, secret: &str) -> Result<Option<ClientRow>> {
     let client = store.client(id).await?;
     let ok = verify_secret(client.as_ref().map(|c| c.secret_hash.clone()), secret).await?;
     Ok(client.filter(|c| ok && c.revoked_at.is_none()))
 }
 
 /// Issues a bearer token valid for `ttl_seconds`; returns the token (only its hash is stored).
-pub async fn issue_token(store: &Store, client_id: &str, ttl_seconds: i64) -> Result<String> {
+pub(crate) async fn issue_token(store: &Store, client_id: &str, ttl_seconds: i64) -> Result<String> {
     let token = random_token(32);
     let expires = (chrono::Utc::now() + chrono::Duration::seconds(ttl_seconds))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -210,11 +210,11 @@ pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
 }
 
 /// The grant of `scope` on `dataset` among `grants`, if any (deny by default).
-pub fn find_grant<'a>(grants: &'a [GrantRow], dataset: &str, scope: &str) -> Option<&'a GrantRow> {
+pub(crate) fn find_grant<'a>(grants: &'a [GrantRow], dataset: &str, scope: &str) -> Option<&'a GrantRow> {
     grants.iter().find(|g| g.dataset == dataset && g.scope == scope)
 }
 
 /// Fields a grant allows (`None`: all).
-pub fn granted_fields(g: &GrantRow) -> Option<Vec<String>> {
+pub(crate) fn granted_fields(g: &GrantRow) -> Option<Vec<String>> {
     g.fields.as_deref().and_then(|f| serde_json::from_str(f).ok())
 }

@@ -49,10 +49,10 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Hash of the first row's predecessor.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The audit entry of an administrative action by `actor` (`cli` or an admin client id).
 pub fn admin_entry(actor: &str, action: &str, agency: &str, detail: serde_json::Value) -> AuditRow {
@@ -134,13 +134,13 @@ type Pending = (AuditRow, tokio::sync::oneshot::Sender<std::result::Result<Audit
 /// A background writer that chains and inserts entries in batches (one statement for all the
 /// entries waiting), for the API's many small appends.
 #[derive(Clone)]
-pub struct AuditWriter {
+pub(crate) struct AuditWriter {
     tx: tokio::sync::mpsc::Sender<Pending>,
 }
 
 impl AuditWriter {
     /// Starts the writer task on the current runtime.
-    pub fn spawn(store: Store) -> AuditWriter {
+    pub(crate) fn spawn(store: Store) -> AuditWriter {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4096);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -173,7 +173,7 @@ impl AuditWriter {
 
     /// Appends `entry` and returns it chained (with its hash, for receipts), once the batch
     /// holding it is committed.
-    pub async fn append(&self, entry: AuditRow) -> Result<AuditRow> {
+    pub(crate) async fn append(&self, entry: AuditRow) -> Result<AuditRow> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.tx.send((entry, reply)).await.map_err(|_| Error::WriterStopped)?;
         answer.await.map_err(|_| Error::WriterStopped)?.map_err(Error::Batch)

@@ -33,10 +33,10 @@ impl From<object_store::Error> for Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Tables copied, parents first. Bearer tokens (short-lived) and leases are not.
-pub const TABLES: &[&str] = &[
+pub(crate) const TABLES: &[&str] = &[
     "datasets",
     "versions",
     "runs",
@@ -60,10 +60,10 @@ pub const TABLES: &[&str] = &[
 /// `manifest.json` of a backup.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct BackupManifest {
-    pub format: String,
+    pub(crate) format: String,
     pub created_at: String,
     /// `sqlite` or `postgres`.
-    pub source: String,
+    pub(crate) source: String,
     pub tables: Vec<FileEntry>,
     /// Copies of published files (manifests, or every file with `--with-files`).
     pub objects: Vec<FileEntry>,
@@ -73,10 +73,10 @@ pub struct BackupManifest {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct FileEntry {
     /// Table name or published path.
-    pub name: String,
+    pub(crate) name: String,
     pub rows: u64,
-    pub bytes: u64,
-    pub sha256: String,
+    pub(crate) bytes: u64,
+    pub(crate) sha256: String,
 }
 
 const FORMAT: &str = "lgsp-backup/1";

@@ -50,7 +50,7 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// What a resolution did.
 #[derive(Debug, serde::Serialize)]
@@ -60,8 +60,8 @@ pub struct Resolution {
     pub entities: usize,
     pub matched_pairs: usize,
     pub queued_for_review: usize,
-    pub golden: RunReport,
-    pub xref: RunReport,
+    pub(crate) golden: RunReport,
+    pub(crate) xref: RunReport,
 }
 
 /// The id of a source record in matching: `dataset|key`.

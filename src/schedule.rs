@@ -40,7 +40,7 @@ pub fn instance_name() -> String {
 }
 
 /// Runs `job` once for `slot` if this instance claims the slot and gets the lease `lease_name`.
-pub async fn run_claimed<F, Fut>(ctx: &Context, job: &str, slot: &str, lease_name: &str, work: F)
+pub(crate) async fn run_claimed<F, Fut>(ctx: &Context, job: &str, slot: &str, lease_name: &str, work: F)
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -95,7 +95,7 @@ async fn run_pipeline(ctx: &Context, spec: &PipelineSpec, slot: &str) {
 }
 
 /// What an extra job does each time it fires.
-pub type JobWork =
+pub(crate) type JobWork =
     Arc<dyn Fn(Arc<Context>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
 
 /// A job besides pipelines (the scheduled backup).

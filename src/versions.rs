@@ -35,71 +35,71 @@ pub enum Error {
 }
 
 /// Result of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// A published file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct FileEntry {
+pub(crate) struct FileEntry {
     /// Location in the object store.
-    pub path: String,
+    pub(crate) path: String,
     /// Size in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// sha256 of the content, hex.
-    pub sha256: String,
+    pub(crate) sha256: String,
     /// Rows in the file.
     pub rows: u64,
 }
 
 /// The input a version was computed from.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct InputInfo {
+pub(crate) struct InputInfo {
     /// Where it was read.
-    pub path: String,
+    pub(crate) path: String,
     /// sha256 of the raw bytes.
-    pub sha256: String,
+    pub(crate) sha256: String,
     /// Size in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
 }
 
 /// A field of the published schema (the data dictionary).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SchemaField {
-    pub name: String,
+pub(crate) struct SchemaField {
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub kind: String,
-    pub required: bool,
+    pub(crate) kind: String,
+    pub(crate) required: bool,
     /// Decimals kept, for `decimal` fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scale: Option<u32>,
-    pub description: String,
+    pub(crate) scale: Option<u32>,
+    pub(crate) description: String,
 }
 
 /// `manifest.json` of a version.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Manifest {
-    pub dataset: String,
-    pub version: i64,
-    pub previous_version: Option<i64>,
-    pub pipeline: String,
-    pub owner: String,
-    pub run_id: String,
-    pub created_at: String,
-    pub extract: String,
+pub(crate) struct Manifest {
+    pub(crate) dataset: String,
+    pub(crate) version: i64,
+    pub(crate) previous_version: Option<i64>,
+    pub(crate) pipeline: String,
+    pub(crate) owner: String,
+    pub(crate) run_id: String,
+    pub(crate) created_at: String,
+    pub(crate) extract: String,
     /// Business key fields.
-    pub key: Vec<String>,
-    pub input: InputInfo,
-    pub counts: RunCounts,
-    pub schema: Vec<SchemaField>,
+    pub(crate) key: Vec<String>,
+    pub(crate) input: InputInfo,
+    pub(crate) counts: RunCounts,
+    pub(crate) schema: Vec<SchemaField>,
     /// `snapshot`, `changes`, `quarantine`, `duplicates` → file.
-    pub files: BTreeMap<String, FileEntry>,
+    pub(crate) files: BTreeMap<String, FileEntry>,
     /// The audit log's head when the version was written, signed: a copy of it outside the
     /// store, against which `lgsp audit verify` finds deleted rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audit_checkpoint: Option<crate::audit::Checkpoint>,
+    pub(crate) audit_checkpoint: Option<crate::audit::Checkpoint>,
 }
 
 /// Object-store prefix of a dataset version.
-pub fn version_prefix(dataset: &str, version: i64) -> String {
+pub(crate) fn version_prefix(dataset: &str, version: i64) -> String {
     format!("datasets/{dataset}/v{version}")
 }
 
@@ -120,7 +120,7 @@ pub fn with_text_timestamps(df: DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// Writes the manifest of a version (after its files); returns its location and sha256.
-pub async fn put_manifest(objects: &Objects, manifest: &Manifest) -> Result<(String, String)> {
+pub(crate) async fn put_manifest(objects: &Objects, manifest: &Manifest) -> Result<(String, String)> {
     let body = serde_json::to_vec_pretty(manifest)?;
     let sha = crate::digest::sha256_hex(&body);
     let path = format!("{}/manifest.json", version_prefix(&manifest.dataset, manifest.version));
@@ -161,7 +161,13 @@ pub async fn changes_since(objects: &Objects, dataset: &str, since: i64, current
 /// Applies `keep` (versions that keep their files) after version `current` of `dataset` was
 /// published: older versions are marked pruned in the store, then their files (all but the
 /// manifest) are deleted. Returns the versions pruned.
-pub async fn prune(store: &Store, objects: &Objects, dataset: &str, current: i64, keep: u32) -> Result<Vec<i64>> {
+pub(crate) async fn prune(
+    store: &Store,
+    objects: &Objects,
+    dataset: &str,
+    current: i64,
+    keep: u32,
+) -> Result<Vec<i64>> {
     let keep_from = current - i64::from(keep) + 1;
     let pruned = store.prune_versions(dataset, keep_from).await?;
     for v in &pruned {

@@ -21,7 +21,7 @@ pub struct Checkpoint {
     /// When the checkpoint was taken (RFC 3339, UTC).
     pub at: String,
     /// HMAC-SHA256 of `seq`, `hash` and `at` with the audit key.
-    pub signature: String,
+    pub(crate) signature: String,
 }
 
 impl Checkpoint {

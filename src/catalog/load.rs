@@ -44,7 +44,7 @@ pub async fn load_all(store: &Store, objects: &Objects, dir: &Path) -> Result<Ve
 }
 
 /// Reads and checks a catalog file without loading it.
-pub fn read_spec(path: &Path) -> Result<(CatalogSpec, String)> {
+pub(crate) fn read_spec(path: &Path) -> Result<(CatalogSpec, String)> {
     let spec_err = |message: String| Error::Spec { file: path.display().to_string(), message };
     let text = std::fs::read_to_string(path).map_err(|e| spec_err(format!("cannot read: {e}")))?;
     let spec: CatalogSpec = serde_path_to_error::deserialize(toml::Deserializer::new(&text)).map_err(|e| {
@@ -281,15 +281,15 @@ fn read_successors(dir: &Path, s: &super::spec::SuccessorSpec, digest: &mut Vec<
 }
 
 /// Differences between two sets of items, keyed by (code, valid_from).
-pub struct Diff {
-    pub added: Vec<CatalogItem>,
+pub(crate) struct Diff {
+    pub(crate) added: Vec<CatalogItem>,
     /// (old, new) pairs.
-    pub changed: Vec<(CatalogItem, CatalogItem)>,
-    pub retired: Vec<CatalogItem>,
+    pub(crate) changed: Vec<(CatalogItem, CatalogItem)>,
+    pub(crate) retired: Vec<CatalogItem>,
 }
 
 /// Compares the stored items with the new ones.
-pub fn diff(old: &[CatalogItem], new: &[CatalogItem]) -> Diff {
+pub(crate) fn diff(old: &[CatalogItem], new: &[CatalogItem]) -> Diff {
     let key = |i: &CatalogItem| (i.code.clone(), i.valid_from.clone());
     let before: HashMap<_, _> = old.iter().map(|i| (key(i), i)).collect();
     let after: HashMap<_, _> = new.iter().map(|i| (key(i), i)).collect();

@@ -35,7 +35,7 @@ fn core(s: &str) -> String {
 }
 
 /// A catalog's names, its parent catalog's names and its code table, in memory.
-pub struct NameIndex {
+pub(crate) struct NameIndex {
     items: Vec<(String, Option<String>, CatalogItem)>,
     parents: Vec<(String, String)>,
     table: CodeTable,
@@ -43,7 +43,7 @@ pub struct NameIndex {
 
 impl NameIndex {
     /// Reads `catalog` (and its parent catalog) from the store.
-    pub async fn load(store: &Store, catalog: &str) -> Result<NameIndex> {
+    pub(crate) async fn load(store: &Store, catalog: &str) -> Result<NameIndex> {
         let row = store.catalog(catalog).await?.ok_or_else(|| Error::Unknown(catalog.to_string()))?;
         let district = |i: &CatalogItem| {
             serde_json::from_str::<serde_json::Value>(&i.attrs).ok()?.get("district_name")?.as_str().map(core)
@@ -57,7 +57,7 @@ impl NameIndex {
     }
 
     /// Matches `text` as of `as_of` (`yyyy-mm-dd`).
-    pub fn find(&self, text: &str, as_of: &str) -> NameMatch {
+    pub(crate) fn find(&self, text: &str, as_of: &str) -> NameMatch {
         let parts: Vec<String> = text.split([',', ';']).map(core).filter(|p| !p.is_empty()).collect();
         let none = NameMatch { code: None, name: None, confidence: 0.0, candidates: vec![] };
         let Some(first) = parts.first() else { return none };

@@ -2,14 +2,13 @@
 //! codes, loaded from catalog files into the store, versioned and published like datasets, and
 //! queried as of a date.
 
-pub mod load;
+pub(crate) mod load;
 pub mod matcher;
 pub mod query;
 pub mod spec;
 pub mod table;
 
 pub use load::{load_all, load_file, LoadReport};
-pub use spec::CatalogSpec;
 
 /// Errors of catalog loading and queries.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +43,7 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Today's date, `yyyy-mm-dd` (the default "as of").
 pub fn today() -> String {

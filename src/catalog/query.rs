@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// The answer to "what is this code on date D?".
 #[derive(Debug, Clone, Serialize)]
 pub struct Lookup {
-    pub catalog: String,
-    pub code: String,
-    pub as_of: String,
+    pub(crate) catalog: String,
+    pub(crate) code: String,
+    pub(crate) as_of: String,
     /// `valid`, `retired`, `not_yet_valid` or `unknown`.
     pub status: String,
     /// The item valid on the date, or the last one before it.
@@ -154,7 +154,7 @@ fn non_empty(a: &str, b: &str) -> String {
 }
 
 /// A catalog's items in memory: folded names for search, positions by code for lookups.
-pub struct CatalogIndex {
+pub(crate) struct CatalogIndex {
     names: Vec<(String, CatalogItem)>,
     by_code: HashMap<String, Vec<usize>>,
 }

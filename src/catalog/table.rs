@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 /// What an old code is today.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Current {
+pub(crate) enum Current {
     /// The code is valid today (or unknown to the catalog): keep it.
     Keep,
     /// Replaced by exactly one code valid today.
@@ -17,7 +17,7 @@ pub enum Current {
 
 /// Validity periods and successors of every code of a catalog.
 #[derive(Debug, Default)]
-pub struct CodeTable {
+pub(crate) struct CodeTable {
     /// Validity periods, inclusive, as days since 1970-01-01.
     periods: foldhash::HashMap<String, Vec<(i32, i32)>>,
     successors: foldhash::HashMap<String, Vec<String>>,
@@ -26,14 +26,14 @@ pub struct CodeTable {
 }
 
 /// Days since 1970-01-01 of a `yyyy-mm-dd` date (`None` when it is not one).
-pub fn epoch_day(date: &str) -> Option<i32> {
+pub(crate) fn epoch_day(date: &str) -> Option<i32> {
     let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
     i32::try_from(d.signed_duration_since(chrono::NaiveDate::default()).num_days()).ok()
 }
 
 impl CodeTable {
     /// Reads a catalog from the store; `today` is the date "now" means (`yyyy-mm-dd`).
-    pub async fn load(store: &Store, catalog: &str, today: &str) -> crate::store::Result<CodeTable> {
+    pub(crate) async fn load(store: &Store, catalog: &str, today: &str) -> crate::store::Result<CodeTable> {
         let mut t = CodeTable {
             today: today.to_string(),
             // Callers pass `catalog::today()`, always a `yyyy-mm-dd` date.
@@ -55,27 +55,27 @@ impl CodeTable {
     }
 
     /// True when `code` is valid on `date` (`yyyy-mm-dd`).
-    pub fn valid_on(&self, code: &str, date: &str) -> bool {
+    pub(crate) fn valid_on(&self, code: &str, date: &str) -> bool {
         epoch_day(date).is_some_and(|day| self.valid_on_day(code, day))
     }
 
     /// True when `code` is valid on `day` (days since 1970-01-01).
-    pub fn valid_on_day(&self, code: &str, day: i32) -> bool {
+    pub(crate) fn valid_on_day(&self, code: &str, day: i32) -> bool {
         self.periods.get(code).is_some_and(|ps| ps.iter().any(|(f, t)| *f <= day && day <= *t))
     }
 
     /// True when `code` is valid today.
-    pub fn valid_today(&self, code: &str) -> bool {
+    pub(crate) fn valid_today(&self, code: &str) -> bool {
         self.valid_on_day(code, self.today_day)
     }
 
     /// What `code` is today, following successor links.
-    pub fn current(&self, code: &str) -> Current {
+    pub(crate) fn current(&self, code: &str) -> Current {
         self.current_on(code, &self.today.clone())
     }
 
     /// What `code` is on `date`, following successor links.
-    pub fn current_on(&self, code: &str, date: &str) -> Current {
+    pub(crate) fn current_on(&self, code: &str, date: &str) -> Current {
         if self.valid_on(code, date) || !self.periods.contains_key(code) {
             return Current::Keep;
         }

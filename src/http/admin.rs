@@ -46,7 +46,7 @@ async fn log(state: &AppState, caller: &Caller, action: &str, agency: &str, deta
 }
 
 /// `GET /api/v1/admin/agencies`.
-pub async fn list_agencies(State(state): State<AppState>, caller: Caller) -> Reply {
+pub(crate) async fn list_agencies(State(state): State<AppState>, caller: Caller) -> Reply {
     require_admin(&caller)?;
     let agencies: Vec<_> =
         state.store.agencies().await?.into_iter().map(|(code, name)| json!({ "code": code, "name": name })).collect();
@@ -55,13 +55,13 @@ pub async fn list_agencies(State(state): State<AppState>, caller: Caller) -> Rep
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewAgency {
+pub(crate) struct NewAgency {
     code: String,
     name: String,
 }
 
 /// `POST /api/v1/admin/agencies` `{code, name}`.
-pub async fn add_agency(
+pub(crate) async fn add_agency(
     State(state): State<AppState>,
     caller: Caller,
     b: Result<Json<NewAgency>, JsonRejection>,
@@ -74,7 +74,7 @@ pub async fn add_agency(
 }
 
 /// `GET /api/v1/admin/agencies/{code}/clients`.
-pub async fn list_clients(State(state): State<AppState>, caller: Caller, Path(code): Path<String>) -> Reply {
+pub(crate) async fn list_clients(State(state): State<AppState>, caller: Caller, Path(code): Path<String>) -> Reply {
     require_admin(&caller)?;
     if state.store.agency(&code).await?.is_none() {
         return Err(user_error(access::Error::NoAgency(code)));
@@ -84,12 +84,12 @@ pub async fn list_clients(State(state): State<AppState>, caller: Caller, Path(co
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewClient {
+pub(crate) struct NewClient {
     agency: String,
 }
 
 /// `POST /api/v1/admin/clients` `{agency}`: the secret is in this answer only.
-pub async fn create_client(
+pub(crate) async fn create_client(
     State(state): State<AppState>,
     caller: Caller,
     b: Result<Json<NewClient>, JsonRejection>,
@@ -102,7 +102,7 @@ pub async fn create_client(
 }
 
 /// `POST /api/v1/admin/clients/{id}/revoke`: the client and its tokens stop working at once.
-pub async fn revoke_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Reply {
+pub(crate) async fn revoke_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Reply {
     require_admin(&caller)?;
     let agency = state.store.client(&id).await?.map(|c| c.agency).unwrap_or_default();
     if !state.store.revoke_client(&id).await? {
@@ -113,7 +113,7 @@ pub async fn revoke_client(State(state): State<AppState>, caller: Caller, Path(i
 }
 
 /// `GET /api/v1/admin/clients/{id}/grants`: active grants.
-pub async fn list_grants(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Reply {
+pub(crate) async fn list_grants(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Reply {
     require_admin(&caller)?;
     if state.store.client(&id).await?.is_none() {
         return Err(user_error(access::Error::NoClient(id)));
@@ -123,7 +123,7 @@ pub async fn list_grants(State(state): State<AppState>, caller: Caller, Path(id)
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewGrant {
+pub(crate) struct NewGrant {
     client: String,
     dataset: String,
     scope: String,
@@ -135,7 +135,7 @@ pub struct NewGrant {
 }
 
 /// `POST /api/v1/admin/grants` `{client, dataset, scope, fields?, until?, basis}`.
-pub async fn add_grant(
+pub(crate) async fn add_grant(
     State(state): State<AppState>,
     caller: Caller,
     b: Result<Json<NewGrant>, JsonRejection>,
@@ -158,7 +158,7 @@ pub async fn add_grant(
 }
 
 /// `POST /api/v1/admin/grants/{id}/revoke`.
-pub async fn revoke_grant(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Reply {
+pub(crate) async fn revoke_grant(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Reply {
     require_admin(&caller)?;
     let Some(g) = state.store.grant(&id).await? else {
         return Err(ApiError::not_found(format!("grant '{id}' does not exist")));

@@ -9,24 +9,24 @@ use axum::http::request::Parts;
 
 /// An authenticated client with its active grants.
 #[derive(Clone, Debug)]
-pub struct Caller {
-    pub client_id: String,
-    pub agency: String,
-    pub grants: Vec<GrantRow>,
+pub(crate) struct Caller {
+    pub(crate) client_id: String,
+    pub(crate) agency: String,
+    pub(crate) grants: Vec<GrantRow>,
 }
 
 /// Who called, for the audit log (a request extension set once the caller is known).
 #[derive(Clone, Debug, Default)]
-pub struct AuditInfo {
-    pub client_id: String,
-    pub agency: String,
-    pub dataset: String,
-    pub version: Option<i64>,
-    pub rows: i64,
+pub(crate) struct AuditInfo {
+    pub(crate) client_id: String,
+    pub(crate) agency: String,
+    pub(crate) dataset: String,
+    pub(crate) version: Option<i64>,
+    pub(crate) rows: i64,
     /// The address (ip:port) the request came from.
-    pub peer: String,
+    pub(crate) peer: String,
     /// A download whose delivery is tracked to its end (snapshots and change sets).
-    pub offer: Option<super::delivery::Offer>,
+    pub(crate) offer: Option<super::delivery::Offer>,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -78,12 +78,12 @@ impl FromRequestParts<AppState> for Caller {
 /// authentication. Admin changes through this process clear it at once; changes made elsewhere
 /// (the CLI, another instance) take effect within the TTL.
 #[derive(Default)]
-pub struct CallerCache {
+pub(crate) struct CallerCache {
     map: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Caller, String)>>,
 }
 
 /// How long a token's client and grants are reused.
-pub const CALLER_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const CALLER_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 const CALLER_CACHE_MAX: usize = 10_000;
 
@@ -107,7 +107,7 @@ impl CallerCache {
     }
 
     /// Forgets every caller (after an admin change).
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         if let Ok(mut map) = self.map.write() {
             map.clear();
         }

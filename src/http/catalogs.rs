@@ -13,7 +13,7 @@ use serde::Deserialize;
 /// `?asOf=&q=&at=`; an unknown parameter is a 400, not silently ignored.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AsOf {
+pub(crate) struct AsOf {
     as_of: Option<String>,
     q: Option<String>,
     at: Option<String>,
@@ -37,7 +37,7 @@ fn catalog_error(e: catalog::Error) -> ApiError {
 }
 
 /// `GET /dmdc/Metadata/{catalog}`: the fields of the catalog's rows.
-pub async fn get_metadata(
+pub(crate) async fn get_metadata(
     State(state): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
@@ -62,7 +62,7 @@ pub async fn get_metadata(
 }
 
 /// `GET /dmdc/Category/{catalog}?asOf=`: the rows valid on the date.
-pub async fn get_category(
+pub(crate) async fn get_category(
     State(state): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
@@ -78,7 +78,7 @@ pub async fn get_category(
 }
 
 /// `GET /api/v1/catalogs/{catalog}/codes/{code}?asOf=`: valid, retired (and succeeded by), unknown.
-pub async fn get_lookup(
+pub(crate) async fn get_lookup(
     State(state): State<AppState>,
     _caller: Caller,
     Path((id, code)): Path<(String, String)>,
@@ -88,7 +88,7 @@ pub async fn get_lookup(
 }
 
 /// `GET /api/v1/catalogs/{catalog}/codes/{code}/current?at=&asOf=`: the code(s) it became.
-pub async fn get_resolve(
+pub(crate) async fn get_resolve(
     State(state): State<AppState>,
     _caller: Caller,
     Path((id, code)): Path<(String, String)>,
@@ -103,7 +103,7 @@ pub async fn get_resolve(
 }
 
 /// `GET /api/v1/catalogs/{catalog}/search?q=&asOf=`.
-pub async fn get_search(
+pub(crate) async fn get_search(
     State(state): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,

@@ -40,7 +40,7 @@ fn offer(audit: &Audit, caller: &Caller, dataset: &str, version: i64, rows: usiz
 
 /// `GET /api/v1/me`: the caller, every dataset and scope it may use, and its position in each
 /// dataset (the version it last received whole; `/changes` without `since` starts after it).
-pub async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+pub(crate) async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
     let allowed: Vec<_> = caller
         .grants
         .iter()
@@ -59,7 +59,10 @@ pub async fn get_me(State(state): State<AppState>, caller: Caller) -> Result<Jso
 }
 
 /// `GET /api/v1/datasets`: datasets the caller holds a grant on, with their current version.
-pub async fn list_datasets(State(state): State<AppState>, caller: Caller) -> Result<Json<serde_json::Value>, ApiError> {
+pub(crate) async fn list_datasets(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let mut names: Vec<&str> = caller.grants.iter().map(|g| g.dataset.as_str()).collect();
     names.sort();
     names.dedup();
@@ -81,7 +84,7 @@ fn any_grant(caller: &Caller, name: &str) -> Result<(), ApiError> {
 
 /// `GET /api/v1/datasets/{name}`: the dataset's description and published schema (the data
 /// dictionary); fields the caller may not see are left out.
-pub async fn get_dataset(
+pub(crate) async fn get_dataset(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
@@ -109,7 +112,7 @@ pub async fn get_dataset(
 }
 
 /// `GET /api/v1/datasets/{name}/versions`.
-pub async fn list_versions(
+pub(crate) async fn list_versions(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
@@ -124,7 +127,7 @@ pub async fn list_versions(
 /// The encodings a client may ask for (`format=`).
 #[derive(Deserialize, Clone, Copy, PartialEq, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub(crate) enum Format {
     #[default]
     Parquet,
     Csv,
@@ -134,7 +137,7 @@ pub enum Format {
 /// `snapshot?version=&format=`; an unknown parameter is a 400, not silently ignored.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SnapshotQuery {
+pub(crate) struct SnapshotQuery {
     version: Option<i64>,
     #[serde(default)]
     format: Format,
@@ -143,7 +146,7 @@ pub struct SnapshotQuery {
 /// `changes?since=&format=`; an unknown parameter is a 400, not silently ignored.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ChangesQuery {
+pub(crate) struct ChangesQuery {
     since: Option<i64>,
     #[serde(default)]
     format: Format,
@@ -195,7 +198,7 @@ fn respond(mut df: DataFrame, format: Format) -> Result<Response, ApiError> {
 /// `GET /api/v1/datasets/{name}/snapshot?version=&format=`. With a grant on every field and
 /// Parquet asked for, the stored file is streamed as is (with its `_row_hash` column) and
 /// `Range` requests are honoured; otherwise the granted columns are encoded.
-pub async fn get_snapshot(
+pub(crate) async fn get_snapshot(
     State(state): State<AppState>,
     caller: Caller,
     audit: Audit,
@@ -232,7 +235,7 @@ pub async fn get_snapshot(
 
 /// `GET /api/v1/datasets/{name}/changes?since=&format=`: every change after version `since`
 /// (default: the last version this client pulled), with a `_version` column.
-pub async fn get_changes(
+pub(crate) async fn get_changes(
     State(state): State<AppState>,
     caller: Caller,
     audit: Audit,
@@ -271,7 +274,7 @@ pub async fn get_changes(
 }
 
 /// `GET /api/v1/datasets/{name}/records/{key}`: the current master record.
-pub async fn get_record(
+pub(crate) async fn get_record(
     State(state): State<AppState>,
     caller: Caller,
     audit: Audit,

@@ -13,16 +13,16 @@ use std::task::{Context, Poll};
 
 /// What a download offers, set by its handler for the audit middleware.
 #[derive(Clone, Debug, Default)]
-pub struct Offer {
+pub(crate) struct Offer {
     /// The client whose position moves when the whole body is sent.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// The dataset, and the version the client holds once it has the whole body.
-    pub dataset: String,
-    pub version: i64,
+    pub(crate) dataset: String,
+    pub(crate) version: i64,
     /// Rows in the whole body.
-    pub rows: i64,
+    pub(crate) rows: i64,
     /// A part of the file (`206`): never moves the position, counts no rows.
-    pub partial: bool,
+    pub(crate) partial: bool,
 }
 
 /// How the download ended, for its `delivery` entry.
@@ -32,7 +32,7 @@ struct Ended {
 }
 
 /// A body that reports, once, how many bytes it gave and whether it reached its end.
-pub struct Tracked {
+pub(crate) struct Tracked {
     inner: Body,
     sent: u64,
     /// The body's length when known in advance (the server stops polling once it is sent).
@@ -94,7 +94,7 @@ impl Drop for Tracked {
 /// Wraps `body` so that its end moves the client's position (whole bodies only) and appends
 /// the `delivery` entry of request `request` (whose entry is already in the log).
 /// `length` is the body's declared length (`Content-Length`), when it has one.
-pub fn track(state: &AppState, offer: Offer, request: AuditRow, body: Body, length: Option<u64>) -> Body {
+pub(crate) fn track(state: &AppState, offer: Offer, request: AuditRow, body: Body, length: Option<u64>) -> Body {
     let state = state.clone();
     let on_end = move |ended: Ended| {
         let whole = ended.complete && !offer.partial;

@@ -7,13 +7,13 @@ use serde::Serialize;
 
 /// An API error.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
+pub(crate) struct ApiError {
+    pub(crate) status: StatusCode,
     /// Machine code (`invalid_client`, `forbidden`, `not_found`, ...).
-    pub code: &'static str,
-    pub message: String,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
     /// Seconds to wait before retrying (429).
-    pub retry_after: Option<u64>,
+    pub(crate) retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -25,23 +25,23 @@ struct Envelope<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, code, message: message.into(), retry_after: None }
     }
-    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+    pub(crate) fn unauthorized(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
-    pub fn forbidden(message: impl Into<String>) -> ApiError {
+    pub(crate) fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
-    pub fn not_found(message: impl Into<String>) -> ApiError {
+    pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
-    pub fn bad_request(message: impl Into<String>) -> ApiError {
+    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
     /// An internal failure: logged with its cause, answered without it.
-    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,10 +100,6 @@ impl From<crate::versions::Error> for ApiError {
         }
     }
 }
-
-/// The request id set by the server for this request (a response extension).
-#[derive(Clone)]
-pub struct RequestId(pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

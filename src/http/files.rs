@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use object_store::ObjectStoreExt;
 
 /// An HTTP date (RFC 9110 §5.6.7).
-pub fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// The stored Parquet file at `path`, whole or the byte range `headers` ask for.
-pub async fn stream_file(state: &AppState, path: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
+pub(crate) async fn stream_file(state: &AppState, path: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
     let location = object_store::path::Path::from(path);
     let meta = state.objects.head(&location).await.map_err(|e| match e {
         object_store::Error::NotFound { .. } => ApiError::not_found("the version's file is missing"),

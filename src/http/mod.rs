@@ -6,14 +6,14 @@ mod auth;
 mod catalogs;
 mod data;
 mod delivery;
-pub mod error;
+pub(crate) mod error;
 mod files;
 mod limit;
 mod openapi;
 mod quota;
 mod range;
 mod reports;
-pub mod routes;
+pub(crate) mod routes;
 mod server;
 mod throttle;
 mod token;
@@ -33,19 +33,19 @@ use std::time::{Duration, Instant};
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub objects: Objects,
+    pub(crate) store: Store,
+    pub(crate) objects: Objects,
     /// Per-client request quotas.
-    pub quota: Arc<quota::Quota>,
+    pub(crate) quota: Arc<quota::Quota>,
     /// Renders the Prometheus metrics of this process.
-    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub(crate) metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Writes the audit entries of requests in batches.
-    pub audit: crate::audit::AuditWriter,
+    pub(crate) audit: crate::audit::AuditWriter,
     /// Recently authenticated callers.
-    pub callers: Arc<auth::CallerCache>,
+    pub(crate) callers: Arc<auth::CallerCache>,
     /// Failed `/token` attempts per claimed client id, and per caller address.
-    pub client_failures: Arc<throttle::Failures>,
-    pub address_failures: Arc<throttle::Failures>,
+    pub(crate) client_failures: Arc<throttle::Failures>,
+    pub(crate) address_failures: Arc<throttle::Failures>,
 }
 
 impl AppState {
@@ -103,7 +103,7 @@ pub(crate) async fn get_metrics(State(state): State<AppState>) -> Response {
 }
 
 /// The API's routes.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for (route, handler) in routes::routes() {
         router = router.route(route.path, handler);

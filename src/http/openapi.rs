@@ -162,7 +162,7 @@ fn operation(route: &Route) -> Value {
 }
 
 /// The OpenAPI 3.0 document of every route.
-pub fn document() -> Value {
+pub(crate) fn document() -> Value {
     let mut paths = Map::new();
     for (route, _) in routes() {
         let item = paths.entry(route.path.to_string()).or_insert_with(|| json!({}));

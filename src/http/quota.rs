@@ -5,24 +5,24 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Call budgets of every client seen by this process.
-pub struct Quota {
+pub(crate) struct Quota {
     per_minute: u32,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 impl Quota {
     /// A quota of `per_minute` calls per client.
-    pub fn new(per_minute: u32) -> Quota {
+    pub(crate) fn new(per_minute: u32) -> Quota {
         Quota { per_minute: per_minute.max(1), buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Calls allowed per minute.
-    pub fn per_minute(&self) -> u32 {
+    pub(crate) fn per_minute(&self) -> u32 {
         self.per_minute
     }
 
     /// Takes one call from `client`'s budget, or says how many seconds until one is available.
-    pub fn take(&self, client: &str) -> Result<(), u64> {
+    pub(crate) fn take(&self, client: &str) -> Result<(), u64> {
         let rate = self.per_minute as f64 / 60.0;
         let now = Instant::now();
         let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 /// What to send of a file of known size.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Wanted {
+pub(crate) enum Wanted {
     /// The whole file (`200`).
     Whole,
     /// These bytes (`206`).
@@ -17,15 +17,15 @@ pub enum Wanted {
 }
 
 /// The validators of the file a client holds a part of.
-pub struct Validators<'a> {
+pub(crate) struct Validators<'a> {
     /// The file's strong entity tag, quoted.
-    pub etag: Option<&'a str>,
+    pub(crate) etag: Option<&'a str>,
     /// The file's modification time as an HTTP date.
-    pub last_modified: Option<&'a str>,
+    pub(crate) last_modified: Option<&'a str>,
 }
 
 /// Resolves `range` (with `if_range`) against a file of `size` bytes.
-pub fn resolve(range: Option<&str>, if_range: Option<&str>, file: &Validators<'_>, size: u64) -> Wanted {
+pub(crate) fn resolve(range: Option<&str>, if_range: Option<&str>, file: &Validators<'_>, size: u64) -> Wanted {
     let Some(range) = range else { return Wanted::Whole };
     if let Some(cond) = if_range.map(str::trim) {
         // A weak tag never matches; a date matches only the exact modification time.

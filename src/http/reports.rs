@@ -14,7 +14,7 @@ use serde::Deserialize;
 /// Query of a report.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ReportQuery {
+pub(crate) struct ReportQuery {
     /// Only this agency's part.
     agency: Option<String>,
     /// `json` (default), `csv`, `xlsx` or `html`.
@@ -24,7 +24,7 @@ pub struct ReportQuery {
 }
 
 /// `GET /api/v1/reports/{kind}/{period}`: `monthly/2026-10` or `quarterly/2026-Q3`.
-pub async fn get_report(
+pub(crate) async fn get_report(
     State(state): State<AppState>,
     caller: Caller,
     Path((kind, period)): Path<(String, String)>,

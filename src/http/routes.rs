@@ -6,28 +6,28 @@ use axum::routing::{get, post, MethodRouter};
 
 /// A query parameter, or a field of a request body.
 #[derive(Debug, Clone, Copy)]
-pub struct Param {
+pub(crate) struct Param {
     /// Its name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// A whole number (otherwise text).
-    pub integer: bool,
+    pub(crate) integer: bool,
     /// A list of texts (a JSON body's array).
-    pub list: bool,
+    pub(crate) list: bool,
     /// Must be given.
-    pub required: bool,
+    pub(crate) required: bool,
     /// The values it takes, when they are a fixed set.
-    pub values: &'static [&'static str],
+    pub(crate) values: &'static [&'static str],
     /// A date, `yyyy-mm-dd`.
-    pub date: bool,
+    pub(crate) date: bool,
     /// A regular expression its text matches (empty: any non-empty text).
-    pub pattern: &'static str,
+    pub(crate) pattern: &'static str,
     /// What it means.
-    pub description: &'static str,
+    pub(crate) description: &'static str,
 }
 
 impl Param {
     /// An optional text with no description (for `..Param::EMPTY`).
-    pub const EMPTY: Param = Param {
+    pub(crate) const EMPTY: Param = Param {
         name: "",
         integer: false,
         list: false,
@@ -57,7 +57,7 @@ const fn one_of(name: &'static str, values: &'static [&'static str], description
 
 /// A request body.
 #[derive(Debug, Clone, Copy)]
-pub enum Body {
+pub(crate) enum Body {
     /// None.
     None,
     /// A form (`application/x-www-form-urlencoded`).
@@ -68,7 +68,7 @@ pub enum Body {
 
 /// What a successful answer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Returns {
+pub(crate) enum Returns {
     /// A JSON object.
     Json,
     /// Plain text.
@@ -82,21 +82,21 @@ pub enum Returns {
 }
 
 /// One route of the API.
-pub struct Route {
+pub(crate) struct Route {
     /// `GET` or `POST`.
-    pub method: &'static str,
+    pub(crate) method: &'static str,
     /// Path template, `{name}` for parameters.
-    pub path: &'static str,
+    pub(crate) path: &'static str,
     /// What it does.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Needs a bearer token.
-    pub bearer: bool,
+    pub(crate) bearer: bool,
     /// Its query parameters (any other is a 400).
-    pub query: &'static [Param],
+    pub(crate) query: &'static [Param],
     /// Its request body.
-    pub body: Body,
+    pub(crate) body: Body,
     /// What a success holds.
-    pub returns: Returns,
+    pub(crate) returns: Returns,
 }
 
 const fn r(method: &'static str, path: &'static str, summary: &'static str, bearer: bool) -> Route {
@@ -171,7 +171,7 @@ const GRANT_BODY: &[Param] = &[
 ];
 
 /// Every route with its handler.
-pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
+pub(crate) fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
     vec![
         (
             r("POST", "/token", "OAuth2 client credentials (HTTP Basic) → bearer token", false)

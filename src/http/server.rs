@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 /// Time a client has to send a request's head, counted from when the connection is ready for
 /// one (so it also closes kept-alive connections left idle that long).
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Time given to requests in flight when the server is asked to stop.
 const DRAIN: Duration = Duration::from_secs(30);
@@ -32,7 +32,11 @@ pub async fn serve(mut state: super::AppState, addr: &str) -> std::io::Result<()
 }
 
 /// Accepts connections on `listener` until `stop` resolves, then drains those in flight.
-pub async fn accept(listener: tokio::net::TcpListener, router: Router, stop: impl std::future::Future<Output = ()>) {
+pub(crate) async fn accept(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    stop: impl std::future::Future<Output = ()>,
+) {
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
     builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(Duration::from_secs(30)));

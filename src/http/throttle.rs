@@ -13,19 +13,19 @@ const WINDOW: Duration = Duration::from_secs(60);
 const MAX_KEYS: usize = 100_000;
 
 /// Failures per key within the last minute.
-pub struct Failures {
+pub(crate) struct Failures {
     limit: usize,
     seen: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
 impl Failures {
     /// Allows `limit` failures per key and minute.
-    pub fn new(limit: usize) -> Failures {
+    pub(crate) fn new(limit: usize) -> Failures {
         Failures { limit: limit.max(1), seen: Mutex::new(HashMap::new()) }
     }
 
     /// `Err(seconds to wait)` when `key` used up its failures; otherwise `Ok`.
-    pub fn check(&self, key: &str) -> Result<(), u64> {
+    pub(crate) fn check(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
         // A poisoned lock (a panic elsewhere) refuses: failing closed is the safe side here.
         let Ok(mut seen) = self.seen.lock() else { return Err(WINDOW.as_secs()) };
@@ -38,7 +38,7 @@ impl Failures {
     }
 
     /// Counts a failure of `key`.
-    pub fn fail(&self, key: &str) {
+    pub(crate) fn fail(&self, key: &str) {
         let now = Instant::now();
         let Ok(mut seen) = self.seen.lock() else { return };
         if seen.len() >= MAX_KEYS {
@@ -51,7 +51,7 @@ impl Failures {
     }
 
     /// Forgets the failures of `key` (after a success).
-    pub fn clear(&self, key: &str) {
+    pub(crate) fn clear(&self, key: &str) {
         if let Ok(mut seen) = self.seen.lock() {
             seen.remove(key);
         }

@@ -13,13 +13,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Lifetime of a bearer token, seconds.
-pub const TOKEN_TTL: i64 = 3600;
+pub(crate) const TOKEN_TTL: i64 = 3600;
 
 /// Failed attempts allowed per claimed client id in a minute.
-pub const FAILURES_PER_CLIENT: usize = 5;
+pub(crate) const FAILURES_PER_CLIENT: usize = 5;
 
 /// Failed attempts allowed per caller address in a minute.
-pub const FAILURES_PER_ADDRESS: usize = 20;
+pub(crate) const FAILURES_PER_ADDRESS: usize = 20;
 
 /// RFC 6749 §5.1: token answers are not stored by caches.
 fn no_store(mut r: Response) -> Response {
@@ -87,7 +87,7 @@ fn throttled(wait: u64) -> Response {
 }
 
 /// Issues a bearer token to a client that authenticates with its id and secret.
-pub async fn post_token(
+pub(crate) async fn post_token(
     State(state): State<AppState>,
     audit: Option<Extension<Arc<Mutex<AuditInfo>>>>,
     headers: HeaderMap,

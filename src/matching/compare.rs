@@ -4,7 +4,7 @@
 use super::spec::CompareKind;
 
 /// A value ready for comparison.
-pub fn prepare(kind: CompareKind, raw: &str) -> String {
+pub(crate) fn prepare(kind: CompareKind, raw: &str) -> String {
     let raw = raw.trim();
     match kind {
         CompareKind::Exact => crate::text::clean(raw).into_owned(),
@@ -39,7 +39,7 @@ fn one_edit(a: &str, b: &str) -> bool {
 
 /// The level `a` and `b` reach (0 best, `levels.len()` different); `None` if one is empty.
 /// `swapped` is the pair (a's other column, b's other column) for name swaps.
-pub fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, &str)>) -> Option<u8> {
+pub(crate) fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, &str)>) -> Option<u8> {
     if a.is_empty() || b.is_empty() {
         return None;
     }

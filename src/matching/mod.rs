@@ -3,8 +3,8 @@
 //! term-frequency adjustments) turns levels into a match probability; pairs above the
 //! thresholds are matches or wait for review.
 
-pub mod compare;
-pub mod model;
+pub(crate) mod compare;
+pub(crate) mod model;
 pub mod records;
 pub mod spec;
 
@@ -29,11 +29,11 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// Records in one block at most; larger blocks (a key shared by too many records, such as an
 /// empty-ish value) are skipped, and counted.
-pub const MAX_BLOCK: usize = 5_000;
+pub(crate) const MAX_BLOCK: usize = 5_000;
 
 /// The sorted union of the rules' pairs.
 fn union(by_rule: &[Vec<u64>]) -> Vec<u64> {
@@ -139,13 +139,13 @@ pub struct Scored {
 pub struct Outcome {
     pub model: Model,
     /// Candidate pairs compared.
-    pub candidates: usize,
+    pub(crate) candidates: usize,
     /// Oversized blocks skipped.
     pub skipped_blocks: usize,
     /// Pairs at or above the review threshold.
     pub pairs: Vec<Scored>,
     /// Every candidate pair (`i << 32 | j`), sorted.
-    pub candidate_pairs: Vec<u64>,
+    pub(crate) candidate_pairs: Vec<u64>,
 }
 
 /// Trains the model on `r` and scores every candidate pair.

@@ -8,18 +8,18 @@ use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 
 /// Levels of one pair, 3 bits per comparison (7 = a value missing).
-pub type Pattern = u64;
+pub(crate) type Pattern = u64;
 
 const MISSING: u64 = 7;
 
 /// The level of comparison `c` in `p`, `None` when a value was missing.
-pub fn level_of(p: Pattern, c: usize) -> Option<usize> {
+pub(crate) fn level_of(p: Pattern, c: usize) -> Option<usize> {
     let l = (p >> (3 * c)) & 7;
     (l != MISSING).then_some(l as usize)
 }
 
 /// The pattern of records `i` and `j`.
-pub fn pattern(r: &Records, i: usize, j: usize) -> Pattern {
+pub(crate) fn pattern(r: &Records, i: usize, j: usize) -> Pattern {
     let mut p = 0u64;
     for (c, col) in r.columns.iter().enumerate() {
         let swapped = col.swapped.as_ref().map(|s| (s[i].as_str(), s[j].as_str()));
@@ -34,9 +34,9 @@ pub fn pattern(r: &Records, i: usize, j: usize) -> Pattern {
 #[derive(Debug, Clone)]
 pub struct Model {
     /// m[c][level]: chance of the level among matches (the last level is "different").
-    pub m: Vec<Vec<f64>>,
+    pub(crate) m: Vec<Vec<f64>>,
     /// u[c][level]: chance among non-matches.
-    pub u: Vec<Vec<f64>>,
+    pub(crate) u: Vec<Vec<f64>>,
     /// Share of matches among candidate pairs.
     pub lambda: f64,
     /// EM iterations run.
@@ -52,7 +52,7 @@ fn normalize(v: &mut [f64]) {
 
 /// u from `spec.u_pairs` random pairs (add-one smoothed), drawn in seeded chunks compared in
 /// parallel: the same seed gives the same u whatever the number of cores.
-pub fn estimate_u(spec: &MatchSpec, r: &Records) -> Vec<Vec<f64>> {
+pub(crate) fn estimate_u(spec: &MatchSpec, r: &Records) -> Vec<Vec<f64>> {
     use rayon::prelude::*;
     let empty: Vec<Vec<f64>> = r.columns.iter().map(|c| vec![0.0; c.kind.levels().len() + 1]).collect();
     let n = r.len();
@@ -97,7 +97,7 @@ pub fn estimate_u(spec: &MatchSpec, r: &Records) -> Vec<Vec<f64>> {
 }
 
 /// A starting m: most matches agree exactly, fewer at each lower level.
-pub fn default_m(levels: usize) -> Vec<f64> {
+pub(crate) fn default_m(levels: usize) -> Vec<f64> {
     let mut v: Vec<f64> = (0..levels).map(|l| 0.5f64.powi(l as i32 + 1)).collect();
     if let Some(last) = v.last_mut() {
         *last = 0.01;
@@ -119,7 +119,7 @@ fn posterior(p: Pattern, lambda: f64, m: &[Vec<f64>], u: &[Vec<f64>]) -> f64 {
 }
 
 /// The share of matches among candidate `patterns` with m and u fixed (EM on lambda alone).
-pub fn estimate_lambda(m: &[Vec<f64>], u: &[Vec<f64>], patterns: &HashMap<Pattern, u64>) -> f64 {
+pub(crate) fn estimate_lambda(m: &[Vec<f64>], u: &[Vec<f64>], patterns: &HashMap<Pattern, u64>) -> f64 {
     let mut lambda: f64 = 0.1;
     for _ in 0..200 {
         let (mut matched, mut total) = (0.0, 0.0);
@@ -138,7 +138,7 @@ pub fn estimate_lambda(m: &[Vec<f64>], u: &[Vec<f64>], patterns: &HashMap<Patter
 }
 
 /// m and lambda by EM over candidate `patterns` (pattern → number of pairs), u fixed.
-pub fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<Pattern, u64>) -> Model {
+pub(crate) fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<Pattern, u64>) -> Model {
     let mut m: Vec<Vec<f64>> = u
         .iter()
         .map(|lv| {
@@ -181,7 +181,7 @@ pub fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<Pattern
 }
 
 /// Weight (log2 Bayes factor) of comparison `c` at `level` for records `i`, `j`.
-pub fn weight(model: &Model, r: &Records, c: usize, level: usize, i: usize) -> f64 {
+pub(crate) fn weight(model: &Model, r: &Records, c: usize, level: usize, i: usize) -> f64 {
     let u = match (&r.columns[c].tf, level) {
         (Some(tf), 0) => tf.get(r.columns[c].values[i].as_str()).copied().unwrap_or(model.u[c][0]),
         _ => model.u[c][level],
@@ -190,7 +190,7 @@ pub fn weight(model: &Model, r: &Records, c: usize, level: usize, i: usize) -> f
 }
 
 /// Match probability of records `i` and `j` with pattern `p`.
-pub fn probability(model: &Model, r: &Records, p: Pattern, i: usize) -> f64 {
+pub(crate) fn probability(model: &Model, r: &Records, p: Pattern, i: usize) -> f64 {
     let mut w = (model.lambda / (1.0 - model.lambda)).log2();
     for c in 0..r.columns.len() {
         if let Some(l) = level_of(p, c) {

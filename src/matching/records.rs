@@ -7,30 +7,26 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// One comparison's values, prepared.
-pub struct Column {
-    pub name: String,
-    pub kind: CompareKind,
-    pub values: Vec<String>,
-    pub swapped: Option<Vec<String>>,
+pub(crate) struct Column {
+    pub(crate) name: String,
+    pub(crate) kind: CompareKind,
+    pub(crate) values: Vec<String>,
+    pub(crate) swapped: Option<Vec<String>>,
     /// Value → share of records holding it (term frequency), when asked for.
-    pub tf: Option<HashMap<String, f64>>,
+    pub(crate) tf: Option<HashMap<String, f64>>,
 }
 
 /// The records of one matching job.
 pub struct Records {
     pub ids: Vec<String>,
-    pub columns: Vec<Column>,
+    pub(crate) columns: Vec<Column>,
     /// Raw values by column name (blocking keys and display).
-    pub raw: HashMap<String, Vec<String>>,
+    pub(crate) raw: HashMap<String, Vec<String>>,
 }
 
 impl Records {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ids.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
     }
 
     /// Reads a CSV file (fields trimmed) and prepares it for `spec`.
@@ -68,7 +64,7 @@ impl Records {
     }
 
     /// Prepares raw columns (name → values, all of one length) for `spec`.
-    pub fn from_columns(raw: HashMap<String, Vec<String>>, spec: &MatchSpec, source: &str) -> Result<Records> {
+    pub(crate) fn from_columns(raw: HashMap<String, Vec<String>>, spec: &MatchSpec, source: &str) -> Result<Records> {
         let need = |c: &str| {
             raw.get(c).ok_or_else(|| Error::Input(format!("{source}: no column '{c}'; it has: {}", sorted_keys(&raw))))
         };
@@ -103,7 +99,7 @@ impl Records {
 
     /// The blocking key of record `i` under `rule`, `None` when a part is empty. A part
     /// `a|b` is the folded values of columns a and b in sorted order (names in either order).
-    pub fn block_key(&self, rule: &[String], i: usize) -> Option<String> {
+    pub(crate) fn block_key(&self, rule: &[String], i: usize) -> Option<String> {
         let mut key = String::new();
         for part in rule {
             if part.contains('|') {

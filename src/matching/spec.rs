@@ -13,55 +13,55 @@ pub struct MatchSpec {
     pub entity: Option<String>,
     /// For `lgsp match eval`: the column that identifies a record (in a pipeline: its key).
     #[serde(default)]
-    pub id: String,
+    pub(crate) id: String,
     /// Blocking rules, OR-ed: a pair is compared when it agrees on every key of at least one
     /// rule. A key is a column (`surname`), its first N folded characters (`surname:3`), or
     /// columns whose values may be swapped, in sorted order (`given_name|surname`).
-    pub blocking: Vec<Vec<String>>,
+    pub(crate) blocking: Vec<Vec<String>>,
     /// One comparison per piece of evidence, each with its agreement levels.
-    pub comparisons: Vec<ComparisonSpec>,
+    pub(crate) comparisons: Vec<ComparisonSpec>,
     /// A pair at or above this match probability is a match (default 0.9).
     #[serde(default = "default_match")]
     pub match_threshold: f64,
     /// A pair between this and `match_threshold` waits for a steward (default 0.5).
     #[serde(default = "default_review")]
-    pub review_threshold: f64,
+    pub(crate) review_threshold: f64,
     /// Random pairs drawn to estimate u, the chance of each level among non-matches
     /// (default 300,000).
     #[serde(default = "default_u_pairs")]
-    pub u_pairs: usize,
+    pub(crate) u_pairs: usize,
     /// EM iterations at most to estimate m, the chance of each level among matches (default 50).
     #[serde(default = "default_iterations")]
-    pub em_iterations: usize,
+    pub(crate) em_iterations: usize,
     /// Seed of the random pairs (default 1): the same data and spec give the same model.
     #[serde(default = "default_seed")]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The golden record's fields and how each value is chosen among an entity's records.
     #[serde(default)]
-    pub golden: Vec<GoldenSpec>,
+    pub(crate) golden: Vec<GoldenSpec>,
 }
 
 /// One field of the golden record.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GoldenSpec {
+pub(crate) struct GoldenSpec {
     /// The column (of the source datasets) and of the golden record.
-    pub column: String,
+    pub(crate) column: String,
     /// How the value is chosen (default `most_frequent`).
     #[serde(default)]
-    pub rule: GoldenRule,
+    pub(crate) rule: GoldenRule,
     /// `source_priority`: datasets in order of trust.
     #[serde(default)]
-    pub sources: Vec<String>,
+    pub(crate) sources: Vec<String>,
     /// `most_recent`: the column (a date or time) saying how recent each record is.
     #[serde(default)]
-    pub by: Option<String>,
+    pub(crate) by: Option<String>,
 }
 
 /// Survivorship of a golden field; ties go to the longer value, then the first in key order.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum GoldenRule {
+pub(crate) enum GoldenRule {
     /// The value most records hold.
     #[default]
     MostFrequent,
@@ -76,25 +76,25 @@ pub enum GoldenRule {
 /// One comparison.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ComparisonSpec {
+pub(crate) struct ComparisonSpec {
     /// The column compared.
-    pub column: String,
+    pub(crate) column: String,
     /// How values are compared, and so its levels.
-    pub kind: CompareKind,
+    pub(crate) kind: CompareKind,
     /// Another column whose value, swapped with this one, counts as a near agreement (given
     /// name and surname written in the other order).
     #[serde(default)]
-    pub swapped_with: Option<String>,
+    pub(crate) swapped_with: Option<String>,
     /// Weigh an exact agreement by how common the value is (a match on "Nguyễn" is weak
     /// evidence, on a rare name strong).
     #[serde(default)]
-    pub term_frequency: bool,
+    pub(crate) term_frequency: bool,
 }
 
 /// Kinds of comparison; each has its levels, best first, then "different".
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum CompareKind {
+pub(crate) enum CompareKind {
     /// Equal or not.
     Exact,
     /// Names folded for diacritics, case and tone placement: equal, Jaro-Winkler ≥ 0.92,
@@ -131,7 +131,7 @@ fn default_seed() -> u64 {
 
 impl CompareKind {
     /// Names of the agreement levels, best first (the last, "different", is implied).
-    pub fn levels(self) -> &'static [&'static str] {
+    pub(crate) fn levels(self) -> &'static [&'static str] {
         match self {
             CompareKind::Exact => &["exact"],
             CompareKind::Name => &["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80 or swapped"],
@@ -144,7 +144,7 @@ impl CompareKind {
 
 impl MatchSpec {
     /// Every column the spec reads: id, compared, swapped, blocking and golden columns.
-    pub fn columns(&self) -> Vec<String> {
+    pub(crate) fn columns(&self) -> Vec<String> {
         let mut out = vec![self.id.clone()];
         for c in &self.comparisons {
             out.push(c.column.clone());
@@ -173,7 +173,7 @@ impl MatchSpec {
     }
 
     /// What must hold in any match spec; otherwise the key that is wrong and what to do.
-    pub fn check(&self) -> Result<(), (String, String)> {
+    pub(crate) fn check(&self) -> Result<(), (String, String)> {
         if self.blocking.is_empty() || self.blocking.iter().any(Vec::is_empty) {
             return Err(("blocking".into(), "give at least one rule of at least one key".into()));
         }
@@ -207,4 +207,4 @@ fn blocking_key_ok(key: &str) -> bool {
 }
 
 /// Comparisons at most: a pair's agreement pattern holds 3 bits per comparison in a `u64`.
-pub const MAX_COMPARISONS: usize = 21;
+pub(crate) const MAX_COMPARISONS: usize = 21;

@@ -10,24 +10,24 @@ use super::transform::ROW_HASH;
 use polars::prelude::*;
 
 /// Column naming the kind of a change row.
-pub const CHANGE_TYPE: &str = "_change_type";
+pub(crate) const CHANGE_TYPE: &str = "_change_type";
 /// Plan column: whether the row is in the new snapshot.
-pub const SNAP: &str = "_snap";
+pub(crate) const SNAP: &str = "_snap";
 /// Plan column: the row's change (`NONE`, `INSERT`, `PREIMAGE`, `POSTIMAGE`, `DELETE`).
-pub const CHANGE: &str = "_change";
+pub(crate) const CHANGE: &str = "_change";
 /// `_run` of a row of the previous snapshot (its `_pos` is its position there).
-pub const PREV: u32 = u32::MAX;
-pub const NONE: u32 = 0;
-pub const INSERT: u32 = 1;
-pub const PREIMAGE: u32 = 2;
-pub const POSTIMAGE: u32 = 3;
-pub const DELETE: u32 = 4;
+pub(crate) const PREV: u32 = u32::MAX;
+pub(crate) const NONE: u32 = 0;
+pub(crate) const INSERT: u32 = 1;
+pub(crate) const PREIMAGE: u32 = 2;
+pub(crate) const POSTIMAGE: u32 = 3;
+pub(crate) const DELETE: u32 = 4;
 const PREV_HASH: &str = "_prev_hash";
 const PREV_POS: &str = "_prev_pos";
 const HELD: &str = "_held";
 
 /// The `_change_type` written for a change kind.
-pub fn change_type(kind: u32) -> &'static str {
+pub(crate) fn change_type(kind: u32) -> &'static str {
     match kind {
         INSERT => "insert",
         PREIMAGE => "update_preimage",
@@ -37,22 +37,22 @@ pub fn change_type(kind: u32) -> &'static str {
 }
 
 /// What a version is made of.
-pub struct Plan {
+pub(crate) struct Plan {
     /// The rows to write, in key order (a pre-image before its post-image): `_run`, `_pos`,
     /// `_snap`, `_change`.
-    pub rows: DataFrame,
-    pub inserted: usize,
-    pub updated: usize,
-    pub deleted: usize,
+    pub(crate) rows: DataFrame,
+    pub(crate) inserted: usize,
+    pub(crate) updated: usize,
+    pub(crate) deleted: usize,
     /// Previous records kept because their new row was quarantined (full extracts).
-    pub kept: usize,
+    pub(crate) kept: usize,
     /// Rows of the new snapshot.
-    pub snapshot_rows: usize,
+    pub(crate) snapshot_rows: usize,
 }
 
 impl Plan {
     /// Whether the version would change nothing.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.inserted + self.updated + self.deleted == 0
     }
 }
@@ -75,7 +75,7 @@ fn kind(e: Expr) -> Expr {
 /// by key (as deduplication leaves them), `prev`
 /// the previous snapshot's key and `_row_hash` columns in snapshot order (none for a first
 /// version), `held` the keys of quarantined rows (kept, not deleted, by a full extract).
-pub fn plan(
+pub(crate) fn plan(
     new: &DataFrame,
     prev: Option<&DataFrame>,
     key: &[String],

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 #[error("{}: {key}: {message}", file.display())]
 pub struct SpecError {
     /// The pipeline file.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Key path inside the file (`fields[2].type`), or `(file)` for the whole file.
-    pub key: String,
+    pub(crate) key: String,
     /// What is wrong and what to do.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 fn err(file: &Path, key: impl Into<String>, message: impl Into<String>) -> SpecError {
@@ -21,13 +21,13 @@ fn err(file: &Path, key: impl Into<String>, message: impl Into<String>) -> SpecE
 }
 
 /// Reads, parses and checks a pipeline file.
-pub fn load(path: &Path) -> Result<PipelineSpec, SpecError> {
+pub(crate) fn load(path: &Path) -> Result<PipelineSpec, SpecError> {
     let text = std::fs::read_to_string(path).map_err(|e| err(path, "(file)", format!("cannot read: {e}")))?;
     parse(path, &text)
 }
 
 /// Parses and checks pipeline text; `path` is only used in messages.
-pub fn parse(path: &Path, text: &str) -> Result<PipelineSpec, SpecError> {
+pub(crate) fn parse(path: &Path, text: &str) -> Result<PipelineSpec, SpecError> {
     let de = toml::Deserializer::new(text);
     let spec: PipelineSpec = serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();

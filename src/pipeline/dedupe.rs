@@ -6,18 +6,18 @@ use super::transform::LINE;
 use polars::prelude::*;
 
 /// Column naming, for a collapsed row, the line of the row that survived.
-pub const KEPT_LINE: &str = "_kept_line";
+pub(crate) const KEPT_LINE: &str = "_kept_line";
 
 /// The outcome of exact deduplication.
-pub struct Deduped {
+pub(crate) struct Deduped {
     /// One row per business key, sorted by key.
-    pub rows: DataFrame,
+    pub(crate) rows: DataFrame,
     /// Collapsed rows: key columns, their `_line` and the surviving `_kept_line`.
-    pub collapsed: DataFrame,
+    pub(crate) collapsed: DataFrame,
 }
 
 /// Collapses `valid` on `key` by `rule`.
-pub fn dedupe(valid: DataFrame, key: &[String], rule: &SurvivorshipSpec) -> PolarsResult<Deduped> {
+pub(crate) fn dedupe(valid: DataFrame, key: &[String], rule: &SurvivorshipSpec) -> PolarsResult<Deduped> {
     let mut by: Vec<Expr> = key.iter().map(|k| col(k.as_str())).collect();
     let mut desc = vec![false; key.len()];
     match (rule.rule, &rule.field) {

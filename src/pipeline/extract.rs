@@ -3,7 +3,7 @@
 
 mod raw;
 
-pub use raw::RawRecord;
+pub(crate) use raw::RawRecord;
 
 use crate::text::legacy::{self, Encoding};
 use sha2::{Digest, Sha256};
@@ -11,10 +11,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The column of a converted source that holds each record's position in the original.
-pub use crate::source::NUMBER_COLUMN;
+pub(crate) use crate::source::NUMBER_COLUMN;
 
 /// Records handed to the transform stage at a time.
-pub const BATCH_ROWS: usize = 32_768;
+pub(crate) const BATCH_ROWS: usize = 32_768;
 
 /// Why a source cannot be read at all (bad rows are not errors: they are quarantined).
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +44,7 @@ pub enum Error {
 
 impl Error {
     /// The same error naming `name` instead of `local` (a download or a conversion of it).
-    pub fn named(self, local: &Path, name: &str) -> Error {
+    pub(crate) fn named(self, local: &Path, name: &str) -> Error {
         if local == Path::new(name) {
             return self;
         }
@@ -64,17 +64,15 @@ impl Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
-/// What was read: checksum, size and header; records are streamed to the caller.
+/// What was read: checksum and size; records are streamed to the caller.
 #[derive(Debug, Clone)]
-pub struct ExtractInfo {
+pub(crate) struct ExtractInfo {
     /// sha256 of the raw input bytes, hex.
-    pub sha256: String,
+    pub(crate) sha256: String,
     /// Size of the raw input in bytes.
-    pub bytes: u64,
-    /// Header names as found.
-    pub header: Vec<String>,
+    pub(crate) bytes: u64,
 }
 
 struct Hashing<R> {
@@ -112,7 +110,7 @@ enum Inner {
 }
 
 /// An open CSV source, read batch by batch.
-pub struct CsvSource {
+pub(crate) struct CsvSource {
     path: PathBuf,
     encoding: Encoding,
     inner: Inner,
@@ -127,7 +125,12 @@ pub struct CsvSource {
 impl CsvSource {
     /// Opens `path` as CSV in `encoding` and checks that every `(column, field)` of `columns`
     /// is in the header.
-    pub fn open(path: &Path, encoding: Encoding, delimiter: u8, columns: &[(String, String)]) -> Result<CsvSource> {
+    pub(crate) fn open(
+        path: &Path,
+        encoding: Encoding,
+        delimiter: u8,
+        columns: &[(String, String)],
+    ) -> Result<CsvSource> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         let file = std::fs::File::open(path).map_err(io)?;
         let mut reader = Hashing {
@@ -204,23 +207,23 @@ impl CsvSource {
     }
 
     /// Positions in the header of the requested columns, in request order.
-    pub fn positions(&self) -> &[usize] {
+    pub(crate) fn positions(&self) -> &[usize] {
         &self.positions
     }
 
     /// Number of header columns.
-    pub fn header_len(&self) -> usize {
+    pub(crate) fn header_len(&self) -> usize {
         self.header.len()
     }
 
     /// Takes each record's line number from its `_line` column (a conversion of an Excel
     /// sheet or JSON records, numbered with the original's rows, records or lines).
-    pub fn numbered(&mut self) {
+    pub(crate) fn numbered(&mut self) {
         self.line_column = self.header.iter().position(|h| h == NUMBER_COLUMN);
     }
 
     /// The next batch of at most `BATCH_ROWS` records; `None` at the end.
-    pub fn next_batch(&mut self) -> Result<Option<Vec<RawRecord>>> {
+    pub(crate) fn next_batch(&mut self) -> Result<Option<Vec<RawRecord>>> {
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         while batch.len() < BATCH_ROWS {
             let read = match &mut self.inner {
@@ -284,8 +287,8 @@ impl CsvSource {
         }
     }
 
-    /// Checksum, size and header, once every batch has been read.
-    pub fn finish(self) -> ExtractInfo {
+    /// Checksum and size, once every batch has been read.
+    pub(crate) fn finish(self) -> ExtractInfo {
         let (sha256, bytes) = match self.inner {
             Inner::Utf8(r) => {
                 let h = r.into_inner().into_inner();
@@ -293,7 +296,7 @@ impl CsvSource {
             }
             Inner::Decoded(_, sha, bytes) => (sha, bytes),
         };
-        ExtractInfo { sha256, bytes, header: self.header }
+        ExtractInfo { sha256, bytes }
     }
 }
 

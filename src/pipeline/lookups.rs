@@ -9,7 +9,7 @@ use crate::store::Store;
 use std::sync::Arc;
 
 /// Code tables (and name indexes where `name_to_code` needs them) of every catalog `spec` uses.
-pub async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes> {
+pub(crate) async fn catalogs_of(store: &Store, spec: &PipelineSpec) -> Result<CatalogCodes> {
     // (field, catalog, whether its name index is needed)
     let mut wanted: Vec<(&String, &String, bool)> = Vec::new();
     for f in &spec.fields {

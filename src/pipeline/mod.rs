@@ -1,22 +1,22 @@
 //! The batch path of a pipeline: extract → transform (normalize + validate) → dedupe → changes →
 //! publish → store. `run` drives one run end to end.
 
-pub mod changes;
-pub mod check;
-pub mod dedupe;
-pub mod extract;
+pub(crate) mod changes;
+pub(crate) mod check;
+pub(crate) mod dedupe;
+pub(crate) mod extract;
 mod lookups;
-pub mod normalize;
+pub(crate) mod normalize;
 mod plan_merge;
 mod records;
 mod row_groups;
 mod run;
-pub mod spec;
-pub mod spill;
+pub(crate) mod spec;
+pub(crate) mod spill;
 pub(crate) mod stage;
-pub mod transform;
+pub(crate) mod transform;
 mod twin;
-pub mod unique;
+pub(crate) mod unique;
 pub mod validate;
 pub mod version;
 
@@ -87,4 +87,4 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 /// A normalized, typed value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value<'a> {
+pub(crate) enum Value<'a> {
     /// Missing (empty after trimming, or listed in `null_if`).
     Null,
     /// Text, NFC (borrowed from the input when normalizing changed nothing).
@@ -29,11 +29,11 @@ pub enum Value<'a> {
 
 /// Why a cell could not be normalized.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// Short rule name: `type`, `phone`, `tax_code`.
-    pub rule: &'static str,
+    pub(crate) rule: &'static str,
     /// Explanation for the steward.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 fn fail(rule: &'static str, message: impl Into<String>) -> Failure {
@@ -44,7 +44,7 @@ fn fail(rule: &'static str, message: impl Into<String>) -> Failure {
 const EPOCH_DAYS_CE: i32 = 719_163;
 
 /// Days since 1970-01-01 of a date.
-pub fn date_days(d: NaiveDate) -> i32 {
+pub(crate) fn date_days(d: NaiveDate) -> i32 {
     use chrono::Datelike;
     d.num_days_from_ce() - EPOCH_DAYS_CE
 }
@@ -67,7 +67,7 @@ const SPREADSHEET_ERRORS: [&str; 11] = [
 
 /// Normalizes one raw cell for `field` (`scale` is the decimal scale in effect; `catalogs`
 /// serve the `successor` normalizer).
-pub fn normalize<'a>(
+pub(crate) fn normalize<'a>(
     raw: &'a str,
     field: &FieldSpec,
     scale: u32,

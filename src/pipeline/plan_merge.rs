@@ -75,7 +75,7 @@ fn text_key(cols: &[KeyCol], i: usize) -> Vec<String> {
 }
 
 /// The plan, or `None` when the sides cannot be merged (see the module's note).
-pub fn plan(
+pub(crate) fn plan(
     new: &DataFrame,
     prev: &DataFrame,
     key: &[String],

@@ -157,14 +157,14 @@ fn write_str(out: &mut String, s: &str) {
 
 /// Writes the rows of a frame one after the other as JSON objects with the columns `fields`,
 /// in that order.
-pub struct JsonRows<'a> {
+pub(crate) struct JsonRows<'a> {
     names: Vec<String>,
     cells: Vec<Cells<'a>>,
 }
 
 impl<'a> JsonRows<'a> {
     /// A writer at the first row of `df`.
-    pub fn new(df: &'a DataFrame, fields: &[String]) -> PolarsResult<JsonRows<'a>> {
+    pub(crate) fn new(df: &'a DataFrame, fields: &[String]) -> PolarsResult<JsonRows<'a>> {
         let cells = fields.iter().map(|f| df.column(f).and_then(Cells::of)).collect::<PolarsResult<_>>()?;
         let names = fields
             .iter()
@@ -178,7 +178,7 @@ impl<'a> JsonRows<'a> {
     }
 
     /// Appends the next row's object to `out`.
-    pub fn write_next(&mut self, out: &mut String) {
+    pub(crate) fn write_next(&mut self, out: &mut String) {
         out.push('{');
         for (i, (name, c)) in self.names.iter().zip(self.cells.iter_mut()).enumerate() {
             if i > 0 {
@@ -192,7 +192,7 @@ impl<'a> JsonRows<'a> {
     }
 
     /// Passes over the next row.
-    pub fn skip(&mut self) {
+    pub(crate) fn skip(&mut self) {
         for c in &mut self.cells {
             c.skip();
         }

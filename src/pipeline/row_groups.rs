@@ -6,15 +6,15 @@ use polars::prelude::*;
 use std::path::PathBuf;
 
 /// Parts gathered into row groups of a set size (the rows pushed are counted).
-pub struct RowBuffer {
+pub(crate) struct RowBuffer {
     size: usize,
     schema: Schema,
     pending: DataFrame,
-    pub rows: u64,
+    pub(crate) rows: u64,
 }
 
 impl RowBuffer {
-    pub fn new(schema: &Schema, opts: &PublishSpec) -> RowBuffer {
+    pub(crate) fn new(schema: &Schema, opts: &PublishSpec) -> RowBuffer {
         RowBuffer {
             size: opts.row_group_size.max(1),
             schema: schema.clone(),
@@ -24,7 +24,7 @@ impl RowBuffer {
     }
 
     /// Adds a part; returns a full row group once one is gathered.
-    pub fn push(&mut self, part: DataFrame) -> Result<Option<DataFrame>> {
+    pub(crate) fn push(&mut self, part: DataFrame) -> Result<Option<DataFrame>> {
         self.rows += part.height() as u64;
         self.pending.vstack_mut_owned(part)?;
         Ok(match self.pending.height() >= self.size {
@@ -34,7 +34,7 @@ impl RowBuffer {
     }
 
     /// The rows gathered so far (in one chunk), if any.
-    pub fn take(&mut self) -> Option<DataFrame> {
+    pub(crate) fn take(&mut self) -> Option<DataFrame> {
         if self.pending.height() == 0 {
             return None;
         }
@@ -45,25 +45,25 @@ impl RowBuffer {
 }
 
 /// A Parquet file written a row group at a time from smaller parts.
-pub struct RowGroups {
+pub(crate) struct RowGroups {
     writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
     rows: RowBuffer,
 }
 
 impl RowGroups {
-    pub fn create(path: PathBuf, schema: &Schema, opts: &PublishSpec) -> Result<RowGroups> {
+    pub(crate) fn create(path: PathBuf, schema: &Schema, opts: &PublishSpec) -> Result<RowGroups> {
         let writer = crate::parquet_io::batched(&path, schema, &opts.parquet())?;
         Ok(RowGroups { writer, rows: RowBuffer::new(schema, opts) })
     }
 
-    pub fn push(&mut self, part: DataFrame) -> Result<()> {
+    pub(crate) fn push(&mut self, part: DataFrame) -> Result<()> {
         if let Some(group) = self.rows.push(part)? {
             self.writer.write_batch(&group)?;
         }
         Ok(())
     }
 
-    pub fn finish(mut self) -> Result<u64> {
+    pub(crate) fn finish(mut self) -> Result<u64> {
         if let Some(group) = self.rows.take() {
             self.writer.write_batch(&group)?;
         }

@@ -1,6 +1,6 @@
 //! `PipelineSpec`: the pipeline file a data steward writes (`pipelines/*.toml`).
 
-pub use crate::source::spec::{RetrySpec, SourceSpec};
+pub(crate) use crate::source::spec::{RetrySpec, SourceSpec};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -12,42 +12,42 @@ pub struct PipelineSpec {
     pub id: crate::ident::Ident,
     /// Electronic identifier code of the agency that owns the data (Decision 20/2020/QĐ-TTg form,
     /// e.g. `000.00.12.H48`).
-    pub owner: crate::ident::AgencyCode,
+    pub(crate) owner: crate::ident::AgencyCode,
     /// Name of the master dataset this pipeline maintains (same character set as `id`).
     pub dataset: crate::ident::Ident,
     /// Human title of the dataset, shown to consumers.
     #[serde(default)]
-    pub title: String,
+    pub(crate) title: String,
     /// What the dataset holds and what it may be used for.
     #[serde(default)]
-    pub description: String,
+    pub(crate) description: String,
     /// When to pull, as a cron expression with seconds (`sec min hour day month weekday`).
     #[serde(default)]
     pub schedule: Option<crate::cron::Schedule>,
     /// `full` (the extract is the whole dataset: a key missing from it is deleted) or `partial`
     /// (the extract holds changed rows only: deletes are never inferred).
     #[serde(default)]
-    pub extract: ExtractMode,
+    pub(crate) extract: ExtractMode,
     /// Field names that identify a record (the business key). Rows with the same normalized key
     /// are duplicates and collapse into one by `survivorship`.
-    pub key: Vec<String>,
+    pub(crate) key: Vec<String>,
     /// Where the data is pulled from (see `source::spec`).
-    pub source: SourceSpec,
+    pub(crate) source: SourceSpec,
     /// Retries when the source fails (server down, timeout, 5xx).
     #[serde(default)]
-    pub retry: RetrySpec,
+    pub(crate) retry: RetrySpec,
     /// What the scheduler does on start about a fire time missed while no instance ran:
     /// `skip` (default) or `run_once`.
     #[serde(default)]
-    pub missed: Missed,
+    pub(crate) missed: Missed,
     /// The fields of the dataset, in published column order.
-    pub fields: Vec<FieldSpec>,
+    pub(crate) fields: Vec<FieldSpec>,
     /// Which row survives when several rows share a business key.
     #[serde(default)]
-    pub survivorship: SurvivorshipSpec,
+    pub(crate) survivorship: SurvivorshipSpec,
     /// How versions are published.
     #[serde(default)]
-    pub publish: PublishSpec,
+    pub(crate) publish: PublishSpec,
     /// Fuzzy matching of this dataset's records into master entities (see `matching::spec`).
     #[serde(default)]
     pub matching: Option<crate::matching::spec::MatchSpec>,
@@ -56,7 +56,7 @@ pub struct PipelineSpec {
 /// What the scheduler does about a fire time missed while no instance was running.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum Missed {
+pub(crate) enum Missed {
     /// Wait for the next fire time.
     #[default]
     Skip,
@@ -67,7 +67,7 @@ pub enum Missed {
 /// Whether an extract is the whole dataset or only the rows that changed.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum ExtractMode {
+pub(crate) enum ExtractMode {
     /// The whole dataset; keys missing from it are deletes.
     #[default]
     Full,
@@ -79,40 +79,40 @@ pub enum ExtractMode {
 /// optional, without normalizers or rules.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FieldSpec {
+pub(crate) struct FieldSpec {
     /// Field name as published (a column of the snapshot).
-    pub name: String,
+    pub(crate) name: String,
     /// Value type (default `string`).
     #[serde(rename = "type", default)]
-    pub kind: FieldType,
+    pub(crate) kind: FieldType,
     /// A row without a value here is quarantined (reason `required`).
     #[serde(default)]
-    pub required: bool,
+    pub(crate) required: bool,
     /// For `decimal`: digits kept after the decimal mark (default 2).
     #[serde(default)]
-    pub scale: Option<u32>,
+    pub(crate) scale: Option<u32>,
     /// Normalizers applied in order, after white space is trimmed and collapsed and text is put
     /// in Unicode NFC (always done).
     #[serde(default)]
-    pub normalize: Vec<Normalizer>,
+    pub(crate) normalize: Vec<Normalizer>,
     /// Rules a value must satisfy; a row failing any goes to quarantine with every reason.
     #[serde(default)]
-    pub rules: Vec<RuleSpec>,
+    pub(crate) rules: Vec<RuleSpec>,
     /// What the field means, published in the data dictionary.
     #[serde(default)]
-    pub description: String,
+    pub(crate) description: String,
     /// For `int` and `decimal`: what a lone '.' followed by exactly three digits means, the one
     /// ambiguous way of writing a number (`1.234`). `","` reads it as Vietnamese grouping
     /// (1234): the default, except for SQL sources. `"."` reads it as a decimal mark (1.234):
     /// the default for SQL sources, whose values are written by the database. Numeric cells of
     /// Excel and JSON numbers are written unambiguously whatever this says.
     #[serde(default)]
-    pub decimal_mark: Option<DecimalMark>,
+    pub(crate) decimal_mark: Option<DecimalMark>,
 }
 
 /// The decimal mark of a field's numbers, where the text leaves it open.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-pub enum DecimalMark {
+pub(crate) enum DecimalMark {
     /// `1.234` is 1234 (Vietnamese: `1.234.567,5`).
     #[serde(rename = ",")]
     Comma,
@@ -123,7 +123,7 @@ pub enum DecimalMark {
 
 impl DecimalMark {
     /// The default for numbers read from `source`: a database's use '.'.
-    pub fn default_for(source: &crate::source::spec::SourceSpec) -> DecimalMark {
+    pub(crate) fn default_for(source: &crate::source::spec::SourceSpec) -> DecimalMark {
         match source {
             crate::source::spec::SourceSpec::Sql(_) => DecimalMark::Dot,
             _ => DecimalMark::Comma,
@@ -134,7 +134,7 @@ impl DecimalMark {
 /// The type of a field's values.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum FieldType {
+pub(crate) enum FieldType {
     /// Text (UTF-8, NFC).
     #[default]
     String,
@@ -156,7 +156,7 @@ pub enum FieldType {
 /// (`"upper"`) or, for those with a parameter, a one-key table (`{ pad_left = 5 }`).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Normalizer {
+pub(crate) enum Normalizer {
     /// Upper case (Vietnamese-aware, result in NFC).
     Upper,
     /// Lower case.
@@ -195,7 +195,7 @@ fn default_confidence() -> f64 {
 /// A validation rule. Internally tagged by `kind`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum RuleSpec {
+pub(crate) enum RuleSpec {
     /// The text value must match this regular expression (whole value: anchor it with `^…$`).
     Regex {
         /// Regular expression (Rust `regex` syntax).
@@ -244,13 +244,13 @@ pub enum RuleSpec {
 /// Which row survives among rows sharing a business key.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct SurvivorshipSpec {
+pub(crate) struct SurvivorshipSpec {
     /// `latest` (greatest `field`), `earliest` (smallest `field`), `first` or `last` (file order).
     #[serde(default)]
-    pub rule: Survivorship,
+    pub(crate) rule: Survivorship,
     /// The field compared by `latest` / `earliest` (required for them). Ties go to the later row.
     #[serde(default)]
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
 }
 
 impl Default for SurvivorshipSpec {
@@ -262,7 +262,7 @@ impl Default for SurvivorshipSpec {
 /// Survivorship rules for exact duplicates.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum Survivorship {
+pub(crate) enum Survivorship {
     /// The row with the greatest value of `field`.
     Latest,
     /// The row with the smallest value of `field`.
@@ -277,27 +277,27 @@ pub enum Survivorship {
 /// Publishing options.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct PublishSpec {
+pub(crate) struct PublishSpec {
     /// Parquet compression: `zstd` (default), `snappy`, `lz4` or `none`.
     #[serde(default)]
-    pub compression: crate::parquet_io::Codec,
+    pub(crate) compression: crate::parquet_io::Codec,
     /// zstd level, 1 to 22 (default 1, the fastest: on the enterprise registry its files are 2%
     /// larger than level 3's and take about half the time to write). Only with `zstd`.
     #[serde(default)]
-    pub compression_level: Option<i32>,
+    pub(crate) compression_level: Option<i32>,
     /// Rows per Parquet row group (default 32768). Publishing holds about one row group of each
     /// file in memory at a time.
     #[serde(default = "default_row_group")]
-    pub row_group_size: usize,
+    pub(crate) row_group_size: usize,
     /// Largest share (0 to 1) of the current records one run may delete (default 0.5). A full
     /// extract that would delete more fails: it is usually a truncated or wrong file.
     #[serde(default = "default_max_delete")]
-    pub max_delete_fraction: f64,
+    pub(crate) max_delete_fraction: f64,
     /// How many versions keep their files (snapshot, changes, quarantine, duplicates); older
     /// versions keep their row and manifest, and the API answers 410 Gone for their files and
     /// for changes that need them. Default: keep every version.
     #[serde(default)]
-    pub keep_versions: Option<u32>,
+    pub(crate) keep_versions: Option<u32>,
 }
 
 fn default_max_delete() -> f64 {
@@ -322,7 +322,7 @@ impl Default for PublishSpec {
 
 impl PublishSpec {
     /// How the version's Parquet files are written.
-    pub fn parquet(&self) -> crate::parquet_io::Options {
+    pub(crate) fn parquet(&self) -> crate::parquet_io::Options {
         crate::parquet_io::Options {
             codec: self.compression,
             zstd_level: Some(self.compression_level.unwrap_or(1)),
@@ -338,12 +338,12 @@ impl PipelineSpec {
     }
 
     /// The field named `name`, if any.
-    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+    pub(crate) fn field(&self, name: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.name == name)
     }
 
     /// The extract mode in effect: an incremental source never infers deletes.
-    pub fn effective_extract(&self) -> ExtractMode {
+    pub(crate) fn effective_extract(&self) -> ExtractMode {
         if self.source.incremental() {
             ExtractMode::Partial
         } else {

@@ -11,21 +11,21 @@ use polars::prelude::*;
 use std::path::PathBuf;
 
 /// Column with the run (batch sequence number) a slim row comes from.
-pub const RUN: &str = "_run";
+pub(crate) const RUN: &str = "_run";
 /// Column with the row's position inside its run.
-pub const POS: &str = "_pos";
+pub(crate) const POS: &str = "_pos";
 /// Rows per row group of a run, and rows a [`Cursor`] on a run holds at a time.
-pub const RUN_WINDOW: usize = 4096;
+pub(crate) const RUN_WINDOW: usize = 4096;
 
 /// The temporary files of one pipeline run (removed when dropped).
-pub struct Spill {
+pub(crate) struct Spill {
     dir: tempfile::TempDir,
     runs: usize,
 }
 
 impl Spill {
     /// A new, empty spill folder under the system's temporary folder (`TMPDIR`).
-    pub fn new() -> Result<Spill> {
+    pub(crate) fn new() -> Result<Spill> {
         let dir = tempfile::Builder::new()
             .prefix("lgsp-run-")
             .tempdir()
@@ -34,7 +34,7 @@ impl Spill {
     }
 
     /// A path for a temporary file of this run.
-    pub fn file(&self, name: &str) -> PathBuf {
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
@@ -43,7 +43,7 @@ impl Spill {
     }
 
     /// Writes the valid rows of batch `run` (fields + `_line` + `_row_hash`).
-    pub fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
+    pub(crate) fn write(&self, run: usize, df: &mut DataFrame) -> Result<()> {
         // Plain, uncompressed pages: trying dictionaries (a cardinality estimate and a hash map
         // per page) or compressing costs more CPU than writing the bytes of a file read once.
         let writer = PageWriter::create(&self.run_path(run), df.schema(), &Options::SCRATCH, true)?;
@@ -59,17 +59,17 @@ impl Spill {
     }
 
     /// Declares that runs `0..runs` were written.
-    pub fn set_runs(&mut self, runs: usize) {
+    pub(crate) fn set_runs(&mut self, runs: usize) {
         self.runs = runs;
     }
 
     /// Number of runs.
-    pub fn runs(&self) -> usize {
+    pub(crate) fn runs(&self) -> usize {
         self.runs
     }
 
     /// A cursor on run `run`, giving its rows conformed to `schema`.
-    pub fn cursor(&self, run: usize, schema: &Schema) -> Cursor {
+    pub(crate) fn cursor(&self, run: usize, schema: &Schema) -> Cursor {
         Cursor::new(self.run_path(run), RUN_WINDOW, schema)
     }
 }
@@ -77,7 +77,7 @@ impl Spill {
 /// Reads rows of a Parquet file by position, a window of rows at a time, conformed to a schema
 /// (a column missing from the file is null, a type changed since is cast, others are left out).
 /// Positions asked in increasing order read each window once.
-pub struct Cursor {
+pub(crate) struct Cursor {
     path: PathBuf,
     window: usize,
     schema: Schema,
@@ -87,12 +87,12 @@ pub struct Cursor {
 
 impl Cursor {
     /// A cursor on `path` holding `window` rows at a time.
-    pub fn new(path: PathBuf, window: usize, schema: &Schema) -> Cursor {
+    pub(crate) fn new(path: PathBuf, window: usize, schema: &Schema) -> Cursor {
         Cursor { path, window: window.max(1), schema: schema.clone(), start: 0, rows: DataFrame::empty() }
     }
 
     /// The rows at `positions`, in that order.
-    pub fn take(&mut self, positions: &[u32]) -> Result<DataFrame> {
+    pub(crate) fn take(&mut self, positions: &[u32]) -> Result<DataFrame> {
         let mut parts: Vec<DataFrame> = Vec::new();
         let mut i = 0;
         while i < positions.len() {
@@ -148,7 +148,7 @@ fn scratch(what: &'static str, path: &std::path::Path, source: std::io::Error) -
 
 /// The columns kept in memory for each valid row: key, survivorship field, `unique` fields,
 /// `_line`, `_row_hash`.
-pub fn slim_columns(spec: &PipelineSpec) -> Vec<String> {
+pub(crate) fn slim_columns(spec: &PipelineSpec) -> Vec<String> {
     let mut cols: Vec<String> = spec.key.clone();
     let extra = spec
         .survivorship
@@ -165,7 +165,7 @@ pub fn slim_columns(spec: &PipelineSpec) -> Vec<String> {
 }
 
 /// The slim view of batch `run`'s valid rows, with `_run` and `_pos`.
-pub fn slim(valid: &DataFrame, columns: &[String], run: usize) -> PolarsResult<DataFrame> {
+pub(crate) fn slim(valid: &DataFrame, columns: &[String], run: usize) -> PolarsResult<DataFrame> {
     let mut slim = valid.select(columns.iter().map(|c| c.as_str()))?;
     let n = valid.height();
     slim.with_column(Column::new(RUN.into(), vec![run as u32; n]))?;

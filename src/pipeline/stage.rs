@@ -13,26 +13,26 @@ use polars::prelude::*;
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Output of extract + transform.
-pub struct Staged {
+pub(crate) struct Staged {
     /// Checksum, size and header of the input.
-    pub info: ExtractInfo,
+    pub(crate) info: ExtractInfo,
     /// Data rows read.
-    pub rows_read: u64,
+    pub(crate) rows_read: u64,
     /// Slim columns of the valid rows (see [`spill::slim_columns`], plus `_run`, `_pos`), in
     /// input order.
-    pub valid: DataFrame,
+    pub(crate) valid: DataFrame,
     /// The valid rows in full, one run file per batch.
-    pub spill: Spill,
+    pub(crate) spill: Spill,
     /// Schema of the valid rows in full (fields + `_line` + `_row_hash`).
-    pub schema: SchemaRef,
+    pub(crate) schema: SchemaRef,
     /// Quarantined rows (`_line`, raw fields, `_reasons`), in input order.
-    pub quarantine: DataFrame,
+    pub(crate) quarantine: DataFrame,
     /// Valid business keys of quarantined rows (their records are kept, not deleted).
-    pub held: DataFrame,
+    pub(crate) held: DataFrame,
 }
 
 /// The (source column, field) pairs of a spec, in field order.
-pub fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
+pub(crate) fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
     let columns = spec.source.columns();
     spec.fields
         .iter()
@@ -44,7 +44,7 @@ pub fn column_map(spec: &PipelineSpec) -> Vec<(String, String)> {
 }
 
 /// The source column names a pipeline reads, in field order.
-pub fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
+pub(crate) fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
     column_map(spec).into_iter().map(|(c, _)| c).collect()
 }
 
@@ -52,7 +52,7 @@ type Batch = (usize, Vec<RawRecord>);
 type Done = (usize, Result<BatchOut>);
 
 /// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read.
-pub fn extract_transform(
+pub(crate) fn extract_transform(
     spec: &PipelineSpec,
     input: &Input,
     catalogs: &CatalogCodes,

@@ -9,49 +9,49 @@ use polars::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Column with the source line of a row.
-pub const LINE: &str = "_line";
+pub(crate) const LINE: &str = "_line";
 /// Column with the row hash (over the normalized values, in field order).
-pub const ROW_HASH: &str = "_row_hash";
+pub(crate) const ROW_HASH: &str = "_row_hash";
 /// Column with the quarantine reasons (JSON array of `{rule, field, value, message}`).
-pub const REASONS: &str = "_reasons";
+pub(crate) const REASONS: &str = "_reasons";
 
 /// A field ready to transform.
-pub struct FieldPlan {
+pub(crate) struct FieldPlan {
     /// The field as declared.
-    pub spec: FieldSpec,
+    pub(crate) spec: FieldSpec,
     /// Decimal scale in effect.
-    pub scale: u32,
+    pub(crate) scale: u32,
     rules: FieldRules,
     /// Position of the field's column in the source record.
-    pub source_pos: usize,
+    pub(crate) source_pos: usize,
 }
 
 /// The compiled transform of a pipeline.
-pub struct Plan {
+pub(crate) struct Plan {
     /// Catalog tables for the `successor` normalizer.
     catalogs: CatalogCodes,
     /// Fields in published order.
-    pub fields: Vec<FieldPlan>,
+    pub(crate) fields: Vec<FieldPlan>,
     /// Number of columns of the header.
-    pub header_len: usize,
+    pub(crate) header_len: usize,
     /// Positions in `fields` of the business-key fields.
     key: Vec<usize>,
 }
 
 /// What one batch became.
-pub struct BatchOut {
+pub(crate) struct BatchOut {
     /// Valid rows: fields + `_line` + `_row_hash`.
-    pub valid: DataFrame,
+    pub(crate) valid: DataFrame,
     /// Quarantined rows: `_line`, raw fields, `_reasons`.
-    pub quarantine: DataFrame,
+    pub(crate) quarantine: DataFrame,
     /// Business keys (typed key fields) of quarantined rows whose key itself is valid: these
     /// records keep their previous version instead of being deleted.
-    pub held: DataFrame,
+    pub(crate) held: DataFrame,
 }
 
 impl Plan {
     /// Compiles the fields of `spec`; `positions[i]` is the source column of field `i`.
-    pub fn new(
+    pub(crate) fn new(
         spec: &PipelineSpec,
         positions: &[usize],
         header_len: usize,
@@ -260,7 +260,7 @@ impl QuarantineBuilder {
 
 /// Quarantined rows per reason, keyed `rule:field` (or `rule` for row-level reasons); a row
 /// counts once for each distinct reason it has.
-pub fn reason_counts(quarantine: &DataFrame) -> std::collections::BTreeMap<String, u64> {
+pub(crate) fn reason_counts(quarantine: &DataFrame) -> std::collections::BTreeMap<String, u64> {
     #[derive(serde::Deserialize)]
     struct R {
         rule: String,

@@ -12,7 +12,7 @@ use polars::prelude::*;
 use std::path::PathBuf;
 
 /// Snapshot and change set written from the same row groups.
-pub struct TwinRowGroups {
+pub(crate) struct TwinRowGroups {
     snapshot: PageWriter,
     changes: PageWriter,
     hash_at: usize,
@@ -21,7 +21,12 @@ pub struct TwinRowGroups {
 
 impl TwinRowGroups {
     /// Writers of `snapshot` (rows of `schema`, ending with `_row_hash`) and `changes`.
-    pub fn create(snapshot: PathBuf, changes: PathBuf, schema: &Schema, opts: &PublishSpec) -> Result<TwinRowGroups> {
+    pub(crate) fn create(
+        snapshot: PathBuf,
+        changes: PathBuf,
+        schema: &Schema,
+        opts: &PublishSpec,
+    ) -> Result<TwinRowGroups> {
         let mut change_schema = schema.clone();
         change_schema.shift_remove(ROW_HASH);
         change_schema.with_column(CHANGE_TYPE.into(), DataType::String);
@@ -36,7 +41,7 @@ impl TwinRowGroups {
     }
 
     /// Adds rows (in the snapshot's schema).
-    pub fn push(&mut self, part: DataFrame) -> Result<()> {
+    pub(crate) fn push(&mut self, part: DataFrame) -> Result<()> {
         match self.rows.push(part)? {
             Some(group) => self.write(group),
             None => Ok(()),
@@ -61,7 +66,7 @@ impl TwinRowGroups {
     }
 
     /// Ends both files; returns the rows written to each.
-    pub fn finish(mut self) -> Result<u64> {
+    pub(crate) fn finish(mut self) -> Result<u64> {
         if let Some(group) = self.rows.take() {
             self.write(group)?;
         }

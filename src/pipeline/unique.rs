@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 /// Moves rows that break a `unique` rule from `valid` to `quarantine`; their keys go to `held`.
 /// Every field's clashes are found on the same valid rows, so a row gets every reason it
 /// earns, whatever the order of the fields.
-pub fn enforce(
+pub(crate) fn enforce(
     spec: &PipelineSpec,
     valid: DataFrame,
     mut quarantine: DataFrame,

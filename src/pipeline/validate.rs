@@ -8,27 +8,27 @@ use std::sync::Arc;
 
 /// One reason a row is quarantined.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Reason {
+pub(crate) struct Reason {
     /// Rule that failed (`required`, `type`, `regex`, `range`, `in_catalog`, ...).
-    pub rule: String,
+    pub(crate) rule: String,
     /// Field concerned (empty for row-level reasons such as a wrong number of columns).
-    pub field: String,
+    pub(crate) field: String,
     /// The offending value as read.
-    pub value: String,
+    pub(crate) value: String,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// A shared catalog as a pipeline uses it.
-pub struct CatalogData {
+pub(crate) struct CatalogData {
     /// Validity periods and successors of its codes.
-    pub table: crate::catalog::table::CodeTable,
+    pub(crate) table: crate::catalog::table::CodeTable,
     /// Its names, when a `name_to_code` normalizer uses it.
-    pub names: Option<crate::catalog::matcher::NameIndex>,
+    pub(crate) names: Option<crate::catalog::matcher::NameIndex>,
 }
 
 /// The shared catalogs a pipeline refers to, by identifier.
-pub type CatalogCodes = HashMap<String, Arc<CatalogData>>;
+pub(crate) type CatalogCodes = HashMap<String, Arc<CatalogData>>;
 
 enum Check {
     Regex(regex::Regex),
@@ -47,7 +47,7 @@ enum Check {
 }
 
 /// A field's rules, ready to run.
-pub struct FieldRules {
+pub(crate) struct FieldRules {
     required: bool,
     checks: Vec<Check>,
     /// Whether a check reads the value's text form (every check but a range does).
@@ -66,7 +66,7 @@ pub enum Error {
 }
 
 /// Converts a `range` bound to a comparable number for a field type.
-pub fn range_bound(kind: FieldType, v: &toml::Value) -> Result<f64, String> {
+pub(crate) fn range_bound(kind: FieldType, v: &toml::Value) -> Result<f64, String> {
     match (kind, v) {
         (FieldType::Int | FieldType::Decimal, toml::Value::Integer(i)) => Ok(*i as f64),
         (FieldType::Int | FieldType::Decimal, toml::Value::Float(f)) => Ok(*f),
@@ -86,7 +86,7 @@ pub fn range_bound(kind: FieldType, v: &toml::Value) -> Result<f64, String> {
 impl FieldRules {
     /// Compiles the rules of `field`, taking catalog tables from `catalogs`; `position` finds
     /// another field of the row by name.
-    pub fn compile(
+    pub(crate) fn compile(
         field: &FieldSpec,
         catalogs: &CatalogCodes,
         position: &dyn Fn(&str) -> Option<usize>,
@@ -127,7 +127,7 @@ impl FieldRules {
     }
 
     /// Checks one value of `row`; pushes a reason for each failed rule.
-    pub fn check(&self, field: &str, value: &Value, row: &[Value], scale: u32, out: &mut Vec<Reason>) {
+    pub(crate) fn check(&self, field: &str, value: &Value, row: &[Value], scale: u32, out: &mut Vec<Reason>) {
         let reason = |rule: &str, message: String| Reason {
             rule: rule.into(),
             field: field.into(),
@@ -225,7 +225,7 @@ impl FieldRules {
 }
 
 /// Text form of a value, as published in quarantine reasons and used by text rules.
-pub fn display(value: &Value, scale: u32) -> String {
+pub(crate) fn display(value: &Value, scale: u32) -> String {
     match value {
         Value::Null => String::new(),
         Value::Str(s) => s.to_string(),

@@ -20,23 +20,23 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::SyncSender;
 
 /// What a version is written from.
-pub struct Sources {
+pub(crate) struct Sources {
     /// The valid rows, spilled by batch.
-    pub spill: Spill,
+    pub(crate) spill: Spill,
     /// Schema of the spilled rows (fields + `_line` + `_row_hash`).
-    pub schema: SchemaRef,
+    pub(crate) schema: SchemaRef,
     /// A local copy of the previous snapshot, if any (removed when dropped).
-    pub prev: Option<tempfile::TempPath>,
+    pub(crate) prev: Option<tempfile::TempPath>,
     /// What each row becomes.
-    pub plan: Plan,
+    pub(crate) plan: Plan,
     /// Quarantined rows.
-    pub quarantine: DataFrame,
+    pub(crate) quarantine: DataFrame,
     /// What collapsed into what.
-    pub duplicates: DataFrame,
+    pub(crate) duplicates: DataFrame,
 }
 
 /// Writes the version's files and records; returns the manifest's location.
-pub async fn write(
+pub(crate) async fn write(
     store: &Store,
     objects: &Objects,
     spec: &PipelineSpec,

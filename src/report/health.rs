@@ -15,34 +15,34 @@ use std::collections::BTreeMap;
 /// Freshness and downtime of one dataset in a period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Freshness {
-    pub owner: String,
-    pub dataset: String,
+    pub(crate) owner: String,
+    pub(crate) dataset: String,
     /// The schedule of the period's last run (none: runs by hand only).
-    pub schedule: Option<String>,
+    pub(crate) schedule: Option<String>,
     /// Fire times of the schedule in the period (up to the report's as-of time).
-    pub expected_runs: i64,
+    pub(crate) expected_runs: i64,
     /// Fire times followed by a successful run before the next one.
-    pub on_schedule: i64,
+    pub(crate) on_schedule: i64,
     /// The end of the last successful run in the period.
-    pub last_success: Option<String>,
+    pub(crate) last_success: Option<String>,
     /// The longest stretch of the period without a successful run, in hours.
-    pub max_age_hours: f64,
+    pub(crate) max_age_hours: f64,
     /// Times the dataset went from succeeding to failing.
-    pub failure_spells: i64,
+    pub(crate) failure_spells: i64,
     /// Hours spent failing.
-    pub downtime_hours: f64,
+    pub(crate) downtime_hours: f64,
 }
 
 /// Rows quarantined for one reason in one dataset.
 #[derive(Debug, Clone, Serialize)]
 pub struct Quality {
-    pub owner: String,
-    pub dataset: String,
+    pub(crate) owner: String,
+    pub(crate) dataset: String,
     /// `rule:field`, or `rule` for row-level reasons.
-    pub reason: String,
-    pub rows: i64,
+    pub(crate) reason: String,
+    pub(crate) rows: i64,
     /// `rows` over the rows read by the dataset's runs in the period.
-    pub rate: f64,
+    pub(crate) rate: f64,
 }
 
 fn time(text: &str) -> Option<DateTime<Utc>> {
@@ -56,7 +56,7 @@ fn hours(d: chrono::Duration) -> f64 {
 }
 
 /// Rounds a rate to six decimals, so every format prints the same number.
-pub fn rate(part: i64, whole: i64) -> f64 {
+pub(crate) fn rate(part: i64, whole: i64) -> f64 {
     if whole > 0 {
         (part as f64 / whole as f64 * 1e6).round() / 1e6
     } else {
@@ -70,7 +70,7 @@ fn succeeded(r: &RunSpan) -> bool {
 
 /// Freshness of each dataset with runs in `[from, as_of)`; `before` holds each dataset's last
 /// run before the period.
-pub fn freshness(runs: &[RunSpan], before: &[RunSpan], from: &str, as_of: &str) -> Vec<Freshness> {
+pub(crate) fn freshness(runs: &[RunSpan], before: &[RunSpan], from: &str, as_of: &str) -> Vec<Freshness> {
     let (Some(start), Some(end)) = (time(from), time(as_of)) else { return Vec::new() };
     let mut by_dataset: BTreeMap<&str, Vec<&RunSpan>> = BTreeMap::new();
     for r in runs {
@@ -145,7 +145,7 @@ pub fn freshness(runs: &[RunSpan], before: &[RunSpan], from: &str, as_of: &str) 
 }
 
 /// Rows quarantined per reason and dataset over the period's runs.
-pub fn quality(runs: &[RunSpan]) -> Vec<Quality> {
+pub(crate) fn quality(runs: &[RunSpan]) -> Vec<Quality> {
     let mut read: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     let mut counts: BTreeMap<(&str, &str, String), i64> = BTreeMap::new();
     for r in runs {

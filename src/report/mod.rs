@@ -23,14 +23,14 @@ pub enum Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// A period `[from, to)` as UTC dates.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
-    pub name: String,
-    pub from: String,
-    pub to: String,
+    pub(crate) name: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
 }
 
 impl Period {
@@ -61,75 +61,75 @@ impl Period {
 
 /// Which audit entries a report was computed from.
 #[derive(Debug, Clone, Serialize)]
-pub struct Basis {
-    pub audit_first_seq: Option<i64>,
-    pub audit_last_seq: Option<i64>,
+pub(crate) struct Basis {
+    pub(crate) audit_first_seq: Option<i64>,
+    pub(crate) audit_last_seq: Option<i64>,
     /// Hash of the last audit entry of the period: the chain up to it is what was counted.
-    pub chain_hash: Option<String>,
+    pub(crate) chain_hash: Option<String>,
     /// The end of what the report covers: the period's end, or the latest run or audit entry
     /// in the store when the period has not ended yet.
-    pub as_of: String,
+    pub(crate) as_of: String,
 }
 
 /// Totals over every agency (or the one agency of the report).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Totals {
-    pub runs: i64,
-    pub failed_runs: i64,
-    pub versions: i64,
-    pub rows_read: i64,
-    pub rows_quarantined: i64,
-    pub quarantine_rate: f64,
-    pub pulls: i64,
-    pub rows_served: i64,
-    pub bytes_served: i64,
-    pub api_calls: i64,
-    pub api_errors: i64,
-    pub downtime_hours: f64,
-    pub denied_requests: i64,
+pub(crate) struct Totals {
+    pub(crate) runs: i64,
+    pub(crate) failed_runs: i64,
+    pub(crate) versions: i64,
+    pub(crate) rows_read: i64,
+    pub(crate) rows_quarantined: i64,
+    pub(crate) quarantine_rate: f64,
+    pub(crate) pulls: i64,
+    pub(crate) rows_served: i64,
+    pub(crate) bytes_served: i64,
+    pub(crate) api_calls: i64,
+    pub(crate) api_errors: i64,
+    pub(crate) downtime_hours: f64,
+    pub(crate) denied_requests: i64,
 }
 
 /// One month of a trend.
 #[derive(Debug, Clone, Serialize)]
-pub struct TrendPoint {
+pub(crate) struct TrendPoint {
     /// yyyy-mm
-    pub month: String,
-    pub versions: i64,
-    pub failed_runs: i64,
-    pub rows_read: i64,
-    pub rows_quarantined: i64,
-    pub quarantine_rate: f64,
-    pub pulls: i64,
-    pub rows_served: i64,
-    pub bytes_served: i64,
-    pub api_calls: i64,
-    pub api_errors: i64,
+    pub(crate) month: String,
+    pub(crate) versions: i64,
+    pub(crate) failed_runs: i64,
+    pub(crate) rows_read: i64,
+    pub(crate) rows_quarantined: i64,
+    pub(crate) quarantine_rate: f64,
+    pub(crate) pulls: i64,
+    pub(crate) rows_served: i64,
+    pub(crate) bytes_served: i64,
+    pub(crate) api_calls: i64,
+    pub(crate) api_errors: i64,
 }
 
 /// A report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// `monthly` or `quarterly`.
-    pub kind: String,
-    pub period: Period,
-    pub agency: Option<String>,
-    pub basis: Basis,
-    pub provided: Vec<Provided>,
-    pub freshness: Vec<Freshness>,
-    pub quality: Vec<Quality>,
-    pub consumed: Vec<Consumed>,
-    pub calls: Vec<Calls>,
+    pub(crate) kind: String,
+    pub(crate) period: Period,
+    pub(crate) agency: Option<String>,
+    pub(crate) basis: Basis,
+    pub(crate) provided: Vec<Provided>,
+    pub(crate) freshness: Vec<Freshness>,
+    pub(crate) quality: Vec<Quality>,
+    pub(crate) consumed: Vec<Consumed>,
+    pub(crate) calls: Vec<Calls>,
     /// Data requests refused for want of a grant: proposals for new sharing (Điều 19.3).
-    pub denied: Vec<Denied>,
-    pub grants_added: Vec<(String, i64)>,
-    pub grants_expiring: Vec<(String, i64)>,
-    pub totals: Totals,
+    pub(crate) denied: Vec<Denied>,
+    pub(crate) grants_added: Vec<(String, i64)>,
+    pub(crate) grants_expiring: Vec<(String, i64)>,
+    pub(crate) totals: Totals,
     /// The six months up to the period's last one, oldest first.
-    pub trend: Vec<TrendPoint>,
+    pub(crate) trend: Vec<TrendPoint>,
 }
 
 /// Months in a trend.
-pub const TREND_MONTHS: u32 = 6;
+pub(crate) const TREND_MONTHS: u32 = 6;
 
 /// Steps of [`build`], for a progress bar.
 pub const STEPS: u64 = 5 + TREND_MONTHS as u64;

@@ -5,11 +5,11 @@ use super::Report;
 use serde_json::{json, Value};
 
 /// One section of a report: `keys` leading columns name what a row is about, the rest are numbers.
-pub struct Section {
-    pub name: &'static str,
-    pub keys: usize,
-    pub header: Vec<&'static str>,
-    pub rows: Vec<Vec<Value>>,
+pub(crate) struct Section {
+    pub(crate) name: &'static str,
+    pub(crate) keys: usize,
+    pub(crate) header: Vec<&'static str>,
+    pub(crate) rows: Vec<Vec<Value>>,
 }
 
 /// Words of the reports: (key, Vietnamese, English).
@@ -64,7 +64,7 @@ const WORDS: &[(&str, &str, &str)] = &[
 ];
 
 /// `key` in Vietnamese, or English with `english`; unknown keys as they are.
-pub fn word(key: &str, english: bool) -> &str {
+pub(crate) fn word(key: &str, english: bool) -> &str {
     WORDS.iter().find(|w| w.0 == key).map(|w| if english { w.2 } else { w.1 }).unwrap_or(key)
 }
 
@@ -89,7 +89,7 @@ fn sheet(section: &str, english: bool) -> &str {
 }
 
 /// The report's sections, in order.
-pub fn sections(r: &Report) -> Vec<Section> {
+pub(crate) fn sections(r: &Report) -> Vec<Section> {
     // `Totals` holds numbers only: turning it into a JSON value cannot fail.
     let totals = serde_json::to_value(&r.totals).unwrap_or_default();
     let total_keys = [
@@ -267,7 +267,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
 }
 
 /// A cell as text (empty for null).
-pub fn cell(v: &Value) -> String {
+pub(crate) fn cell(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),

@@ -48,7 +48,7 @@ fn cell_text(c: &calamine::Data) -> String {
 /// Writes sheet `sheet` (default: the first) of the workbook at `path` to `out`, from
 /// `header_row` (1-based) on, with a first `_line` column holding the sheet row. Blank rows are
 /// skipped.
-pub fn excel_to_csv(path: &Path, name: &str, sheet: Option<&str>, header_row: u32, out: &Path) -> Result<()> {
+pub(crate) fn excel_to_csv(path: &Path, name: &str, sheet: Option<&str>, header_row: u32, out: &Path) -> Result<()> {
     use calamine::Reader;
     let mut book = calamine::open_workbook_auto(path)
         .map_err(|e| Error::Format { name: name.into(), message: format!("not a readable Excel workbook: {e}") })?;
@@ -127,7 +127,7 @@ fn machine_number(text: String) -> String {
 }
 
 /// The value at a dot path (`data.items`); the document itself for an empty path.
-pub fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+pub(crate) fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').filter(|p| !p.is_empty()).try_fold(doc, |v, key| match v {
         Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
         _ => v.get(key),
@@ -135,18 +135,18 @@ pub fn at_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// Writes JSON records as CSV with the `columns` header; keys seen go to `seen`.
-pub struct RecordWriter {
+pub(crate) struct RecordWriter {
     w: Out,
     out: std::path::PathBuf,
     columns: Vec<String>,
     seen: HashSet<String>,
     /// Records written.
-    pub count: u64,
+    pub(crate) count: u64,
 }
 
 impl RecordWriter {
     /// A writer of `out` with the source columns the pipeline reads.
-    pub fn create(out: &Path, columns: Vec<String>) -> Result<RecordWriter> {
+    pub(crate) fn create(out: &Path, columns: Vec<String>) -> Result<RecordWriter> {
         let mut w = writer(out)?;
         let header: Vec<&str> = std::iter::once(NUMBER_COLUMN).chain(columns.iter().map(String::as_str)).collect();
         w.write_record(&header).map_err(|e| csv_err(out, e))?;
@@ -154,7 +154,7 @@ impl RecordWriter {
     }
 
     /// Writes one record numbered `number` (`name` and `position` locate it in errors).
-    pub fn record(&mut self, v: &Value, name: &str, position: &str, number: u64) -> Result<()> {
+    pub(crate) fn record(&mut self, v: &Value, name: &str, position: &str, number: u64) -> Result<()> {
         let Value::Object(map) = v else {
             return Err(Error::Format {
                 name: name.into(),
@@ -171,7 +171,7 @@ impl RecordWriter {
     }
 
     /// Flushes; with at least one record, every column must have been seen in some record.
-    pub fn finish(self, name: &str) -> Result<u64> {
+    pub(crate) fn finish(self, name: &str) -> Result<u64> {
         if self.count > 0 {
             if let Some(missing) = self.columns.iter().find(|c| !self.seen.contains(*c)) {
                 return Err(Error::Format {
@@ -197,7 +197,7 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// The records array of a JSON document at `records`.
-pub fn records_of<'a>(doc: &'a Value, records: &str, name: &str) -> Result<&'a Vec<Value>> {
+pub(crate) fn records_of<'a>(doc: &'a Value, records: &str, name: &str) -> Result<&'a Vec<Value>> {
     match at_path(doc, records) {
         Some(Value::Array(a)) => Ok(a),
         Some(other) => Err(Error::Format {
@@ -212,7 +212,7 @@ pub fn records_of<'a>(doc: &'a Value, records: &str, name: &str) -> Result<&'a V
 }
 
 /// Writes a JSON document's records (at `records`) to `w`, numbered by position.
-pub fn json_into(bytes: &[u8], records: &str, name: &str, w: &mut RecordWriter) -> Result<()> {
+pub(crate) fn json_into(bytes: &[u8], records: &str, name: &str, w: &mut RecordWriter) -> Result<()> {
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| Error::Format {
         name: name.into(),
         message: format!("line {}, column {}: not JSON: {e}", e.line(), e.column()),
@@ -224,7 +224,7 @@ pub fn json_into(bytes: &[u8], records: &str, name: &str, w: &mut RecordWriter) 
 }
 
 /// Writes NDJSON lines to `w`, numbered by line (after `first_line` lines already read).
-pub fn ndjson_into(reader: impl BufRead, name: &str, w: &mut RecordWriter, first_line: u64) -> Result<()> {
+pub(crate) fn ndjson_into(reader: impl BufRead, name: &str, w: &mut RecordWriter, first_line: u64) -> Result<()> {
     for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| Error::Format { name: name.into(), message: format!("line {}: {e}", i + 1) })?;
         if line.trim().is_empty() {

@@ -11,23 +11,23 @@ use std::path::{Path, PathBuf};
 
 /// A file found for a run.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub(crate) struct Found {
     /// Where it is, as the steward wrote it (path or URL).
-    pub name: String,
+    pub(crate) name: String,
     /// Last modification time.
-    pub modified: DateTime<Utc>,
+    pub(crate) modified: DateTime<Utc>,
     /// `s3://` files: the store and the key to download.
     object: Option<(crate::objects::Objects, ObjectPath)>,
 }
 
 impl Found {
     /// The position of this file in the `all_new` order, saved after a successful run.
-    pub fn marker(&self) -> String {
+    pub(crate) fn marker(&self) -> String {
         format!("{}|{}", self.modified.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true), self.name)
     }
 
     /// A local path to read: the file itself, or a download into `dir`.
-    pub async fn local(&self, dir: &Path) -> Result<PathBuf> {
+    pub(crate) async fn local(&self, dir: &Path) -> Result<PathBuf> {
         let Some((store, key)) = &self.object else { return Ok(PathBuf::from(&self.name)) };
         let target = dir.join(key.filename().unwrap_or("download"));
         let mut file = tokio::fs::File::create(&target).await.map_err(|e| Error::io(&target, e))?;
@@ -100,7 +100,7 @@ async fn in_bucket(url: &str) -> Result<Vec<Found>> {
 
 /// The files a run reads, oldest first: the newest match, or (`all_new`) every match after
 /// `after` (a [`Found::marker`] saved by the last successful run).
-pub async fn find(path: &Path, pick: Pick, after: Option<&str>) -> Result<Vec<Found>> {
+pub(crate) async fn find(path: &Path, pick: Pick, after: Option<&str>) -> Result<Vec<Found>> {
     let text = path.to_string_lossy();
     let text = text.strip_prefix("file://").unwrap_or(&text);
     let mut found = if text.starts_with("s3://") { in_bucket(text).await? } else { local(text).await? };

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 const MAX_PAGES: u32 = 100_000;
 
 /// What a GET gave.
-pub enum Got {
+pub(crate) enum Got {
     /// 304: the source did not change since the last successful run.
     NotModified,
     /// The data, as a CSV file.
@@ -92,7 +92,7 @@ fn link_next(h: &HeaderMap) -> Option<String> {
 
 /// GETs the source (every page) into `dir`. `validators` are the ETag and Last-Modified of the
 /// last successful run; `columns` the source columns the pipeline reads (JSON formats).
-pub async fn fetch(
+pub(crate) async fn fetch(
     spec: &HttpSourceSpec,
     columns: Vec<String>,
     validators: (Option<String>, Option<String>),

@@ -2,15 +2,15 @@
 //! CSV inputs for the extract stage, retrying transient failures with backoff, and remember
 //! where the last successful run stopped (file, ETag, cursor).
 
-pub mod convert;
-pub mod files;
-pub mod http;
-pub mod spec;
-pub mod sql;
+pub(crate) mod convert;
+pub(crate) mod files;
+pub(crate) mod http;
+pub(crate) mod spec;
+pub(crate) mod sql;
 
 use crate::store::Store;
 use crate::text::legacy::Encoding;
-pub use spec::{Pick, RetrySpec, SourceSpec};
+pub(crate) use spec::{RetrySpec, SourceSpec};
 use std::path::{Path, PathBuf};
 
 /// Why a source cannot be pulled.
@@ -51,7 +51,7 @@ impl Error {
     }
 
     /// Whether trying again later may succeed (server down, timeout, 5xx, 429).
-    pub fn transient(&self) -> bool {
+    pub(crate) fn transient(&self) -> bool {
         match self {
             Error::Http { transient, .. } | Error::Sql { transient, .. } => *transient,
             Error::HttpStatus { status, .. } => *status >= 500 || *status == 429 || *status == 408,
@@ -68,48 +68,48 @@ impl From<object_store::Error> for Error {
 }
 
 /// Result type of this module.
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 /// One input of a run: a local CSV file and how to read it.
 #[derive(Debug, Clone)]
-pub struct Input {
+pub(crate) struct Input {
     /// The file the extract stage reads.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// What the steward knows it as (path, URL or query), for errors and run history.
-    pub name: String,
-    pub encoding: Encoding,
-    pub delimiter: u8,
+    pub(crate) name: String,
+    pub(crate) encoding: Encoding,
+    pub(crate) delimiter: u8,
     /// The file has a `_line` column with each record's position in the original (sheet row,
     /// JSON record, NDJSON line, query row).
-    pub numbered: bool,
+    pub(crate) numbered: bool,
     /// Source state to save once this input's run succeeded.
-    pub state: Vec<(&'static str, String)>,
+    pub(crate) state: Vec<(&'static str, String)>,
 }
 
 /// What a pull gave: inputs to run in order, or why there is nothing to run.
-pub struct Fetched {
-    pub inputs: Vec<Input>,
+pub(crate) struct Fetched {
+    pub(crate) inputs: Vec<Input>,
     /// Set when there is nothing new (HTTP 304, no new file).
-    pub nothing_new: Option<String>,
+    pub(crate) nothing_new: Option<String>,
     /// The staging folder of downloads and conversions (removed when dropped).
     _dir: tempfile::TempDir,
 }
 
 /// Header of the column that carries each record's position in its source (sheet row, record
 /// number) in the CSV a conversion writes; the extract reports it as the row's line.
-pub const NUMBER_COLUMN: &str = "_line";
+pub(crate) const NUMBER_COLUMN: &str = "_line";
 
 /// What to pull: one pipeline's source.
 #[derive(Debug, Clone, Copy)]
-pub struct Pull<'a> {
+pub(crate) struct Pull<'a> {
     /// The pipeline, as named in logs, metrics and the saved source state.
-    pub pipeline: &'a str,
+    pub(crate) pipeline: &'a str,
     /// Where and how to read.
-    pub source: &'a SourceSpec,
+    pub(crate) source: &'a SourceSpec,
     /// Retries of transient failures.
-    pub retry: &'a RetrySpec,
+    pub(crate) retry: &'a RetrySpec,
     /// The source columns the pipeline reads (conversions keep only these).
-    pub columns: &'a [String],
+    pub(crate) columns: &'a [String],
 }
 
 fn csv_input(path: PathBuf, name: String, encoding: Encoding, delimiter: char) -> Input {
@@ -188,6 +188,7 @@ async fn fetch_once(
         }
         SourceSpec::Sql(s) => {
             let got = sql::fetch(s, state.get("cursor").map(String::as_str), dir).await?;
+            tracing::info!(rows = got.rows, "query of ${} read", s.url_env);
             let mut input = csv_input(got.path, format!("query of ${}", s.url_env), Encoding::Utf8, ',');
             input.state = got.cursor.map(|c| vec![("cursor", c)]).unwrap_or_default();
             Ok((vec![input], None))
@@ -220,7 +221,7 @@ async fn fetch_once(
 
 /// Pulls a pipeline's source (or reads `input` in its format), retrying transient failures
 /// per `pull.retry`.
-pub async fn fetch(store: &Store, pull: Pull<'_>, input: Option<&Path>) -> Result<Fetched> {
+pub(crate) async fn fetch(store: &Store, pull: Pull<'_>, input: Option<&Path>) -> Result<Fetched> {
     let dir = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
     let mut wait = std::time::Duration::from_millis(pull.retry.backoff_ms);
     let mut attempt = 1;

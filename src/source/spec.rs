@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// Where a pipeline reads its data.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum SourceSpec {
+pub(crate) enum SourceSpec {
     /// Delimited text with a header line.
     Csv(CsvSourceSpec),
     /// An Excel workbook (`.xlsx`, `.xls`).
@@ -25,7 +25,7 @@ pub enum SourceSpec {
 /// Which files of a glob or folder a run reads.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum Pick {
+pub(crate) enum Pick {
     /// The most recently modified file (default).
     #[default]
     Newest,
@@ -36,68 +36,68 @@ pub enum Pick {
 /// A delimited text file with a header row.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CsvSourceSpec {
+pub(crate) struct CsvSourceSpec {
     /// A file path, a glob (`drop/*.csv`), or an object-store location (`file:///…`,
     /// `s3://bucket/prefix/*.csv`). Relative paths are from the working directory; `lgsp run
     /// --input` overrides it.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// With a glob: which files to read.
     #[serde(default)]
-    pub pick: Pick,
+    pub(crate) pick: Pick,
     /// Field delimiter, one ASCII character (default `,`).
     #[serde(default = "default_delimiter")]
-    pub delimiter: char,
+    pub(crate) delimiter: char,
     /// Character encoding of the file: `utf-8` (default), `windows-1258`, `tcvn3` or `vni`.
     #[serde(default)]
-    pub encoding: crate::text::legacy::Encoding,
+    pub(crate) encoding: crate::text::legacy::Encoding,
     /// Source column name → field name, for columns whose name differs from the field's.
     /// Fields not listed here are read from the column of the same name.
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub(crate) columns: BTreeMap<String, String>,
 }
 
 /// A sheet of an Excel workbook.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExcelSourceSpec {
+pub(crate) struct ExcelSourceSpec {
     /// Path, glob or object-store location of the workbook, as for `csv`.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// With a glob: which files to read.
     #[serde(default)]
-    pub pick: Pick,
+    pub(crate) pick: Pick,
     /// Sheet name (default: the first sheet).
     #[serde(default)]
-    pub sheet: Option<String>,
+    pub(crate) sheet: Option<String>,
     /// Row number (1-based) of the header row (default 1); data rows follow it.
     #[serde(default = "one")]
-    pub header_row: u32,
+    pub(crate) header_row: u32,
     /// Source column name → field name, as for `csv`.
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub(crate) columns: BTreeMap<String, String>,
 }
 
 /// A JSON or NDJSON file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct JsonSourceSpec {
+pub(crate) struct JsonSourceSpec {
     /// Path, glob or object-store location, as for `csv`.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// With a glob: which files to read.
     #[serde(default)]
-    pub pick: Pick,
+    pub(crate) pick: Pick,
     /// `json` only: dot path to the array of records (`data.items`); empty when the document is
     /// the array itself.
     #[serde(default)]
-    pub records: String,
+    pub(crate) records: String,
     /// Source key → field name, as for `csv`. Nested values are read as JSON text.
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub(crate) columns: BTreeMap<String, String>,
 }
 
 /// Format of an HTTP answer.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum HttpFormat {
+pub(crate) enum HttpFormat {
     /// CSV with a header line (UTF-8 unless `encoding` says otherwise).
     #[default]
     Csv,
@@ -110,43 +110,43 @@ pub enum HttpFormat {
 /// An HTTP(S) GET.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HttpSourceSpec {
+pub(crate) struct HttpSourceSpec {
     /// The URL.
-    pub url: String,
+    pub(crate) url: String,
     /// Format of the answer.
     #[serde(default)]
-    pub format: HttpFormat,
+    pub(crate) format: HttpFormat,
     /// `json`: dot path to the records array in each page.
     #[serde(default)]
-    pub records: String,
+    pub(crate) records: String,
     /// `csv`: character encoding, as for `csv`.
     #[serde(default)]
-    pub encoding: crate::text::legacy::Encoding,
+    pub(crate) encoding: crate::text::legacy::Encoding,
     /// `csv`: field delimiter.
     #[serde(default = "default_delimiter")]
-    pub delimiter: char,
+    pub(crate) delimiter: char,
     /// Name of an environment variable holding the `Authorization` header value (e.g.
     /// `Bearer …`); the secret never appears in the pipeline file.
     #[serde(default)]
-    pub auth_env: Option<String>,
+    pub(crate) auth_env: Option<String>,
     /// Other request headers.
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub(crate) headers: BTreeMap<String, String>,
     /// Seconds before a request is abandoned (default 60).
     #[serde(default = "default_timeout")]
-    pub timeout_seconds: u64,
+    pub(crate) timeout_seconds: u64,
     /// `json` / `ndjson`: how to get further pages (default: one request).
     #[serde(default)]
-    pub pagination: Option<PaginationSpec>,
+    pub(crate) pagination: Option<PaginationSpec>,
     /// Source key or column → field name, as for `csv`.
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub(crate) columns: BTreeMap<String, String>,
 }
 
 /// Pagination of an HTTP source; pages are fetched until one holds no record.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum PaginationSpec {
+pub(crate) enum PaginationSpec {
     /// A page-number query parameter (`?page=1`, `2`, …).
     Page {
         /// Query parameter of the page number (default `page`).
@@ -174,20 +174,20 @@ pub enum PaginationSpec {
 /// A query on an agency database.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SqlSourceSpec {
+pub(crate) struct SqlSourceSpec {
     /// Name of the environment variable holding the database URL (`postgres://…` or
     /// `mysql://…`); credentials never appear in the pipeline file.
-    pub url_env: String,
+    pub(crate) url_env: String,
     /// A `SELECT` whose columns are the source columns.
-    pub query: String,
+    pub(crate) query: String,
     /// Incremental pulls: a column of the query that grows with every change (an update time or
     /// a sequence). Each run reads only rows above the last value seen; such runs never infer
     /// deletes. Without it every run reads the whole query.
     #[serde(default)]
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// Source column → field name, as for `csv`.
     #[serde(default)]
-    pub columns: BTreeMap<String, String>,
+    pub(crate) columns: BTreeMap<String, String>,
 }
 
 fn default_delimiter() -> char {
@@ -196,7 +196,7 @@ fn default_delimiter() -> char {
 
 impl CsvSourceSpec {
     /// The UTF-8, comma-separated file at `path`, with every default of a pipeline file.
-    pub fn file(path: PathBuf) -> CsvSourceSpec {
+    pub(crate) fn file(path: PathBuf) -> CsvSourceSpec {
         CsvSourceSpec {
             path,
             pick: Pick::default(),
@@ -225,7 +225,7 @@ fn one() -> u32 {
 
 impl SourceSpec {
     /// Source column → field name renames.
-    pub fn columns(&self) -> &BTreeMap<String, String> {
+    pub(crate) fn columns(&self) -> &BTreeMap<String, String> {
         match self {
             SourceSpec::Csv(s) => &s.columns,
             SourceSpec::Excel(s) => &s.columns,
@@ -236,7 +236,7 @@ impl SourceSpec {
     }
 
     /// The file path or glob of file kinds.
-    pub fn path(&self) -> Option<&PathBuf> {
+    pub(crate) fn path(&self) -> Option<&PathBuf> {
         match self {
             SourceSpec::Csv(s) => Some(&s.path),
             SourceSpec::Excel(s) => Some(&s.path),
@@ -246,7 +246,7 @@ impl SourceSpec {
     }
 
     /// Whether every run reads only new rows (deletes are then never inferred).
-    pub fn incremental(&self) -> bool {
+    pub(crate) fn incremental(&self) -> bool {
         matches!(self, SourceSpec::Sql(SqlSourceSpec { cursor: Some(_), .. }))
     }
 }
@@ -254,13 +254,13 @@ impl SourceSpec {
 /// Retries of a failing source (unreachable server, 5xx, timeout, database down).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RetrySpec {
+pub(crate) struct RetrySpec {
     /// Attempts in all, the first included (default 3).
     #[serde(default = "default_attempts")]
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// Wait before the second attempt in milliseconds (default 1000); it doubles each time.
     #[serde(default = "default_backoff")]
-    pub backoff_ms: u64,
+    pub(crate) backoff_ms: u64,
 }
 
 fn default_attempts() -> u32 {

@@ -9,13 +9,13 @@ use sqlx::{Column, Executor, Row};
 use std::path::{Path, PathBuf};
 
 /// What a query gave.
-pub struct Got {
+pub(crate) struct Got {
     /// The rows as a CSV file.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Rows read.
-    pub rows: u64,
+    pub(crate) rows: u64,
     /// The cursor's value in the last row (`None` without a cursor or rows).
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -85,7 +85,7 @@ macro_rules! copy_rows {
 }
 
 /// Runs the query (rows at or after `after` of the cursor, when it has one) into `dir`.
-pub async fn fetch(spec: &SqlSourceSpec, after: Option<&str>, dir: &Path) -> Result<Got> {
+pub(crate) async fn fetch(spec: &SqlSourceSpec, after: Option<&str>, dir: &Path) -> Result<Got> {
     let url = std::env::var(&spec.url_env).map_err(|_| Error::Env {
         var: spec.url_env.clone(),
         what: "the database URL of the SQL source (postgres://… or mysql://…)".into(),

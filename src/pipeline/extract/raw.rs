@@ -1,9 +1,9 @@
 //! A CSV record whose fields are known to be UTF-8.
 
 /// One data record of the source, with the line it starts on (1-based; line 1 is the header).
-pub struct RawRecord {
+pub(crate) struct RawRecord {
     /// Line number in the source file.
-    pub line: u64,
+    pub(crate) line: u64,
     /// The record's fields; UTF-8, each starting on a character boundary (checked by `checked`).
     record: csv::ByteRecord,
 }
@@ -28,17 +28,12 @@ impl RawRecord {
     }
 
     /// Number of fields.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.record.len()
     }
 
-    /// Whether the record has no fields.
-    pub fn is_empty(&self) -> bool {
-        self.record.is_empty()
-    }
-
     /// Field `i` as text.
-    pub fn get(&self, i: usize) -> Option<&str> {
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
         // SAFETY: `checked` is the only constructor and found every field to be UTF-8 (the
         // record is never changed after).
         self.record.get(i).map(|b| unsafe { std::str::from_utf8_unchecked(b) })

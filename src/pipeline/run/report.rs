@@ -19,28 +19,28 @@ pub struct RunOptions {
 /// What a run did (printed by `lgsp run --json`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
-    pub run_id: String,
+    pub(crate) run_id: String,
     pub pipeline: String,
     pub dataset: String,
     /// `published` or `unchanged`.
-    pub status: RunStatus,
+    pub(crate) status: RunStatus,
     /// The version published, or the current one when nothing was published.
     pub version: Option<i64>,
     /// Rows read, valid, quarantined, collapsed; keys inserted, updated, deleted, kept.
     #[serde(flatten)]
     pub counts: RunCounts,
     /// Rows quarantined per reason (`rule:field`; a row counts once per reason).
-    pub quarantine_reasons: std::collections::BTreeMap<String, u64>,
-    pub input_sha256: String,
-    pub input_bytes: u64,
+    pub(crate) quarantine_reasons: std::collections::BTreeMap<String, u64>,
+    pub(crate) input_sha256: String,
+    pub(crate) input_bytes: u64,
     /// Locations of the published files (null when nothing was published).
-    pub snapshot: Option<String>,
-    pub changes: Option<String>,
-    pub quarantine: Option<String>,
+    pub(crate) snapshot: Option<String>,
+    pub(crate) changes: Option<String>,
+    pub(crate) quarantine: Option<String>,
     pub manifest: Option<String>,
     /// Where the quarantined rows of a run that published no version are kept
     /// (`runs/<run id>/quarantine.parquet`; null when it published one, or quarantined nothing).
-    pub run_quarantine: Option<String>,
+    pub(crate) run_quarantine: Option<String>,
 }
 
 impl RunReport {
