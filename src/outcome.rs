@@ -50,27 +50,45 @@ pub enum RunStatus {
     Unchanged,
     /// Stopped with an error; nothing was published.
     Failed,
+    /// Tripped a quality gate: nothing was published; waits for a steward's decision.
+    Held,
+    /// A held run a steward approved (the run that published its data is named in the audit log).
+    Approved,
+    /// A held run a steward rejected: its data is never published.
+    Rejected,
+    /// Its process died before it finished (marked once its lease expired); nothing was published.
+    Interrupted,
 }
 
 impl RunStatus {
     /// Every status, in the order above.
-    #[cfg(test)]
-    pub(crate) const ALL: [RunStatus; 4] =
-        [RunStatus::Running, RunStatus::Published, RunStatus::Unchanged, RunStatus::Failed];
+    pub const ALL: [RunStatus; 8] = [
+        RunStatus::Running,
+        RunStatus::Published,
+        RunStatus::Unchanged,
+        RunStatus::Failed,
+        RunStatus::Held,
+        RunStatus::Approved,
+        RunStatus::Rejected,
+        RunStatus::Interrupted,
+    ];
 
     /// The stored text.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
             RunStatus::Published => "published",
             RunStatus::Unchanged => "unchanged",
             RunStatus::Failed => "failed",
+            RunStatus::Held => "held",
+            RunStatus::Approved => "approved",
+            RunStatus::Rejected => "rejected",
+            RunStatus::Interrupted => "interrupted",
         }
     }
 
     /// Reads a stored text (`None` for anything else).
-    #[cfg(test)]
-    pub(crate) fn parse(text: &str) -> Option<RunStatus> {
+    pub fn parse(text: &str) -> Option<RunStatus> {
         RunStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }

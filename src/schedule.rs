@@ -141,7 +141,7 @@ pub async fn start(ctx: Context, specs: Vec<PipelineSpec>, extra: Vec<ExtraJob>)
 /// `missed = "run_once"`: when the last fire time before now has no run, run once now.
 async fn catch_up(ctx: &Arc<Context>, spec: &PipelineSpec, schedule: &Schedule) {
     let Some(due) = schedule.previous(Utc::now()) else { return };
-    let last = match ctx.store.list_runs(Some(&spec.id), false, 1).await {
+    let last = match ctx.store.list_runs(Some(&spec.id), None, 1).await {
         Ok(runs) => runs.into_iter().next().map(|r| r.started_at),
         // Without the history, running again is safer than missing a run.
         Err(e) => {

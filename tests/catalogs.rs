@@ -157,6 +157,7 @@ fn a_pipeline_translates_old_codes_and_quarantines_unknown_and_split_ones() {
         std::fs::write(
             dir.join("units.toml"),
             "id = \"units\"\nowner = \"000.00.12.H48\"\ndataset = \"units\"\nkey = [\"id\"]\n\
+             [gates]\nmax_quarantine_fraction = 1.0\n\
              [source]\nkind = \"csv\"\npath = \"units.csv\"\n\
              [[fields]]\nname = \"id\"\n\
              [[fields]]\nname = \"ma_xa\"\nnormalize = [{ pad_left = 5 }, { successor = \"communes\" }]\n\
@@ -248,6 +249,7 @@ fn a_pipeline_turns_written_places_into_codes_or_quarantines_them() {
     std::fs::write(
         dir.join("places.toml"),
         "id = \"places\"\nowner = \"000.00.12.H48\"\ndataset = \"places\"\nkey = [\"id\"]\n\
+         [gates]\nmax_quarantine_fraction = 1.0\n\
          [source]\nkind = \"csv\"\npath = \"places.csv\"\n[[fields]]\nname = \"id\"\n\
          [[fields]]\nname = \"dia_ban\"\nnormalize = [{ name_to_code = { catalog = \"communes\", min_confidence = 0.9 } }]\n",
     )

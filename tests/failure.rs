@@ -98,7 +98,7 @@ async fn failed_object_store_write_publishes_nothing_and_next_run_succeeds() {
     assert_eq!(current.version, 1, "the failed run left version 1 current");
     assert_eq!(store.list_versions("enterprises").await.unwrap().len(), 1);
     assert_eq!(store.count_current_records("enterprises").await.unwrap(), current.row_count);
-    let failed = store.list_runs(Some("enterprises"), true, 10).await.unwrap();
+    let failed = store.list_runs(Some("enterprises"), Some(lgsp_hub::outcome::RunStatus::Failed), 10).await.unwrap();
     assert_eq!(failed.len(), 1);
     assert!(failed[0].error.as_deref().unwrap_or("").contains("injected"));
 

@@ -17,6 +17,10 @@ owner = "000.00.00.H48"
 dataset = "units"
 key = ["ma"]
 {extra}
+# A few rows, some quarantined on purpose.
+[gates]
+max_quarantine_fraction = 1.0
+
 [source]
 {source}
 

@@ -76,7 +76,7 @@ pub enum AuditCommand {
     },
 }
 
-async fn admin(
+pub(super) async fn admin(
     settings: &Settings,
     store: &Store,
     action: &str,

@@ -4,6 +4,7 @@ mod access;
 mod catalog;
 mod data;
 mod entity;
+mod held;
 mod matching;
 mod ops;
 mod report;

@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context};
 use clap::Args;
+use lgsp_hub::outcome::RunStatus;
 use lgsp_hub::pipeline::{self, PipelineSpec, RunOptions};
 use lgsp_hub::settings::Settings;
 use std::io::IsTerminal;
@@ -9,9 +10,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct RunArgs {
+    /// Decide a run held by a quality gate.
+    #[command(subcommand)]
+    pub decide: Option<super::held::Decide>,
     /// Pipeline id (a file `<id>.toml` in the pipelines folder) or path of a pipeline file.
-    pub pipeline: String,
+    #[arg(required = true)]
+    pub pipeline: Option<String>,
     /// Read this file instead of the source path in the pipeline file.
     #[arg(long)]
     pub input: Option<PathBuf>,
@@ -28,9 +34,13 @@ pub struct RunsArgs {
     /// Only runs of this pipeline.
     #[arg(long)]
     pub pipeline: Option<String>,
-    /// Only failed runs.
+    /// Only failed runs (the same as `--status failed`).
     #[arg(long)]
     pub failed: bool,
+    /// Only runs in this status: running, published, unchanged, failed, held, approved,
+    /// rejected or interrupted.
+    #[arg(long)]
+    pub status: Option<String>,
     /// At most this many runs.
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
@@ -68,11 +78,30 @@ pub fn find_pipeline(settings: &Settings, name: &str) -> anyhow::Result<Pipeline
 }
 
 pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
-    let spec = find_pipeline(settings, &a.pipeline)?;
+    let name = match (a.decide, a.pipeline) {
+        (Some(d), _) => return super::held::decide(settings, d).await,
+        (None, Some(name)) => name,
+        (None, None) => bail!("give a pipeline id or the path of a pipeline file"),
+    };
+    let spec = find_pipeline(settings, &name)?;
     let store = super::open_store(settings).await?;
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
-    let opts = RunOptions { input: a.input, trigger: None, progress: !a.json && std::io::stderr().is_terminal() };
+    let progress = !a.json && std::io::stderr().is_terminal();
+    let opts = RunOptions { input: a.input, progress, ..RunOptions::default() };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
+    finish(settings, &store, &objects, &spec, &report, a.json).await
+}
+
+/// Resolves entities after a published run and prints the report; a held run exits with
+/// [`super::held::EXIT_HELD`].
+pub(super) async fn finish(
+    settings: &Settings,
+    store: &lgsp_hub::store::Store,
+    objects: &lgsp_hub::objects::Objects,
+    spec: &PipelineSpec,
+    report: &pipeline::RunReport,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     // Entities are resolved over every pipeline of the entity type: without them, the master
     // entities would be remade from this pipeline's records alone.
     let entity = spec.matching.as_ref().and_then(|m| m.entity.as_deref()).filter(|_| report.published());
@@ -82,11 +111,15 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
         })?,
         None => Vec::new(),
     };
-    let resolved = lgsp_hub::entity::resolve_after(&store, &objects, &pipelines, &spec, &report, "manual").await?;
-    if a.json {
+    let resolved = lgsp_hub::entity::resolve_after(store, objects, &pipelines, spec, report, "manual").await?;
+    if json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         let what = match (report.published(), report.version) {
+            _ if report.held() => format!(
+                "held by its quality gates: run `lgsp run approve {}` to publish it, or `lgsp run reject {}`",
+                report.run_id, report.run_id
+            ),
             (true, Some(v)) => format!("published version {v}"),
             (_, Some(v)) => format!("unchanged: version {v} stays current"),
             _ => "nothing published".to_string(),
@@ -110,13 +143,30 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
                 r.entity, r.records, r.entities, r.matched_pairs, r.queued_for_review
             );
         }
+        for g in &report.gates {
+            println!("  gate {}: {}", g.gate, g.message);
+        }
+    }
+    if report.held() {
+        for g in &report.gates {
+            eprintln!("held: {}", g.message);
+        }
+        return Ok(ExitCode::from(super::held::EXIT_HELD));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn runs(settings: &Settings, a: RunsArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(settings).await?;
-    let rows = store.list_runs(a.pipeline.as_deref(), a.failed, a.limit).await?;
+    let status = match (a.status.as_deref(), a.failed) {
+        (Some(s), _) => Some(RunStatus::parse(s).with_context(|| {
+            let known: Vec<&str> = RunStatus::ALL.iter().map(|s| s.as_str()).collect();
+            format!("--status {s}: use one of {}", known.join(", "))
+        })?),
+        (None, true) => Some(RunStatus::Failed),
+        (None, false) => None,
+    };
+    let rows = store.list_runs(a.pipeline.as_deref(), status, a.limit).await?;
     for r in rows {
         if a.json {
             println!("{}", serde_json::to_string(&r)?);

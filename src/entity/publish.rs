@@ -4,6 +4,7 @@
 use super::{Error, Result};
 use crate::ident::{AgencyCode, Ident};
 use crate::objects::Objects;
+use crate::pipeline::gates::GatesSpec;
 use crate::pipeline::spec::{ExtractMode, FieldSpec, Missed, PublishSpec, SurvivorshipSpec};
 use crate::pipeline::{PipelineSpec, RunOptions, RunReport};
 use crate::source::spec::{CsvSourceSpec, RetrySpec, SourceSpec};
@@ -34,6 +35,8 @@ fn spec(dataset: &str, owner: &AgencyCode, header: &[String], path: PathBuf) -> 
         fields: header.iter().map(|name| FieldSpec { name: name.clone(), ..Default::default() }).collect(),
         survivorship: SurvivorshipSpec::default(),
         publish: PublishSpec { max_delete_fraction: 1.0, ..Default::default() },
+        // Entities are derived from published datasets, which passed their own gates.
+        gates: GatesSpec { max_quarantine_fraction: 1.0, max_update_fraction: 1.0, ..GatesSpec::default() },
         matching: None,
     })
 }

@@ -110,8 +110,21 @@ fn check(path: &Path, spec: &PipelineSpec) -> Result<(), SpecError> {
     if spec.publish.keep_versions == Some(0) {
         return Err(err(path, "publish.keep_versions", "must be at least 1 (the current version keeps its files)"));
     }
-    if !(0.0..=1.0).contains(&spec.publish.max_delete_fraction) {
-        return Err(err(path, "publish.max_delete_fraction", "must be between 0 and 1"));
+    let g = &spec.gates;
+    let shares = [
+        ("publish.max_delete_fraction".to_string(), spec.publish.max_delete_fraction),
+        ("gates.max_quarantine_fraction".to_string(), g.max_quarantine_fraction),
+        ("gates.max_update_fraction".to_string(), g.max_update_fraction),
+    ];
+    let fields =
+        spec.fields.iter().filter_map(|f| Some((format!("fields.{}.max_null_fraction", f.name), f.max_null_fraction?)));
+    for (key, v) in shares.into_iter().chain(fields) {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(err(path, &key, "must be between 0 and 1"));
+        }
+    }
+    if g.max_row_change_fraction.is_some_and(|v| !(v >= 0.0 && v.is_finite())) {
+        return Err(err(path, "gates.max_row_change_fraction", "must be 0 or more"));
     }
     if spec.publish.row_group_size == 0 {
         return Err(err(path, "publish.row_group_size", "must be at least 1"));

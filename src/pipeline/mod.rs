@@ -5,6 +5,7 @@ pub(crate) mod changes;
 pub(crate) mod check;
 pub(crate) mod dedupe;
 pub(crate) mod extract;
+pub(crate) mod gates;
 mod lookups;
 pub(crate) mod normalize;
 mod plan_merge;
@@ -20,7 +21,7 @@ pub(crate) mod unique;
 pub mod validate;
 pub mod version;
 
-pub use run::{run, RunOptions, RunReport};
+pub use run::{run, Approval, RunOptions, RunReport};
 pub use spec::PipelineSpec;
 
 /// Why a run failed. A failed run publishes nothing and leaves the current version as it was.
@@ -81,9 +82,6 @@ pub enum Error {
     /// The previous version's snapshot is unreadable.
     #[error("previous version {version} of '{dataset}': {message}")]
     Previous { dataset: String, version: i64, message: String },
-    /// A full extract would delete more of the current records than the pipeline allows.
-    #[error("the extract would delete {deleted} of {current} current records, more than publish.max_delete_fraction = {fraction}: check that the file is complete, or raise the limit")]
-    TooManyDeletes { deleted: usize, current: i64, fraction: f64 },
 }
 
 /// Result type of this module.

@@ -198,6 +198,7 @@ mod tests {
             normalize,
             rules: vec![],
             description: String::new(),
+            max_null_fraction: None,
             decimal_mark: None,
         }
     }

@@ -3,7 +3,7 @@
 mod execute;
 mod report;
 
-pub use report::{RunOptions, RunReport};
+pub use report::{Approval, RunOptions, RunReport};
 
 use super::spec::PipelineSpec;
 use super::{Error, Result};
@@ -53,10 +53,15 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
     }
     let mut last = None;
     for input in &fetched.inputs {
-        let report = tracked(store, objects, spec, &opts, &input.name, |id| {
-            execute(store, objects, spec, id, input, opts.progress)
-        })
-        .await?;
+        let report =
+            tracked(store, objects, spec, &opts, &input.name, |id| execute(store, objects, spec, id, input, &opts))
+                .await?;
+        if report.held() {
+            // The source state is not saved: the held input is pulled again on approval, and
+            // later inputs wait behind it.
+            last = Some(report);
+            break;
+        }
         // The run's version is committed: failing to note what was read only makes the next run
         // read it again (and find it unchanged).
         settle("save the source state", || store.save_source_state(&spec.id, &input.state)).await;
@@ -119,6 +124,7 @@ where
                 version: if report.published() { report.version } else { None },
                 timings: Some(timings.to_string()),
                 error: None,
+                gates: (!report.gates.is_empty()).then(|| serde_json::to_string(&report.gates).unwrap_or_default()),
                 quarantine_reasons: Some(serde_json::Value::from_iter(report.quarantine_reasons.clone()).to_string()),
             };
             // The version (if any) is committed: the run is not failed if its row cannot be
@@ -163,7 +169,7 @@ async fn audit_run(store: &Store, spec: &PipelineSpec, run_id: &str, end: &RunEn
         rows_out: end.counts.map_or(0, |c| i64::try_from(c.rows_valid).unwrap_or(i64::MAX)),
         status: if end.status == RunStatus::Failed { 1 } else { 0 },
         request_id: run_id.into(),
-        detail: serde_json::json!({ "status": end.status, "error": end.error }).to_string(),
+        detail: serde_json::json!({ "status": end.status, "error": end.error, "gates": end.gates }).to_string(),
         ..Default::default()
     };
     if let Err(e) = crate::audit::append(store, row).await {

@@ -48,6 +48,9 @@ pub struct PipelineSpec {
     /// How versions are published.
     #[serde(default)]
     pub(crate) publish: PublishSpec,
+    /// Quality gates checked before a version is published (see `pipeline::gates`).
+    #[serde(default)]
+    pub(crate) gates: super::gates::GatesSpec,
     /// Fuzzy matching of this dataset's records into master entities (see `matching::spec`).
     #[serde(default)]
     pub matching: Option<crate::matching::spec::MatchSpec>,
@@ -108,6 +111,10 @@ pub(crate) struct FieldSpec {
     /// Excel and JSON numbers are written unambiguously whatever this says.
     #[serde(default)]
     pub(crate) decimal_mark: Option<DecimalMark>,
+    /// Largest share (0 to 1) of the valid rows that may leave this field empty; a run above it
+    /// is held (a quality gate). Default: no limit.
+    #[serde(default)]
+    pub(crate) max_null_fraction: Option<f64>,
 }
 
 /// The decimal mark of a field's numbers, where the text leaves it open.
@@ -332,6 +339,11 @@ impl PublishSpec {
 }
 
 impl PipelineSpec {
+    /// The electronic identifier code of the agency that owns the data.
+    pub fn owner(&self) -> &str {
+        self.owner.as_str()
+    }
+
     /// Reads and checks a pipeline file. Errors name the file, the key path and what is wrong.
     pub fn load(path: &Path) -> Result<PipelineSpec, super::check::SpecError> {
         super::check::load(path)

@@ -10,6 +10,7 @@ use super::validate::CatalogCodes;
 use super::{Error, Result};
 use crate::source::Input;
 use polars::prelude::*;
+use std::sync::atomic::AtomicU64;
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Output of extract + transform.
@@ -29,6 +30,8 @@ pub(crate) struct Staged {
     pub(crate) quarantine: DataFrame,
     /// Valid business keys of quarantined rows (their records are kept, not deleted).
     pub(crate) held: DataFrame,
+    /// Empty values among the valid rows, per field that has a `max_null_fraction` gate.
+    pub(crate) nulls: std::collections::BTreeMap<String, u64>,
 }
 
 /// The (source column, field) pairs of a spec, in field order.
@@ -68,6 +71,9 @@ pub(crate) fn extract_transform(
     let mut spill = Spill::new()?;
     let schema = plan.run(&[])?.valid.schema().clone();
     let slim_columns = spill::slim_columns(spec);
+    let gated: Vec<&str> =
+        spec.fields.iter().filter(|f| f.max_null_fraction.is_some()).map(|f| f.name.as_str()).collect();
+    let null_counts: Vec<AtomicU64> = gated.iter().map(|_| AtomicU64::new(0)).collect();
     let (tx, rx) = mpsc::sync_channel::<Batch>(workers.max(1) * 2);
     let rx = Arc::new(Mutex::new(rx));
     let mut done: Vec<Done> = Vec::new();
@@ -76,7 +82,8 @@ pub(crate) fn extract_transform(
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
                 let (rx, plan, spill, columns, key) = (rx.clone(), plan.clone(), &spill, &slim_columns, &spec.key);
-                scope.spawn(move || work(&rx, &plan, spill, columns, key))
+                let nulls = Nulls { fields: &gated, counts: &null_counts };
+                scope.spawn(move || work(&rx, &plan, spill, columns, key, nulls))
             })
             .collect();
         let mut seq = 0;
@@ -126,7 +133,29 @@ pub(crate) fn extract_transform(
         }
     }
     let (valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill, &schema)?;
-    Ok(Staged { info, rows_read, valid, spill, schema, quarantine, held })
+    let nulls = gated
+        .iter()
+        .zip(&null_counts)
+        .map(|(f, n)| (f.to_string(), n.load(std::sync::atomic::Ordering::Relaxed)))
+        .collect();
+    Ok(Staged { info, rows_read, valid, spill, schema, quarantine, held, nulls })
+}
+
+/// Counters of empty values of the fields with a null gate, shared by the workers.
+#[derive(Clone, Copy)]
+struct Nulls<'a> {
+    fields: &'a [&'a str],
+    counts: &'a [AtomicU64],
+}
+
+impl Nulls<'_> {
+    fn add(&self, valid: &DataFrame) {
+        for (f, n) in self.fields.iter().zip(self.counts) {
+            if let Ok(c) = valid.column(f) {
+                n.fetch_add(c.null_count() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 fn work(
@@ -135,6 +164,7 @@ fn work(
     spill: &Spill,
     columns: &[String],
     key: &[String],
+    nulls: Nulls<'_>,
 ) -> Vec<Done> {
     let mut out = Vec::new();
     loop {
@@ -143,7 +173,7 @@ fn work(
             Err(_) => break,
         };
         match next {
-            Ok((seq, batch)) => out.push((seq, transform_and_spill(plan, &batch, seq, spill, columns, key))),
+            Ok((seq, batch)) => out.push((seq, transform_and_spill(plan, &batch, seq, spill, columns, key, nulls))),
             Err(_) => break,
         }
     }
@@ -159,8 +189,10 @@ fn transform_and_spill(
     spill: &Spill,
     columns: &[String],
     key: &[String],
+    nulls: Nulls<'_>,
 ) -> Result<BatchOut> {
     let mut out = plan.run(batch)?;
+    nulls.add(&out.valid);
     out.valid =
         out.valid.sort(key.iter().map(|k| k.as_str()), SortMultipleOptions::default().with_maintain_order(true))?;
     spill.write(seq, &mut out.valid)?;

@@ -40,6 +40,8 @@ pub(crate) struct RunEnd {
     pub error: Option<String>,
     /// Rows quarantined per reason (`rule:field`), as a JSON object.
     pub quarantine_reasons: Option<String>,
+    /// The quality gates a held run tripped, as a JSON array.
+    pub gates: Option<String>,
 }
 
 /// A run as stored.
@@ -63,6 +65,10 @@ pub struct RunRow {
     pub deleted: Option<i64>,
     pub version: Option<i64>,
     pub error: Option<String>,
+    /// The quality gates a held run tripped (a JSON array).
+    pub gates: Option<String>,
+    /// Who approved or rejected a held run.
+    pub decided_by: Option<String>,
 }
 
 /// One count of a finished run, as stored (SQL integers are signed; counts never reach 2^63).
@@ -93,7 +99,7 @@ impl Store {
         sqlx::query(
             "UPDATE runs SET finished_at = $1, status = $2, input_sha256 = $3, input_bytes = $4, rows_read = $5, rows_valid = $6, \
              rows_quarantined = $7, duplicates_collapsed = $8, inserted = $9, updated = $10, deleted = $11, version = $12, \
-             timings = $13, error = $14, quarantine_reasons = $15 WHERE id = $16",
+             timings = $13, error = $14, quarantine_reasons = $15, gates = $16 WHERE id = $17",
         )
         .bind(super::now())
         .bind(e.status.as_str())
@@ -110,24 +116,57 @@ impl Store {
         .bind(&e.timings)
         .bind(&e.error)
         .bind(&e.quarantine_reasons)
+        .bind(&e.gates)
         .bind(id)
         .execute(self.pool())
         .await?;
         Ok(())
     }
 
-    /// Latest runs first, optionally of one pipeline and/or failed only.
-    pub async fn list_runs(&self, pipeline: Option<&str>, failed_only: bool, limit: i64) -> Result<Vec<RunRow>> {
+    /// Latest runs first, optionally of one pipeline and/or in one status.
+    pub async fn list_runs(
+        &self,
+        pipeline: Option<&str>,
+        status: Option<RunStatus>,
+        limit: i64,
+    ) -> Result<Vec<RunRow>> {
         Ok(sqlx::query_as(
             "SELECT id, pipeline, dataset, trigger_kind, started_at, finished_at, status, input_path, input_sha256, rows_read, \
-             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error FROM runs \
-             WHERE ($1 = '' OR pipeline = $2) AND ($3 = 0 OR status = 'failed') ORDER BY started_at DESC, id DESC LIMIT $4",
+             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by \
+             FROM runs WHERE ($1 = '' OR pipeline = $2) AND ($3 = '' OR status = $4) ORDER BY started_at DESC, id DESC LIMIT $5",
         )
         .bind(pipeline.unwrap_or(""))
         .bind(pipeline.unwrap_or(""))
-        .bind(failed_only as i64)
+        .bind(status.map_or("", RunStatus::as_str))
+        .bind(status.map_or("", RunStatus::as_str))
         .bind(limit)
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// One run by id.
+    pub async fn get_run(&self, id: &str) -> Result<Option<RunRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, pipeline, dataset, trigger_kind, started_at, finished_at, status, input_path, input_sha256, rows_read, \
+             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by \
+             FROM runs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Records a steward's decision on a held run; false when the run is not held (any more).
+    pub async fn decide_run(&self, id: &str, decision: RunStatus, by: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE runs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'held'",
+        )
+        .bind(decision.as_str())
+        .bind(by)
+        .bind(super::now())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

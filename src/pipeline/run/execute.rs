@@ -1,5 +1,5 @@
 //! The work of one run on one input: stage (extract + transform), plan (dedupe + changes),
-//! guard (the delete limit), then publish a version when anything changed.
+//! gates (quality limits: a tripped gate holds the run), then publish a version when anything changed.
 
 use super::RunReport;
 use crate::objects::Objects;
@@ -27,12 +27,12 @@ pub(super) async fn execute(
     spec: &PipelineSpec,
     id: String,
     input: &Input,
-    progress: bool,
+    opts: &super::RunOptions,
 ) -> Result<(RunReport, serde_json::Value)> {
     let id = id.as_str();
     let t0 = Instant::now();
     let current = store.current_version(&spec.dataset).await?;
-    let (staged, prev) = stage_input(store, objects, spec, input, current.as_ref(), progress).await?;
+    let (staged, prev) = stage_input(store, objects, spec, input, current.as_ref(), opts.progress).await?;
     let t_stage = t0.elapsed();
     let mut report = RunReport {
         run_id: id.to_string(),
@@ -58,12 +58,6 @@ pub(super) async fn execute(
     report.counts.deleted = plan.deleted as u64;
     report.counts.kept_previous = plan.kept as u64;
     report.counts.rows = plan.snapshot_rows as u64;
-    if let Some(err) = delete_guard(spec, current.as_ref(), &plan) {
-        if let Some(path) = keep_quarantine(objects, spec, id, staged.quarantine).await? {
-            tracing::warn!(%path, "the run publishes nothing; its quarantined rows are kept there");
-        }
-        return Err(err);
-    }
     let timings = |t_publish: Option<Duration>| {
         let mut t = serde_json::json!({
             "extract_transform_ms": t_stage.as_millis(),
@@ -74,9 +68,25 @@ pub(super) async fn execute(
         }
         t
     };
+    let same_input = current.as_ref().is_some_and(|v| v.input_sha256 == staged.info.sha256);
+    let tripped = if same_input { Vec::new() } else { gates_of(spec, current.as_ref(), &report.counts, &staged.nulls) };
+    report.approves = opts.approval.as_ref().filter(|a| a.input_sha256 == staged.info.sha256).map(|a| a.run_id.clone());
+    if !tripped.is_empty() {
+        if let Some(held) = &report.approves {
+            tracing::info!(%held, "gates tripped and waived: a steward approved this input");
+        } else {
+            for t in &tripped {
+                tracing::warn!(gate = %t.gate, "{}", t.message);
+            }
+            report.run_quarantine = keep_quarantine(objects, spec, id, staged.quarantine).await?;
+            report.status = RunStatus::Held;
+            report.gates = tripped;
+            return Ok((report, timings(None)));
+        }
+    }
     if plan.is_empty() {
         // The same input as the current version's: that version holds these rows already.
-        if current.as_ref().is_none_or(|v| v.input_sha256 != staged.info.sha256) {
+        if !same_input {
             report.run_quarantine = keep_quarantine(objects, spec, id, staged.quarantine).await?;
         }
         return Ok((report, timings(None)));
@@ -156,16 +166,17 @@ async fn plan_changes(
     .map_err(|e| Error::Task("change plan", e))?
 }
 
-/// The error when a full extract would delete more of the current records than
-/// `publish.max_delete_fraction` allows (usually a truncated or wrong file).
-fn delete_guard(spec: &PipelineSpec, current: Option<&VersionRow>, plan: &Plan) -> Option<Error> {
-    let cur = current?;
-    let limit = spec.publish.max_delete_fraction * cur.row_count as f64;
-    (plan.deleted > 0 && plan.deleted as f64 > limit).then(|| Error::TooManyDeletes {
-        deleted: plan.deleted,
-        current: cur.row_count,
-        fraction: spec.publish.max_delete_fraction,
-    })
+/// The quality gates the would-be version trips (the delete limit among them).
+fn gates_of(
+    spec: &PipelineSpec,
+    current: Option<&VersionRow>,
+    counts: &RunCounts,
+    nulls: &std::collections::BTreeMap<String, u64>,
+) -> Vec<crate::pipeline::gates::Tripped> {
+    let null_limits: Vec<(String, f64)> =
+        spec.fields.iter().filter_map(|f| Some((f.name.clone(), f.max_null_fraction?))).collect();
+    let measured = crate::pipeline::gates::Measured { counts, current_rows: current.map(|v| v.row_count), nulls };
+    crate::pipeline::gates::check(&spec.gates, spec.publish.max_delete_fraction, &null_limits, &measured)
 }
 
 /// The manifest of version `version` (its files are added as they are written).

@@ -14,16 +14,27 @@ pub struct RunOptions {
     pub trigger: Option<String>,
     /// Show a progress bar on the terminal.
     pub progress: bool,
+    /// A steward's approval of a held run: its gates are waived for an input with the same checksum.
+    pub approval: Option<Approval>,
+}
+
+/// A held run a steward approved.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    /// The held run.
+    pub run_id: String,
+    /// sha256 of its input: the approval covers that input only.
+    pub input_sha256: String,
 }
 
 /// What a run did (printed by `lgsp run --json`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
-    pub(crate) run_id: String,
+    pub run_id: String,
     pub pipeline: String,
     pub dataset: String,
-    /// `published` or `unchanged`.
-    pub(crate) status: RunStatus,
+    /// `published`, `unchanged` or `held` (a quality gate tripped: nothing was published).
+    pub status: RunStatus,
     /// The version published, or the current one when nothing was published.
     pub version: Option<i64>,
     /// Rows read, valid, quarantined, collapsed; keys inserted, updated, deleted, kept.
@@ -41,6 +52,11 @@ pub struct RunReport {
     /// Where the quarantined rows of a run that published no version are kept
     /// (`runs/<run id>/quarantine.parquet`; null when it published one, or quarantined nothing).
     pub(crate) run_quarantine: Option<String>,
+    /// The quality gates a held run tripped (empty unless held).
+    pub gates: Vec<crate::pipeline::gates::Tripped>,
+    /// The held run whose approval let this run's data through its gates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approves: Option<String>,
 }
 
 impl RunReport {
@@ -60,5 +76,10 @@ impl RunReport {
     /// True when the run published a new version.
     pub fn published(&self) -> bool {
         self.status == RunStatus::Published
+    }
+
+    /// True when a quality gate held the run.
+    pub fn held(&self) -> bool {
+        self.status == RunStatus::Held
     }
 }
