@@ -1,11 +1,14 @@
 //! Extract: read a source file, checksum it, decode its encoding to UTF-8 NFC and cut it into
 //! batches of CSV records, keeping each record's line number.
 
+mod hashing;
+mod lines;
 mod raw;
 
 pub(crate) use raw::RawRecord;
 
 use crate::text::legacy::{self, Encoding};
+use hashing::Hashing;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -75,38 +78,28 @@ pub(crate) struct ExtractInfo {
     pub(crate) bytes: u64,
 }
 
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    bytes: u64,
-    checked_binary: bool,
-    nul_at: Option<usize>,
-    /// The last byte read that is not a line break.
-    last_visible: u8,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if !self.checked_binary && n > 0 {
-            self.checked_binary = true;
-            self.nul_at = buf[..n.min(8192)].iter().position(|&b| b == 0);
-            if self.nul_at.is_some() {
-                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "binary"));
-            }
-        }
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        if let Some(&b) = buf[..n].iter().rev().find(|&&b| b != b'\n' && b != b'\r') {
-            self.last_visible = b;
-        }
-        Ok(n)
-    }
-}
-
 enum Inner {
-    Utf8(csv::Reader<std::io::BufReader<Hashing<std::fs::File>>>),
-    Decoded(csv::Reader<std::io::Cursor<Vec<u8>>>, String, u64),
+    Utf8(csv::Reader<std::io::BufReader<lines::Lines<Hashing<std::fs::File>>>>),
+    Decoded(csv::Reader<lines::Lines<std::io::Cursor<Vec<u8>>>>, String, u64),
+}
+
+impl Inner {
+    /// The physical line of a record or error at reader position `pos`.
+    fn line_at(&mut self, pos: Option<&csv::Position>) -> u64 {
+        let Some(byte) = pos.map(csv::Position::byte) else { return 0 };
+        match self {
+            Inner::Utf8(r) => r.get_mut().get_mut().line_at(byte),
+            Inner::Decoded(r, ..) => r.get_mut().line_at(byte),
+        }
+    }
+
+    /// The offset of the first NUL byte of a file read as UTF-8 (it is binary).
+    fn nul_at(&self) -> Option<usize> {
+        match self {
+            Inner::Utf8(r) => r.get_ref().get_ref().inner.nul_at,
+            Inner::Decoded(..) => None,
+        }
+    }
 }
 
 /// An open CSV source, read batch by batch.
@@ -147,7 +140,9 @@ impl CsvSource {
             b
         };
         let mut inner = match encoding {
-            Encoding::Utf8 => Inner::Utf8(builder.from_reader(std::io::BufReader::with_capacity(1 << 20, reader))),
+            Encoding::Utf8 => {
+                Inner::Utf8(builder.from_reader(std::io::BufReader::with_capacity(1 << 20, lines::Lines::new(reader))))
+            }
             other => {
                 let mut raw = Vec::new();
                 if let Err(e) = reader.read_to_end(&mut raw) {
@@ -156,18 +151,15 @@ impl CsvSource {
                 let text =
                     legacy::decode(&raw, other).map_err(|source| Error::Decode { path: path.to_path_buf(), source })?;
                 let sha = hex::encode(reader.hasher.finalize());
-                Inner::Decoded(builder.from_reader(std::io::Cursor::new(text.into_bytes())), sha, reader.bytes)
+                let text = lines::Lines::new(std::io::Cursor::new(text.into_bytes()));
+                Inner::Decoded(builder.from_reader(text), sha, reader.bytes)
             }
         };
         let headers = match &mut inner {
             Inner::Utf8(r) => r.headers().cloned(),
             Inner::Decoded(r, ..) => r.headers().cloned(),
         };
-        let nul_at = |inner: &Inner| match inner {
-            Inner::Utf8(r) => r.get_ref().get_ref().nul_at,
-            Inner::Decoded(..) => None,
-        };
-        let headers = headers.map_err(|e| csv_error(path, nul_at(&inner), e, encoding))?;
+        let headers = headers.map_err(|e| csv_error(path, &mut inner, e, encoding))?;
         let header: Vec<String> =
             headers.iter().map(|h| crate::text::clean(h.trim_start_matches('\u{feff}')).into_owned()).collect();
         if header.iter().all(|h| h.is_empty()) {
@@ -236,7 +228,7 @@ impl CsvSource {
                     break;
                 }
                 Ok(true) => {
-                    let at = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    let at = self.inner.line_at(self.record.position());
                     let last = self.record.get(self.record.len().saturating_sub(1)).unwrap_or_default();
                     self.broken_last = last.iter().any(|&b| b == b'\n' || b == b'\r').then_some(at);
                     // The next record gets buffers the size of this one's, so that reading
@@ -254,13 +246,7 @@ impl CsvSource {
                     }
                     batch.push(rec);
                 }
-                Err(e) => {
-                    let nul = match &self.inner {
-                        Inner::Utf8(r) => r.get_ref().get_ref().nul_at,
-                        Inner::Decoded(..) => None,
-                    };
-                    return Err(csv_error(&self.path, nul, e, self.encoding));
-                }
+                Err(e) => return Err(csv_error(&self.path, &mut self.inner, e, self.encoding)),
             }
         }
         Ok(if batch.is_empty() { None } else { Some(batch) })
@@ -272,9 +258,9 @@ impl CsvSource {
     fn check_closed(&self) -> Result<()> {
         let Some(line) = self.broken_last else { return Ok(()) };
         let last_visible = match &self.inner {
-            Inner::Utf8(r) => r.get_ref().get_ref().last_visible,
+            Inner::Utf8(r) => r.get_ref().get_ref().inner.last_visible,
             Inner::Decoded(r, ..) => {
-                r.get_ref().get_ref().iter().rev().find(|&&b| b != b'\n' && b != b'\r').copied().unwrap_or(0)
+                r.get_ref().inner.get_ref().iter().rev().find(|&&b| b != b'\n' && b != b'\r').copied().unwrap_or(0)
             }
         };
         match last_visible {
@@ -291,7 +277,7 @@ impl CsvSource {
     pub(crate) fn finish(self) -> ExtractInfo {
         let (sha256, bytes) = match self.inner {
             Inner::Utf8(r) => {
-                let h = r.into_inner().into_inner();
+                let h = r.into_inner().into_inner().inner;
                 (hex::encode(h.hasher.finalize()), h.bytes)
             }
             Inner::Decoded(_, sha, bytes) => (sha, bytes),
@@ -312,18 +298,21 @@ fn not_utf8(field: usize, valid_up_to: usize) -> String {
     format!("field {} is not valid UTF-8 (bytes from {valid_up_to}): declare the file's encoding in [source] encoding (windows-1258, tcvn3 or vni)", field + 1)
 }
 
-fn csv_error(path: &Path, nul_at: Option<usize>, e: csv::Error, encoding: Encoding) -> Error {
-    if let Some(offset) = nul_at {
+/// The error `e` of reading `inner`, at its physical line.
+fn csv_error(path: &Path, inner: &mut Inner, e: csv::Error, encoding: Encoding) -> Error {
+    if let Some(offset) = inner.nul_at() {
         return Error::Binary { path: path.to_path_buf(), offset, expected: encoding.name() };
     }
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    let at = e.position().cloned();
     match e.into_kind() {
         csv::ErrorKind::Io(source) => Error::Io { path: path.to_path_buf(), source },
         csv::ErrorKind::Utf8 { pos, err } => {
-            let line = pos.map(|p| p.line()).unwrap_or(line);
+            let line = inner.line_at(pos.as_ref().or(at.as_ref()));
             Error::Csv { path: path.to_path_buf(), line, message: not_utf8(err.field(), err.valid_up_to()) }
         }
-        other => Error::Csv { path: path.to_path_buf(), line, message: format!("{other:?}") },
+        other => {
+            Error::Csv { path: path.to_path_buf(), line: inner.line_at(at.as_ref()), message: format!("{other:?}") }
+        }
     }
 }
 

@@ -50,3 +50,40 @@ fn a_file_that_ends_inside_quotes_is_an_error_naming_the_line() {
     }
     assert_eq!(read(b"a,b\n1,\"x\ny\"\n").unwrap(), [["1", "x\ny"]]);
 }
+
+/// The line of each record of `bytes`, in `encoding`.
+fn lines_of(bytes: &[u8], encoding: Encoding) -> Vec<u64> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let mut src = CsvSource::open(&path, encoding, b',', &[]).unwrap();
+    let mut lines = Vec::new();
+    while let Some(batch) = src.next_batch().unwrap() {
+        lines.extend(batch.iter().map(|r| r.line));
+    }
+    lines
+}
+
+#[test]
+fn a_record_is_numbered_by_the_physical_line_it_starts_on() {
+    let cases: [(&[u8], &[u64]); 7] = [
+        (b"a,b\n1,x\n2,y\n", &[2, 3]),
+        (b"a,b\r\n1,x\r\n2,y\r\n", &[2, 3]),
+        (b"a,b\r\n1,x\n2,y\r\n3,z", &[2, 3, 4]),
+        (b"a,b\r\n\r\n1,x\r\n\r\n\r\n2,y\r\n", &[3, 6]),
+        (b"a,b\n\n1,x\n\n2,y\n", &[3, 5]),
+        (b"a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n", &[2, 4]),
+        (b"\xEF\xBB\xBFa,b\r\n1,\"x\ny\nz\"\r\n2,z\r\n", &[2, 5]),
+    ];
+    for (text, want) in cases {
+        for enc in [Encoding::Utf8, Encoding::Windows1258] {
+            assert_eq!(lines_of(text, enc), want, "{enc:?} {:?}", String::from_utf8_lossy(text));
+        }
+    }
+}
+
+#[test]
+fn an_error_names_the_physical_line_of_a_crlf_file() {
+    let err = read(b"a,b\r\nok,ok\r\n\r\nx\xC3,\xA1y\r\n").unwrap_err().to_string();
+    assert!(err.contains("line 4"), "{err}");
+}
