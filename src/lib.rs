@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod schedule;
+mod scratch;
 pub mod settings;
 pub mod source;
 pub mod store;

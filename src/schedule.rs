@@ -31,6 +31,8 @@ pub struct Context {
     pub lease: Duration,
     /// Every pipeline (entity resolution reads those of one entity type).
     pub pipelines: Vec<PipelineSpec>,
+    /// How long a run may go unseen before it counts as interrupted.
+    pub run_lease: Duration,
 }
 
 /// A name for this instance: host, process id and a random suffix.
@@ -78,7 +80,7 @@ async fn run_pipeline(ctx: &Context, spec: &PipelineSpec, slot: &str) {
     let job = format!("run:{}", spec.id);
     run_claimed(ctx, &job, slot, &job, || async {
         tracing::info!(pipeline = %spec.id, slot, "scheduled run");
-        let opts = RunOptions { trigger: Some("schedule".into()), ..Default::default() };
+        let opts = RunOptions { trigger: Some("schedule".into()), lease: Some(ctx.run_lease), ..Default::default() };
         match crate::pipeline::run(&ctx.store, &ctx.objects, spec, opts).await {
             Ok(report) => {
                 if let Err(e) =

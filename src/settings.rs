@@ -41,6 +41,9 @@ pub struct Settings {
     /// Seconds a scheduler instance holds a pipeline's lease without renewing it (default 60);
     /// another instance takes over that long after a holder dies. Env: `LGSP_LEASE_SECONDS`.
     pub lease_seconds: u64,
+    /// Seconds a pipeline run may go without noting that it is alive before it counts as
+    /// interrupted (default 30; it notes it three times per lease). Env: `LGSP_RUN_LEASE_SECONDS`.
+    pub run_lease_seconds: u64,
     /// Cron (with seconds, Vietnam time) of the scheduled backup; none by default.
     /// Env: `LGSP_BACKUP_SCHEDULE`.
     pub backup_schedule: Option<String>,
@@ -67,6 +70,7 @@ impl Default for Settings {
             catalogs_dir: "catalogs".into(),
             api_requests_per_minute: 6000,
             lease_seconds: 60,
+            run_lease_seconds: 30,
             backup_schedule: None,
             backup_to: "data/backups".into(),
             backup_keep: 7,
@@ -142,6 +146,9 @@ impl Settings {
         }
         if let Some(v) = number("LGSP_LEASE_SECONDS", "seconds, e.g. 120")? {
             self.lease_seconds = v;
+        }
+        if let Some(v) = number("LGSP_RUN_LEASE_SECONDS", "seconds, e.g. 30")? {
+            self.run_lease_seconds = v.max(1);
         }
         if let Some(v) = get("LGSP_BACKUP_SCHEDULE") {
             self.backup_schedule = Some(v).filter(|v| !v.is_empty());

@@ -71,12 +71,17 @@ pub async fn start_scheduler(
     }
     let instance = schedule::instance_name();
     tracing::info!(instance, pipelines = ?scheduled, "scheduler starting");
+    let run_lease = std::time::Duration::from_secs(settings.run_lease_seconds);
+    for dead in store.mark_interrupted(None, run_lease).await? {
+        tracing::warn!(run = %dead, "marked interrupted: its process stopped before it finished");
+    }
     let ctx = schedule::Context {
         store,
         objects,
         instance,
         lease: std::time::Duration::from_secs(settings.lease_seconds.max(1)),
         pipelines: specs.clone(),
+        run_lease,
     };
     Ok(schedule::start(ctx, specs, extra).await?)
 }

@@ -87,7 +87,8 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(settings).await?;
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let progress = !a.json && std::io::stderr().is_terminal();
-    let opts = RunOptions { input: a.input, progress, ..RunOptions::default() };
+    let lease = Some(std::time::Duration::from_secs(settings.run_lease_seconds));
+    let opts = RunOptions { input: a.input, progress, lease, ..RunOptions::default() };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
     finish(settings, &store, &objects, &spec, &report, a.json).await
 }
@@ -166,6 +167,7 @@ pub async fn runs(settings: &Settings, a: RunsArgs) -> anyhow::Result<ExitCode> 
         (None, true) => Some(RunStatus::Failed),
         (None, false) => None,
     };
+    store.mark_interrupted(a.pipeline.as_deref(), std::time::Duration::from_secs(settings.run_lease_seconds)).await?;
     let rows = store.list_runs(a.pipeline.as_deref(), status, a.limit).await?;
     for r in rows {
         if a.json {

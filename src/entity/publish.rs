@@ -50,7 +50,7 @@ pub(super) async fn publish(
     rows: &[Vec<String>],
     trigger: &str,
 ) -> Result<RunReport> {
-    let dir = tempfile::tempdir()?;
+    let dir = crate::scratch::dir("entity")?;
     let path = dir.path().join(format!("{dataset}.csv"));
     let written = || -> std::result::Result<(), csv::Error> {
         let mut w = csv::Writer::from_path(&path)?;

@@ -21,7 +21,7 @@ pub(crate) mod unique;
 pub mod validate;
 pub mod version;
 
-pub use run::{run, Approval, RunOptions, RunReport};
+pub use run::{run, Approval, RunOptions, RunReport, RUN_LEASE};
 pub use spec::PipelineSpec;
 
 /// Why a run failed. A failed run publishes nothing and leaves the current version as it was.

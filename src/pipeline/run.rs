@@ -3,7 +3,7 @@
 mod execute;
 mod report;
 
-pub use report::{Approval, RunOptions, RunReport};
+pub use report::{Approval, RunOptions, RunReport, RUN_LEASE};
 
 use super::spec::PipelineSpec;
 use super::{Error, Result};
@@ -103,6 +103,12 @@ where
     W: FnOnce(String) -> F,
     F: std::future::Future<Output = Result<(RunReport, serde_json::Value)>>,
 {
+    let lease = opts.lease.unwrap_or(RUN_LEASE);
+    // Runs of this pipeline whose process died are marked, and dead runs' files removed.
+    for dead in store.mark_interrupted(Some(&spec.id), lease).await? {
+        tracing::warn!(run = %dead, "marked interrupted: its process stopped before it finished");
+    }
+    let sweep = tokio::task::spawn_blocking(crate::scratch::sweep);
     let id = run_id(&spec.id);
     let start = RunStart {
         id: id.clone(),
@@ -113,7 +119,13 @@ where
         schedule: spec.schedule.as_ref().map(|s| s.as_str().to_string()),
     };
     store.start_run(&start).await?;
-    match work(id.clone()).await {
+    if sweep.await.is_err() {
+        tracing::warn!("the sweep of dead runs' temporary files stopped");
+    }
+    let alive = heartbeat(store.clone(), id.clone(), lease);
+    let outcome = work(id.clone()).await;
+    alive.abort();
+    match outcome {
         Ok((mut report, timings)) => {
             report.run_id = id.clone();
             let end = RunEnd {
@@ -153,6 +165,19 @@ where
             Err(e)
         }
     }
+}
+
+/// Notes that run `id` is alive three times per `lease` until aborted.
+fn heartbeat(store: Store, id: String, lease: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = (lease / 3).max(std::time::Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = store.heartbeat(&id).await {
+                tracing::warn!(error = %e, "could not note that the run is alive");
+            }
+        }
+    })
 }
 
 /// Appends the run to the audit log (a failure to do so is logged, not fatal to the run).

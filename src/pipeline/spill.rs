@@ -26,10 +26,8 @@ pub(crate) struct Spill {
 impl Spill {
     /// A new, empty spill folder under the system's temporary folder (`TMPDIR`).
     pub(crate) fn new() -> Result<Spill> {
-        let dir = tempfile::Builder::new()
-            .prefix("lgsp-run-")
-            .tempdir()
-            .map_err(|e| scratch("creating a folder in", &std::env::temp_dir(), e))?;
+        let dir =
+            crate::scratch::dir("spill").map_err(|e| scratch("creating a folder in", &crate::scratch::root(), e))?;
         Ok(Spill { dir, runs: 0 })
     }
 

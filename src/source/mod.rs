@@ -222,7 +222,7 @@ async fn fetch_once(
 /// Pulls a pipeline's source (or reads `input` in its format), retrying transient failures
 /// per `pull.retry`.
 pub(crate) async fn fetch(store: &Store, pull: Pull<'_>, input: Option<&Path>) -> Result<Fetched> {
-    let dir = tempfile::tempdir().map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    let dir = crate::scratch::dir("source").map_err(|e| Error::io(&crate::scratch::root(), e))?;
     let mut wait = std::time::Duration::from_millis(pull.retry.backoff_ms);
     let mut attempt = 1;
     loop {

@@ -169,4 +169,46 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Notes that run `id` is alive.
+    pub(crate) async fn heartbeat(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE runs SET heartbeat_at = $1 WHERE id = $2 AND status = 'running'")
+            .bind(super::now())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Marks `interrupted` every run (of `pipeline`, or of any) still `running` but not seen
+    /// alive for longer than `lease`: its process died. Returns the runs marked.
+    pub async fn mark_interrupted(&self, pipeline: Option<&str>, lease: std::time::Duration) -> Result<Vec<String>> {
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+        let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let stale: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, COALESCE(heartbeat_at, started_at) FROM runs WHERE status = 'running' \
+             AND ($1 = '' OR pipeline = $2) AND COALESCE(heartbeat_at, started_at) < $3",
+        )
+        .bind(pipeline.unwrap_or(""))
+        .bind(pipeline.unwrap_or(""))
+        .bind(&cutoff)
+        .fetch_all(self.pool())
+        .await?;
+        let mut marked = Vec::new();
+        for (id, seen) in stale {
+            let error = format!("the process running it stopped (last seen alive at {seen}); nothing was published");
+            let done = sqlx::query(
+                "UPDATE runs SET status = 'interrupted', finished_at = $1, error = $2 WHERE id = $3 AND status = 'running'",
+            )
+            .bind(super::now())
+            .bind(&error)
+            .bind(&id)
+            .execute(self.pool())
+            .await?;
+            if done.rows_affected() == 1 {
+                marked.push(id);
+            }
+        }
+        Ok(marked)
+    }
 }

@@ -261,10 +261,7 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
 async fn previous(objects: &Objects, v: &VersionRow, spec: &PipelineSpec) -> Result<Previous> {
     let unreadable =
         |message: String| Error::Previous { dataset: spec.dataset.to_string(), version: v.version, message };
-    let local = tempfile::Builder::new()
-        .prefix("lgsp-previous-")
-        .suffix(".parquet")
-        .tempfile()
+    let local = crate::scratch::file("previous", ".parquet")
         .map_err(|e| unreadable(format!("{e} (the temporary folder is TMPDIR)")))?
         .into_temp_path();
     crate::objects::get_file(objects, &format!("{}/snapshot.parquet", v.prefix), &local)

@@ -16,7 +16,13 @@ pub struct RunOptions {
     pub progress: bool,
     /// A steward's approval of a held run: its gates are waived for an input with the same checksum.
     pub approval: Option<Approval>,
+    /// How long a run may go unseen before it counts as interrupted (default [`RUN_LEASE`]);
+    /// a running run notes that it is alive three times per lease.
+    pub lease: Option<std::time::Duration>,
 }
+
+/// The default lease of a run.
+pub const RUN_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A held run a steward approved.
 #[derive(Debug, Clone)]

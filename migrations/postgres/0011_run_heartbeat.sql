@@ -1,0 +1,3 @@
+-- When a running run was last seen alive: a run not seen for longer than its lease is marked
+-- `interrupted` (its process died).
+ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
