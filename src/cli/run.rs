@@ -24,6 +24,10 @@ pub struct RunArgs {
     /// Print one JSON object describing the run.
     #[arg(long)]
     pub json: bool,
+    /// Read this delivery in another encoding than the pipeline's: utf-8, windows-1258, tcvn3,
+    /// vni or auto (CSV and HTTP sources).
+    #[arg(long, value_parser = parse_encoding)]
+    pub encoding: Option<pipeline::Encoding>,
     /// Run now, whatever the schedule (the default for `lgsp run`; kept for scripts).
     #[arg(long)]
     pub now: bool,
@@ -47,6 +51,10 @@ pub struct RunsArgs {
     /// Print JSON lines.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_encoding(s: &str) -> Result<pipeline::Encoding, String> {
+    pipeline::Encoding::parse(s).ok_or_else(|| format!("'{s}': use utf-8, windows-1258, tcvn3, vni or auto"))
 }
 
 /// Finds a pipeline file by id or path.
@@ -88,7 +96,7 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let progress = !a.json && std::io::stderr().is_terminal();
     let lease = Some(std::time::Duration::from_secs(settings.run_lease_seconds));
-    let opts = RunOptions { input: a.input, progress, lease, ..RunOptions::default() };
+    let opts = RunOptions { input: a.input, progress, lease, encoding: a.encoding, ..RunOptions::default() };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
     finish(settings, &store, &objects, &spec, &report, a.json).await
 }

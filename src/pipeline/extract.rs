@@ -1,6 +1,7 @@
 //! Extract: read a source file, checksum it, decode its encoding to UTF-8 NFC and cut it into
 //! batches of CSV records, keeping each record's line number.
 
+mod decoding;
 mod hashing;
 mod lines;
 mod raw;
@@ -37,6 +38,9 @@ pub enum Error {
     /// Bytes that the declared encoding cannot decode.
     #[error("{}: {source}", path.display())]
     Decode { path: PathBuf, source: legacy::DecodeError },
+    /// The text does not read as Vietnamese in the declared encoding, or no encoding was found.
+    #[error("{}: {message}", path.display())]
+    Encoding { path: PathBuf, message: String },
     /// A malformed CSV record (e.g. an unclosed quote).
     #[error("{}: line {line}: {message}", path.display())]
     Csv { path: PathBuf, line: u64, message: String },
@@ -58,6 +62,7 @@ impl Error {
             Error::NoRows { .. } => Error::NoRows { path: n },
             Error::Binary { offset, expected, .. } => Error::Binary { path: n, offset, expected },
             Error::Decode { source, .. } => Error::Decode { path: n, source },
+            Error::Encoding { message, .. } => Error::Encoding { path: n, message },
             Error::Csv { line, message, .. } => Error::Csv { path: n, line, message },
             Error::MissingColumn { column, field, header, .. } => {
                 Error::MissingColumn { path: n, column, field, header }
@@ -139,6 +144,8 @@ impl CsvSource {
             b.delimiter(delimiter).flexible(true).has_headers(true);
             b
         };
+        let utf8 = encoding == Encoding::Utf8 || (encoding == Encoding::Auto && decoding::sniff_utf8(path)?);
+        let mut encoding = if utf8 { Encoding::Utf8 } else { encoding };
         let mut inner = match encoding {
             Encoding::Utf8 => {
                 Inner::Utf8(builder.from_reader(std::io::BufReader::with_capacity(1 << 20, lines::Lines::new(reader))))
@@ -148,8 +155,8 @@ impl CsvSource {
                 if let Err(e) = reader.read_to_end(&mut raw) {
                     return Err(binary_or_io(path, reader.nul_at, e, encoding));
                 }
-                let text =
-                    legacy::decode(&raw, other).map_err(|source| Error::Decode { path: path.to_path_buf(), source })?;
+                let (text, used) = decoding::decode_file(path, &raw, other)?;
+                encoding = used;
                 let sha = hex::encode(reader.hasher.finalize());
                 let text = lines::Lines::new(std::io::Cursor::new(text.into_bytes()));
                 Inner::Decoded(builder.from_reader(text), sha, reader.bytes)
@@ -238,7 +245,7 @@ impl CsvSource {
                         |(field, valid_up_to)| Error::Csv {
                             path: self.path.clone(),
                             line: at,
-                            message: not_utf8(field, valid_up_to),
+                            message: not_utf8(&self.path, field, valid_up_to),
                         },
                     )?;
                     if let Some(line) = self.line_column.and_then(|i| rec.get(i)?.parse().ok()) {
@@ -293,9 +300,12 @@ fn binary_or_io(path: &Path, nul_at: Option<usize>, e: std::io::Error, encoding:
     }
 }
 
-/// Why a record's (0-based) `field` is not text, and what to do.
-fn not_utf8(field: usize, valid_up_to: usize) -> String {
-    format!("field {} is not valid UTF-8 (bytes from {valid_up_to}): declare the file's encoding in [source] encoding (windows-1258, tcvn3 or vni)", field + 1)
+/// Why a record's (0-based) `field` of the file at `path` is not text, and what to do.
+fn not_utf8(path: &Path, field: usize, valid_up_to: usize) -> String {
+    let advice = decoding::not_utf8_advice(path).unwrap_or_else(|| {
+        "declare the file's encoding in [source] encoding (windows-1258, tcvn3, vni or auto)".into()
+    });
+    format!("field {} is not valid UTF-8 (bytes from {valid_up_to}): {advice}", field + 1)
 }
 
 /// The error `e` of reading `inner`, at its physical line.
@@ -308,7 +318,7 @@ fn csv_error(path: &Path, inner: &mut Inner, e: csv::Error, encoding: Encoding) 
         csv::ErrorKind::Io(source) => Error::Io { path: path.to_path_buf(), source },
         csv::ErrorKind::Utf8 { pos, err } => {
             let line = inner.line_at(pos.as_ref().or(at.as_ref()));
-            Error::Csv { path: path.to_path_buf(), line, message: not_utf8(err.field(), err.valid_up_to()) }
+            Error::Csv { path: path.to_path_buf(), line, message: not_utf8(path, err.field(), err.valid_up_to()) }
         }
         other => {
             Error::Csv { path: path.to_path_buf(), line: inner.line_at(at.as_ref()), message: format!("{other:?}") }

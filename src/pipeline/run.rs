@@ -34,7 +34,15 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
     let columns = super::stage::needed_columns(spec);
     let pull = crate::source::Pull { pipeline: &spec.id, source: &spec.source, retry: &spec.retry, columns: &columns };
     let fetched = match crate::source::fetch(store, pull, opts.input.as_deref()).await {
-        Ok(f) => f,
+        Ok(mut f) => {
+            if let Some(enc) = opts.encoding {
+                // Converted inputs (Excel, JSON, SQL) are UTF-8 written by the hub.
+                for input in f.inputs.iter_mut().filter(|i| !i.numbered && !spec.source.is_sql()) {
+                    input.encoding = enc;
+                }
+            }
+            f
+        }
         Err(e) => {
             let e = Error::Source(e);
             return tracked(store, objects, spec, &opts, &source_name, |_| async {
@@ -117,6 +125,7 @@ where
         trigger: opts.trigger.clone().unwrap_or_else(|| "manual".into()),
         input_path: input.to_string(),
         schedule: spec.schedule.as_ref().map(|s| s.as_str().to_string()),
+        encoding: opts.encoding.map(|e| e.name().to_string()),
     };
     store.start_run(&start).await?;
     if sweep.await.is_err() {
@@ -161,7 +170,12 @@ where
                 tracing::error!(error = %e2, "could not record the failed run");
             }
             audit_run(store, spec, &id, &end).await;
-            tracing::warn!(error = %e, "run failed");
+            // A manual run's caller prints the error; a scheduled run's log is where it shows.
+            if start.trigger == "manual" {
+                tracing::info!(error = %e, "run failed");
+            } else {
+                tracing::warn!(error = %e, "run failed");
+            }
             Err(e)
         }
     }

@@ -224,6 +224,11 @@ fn one() -> u32 {
 }
 
 impl SourceSpec {
+    /// True for a query on a database (its rows are written as UTF-8 by the hub).
+    pub(crate) fn is_sql(&self) -> bool {
+        matches!(self, SourceSpec::Sql(_))
+    }
+
     /// Source column → field name renames.
     pub(crate) fn columns(&self) -> &BTreeMap<String, String> {
         match self {

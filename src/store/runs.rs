@@ -19,6 +19,8 @@ pub(crate) struct RunStart {
     pub input_path: String,
     /// The pipeline's schedule (cron) when the run started, if it has one.
     pub schedule: Option<String>,
+    /// The encoding the input was read in instead of the pipeline's (`--encoding`).
+    pub encoding: Option<String>,
 }
 
 /// What is known when a run ends.
@@ -69,6 +71,8 @@ pub struct RunRow {
     pub gates: Option<String>,
     /// Who approved or rejected a held run.
     pub decided_by: Option<String>,
+    /// The encoding the input was read in instead of the pipeline's (`--encoding`).
+    pub encoding: Option<String>,
 }
 
 /// One count of a finished run, as stored (SQL integers are signed; counts never reach 2^63).
@@ -80,7 +84,8 @@ impl Store {
     /// Records the start of a run (status `running`).
     pub(crate) async fn start_run(&self, r: &RunStart) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path, schedule) VALUES ($1, $2, $3, $4, $5, 'running', $6, $7)",
+            "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path, schedule, encoding) \
+             VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8)",
         )
         .bind(&r.id)
         .bind(&r.pipeline)
@@ -89,6 +94,7 @@ impl Store {
         .bind(super::now())
         .bind(&r.input_path)
         .bind(&r.schedule)
+        .bind(&r.encoding)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -132,8 +138,8 @@ impl Store {
     ) -> Result<Vec<RunRow>> {
         Ok(sqlx::query_as(
             "SELECT id, pipeline, dataset, trigger_kind, started_at, finished_at, status, input_path, input_sha256, rows_read, \
-             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by \
-             FROM runs WHERE ($1 = '' OR pipeline = $2) AND ($3 = '' OR status = $4) ORDER BY started_at DESC, id DESC LIMIT $5",
+             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by, \
+             encoding FROM runs WHERE ($1 = '' OR pipeline = $2) AND ($3 = '' OR status = $4) ORDER BY started_at DESC, id DESC LIMIT $5",
         )
         .bind(pipeline.unwrap_or(""))
         .bind(pipeline.unwrap_or(""))
@@ -148,8 +154,8 @@ impl Store {
     pub async fn get_run(&self, id: &str) -> Result<Option<RunRow>> {
         Ok(sqlx::query_as(
             "SELECT id, pipeline, dataset, trigger_kind, started_at, finished_at, status, input_path, input_sha256, rows_read, \
-             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by \
-             FROM runs WHERE id = $1",
+             rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by, \
+             encoding FROM runs WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())

@@ -1,5 +1,6 @@
 //! Legacy Vietnamese encodings (windows-1258, TCVN3, VNI) to and from NFC UTF-8.
 
+pub(crate) mod detect;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -19,12 +20,15 @@ pub enum Encoding {
     Tcvn3,
     /// VNI-Windows, letters written as a base byte and a mark byte in the Latin-1 range.
     Vni,
+    /// Detected from the bytes: UTF-8 when they are, else the legacy encoding in which the
+    /// text reads as Vietnamese (see `detect`).
+    Auto,
 }
 
 impl Encoding {
     /// Reads an encoding name, case-insensitively: `utf-8`/`utf8`, `windows-1258`/`cp1258`,
     /// `tcvn3`/`abc`, `vni`/`vni-windows`.
-    pub(crate) fn parse(name: &str) -> Option<Encoding> {
+    pub fn parse(name: &str) -> Option<Encoding> {
         let name = name.trim();
         let is = |candidates: &[&str]| candidates.iter().any(|c| name.eq_ignore_ascii_case(c));
         if is(&["utf-8", "utf8"]) {
@@ -35,18 +39,21 @@ impl Encoding {
             Some(Encoding::Tcvn3)
         } else if is(&["vni", "vni-windows"]) {
             Some(Encoding::Vni)
+        } else if is(&["auto"]) {
+            Some(Encoding::Auto)
         } else {
             None
         }
     }
 
     /// The canonical name: `utf-8`, `windows-1258`, `tcvn3` or `vni`.
-    pub(crate) fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",
             Encoding::Windows1258 => "windows-1258",
             Encoding::Tcvn3 => "tcvn3",
             Encoding::Vni => "vni",
+            Encoding::Auto => "auto",
         }
     }
 }
@@ -55,7 +62,7 @@ impl<'de> serde::Deserialize<'de> for Encoding {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Encoding, D::Error> {
         let name = String::deserialize(d)?;
         Encoding::parse(&name).ok_or_else(|| {
-            serde::de::Error::custom(format!("'{name}' is not supported; use utf-8, windows-1258, tcvn3 or vni"))
+            serde::de::Error::custom(format!("'{name}' is not supported; use utf-8, windows-1258, tcvn3, vni or auto"))
         })
     }
 }
@@ -109,6 +116,10 @@ pub(crate) fn decode(bytes: &[u8], enc: Encoding) -> Result<String, DecodeError>
         Encoding::Windows1258 => windows1258::decode(bytes),
         Encoding::Tcvn3 => decode_tcvn3(bytes),
         Encoding::Vni => decode_vni(bytes),
+        Encoding::Auto => match detect::detect(bytes) {
+            Ok((text, _)) => Ok(text),
+            Err(_) => Err(error_at(bytes, bytes.iter().position(|b| !b.is_ascii()).unwrap_or(0), Encoding::Auto)),
+        },
     }
 }
 
@@ -117,7 +128,7 @@ pub(crate) fn decode(bytes: &[u8], enc: Encoding) -> Result<String, DecodeError>
 pub(crate) fn encode(s: &str, enc: Encoding) -> Result<Vec<u8>, EncodeError> {
     let s = to_nfc(s);
     match enc {
-        Encoding::Utf8 => Ok(s.as_bytes().to_vec()),
+        Encoding::Utf8 | Encoding::Auto => Ok(s.as_bytes().to_vec()),
         Encoding::Windows1258 => windows1258::encode(&s),
         Encoding::Tcvn3 => encode_tcvn3(&s),
         Encoding::Vni => encode_vni(&s),

@@ -6,6 +6,7 @@ pub(crate) mod legacy;
 pub(crate) mod number;
 pub(crate) mod phone;
 mod scan;
+pub(crate) mod syllable;
 pub(crate) mod taxcode;
 
 use std::borrow::Cow;

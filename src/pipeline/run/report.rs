@@ -19,6 +19,9 @@ pub struct RunOptions {
     /// How long a run may go unseen before it counts as interrupted (default [`RUN_LEASE`]);
     /// a running run notes that it is alive three times per lease.
     pub lease: Option<std::time::Duration>,
+    /// Read a text input (CSV, or an HTTP answer in CSV) in this encoding instead of the
+    /// pipeline's: another delivery of the same dataset.
+    pub encoding: Option<crate::text::legacy::Encoding>,
 }
 
 /// The default lease of a run.
