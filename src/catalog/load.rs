@@ -44,6 +44,18 @@ pub async fn load_all(store: &Store, objects: &Objects, dir: &Path) -> Result<Ve
 }
 
 /// Reads and checks a catalog file without loading it.
+/// The ids of the catalog files of `dir` that can be read, sorted.
+pub fn catalog_ids(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut ids: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .filter_map(|p| read_spec(&p).ok().map(|(spec, _)| spec.id))
+        .collect();
+    ids.sort();
+    ids
+}
+
 pub(crate) fn read_spec(path: &Path) -> Result<(CatalogSpec, String)> {
     let spec_err = |message: String| Error::Spec { file: path.display().to_string(), message };
     let text = std::fs::read_to_string(path).map_err(|e| spec_err(format!("cannot read: {e}")))?;

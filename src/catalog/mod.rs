@@ -8,7 +8,7 @@ pub mod query;
 pub mod spec;
 pub mod table;
 
-pub use load::{load_all, load_file, LoadReport};
+pub use load::{catalog_ids, load_all, load_file, LoadReport};
 
 /// Errors of catalog loading and queries.
 #[derive(Debug, thiserror::Error)]

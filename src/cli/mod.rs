@@ -129,7 +129,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init => init(&settings).await,
         Command::Run(a) => run::run(&settings, a).await,
         Command::Runs(a) => run::runs(&settings, a).await,
-        Command::Check { paths } => run::check(&paths),
+        Command::Check { paths } => run::check(&settings, &paths),
         Command::Versions(a) => data::versions(&settings, a).await,
         Command::Export(a) => data::export(&settings, a).await,
         Command::Catalog(c) => catalog::run(&settings, c).await,
@@ -145,11 +145,13 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             lgsp_hub::audit::load_key(&store, &settings.audit_key_file).await.context("loading the audit key")?;
             store.spawn_checkpoints();
             let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
+            let mut state =
+                lgsp_hub::http::AppState::new(store.clone(), objects.clone(), settings.api_requests_per_minute);
+            state.install_metrics();
             let sched = match no_scheduler {
                 true => None,
-                false => Some(ops::start_scheduler(&settings, store.clone(), objects.clone()).await?),
+                false => Some(ops::start_scheduler(&settings, store, objects).await?),
             };
-            let state = lgsp_hub::http::AppState::new(store, objects, settings.api_requests_per_minute);
             state.spawn_audit_checkpoints(std::time::Duration::from_secs(settings.audit_checkpoint_seconds));
             lgsp_hub::http::serve(state, &listen).await.with_context(|| format!("serving on {listen}"))?;
             if let Some(mut s) = sched {

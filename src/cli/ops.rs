@@ -32,16 +32,43 @@ pub enum BackupCommand {
     },
 }
 
-/// Every pipeline file of the pipelines folder (an invalid one stops the start).
-pub fn all_pipelines(settings: &Settings) -> anyhow::Result<Vec<PipelineSpec>> {
-    let mut files: Vec<_> = std::fs::read_dir(&settings.pipelines_dir)
-        .with_context(|| format!("reading the pipelines folder {}", settings.pipelines_dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
+/// The pipeline files of the pipelines folder that load, and the error of each that does not.
+pub fn load_pipelines(settings: &Settings) -> anyhow::Result<(Vec<PipelineSpec>, Vec<String>)> {
+    let dir = &settings.pipelines_dir;
+    let mut files = Vec::new();
+    let mut broken = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading the pipelines folder {}", dir.display()))? {
+        match entry {
+            Ok(e) if e.path().extension().is_some_and(|x| x == "toml") => files.push(e.path()),
+            Ok(_) => {}
+            Err(e) => broken.push(format!("{}: an entry cannot be read: {e}", dir.display())),
+        }
+    }
     files.sort();
-    files.iter().map(|f| PipelineSpec::load(f).map_err(anyhow::Error::from)).collect()
+    let known = lgsp_hub::catalog::catalog_ids(&settings.catalogs_dir);
+    let mut specs = Vec::new();
+    for f in &files {
+        match PipelineSpec::load(f) {
+            Ok(spec) => {
+                let unknown = if known.is_empty() { Vec::new() } else { spec.unknown_catalogs(f, &known) };
+                match unknown.is_empty() {
+                    true => specs.push(spec),
+                    false => broken.extend(unknown.into_iter().map(|e| e.to_string())),
+                }
+            }
+            Err(e) => broken.push(e.to_string()),
+        }
+    }
+    Ok((specs, broken))
+}
+
+/// Every pipeline of the pipelines folder; an error naming every file that does not load.
+pub fn all_pipelines(settings: &Settings) -> anyhow::Result<Vec<PipelineSpec>> {
+    let (specs, broken) = load_pipelines(settings)?;
+    if !broken.is_empty() {
+        anyhow::bail!("{} pipeline file(s) do not load: {}", broken.len(), broken.join("; "));
+    }
+    Ok(specs)
 }
 
 /// Starts the scheduler for every scheduled pipeline and the scheduled backup.
@@ -50,7 +77,12 @@ pub async fn start_scheduler(
     store: Store,
     objects: Objects,
 ) -> anyhow::Result<tokio_cron_scheduler::JobScheduler> {
-    let specs = all_pipelines(settings)?;
+    // A bad pipeline file is skipped, with its error, and the others are scheduled.
+    let (specs, broken) = load_pipelines(settings)?;
+    for e in &broken {
+        tracing::error!("pipeline file skipped: {e}");
+    }
+    metrics::gauge!("lgsp_pipeline_files_invalid").set(broken.len() as f64);
     let scheduled: Vec<&str> = specs.iter().filter(|s| s.schedule.is_some()).map(|s| s.id.as_str()).collect();
     let mut extra = Vec::new();
     if let Some(cron) = &settings.backup_schedule {

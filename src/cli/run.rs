@@ -211,7 +211,9 @@ pub async fn runs(settings: &Settings, a: RunsArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+/// Checks every pipeline file of `paths` (files or folders), reporting each bad one.
+pub fn check(settings: &Settings, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let known = lgsp_hub::catalog::catalog_ids(&settings.catalogs_dir);
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -229,12 +231,29 @@ pub fn check(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     }
     let mut failed = 0;
     for f in &files {
-        match PipelineSpec::load(f) {
-            Ok(spec) => println!("ok {} ({} → {})", f.display(), spec.id, spec.dataset),
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {e}");
+        let errors = match PipelineSpec::load(f) {
+            Ok(spec) if known.is_empty() => {
+                println!(
+                    "ok {} ({} → {}; catalog names not checked: no catalogs in {})",
+                    f.display(),
+                    spec.id,
+                    spec.dataset,
+                    settings.catalogs_dir.display()
+                );
+                continue;
             }
+            Ok(spec) => match spec.unknown_catalogs(f, &known) {
+                unknown if unknown.is_empty() => {
+                    println!("ok {} ({} → {})", f.display(), spec.id, spec.dataset);
+                    continue;
+                }
+                unknown => unknown.into_iter().map(|e| e.to_string()).collect(),
+            },
+            Err(e) => vec![e.to_string()],
+        };
+        failed += 1;
+        for e in errors {
+            eprintln!("error: {e}");
         }
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })

@@ -20,15 +20,26 @@ const DRAIN: Duration = Duration::from_secs(30);
 
 /// Serves the API on `addr` until Ctrl-C or SIGTERM.
 pub async fn serve(mut state: super::AppState, addr: &str) -> std::io::Result<()> {
-    match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
-        Ok(handle) => state.metrics = Some(handle),
-        Err(e) => tracing::warn!(error = %e, "metrics recorder not installed"),
-    }
+    state.install_metrics();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
     println!("listening on {}", listener.local_addr()?);
     accept(listener, super::router(state), shutdown_signal()).await;
     Ok(())
+}
+
+impl super::AppState {
+    /// Installs the metrics recorder that `/metrics` reads, once: metrics recorded before
+    /// (by the scheduler starting) are kept.
+    pub fn install_metrics(&mut self) {
+        if self.metrics.is_some() {
+            return;
+        }
+        match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+            Ok(handle) => self.metrics = Some(handle),
+            Err(e) => tracing::warn!(error = %e, "metrics recorder not installed"),
+        }
+    }
 }
 
 /// Accepts connections on `listener` until `stop` resolves, then drains those in flight.

@@ -20,6 +20,37 @@ fn err(file: &Path, key: impl Into<String>, message: impl Into<String>) -> SpecE
     SpecError { file: file.to_path_buf(), key: key.into(), message: message.into() }
 }
 
+/// Every catalog `spec` names, with the key that names it (`fields[2].rules[0].catalog`).
+pub(crate) fn catalog_refs(spec: &PipelineSpec) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, f) in spec.fields.iter().enumerate() {
+        for (j, r) in f.rules.iter().enumerate() {
+            if let RuleSpec::InCatalog { catalog, .. } = r {
+                out.push((format!("fields[{i}].rules[{j}].catalog"), catalog.clone()));
+            }
+        }
+        for (j, n) in f.normalize.iter().enumerate() {
+            match n {
+                Normalizer::Successor(c) => out.push((format!("fields[{i}].normalize[{j}].successor"), c.clone())),
+                Normalizer::NameToCode { catalog, .. } => {
+                    out.push((format!("fields[{i}].normalize[{j}].name_to_code.catalog"), catalog.clone()))
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Every catalog `spec` (read from `path`) names that is not among `known`: one error each.
+pub(crate) fn unknown_catalogs(path: &Path, spec: &PipelineSpec, known: &[String]) -> Vec<SpecError> {
+    catalog_refs(spec)
+        .into_iter()
+        .filter(|(_, c)| !known.contains(c))
+        .map(|(key, c)| err(path, key, format!("unknown catalog '{c}'; the catalogs are: {}", known.join(", "))))
+        .collect()
+}
+
 /// Reads, parses and checks a pipeline file.
 pub(crate) fn load(path: &Path) -> Result<PipelineSpec, SpecError> {
     let text = std::fs::read_to_string(path).map_err(|e| err(path, "(file)", format!("cannot read: {e}")))?;

@@ -344,6 +344,12 @@ impl PipelineSpec {
         self.owner.as_str()
     }
 
+    /// The errors of every catalog this pipeline (read from `path`) names that is not one of
+    /// `known` (the ids of the catalog files).
+    pub fn unknown_catalogs(&self, path: &Path, known: &[String]) -> Vec<super::check::SpecError> {
+        super::check::unknown_catalogs(path, self, known)
+    }
+
     /// Reads and checks a pipeline file. Errors name the file, the key path and what is wrong.
     pub fn load(path: &Path) -> Result<PipelineSpec, super::check::SpecError> {
         super::check::load(path)

@@ -58,7 +58,7 @@ pub(crate) struct FieldRules {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A rule names a catalog that is not in the store.
-    #[error("field '{field}': catalog '{catalog}' is not loaded: run `lgsp init`")]
+    #[error("field '{field}': catalog '{catalog}' is not in the store: if the name is right, load the catalogs with `lgsp init`; `lgsp check` lists the known ones")]
     UnknownCatalog { field: String, catalog: String },
     /// Already checked by `lgsp check`; kept for specs built in code.
     #[error("field '{field}': {message}")]
