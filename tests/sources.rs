@@ -250,6 +250,34 @@ fn an_http_source_pages_retries_and_costs_one_request_when_unchanged() {
     assert_eq!(r["status"], "unchanged", "{r}");
     assert_eq!(hits.load(Ordering::SeqCst), 6, "an unchanged source costs one request (304)");
 
+    // --force reads it again once; `source reset` forgets the ETag; an edit of [source] too.
+    let with_token = |args: &[&str]| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+            .args(args)
+            .current_dir(common::repo())
+            .env("LGSP_STORE_URL", &hub.store_url)
+            .env("LGSP_OBJECT_STORE_URL", hub.objects())
+            .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
+            .env("UNITS_TOKEN", "Bearer s3cret")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let forced = with_token(&["run", &p, "--json", "--force"]);
+    assert_eq!((forced["status"].as_str(), hits.load(Ordering::SeqCst)), (Some("unchanged"), 9), "pages read again");
+    let state = hub.ok(&["source", "show", &p]);
+    assert!(state.contains("etag") && state.contains("source_digest"), "{state}");
+    hub.ok(&["source", "reset", &p]);
+    assert_eq!(hub.ok(&["source", "show", &p]).trim(), "{}");
+    with_token(&["run", &p, "--json"]);
+    assert_eq!(hits.load(Ordering::SeqCst), 12, "after a reset the source is read whole");
+    let edited = pipeline(&hub, &source.replace("format = \"json\"", "format = \"json\"\ntimeout_seconds = 30"), "");
+    with_token(&["run", &edited, "--json"]);
+    assert_eq!(hits.load(Ordering::SeqCst), 15, "an edited [source] does not use the saved ETag");
+    with_token(&["run", &edited, "--json"]);
+    assert_eq!(hits.load(Ordering::SeqCst), 16, "then the new one is saved");
+
     let err = hub.fails(&["run", &p]);
     assert!(err.contains("UNITS_TOKEN is not set"), "{err}");
     let runs = hub.ok(&["runs", "--pipeline", "units", "--failed"]);

@@ -85,6 +85,7 @@ pub async fn decide(settings: &Settings, d: Decide) -> anyhow::Result<ExitCode> 
                 approval: Some(Approval { run_id: id.clone(), input_sha256: sha }),
                 lease: Some(std::time::Duration::from_secs(settings.run_lease_seconds)),
                 encoding: row.encoding.as_deref().and_then(pipeline::Encoding::parse),
+                ..RunOptions::default()
             };
             let report = pipeline::run(&store, &objects, &spec, opts).await?;
             if report.approves.as_deref() == Some(id.as_str()) {

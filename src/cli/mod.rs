@@ -9,6 +9,7 @@ mod matching;
 mod ops;
 mod report;
 mod run;
+mod source;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -45,6 +46,9 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Show or reset the saved state of a pipeline's source.
+    #[command(subcommand)]
+    Source(source::SourceCommand),
     /// List the published versions of a dataset.
     Versions(data::VersionsArgs),
     /// Write a version's snapshot, or the changes since a version, to a file.
@@ -130,6 +134,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(&settings, a).await,
         Command::Runs(a) => run::runs(&settings, a).await,
         Command::Check { paths } => run::check(&settings, &paths),
+        Command::Source(c) => source::run(&settings, c).await,
         Command::Versions(a) => data::versions(&settings, a).await,
         Command::Export(a) => data::export(&settings, a).await,
         Command::Catalog(c) => catalog::run(&settings, c).await,

@@ -28,6 +28,17 @@ pub struct RunArgs {
     /// vni or auto (CSV and HTTP sources).
     #[arg(long, value_parser = parse_encoding)]
     pub encoding: Option<pipeline::Encoding>,
+    /// With --input: read the file as csv, excel, json or ndjson (default: from its extension,
+    /// else the pipeline's format).
+    #[arg(long, value_parser = parse_format, requires = "input")]
+    pub format: Option<pipeline::FileFormat>,
+    /// Ignore the source's saved state once (HTTP ETag, SQL cursor, last file read): read it
+    /// again even if it says nothing changed.
+    #[arg(long)]
+    pub force: bool,
+    /// Read, check and plan the changes, print the would-be counts, and publish nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Run now, whatever the schedule (the default for `lgsp run`; kept for scripts).
     #[arg(long)]
     pub now: bool,
@@ -51,6 +62,10 @@ pub struct RunsArgs {
     /// Print JSON lines.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_format(s: &str) -> Result<pipeline::FileFormat, String> {
+    pipeline::FileFormat::parse(s).ok_or_else(|| format!("'{s}': use csv, excel, json or ndjson"))
 }
 
 fn parse_encoding(s: &str) -> Result<pipeline::Encoding, String> {
@@ -96,7 +111,16 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
     let objects = lgsp_hub::objects::open(&settings.object_store_url).context("opening the object store")?;
     let progress = !a.json && std::io::stderr().is_terminal();
     let lease = Some(std::time::Duration::from_secs(settings.run_lease_seconds));
-    let opts = RunOptions { input: a.input, progress, lease, encoding: a.encoding, ..RunOptions::default() };
+    let opts = RunOptions {
+        input: a.input,
+        progress,
+        lease,
+        encoding: a.encoding,
+        format: a.format,
+        force: a.force,
+        dry_run: a.dry_run,
+        ..RunOptions::default()
+    };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
     finish(settings, &store, &objects, &spec, &report, a.json).await
 }
@@ -125,6 +149,13 @@ pub(super) async fn finish(
         println!("{}", serde_json::to_string(&report)?);
     } else {
         let what = match (report.published(), report.version) {
+            _ if report.dry_run => match (report.status, report.version) {
+                (pipeline::RunStatus::Published, Some(v)) => {
+                    format!("dry run: would publish version {v}; nothing written")
+                }
+                (pipeline::RunStatus::Held, _) => "dry run: would be held by its quality gates; nothing written".into(),
+                _ => "dry run: nothing would change; nothing written".into(),
+            },
             _ if report.held() => format!(
                 "held by its quality gates: run `lgsp run approve {}` to publish it, or `lgsp run reject {}`",
                 report.run_id, report.run_id

@@ -21,6 +21,8 @@ pub(crate) mod unique;
 pub mod validate;
 pub mod version;
 
+pub use crate::outcome::RunStatus;
+pub use crate::source::spec::FileFormat;
 pub use crate::text::legacy::Encoding;
 pub use run::{run, Approval, RunOptions, RunReport, RUN_LEASE};
 pub use spec::PipelineSpec;

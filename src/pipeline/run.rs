@@ -32,7 +32,17 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
         .or_else(|| spec.source.path().map(|p| p.display().to_string()))
         .unwrap_or_else(|| spec.id.to_string());
     let columns = super::stage::needed_columns(spec);
-    let pull = crate::source::Pull { pipeline: &spec.id, source: &spec.source, retry: &spec.retry, columns: &columns };
+    let source = match &opts.input {
+        Some(path) => spec.source.for_file(path, opts.format),
+        None => spec.source.clone(),
+    };
+    let pull = crate::source::Pull {
+        pipeline: &spec.id,
+        source: &source,
+        retry: &spec.retry,
+        columns: &columns,
+        force: opts.force,
+    };
     let fetched = match crate::source::fetch(store, pull, opts.input.as_deref()).await {
         Ok(mut f) => {
             if let Some(enc) = opts.encoding {
@@ -43,6 +53,7 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
             }
             f
         }
+        Err(e) if opts.dry_run => return Err(Error::Source(e)),
         Err(e) => {
             let e = Error::Source(e);
             return tracked(store, objects, spec, &opts, &source_name, |_| async {
@@ -54,10 +65,19 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
     if let Some(why) = &fetched.nothing_new {
         tracing::info!(reason = %why, "nothing new at the source");
         let current = store.current_version(&spec.dataset).await?.map(|v| v.version);
+        if opts.dry_run {
+            return Ok(RunReport { dry_run: true, ..RunReport::unchanged(spec, current) });
+        }
         return tracked(store, objects, spec, &opts, &source_name, |_| async {
             Ok((RunReport::unchanged(spec, current), serde_json::json!({ "nothing_new": why })))
         })
         .await;
+    }
+    if opts.dry_run {
+        let input = fetched.inputs.last().ok_or(Error::NoInput)?;
+        let (mut report, _) = execute(store, objects, spec, "dry-run".into(), input, &opts).await?;
+        report.run_id = String::new();
+        return Ok(report);
     }
     let mut last = None;
     for input in &fetched.inputs {
@@ -72,7 +92,11 @@ pub async fn run(store: &Store, objects: &Objects, spec: &PipelineSpec, opts: Ru
         }
         // The run's version is committed: failing to note what was read only makes the next run
         // read it again (and find it unchanged).
-        settle("save the source state", || store.save_source_state(&spec.id, &input.state)).await;
+        let mut state = input.state.clone();
+        if !state.is_empty() {
+            state.push((crate::source::SPEC_DIGEST, spec.source.digest()));
+        }
+        settle("save the source state", || store.save_source_state(&spec.id, &state)).await;
         last = Some(report);
     }
     last.ok_or(Error::NoInput)

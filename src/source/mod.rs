@@ -5,7 +5,7 @@
 pub(crate) mod convert;
 pub(crate) mod files;
 pub(crate) mod http;
-pub(crate) mod spec;
+pub mod spec;
 pub(crate) mod sql;
 
 use crate::store::Store;
@@ -110,6 +110,29 @@ pub(crate) struct Pull<'a> {
     pub(crate) retry: &'a RetrySpec,
     /// The source columns the pipeline reads (conversions keep only these).
     pub(crate) columns: &'a [String],
+    /// Ignore the saved state once: HTTP validators, SQL cursor, and the last file read (a
+    /// glob then gives its newest file).
+    pub(crate) force: bool,
+}
+
+/// The state entry holding the digest of the source settings the state was saved with.
+pub(crate) const SPEC_DIGEST: &str = "source_digest";
+
+/// The saved state a pull may use: none when forced; without the HTTP validators and the SQL
+/// cursor when the `[source]` settings changed since it was saved (the last file read stays:
+/// reading every earlier delivery again would publish old data).
+async fn usable_state(store: &Store, pull: &Pull<'_>) -> Result<std::collections::HashMap<String, String>> {
+    if pull.force {
+        tracing::info!("forced: the saved source state is not used");
+        return Ok(Default::default());
+    }
+    let mut state = store.source_state(pull.pipeline).await?;
+    let digest = pull.source.digest();
+    if state.get(SPEC_DIGEST).is_some_and(|d| *d != digest) {
+        tracing::info!("the [source] settings changed: their saved validators and cursor are not used");
+        state.retain(|k, _| k == "file");
+    }
+    Ok(state)
 }
 
 fn csv_input(path: PathBuf, name: String, encoding: Encoding, delimiter: char) -> Input {
@@ -167,7 +190,7 @@ async fn fetch_once(
         let name = path.display().to_string();
         return Ok((vec![file_input(pull.source, path.to_path_buf(), name, needed, dir, 0)?], None));
     }
-    let state = store.source_state(pull.pipeline).await?;
+    let state = usable_state(store, &pull).await?;
     match pull.source {
         SourceSpec::Http(h) => {
             match http::fetch(h, needed, (state.get("etag").cloned(), state.get("last_modified").cloned()), dir).await?
@@ -200,6 +223,8 @@ async fn fetch_once(
                 SourceSpec::Json(j) | SourceSpec::Ndjson(j) => (&j.path, j.pick),
                 _ => unreachable!("http and sql are handled above"),
             };
+            // Forced, a glob of every new file gives its newest only: not every delivery again.
+            let pick = if pull.force { spec::Pick::Newest } else { pick };
             let found = files::find(path, pick, state.get("file").map(String::as_str)).await?;
             if found.is_empty() {
                 return Ok((

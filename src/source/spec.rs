@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where a pipeline reads its data.
 #[derive(Debug, Clone, Deserialize)]
@@ -223,7 +223,70 @@ fn one() -> u32 {
     1
 }
 
+/// The format of a file given to one run (`lgsp run --input FILE [--format F]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Delimited text.
+    Csv,
+    /// An Excel workbook.
+    Excel,
+    /// A JSON document.
+    Json,
+    /// Newline-delimited JSON.
+    Ndjson,
+}
+
+impl FileFormat {
+    /// Reads `csv`, `excel` (`xlsx`, `xls`), `json` or `ndjson` (`jsonl`).
+    pub fn parse(name: &str) -> Option<FileFormat> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "csv" | "txt" | "tsv" => Some(FileFormat::Csv),
+            "excel" | "xlsx" | "xls" | "xlsm" => Some(FileFormat::Excel),
+            "json" => Some(FileFormat::Json),
+            "ndjson" | "jsonl" => Some(FileFormat::Ndjson),
+            _ => None,
+        }
+    }
+}
+
 impl SourceSpec {
+    /// The source to read `path` with in one run: this one when `path` is in its format, else
+    /// a source of the `format` given (or the one of the file's extension) with the same column
+    /// names and default settings.
+    pub(crate) fn for_file(&self, path: &Path, format: Option<FileFormat>) -> SourceSpec {
+        let ext = path.extension().and_then(|e| e.to_str()).and_then(FileFormat::parse);
+        let Some(want) = format.or(ext) else { return self.clone() };
+        let (columns, path) = (self.columns().clone(), path.to_path_buf());
+        match (want, self) {
+            (FileFormat::Csv, SourceSpec::Csv(_))
+            | (FileFormat::Excel, SourceSpec::Excel(_))
+            | (FileFormat::Json, SourceSpec::Json(_))
+            | (FileFormat::Ndjson, SourceSpec::Ndjson(_)) => self.clone(),
+            (FileFormat::Csv, _) => SourceSpec::Csv(CsvSourceSpec {
+                path,
+                pick: Pick::default(),
+                delimiter: default_delimiter(),
+                encoding: Default::default(),
+                columns,
+            }),
+            (FileFormat::Excel, _) => {
+                SourceSpec::Excel(ExcelSourceSpec { path, pick: Pick::default(), sheet: None, header_row: 1, columns })
+            }
+            (FileFormat::Json, _) => {
+                SourceSpec::Json(JsonSourceSpec { path, pick: Pick::default(), records: String::new(), columns })
+            }
+            (FileFormat::Ndjson, _) => {
+                SourceSpec::Ndjson(JsonSourceSpec { path, pick: Pick::default(), records: String::new(), columns })
+            }
+        }
+    }
+
+    /// A digest of the source's settings: saved with its state, so that an edit to the
+    /// `[source]` table makes the next run read it afresh.
+    pub(crate) fn digest(&self) -> String {
+        crate::digest::sha256_hex(format!("{self:?}").as_bytes())
+    }
+
     /// True for a query on a database (its rows are written as UTF-8 by the hub).
     pub(crate) fn is_sql(&self) -> bool {
         matches!(self, SourceSpec::Sql(_))

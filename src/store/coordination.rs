@@ -14,6 +14,18 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// Forgets the saved source state of a pipeline; returns the entries removed.
+    pub async fn reset_source_state(&self, pipeline: &str) -> Result<u64> {
+        let done =
+            sqlx::query("DELETE FROM source_state WHERE pipeline = $1").bind(pipeline).execute(self.pool()).await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The saved source state of a pipeline, by name.
+    pub async fn source_state_of(&self, pipeline: &str) -> Result<std::collections::BTreeMap<String, String>> {
+        Ok(self.source_state(pipeline).await?.into_iter().collect())
+    }
+
     /// Saves source state entries of a pipeline.
     pub(crate) async fn save_source_state(&self, pipeline: &str, entries: &[(&str, String)]) -> Result<()> {
         for (name, value) in entries {

@@ -71,6 +71,19 @@ pub(super) async fn execute(
     let same_input = current.as_ref().is_some_and(|v| v.input_sha256 == staged.info.sha256);
     let tripped = if same_input { Vec::new() } else { gates_of(spec, current.as_ref(), &report.counts, &staged.nulls) };
     report.approves = opts.approval.as_ref().filter(|a| a.input_sha256 == staged.info.sha256).map(|a| a.run_id.clone());
+    if opts.dry_run {
+        report.dry_run = true;
+        report.status = match (tripped.is_empty(), plan.is_empty()) {
+            (false, _) => RunStatus::Held,
+            (true, true) => RunStatus::Unchanged,
+            (true, false) => RunStatus::Published,
+        };
+        if report.status == RunStatus::Published {
+            report.version = Some(current.as_ref().map(|v| v.version).unwrap_or(0) + 1);
+        }
+        report.gates = tripped;
+        return Ok((report, timings(None)));
+    }
     if !tripped.is_empty() {
         if let Some(held) = &report.approves {
             tracing::info!(%held, "gates tripped and waived: a steward approved this input");

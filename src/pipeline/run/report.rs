@@ -22,6 +22,13 @@ pub struct RunOptions {
     /// Read a text input (CSV, or an HTTP answer in CSV) in this encoding instead of the
     /// pipeline's: another delivery of the same dataset.
     pub encoding: Option<crate::text::legacy::Encoding>,
+    /// Read `input` in this format instead of the one of its extension (or the pipeline's).
+    pub format: Option<crate::source::spec::FileFormat>,
+    /// Ignore the saved source state once (see `source::Pull::force`).
+    pub force: bool,
+    /// Stop before publishing: report the would-be counts and gates; write nothing, record
+    /// nothing in the run history, save no source state.
+    pub dry_run: bool,
 }
 
 /// The default lease of a run.
@@ -66,6 +73,9 @@ pub struct RunReport {
     /// The held run whose approval let this run's data through its gates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approves: Option<String>,
+    /// A dry run: the status and counts say what the run would have done; nothing was written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 impl RunReport {
@@ -82,9 +92,9 @@ impl RunReport {
 }
 
 impl RunReport {
-    /// True when the run published a new version.
+    /// True when the run published a new version (a dry run publishes nothing).
     pub fn published(&self) -> bool {
-        self.status == RunStatus::Published
+        self.status == RunStatus::Published && !self.dry_run
     }
 
     /// True when a quality gate held the run.

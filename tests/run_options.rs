@@ -1,0 +1,73 @@
+//! Per-run options: `--dry-run` publishes and records nothing; `--input` with another format
+//! (from the extension or `--format`) reads that delivery in its own format.
+
+mod common;
+
+use common::{repo, Hub};
+
+fn csv_rows() -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(repo().join("data/samples/enterprises_v1.csv")).unwrap();
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    (header, r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect())
+}
+
+#[test]
+fn a_dry_run_reports_what_would_happen_and_writes_nothing() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let v1 = repo().join("data/samples/enterprises_v1.csv").display().to_string();
+    let dry = hub.ok_json(&["run", "enterprises", "--input", &v1, "--json", "--dry-run"]);
+    assert_eq!(
+        (dry["status"].as_str(), dry["version"].as_i64(), dry["dry_run"].as_bool()),
+        (Some("published"), Some(1), Some(true)),
+        "{dry}"
+    );
+    assert!(dry["snapshot"].is_null(), "{dry}");
+    assert!(hub.fails(&["versions", "enterprises"]).contains("no published version"));
+    assert_eq!(hub.ok(&["runs", "--json"]).trim(), "", "a dry run is not in the run history");
+    let real = hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    for k in ["rows_read", "rows_valid", "rows_quarantined", "inserted"] {
+        assert_eq!(dry[k], real[k], "{k}");
+    }
+    // Gates trip in a dry run as in a real one (exit code 3), and still nothing is written.
+    let truncated: String = std::fs::read_to_string(&v1).unwrap().lines().take(50).map(|l| format!("{l}\n")).collect();
+    let t = hub.dir.path().join("truncated.csv");
+    std::fs::write(&t, truncated).unwrap();
+    let out = hub.lgsp(&["run", "enterprises", "--input", t.to_str().unwrap(), "--json", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(3));
+    let held: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(held["status"], "held", "{held}");
+    assert_eq!(hub.ok(&["runs", "--json"]).lines().count(), 1, "only the real run");
+}
+
+#[test]
+fn another_delivery_format_is_read_by_its_extension_or_format() {
+    let (header, rows) = csv_rows();
+    let ndjson: String = rows
+        .iter()
+        .map(|r| {
+            let o: serde_json::Map<String, serde_json::Value> =
+                header.iter().zip(r).map(|(h, v)| (h.clone(), serde_json::Value::from(v.as_str()))).collect();
+            format!("{}\n", serde_json::Value::Object(o))
+        })
+        .collect();
+    let csv_run = {
+        let hub = Hub::sqlite();
+        hub.ok(&["init"]);
+        hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")))
+    };
+    for (name, extra) in [("delivery.jsonl", None), ("delivery.txt", Some("ndjson"))] {
+        let hub = Hub::sqlite();
+        hub.ok(&["init"]);
+        let f = hub.dir.path().join(name);
+        std::fs::write(&f, &ndjson).unwrap();
+        let mut args = vec!["run", "enterprises", "--input", f.to_str().unwrap(), "--json"];
+        if let Some(fmt) = extra {
+            args.extend(["--format", fmt]);
+        }
+        let r = hub.ok_json(&args);
+        for k in ["rows_read", "rows_valid", "rows_quarantined", "inserted"] {
+            assert_eq!(r[k], csv_run[k], "{name} {k}");
+        }
+    }
+}
