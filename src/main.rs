@@ -6,6 +6,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     lgsp_hub::memory::tune();
     let args = cli::Cli::parse();
     cli::init_tracing(args.verbose);
@@ -19,7 +20,12 @@ fn main() -> ExitCode {
     match rt.block_on(cli::dispatch(args)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", one_line(&e));
+            let line = one_line(&e);
+            // A script that asked for JSON gets a JSON object on stdout for a failure too.
+            if std::env::args().any(|a| a == "--json") {
+                println!("{}", serde_json::json!({ "error": line }));
+            }
+            eprintln!("error: {line}");
             ExitCode::FAILURE
         }
     }
@@ -40,4 +46,22 @@ fn one_line(e: &anyhow::Error) -> String {
         line.push_str(&text);
     }
     line.replace('\n', " ")
+}
+
+/// `lgsp versions x | head`: once the reader of stdout has gone, writing to it fails; that ends
+/// the command quietly (as other command-line tools do) instead of with a panic message.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

@@ -74,3 +74,31 @@ fn bad_files_fail_the_run_and_keep_the_current_version() {
         assert_eq!(v2["version"], 2, "the next good run publishes");
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly_and_json_failures_are_json() {
+    use std::io::Read;
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    // Many lines, read one byte of them, then close the pipe.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(["catalog", "show", "communes", "--as-of", "2025-06-30"])
+        .current_dir(repo())
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut one = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut one).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+
+    let out = hub.lgsp(&["run", "enterprises", "--json", "--input", "/nonexistent/file.csv"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON error object on stdout");
+    assert!(v["error"].as_str().unwrap().contains("/nonexistent/file.csv"), "{v}");
+}
