@@ -29,6 +29,7 @@ pub mod schedule;
 mod scratch;
 pub mod settings;
 pub mod source;
+pub mod status;
 pub mod store;
 mod text;
 pub mod versions;

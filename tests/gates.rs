@@ -123,3 +123,31 @@ fn gate_limits_are_checked_when_the_file_is_checked() {
     let err = hub.fails(&["check", bad.to_str().unwrap()]);
     assert!(err.contains("gates.max_update_fraction") && err.contains("between 0 and 1"), "{err}");
 }
+
+#[test]
+fn status_shows_versions_freshness_and_held_runs() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    let of = |s: &serde_json::Value, p: &str| -> serde_json::Value {
+        s["datasets"].as_array().unwrap().iter().find(|d| d["pipeline"] == p).cloned().unwrap()
+    };
+    let s = hub.ok_json(&["status", "--json"]);
+    let e = of(&s, "enterprises");
+    assert_eq!((e["version"].as_i64(), e["freshness"].as_str()), (Some(1), Some("on_time")), "{e}");
+    assert!(e["next_fire"].as_str().is_some(), "{e}");
+    assert_eq!(of(&s, "health_facilities")["freshness"], "never_run");
+    let truncated: String = v1_text().lines().take(101).map(|l| format!("{l}\n")).collect();
+    let (code, _) = run(&hub, &write(&hub, "t.csv", &truncated));
+    assert_eq!(code, Some(3));
+    let e = of(&hub.ok_json(&["status", "--json"]), "enterprises");
+    assert_eq!(
+        (e["freshness"].as_str(), e["held_runs"].as_u64(), e["version"].as_i64()),
+        (Some("held"), Some(1), Some(1)),
+        "{e}"
+    );
+    let table = hub.ok(&["status"]);
+    assert!(table.contains("HELD") && table.contains("lgsp runs --status held"), "{table}");
+    let datasets = hub.ok_json(&["datasets", "--json"]);
+    assert_eq!(datasets[0]["name"], "enterprises", "{datasets}");
+}

@@ -10,6 +10,7 @@ mod ops;
 mod report;
 mod run;
 mod source;
+mod status;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -46,6 +47,11 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Every pipeline: current version, freshness against its schedule, last and next run,
+    /// held runs.
+    Status(status::StatusArgs),
+    /// The published datasets.
+    Datasets(status::StatusArgs),
     /// Show or reset the saved state of a pipeline's source.
     #[command(subcommand)]
     Source(source::SourceCommand),
@@ -135,6 +141,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Runs(a) => run::runs(&settings, a).await,
         Command::Check { paths } => run::check(&settings, &paths),
         Command::Source(c) => source::run(&settings, c).await,
+        Command::Status(a) => status::status(&settings, a).await,
+        Command::Datasets(a) => status::datasets(&settings, a).await,
         Command::Versions(a) => data::versions(&settings, a).await,
         Command::Export(a) => data::export(&settings, a).await,
         Command::Catalog(c) => catalog::run(&settings, c).await,

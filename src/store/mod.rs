@@ -23,7 +23,9 @@ pub use catalogs::CatalogItem;
 pub(crate) use catalogs::{CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
 pub use publish_tx::PublishTx;
 pub(crate) use record_changes::{ChangeChunks, ChangeKind, RecordChanges};
+pub use records::DatasetRow;
 pub(crate) use records::VersionRow;
+pub use runs::RunRow;
 pub(crate) use runs::{RunEnd, RunStart};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -211,7 +211,7 @@ async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, p: &PublishTx, c
 
 /// A dataset's description as published (the data dictionary).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub(crate) struct DatasetRow {
+pub struct DatasetRow {
     pub name: String,
     pub pipeline: String,
     pub owner: String,
@@ -233,6 +233,15 @@ impl Store {
         )
         .bind(name)
         .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Every published dataset, by name.
+    pub async fn list_datasets(&self) -> Result<Vec<DatasetRow>> {
+        Ok(sqlx::query_as(
+            "SELECT name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at FROM datasets ORDER BY name",
+        )
+        .fetch_all(self.pool())
         .await?)
     }
 }
