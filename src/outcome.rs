@@ -28,6 +28,10 @@ pub struct RunCounts {
     /// Keys whose new row was quarantined and which keep their previous version.
     #[serde(default)]
     pub kept_previous: u64,
+    /// Keys whose new row was quarantined and which were deleted (`on_quarantined_key =
+    /// "withdraw"`); counted in `deleted` too.
+    #[serde(default)]
+    pub withdrawn: u64,
 }
 
 impl RunCounts {

@@ -71,3 +71,40 @@ fn another_delivery_format_is_read_by_its_extension_or_format() {
         }
     }
 }
+
+#[test]
+fn a_quarantined_current_key_is_kept_or_withdrawn_as_the_pipeline_says() {
+    let v1 = std::fs::read_to_string(repo().join("data/samples/enterprises_v1.csv")).unwrap();
+    let spec = std::fs::read_to_string(repo().join("pipelines/enterprises.toml")).unwrap();
+    // The third data row loses its required name: that row is quarantined.
+    let mut lines: Vec<String> = v1.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[3].split(',').map(String::from).collect();
+    cells[1] = String::new();
+    lines[3] = cells.join(",");
+    let edited = lines.join("\n") + "\n";
+    for (choice, kept, withdrawn) in [("keep_previous", 1, 0), ("withdraw", 0, 1)] {
+        let hub = Hub::sqlite();
+        hub.ok(&["init"]);
+        let toml = hub.dir.path().join("enterprises.toml");
+        std::fs::write(
+            &toml,
+            spec.replace("extract = \"full\"", &format!("extract = \"full\"\non_quarantined_key = \"{choice}\"")),
+        )
+        .unwrap();
+        let (p1, p2) = (hub.dir.path().join("v1.csv"), hub.dir.path().join("v2.csv"));
+        std::fs::write(&p1, &v1).unwrap();
+        std::fs::write(&p2, &edited).unwrap();
+        let run = |p: &std::path::Path| {
+            hub.ok_json(&["run", toml.to_str().unwrap(), "--input", p.to_str().unwrap(), "--json"])
+        };
+        let first = run(&p1);
+        let r = run(&p2);
+        assert_eq!(r["rows_quarantined"].as_u64(), first["rows_quarantined"].as_u64().map(|q| q + 1), "{choice}: {r}");
+        assert_eq!(
+            (r["kept_previous"].as_u64(), r["withdrawn"].as_u64()),
+            (Some(kept), Some(withdrawn)),
+            "{choice}: {r}"
+        );
+        assert_eq!(r["deleted"].as_u64(), Some(withdrawn), "{choice}: a withdrawn key is a delete");
+    }
+}

@@ -33,6 +33,7 @@ fn spec(dataset: &str, owner: &AgencyCode, header: &[String], path: PathBuf) -> 
         retry: RetrySpec::default(),
         missed: Missed::default(),
         fields: header.iter().map(|name| FieldSpec { name: name.clone(), ..Default::default() }).collect(),
+        on_quarantined_key: Default::default(),
         survivorship: SurvivorshipSpec::default(),
         publish: PublishSpec { max_delete_fraction: 1.0, ..Default::default() },
         // Entities are derived from published datasets, which passed their own gates.

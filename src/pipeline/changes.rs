@@ -185,6 +185,34 @@ pub(super) fn by_join(
     })
 }
 
+/// How many keys of the previous snapshot `prev` are among the quarantined rows' keys `held`
+/// and have no valid row in `new`: the records a full extract keeps, or withdraws with
+/// `on_quarantined_key = "withdraw"`.
+pub(crate) fn held_and_gone(
+    new: &DataFrame,
+    prev: Option<&DataFrame>,
+    key: &[String],
+    held: &DataFrame,
+) -> PolarsResult<usize> {
+    let Some(prev) = prev else { return Ok(0) };
+    if held.height() == 0 || held.width() != key.len() {
+        return Ok(0);
+    }
+    let types = new.schema();
+    let typed = |lf: LazyFrame| {
+        lf.select(
+            key.iter()
+                .map(|k| col(k.as_str()).cast(types.get(k.as_str()).cloned().unwrap_or(DataType::String)))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let on = || keys_of(key);
+    let held = typed(held.clone().lazy()).unique(None, UniqueKeepStrategy::Any);
+    let in_prev = held.join(typed(prev.clone().lazy()), on(), on(), JoinArgs::new(JoinType::Semi));
+    let gone = in_prev.join(typed(new.clone().lazy()), on(), on(), JoinArgs::new(JoinType::Anti));
+    Ok(gone.collect()?.height())
+}
+
 /// The distinct held keys, marked `_held`.
 fn held_keys(held: &DataFrame, key: &[String]) -> LazyFrame {
     held.clone().lazy().select(keys_of(key)).unique(None, UniqueKeepStrategy::Any).with_column(lit(true).alias(HELD))

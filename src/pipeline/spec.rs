@@ -42,6 +42,11 @@ pub struct PipelineSpec {
     pub(crate) missed: Missed,
     /// The fields of the dataset, in published column order.
     pub(crate) fields: Vec<FieldSpec>,
+    /// In a full extract, what becomes of a current record whose new row is quarantined:
+    /// `keep_previous` (default: it keeps its current version) or `withdraw` (it is deleted,
+    /// as if missing from the extract).
+    #[serde(default)]
+    pub(crate) on_quarantined_key: OnQuarantinedKey,
     /// Which row survives when several rows share a business key.
     #[serde(default)]
     pub(crate) survivorship: SurvivorshipSpec,
@@ -65,6 +70,17 @@ pub(crate) enum Missed {
     Skip,
     /// Run once at start when the last fire time has no run.
     RunOnce,
+}
+
+/// What a full extract does with a current record whose new row is quarantined.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum OnQuarantinedKey {
+    /// The record keeps its current version (counted in `kept_previous`).
+    #[default]
+    KeepPrevious,
+    /// The record is deleted (counted in `deleted` and in `withdrawn`).
+    Withdraw,
 }
 
 /// Whether an extract is the whole dataset or only the rows that changed.

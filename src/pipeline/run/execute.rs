@@ -6,7 +6,7 @@ use crate::objects::Objects;
 use crate::outcome::{RunCounts, RunStatus};
 use crate::pipeline::changes::{self, Plan};
 use crate::pipeline::dedupe;
-use crate::pipeline::spec::{ExtractMode, FieldType, PipelineSpec};
+use crate::pipeline::spec::{ExtractMode, FieldType, OnQuarantinedKey, PipelineSpec};
 use crate::pipeline::stage::{self, Staged};
 use crate::pipeline::transform::{reason_counts, ROW_HASH};
 use crate::pipeline::version;
@@ -50,13 +50,14 @@ pub(super) async fn execute(
     };
     crate::memory::release_free();
     let prev_slim = prev.as_ref().map(|(_, slim)| slim.clone());
-    let (duplicates, plan) = plan_changes(spec, staged.valid, staged.held, prev_slim).await?;
+    let (duplicates, plan, withdrawn) = plan_changes(spec, staged.valid, staged.held, prev_slim).await?;
     let t_changes = t0.elapsed();
     report.counts.duplicates_collapsed = duplicates.height() as u64;
     report.counts.inserted = plan.inserted as u64;
     report.counts.updated = plan.updated as u64;
     report.counts.deleted = plan.deleted as u64;
     report.counts.kept_previous = plan.kept as u64;
+    report.counts.withdrawn = withdrawn as u64;
     report.counts.rows = plan.snapshot_rows as u64;
     let timings = |t_publish: Option<Duration>| {
         let mut t = serde_json::json!({
@@ -160,20 +161,26 @@ async fn stage_input(
 }
 
 /// Collapses exact duplicates, then plans the changes against the previous snapshot; returns
-/// the duplicates frame and the plan.
+/// the duplicates frame, the plan, and the keys withdrawn (quarantined, deleted).
 async fn plan_changes(
     spec: &PipelineSpec,
     valid: DataFrame,
     held: DataFrame,
     prev_slim: Option<DataFrame>,
-) -> Result<(DataFrame, Plan)> {
+) -> Result<(DataFrame, Plan, usize)> {
     let spec = spec.clone();
     tokio::task::spawn_blocking(move || -> Result<_> {
         let deduped = dedupe::dedupe(valid, &spec.key, &spec.survivorship)?;
-        let plan = changes::plan(&deduped.rows, prev_slim.as_ref(), &spec.key, spec.effective_extract(), &held)?;
+        let mode = spec.effective_extract();
+        let withdraw = spec.on_quarantined_key == OnQuarantinedKey::Withdraw && mode == ExtractMode::Full;
+        let (held, withdrawn) = match withdraw {
+            true => (DataFrame::empty(), changes::held_and_gone(&deduped.rows, prev_slim.as_ref(), &spec.key, &held)?),
+            false => (held, 0),
+        };
+        let plan = changes::plan(&deduped.rows, prev_slim.as_ref(), &spec.key, mode, &held)?;
         drop(deduped.rows);
         crate::memory::release_free();
-        Ok((deduped.collapsed, plan))
+        Ok((deduped.collapsed, plan, withdrawn))
     })
     .await
     .map_err(|e| Error::Task("change plan", e))?
