@@ -99,7 +99,7 @@ pub(crate) struct Manifest {
 }
 
 /// Object-store prefix of a dataset version.
-pub(crate) fn version_prefix(dataset: &str, version: i64) -> String {
+pub fn version_prefix(dataset: &str, version: i64) -> String {
     format!("datasets/{dataset}/v{version}")
 }
 

@@ -108,3 +108,50 @@ fn a_quarantined_current_key_is_kept_or_withdrawn_as_the_pipeline_says() {
         assert_eq!(r["deleted"].as_u64(), Some(withdrawn), "{choice}: a withdrawn key is a delete");
     }
 }
+
+#[test]
+fn quarantine_show_and_diff_read_versions_without_a_dataframe_library() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let v1 = hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    let v2 = hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
+    // The whole quarantine, one line per reason, with the counts by reason first.
+    let all = hub.ok(&["quarantine", "show", "enterprises", "--version", "1", "--limit", "100000"]);
+    assert!(
+        all.starts_with(&format!("{} of {} quarantined rows", v1["rows_quarantined"], v1["rows_quarantined"])),
+        "{all}"
+    );
+    let reason = v1["quarantine_reasons"].as_object().unwrap().keys().next().unwrap().clone();
+    let n = v1["quarantine_reasons"][&reason].as_u64().unwrap();
+    let one = hub.ok(&[
+        "quarantine",
+        "show",
+        "enterprises",
+        "--version",
+        "1",
+        "--reason",
+        &reason,
+        "--json",
+        "--limit",
+        "100000",
+    ]);
+    assert_eq!(one.lines().count() as u64, n, "--reason {reason}");
+    let row: serde_json::Value = serde_json::from_str(one.lines().next().unwrap()).unwrap();
+    assert!(row["line"].as_str().unwrap().parse::<u64>().unwrap() > 1 && row["raw"].is_object(), "{row}");
+    let csv = hub.dir.path().join("q.csv");
+    hub.ok(&["quarantine", "show", "enterprises", "--reason", &reason, "--csv", csv.to_str().unwrap()]);
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a byte order mark for Excel");
+
+    // The diff has the run's counts, and field-level changes for updates.
+    let d = hub.ok_json(&["diff", "enterprises", "1", "2", "--json", "--limit", "5"]);
+    for k in ["inserted", "updated", "deleted"] {
+        assert_eq!(d[k], v2[k], "{k}: {d}");
+    }
+    let up = &d["updates"][0];
+    let (field, change) = up["fields"].as_object().unwrap().iter().next().unwrap();
+    assert_ne!(change[0], change[1], "{field}: {up}");
+    let text = hub.ok(&["diff", "enterprises", "1", "2"]);
+    assert!(text.contains(" → ") && text.contains("~ ma_so_thue="), "{text}");
+    assert!(hub.fails(&["diff", "enterprises", "2", "1"]).contains("older version first"));
+}

@@ -5,6 +5,7 @@ mod catalog;
 mod data;
 mod entity;
 mod held;
+mod inspect;
 mod matching;
 mod ops;
 mod report;
@@ -52,6 +53,12 @@ pub enum Command {
     Status(status::StatusArgs),
     /// The published datasets.
     Datasets(status::StatusArgs),
+    /// Read the quarantine of a version or of a run.
+    #[command(subcommand)]
+    Quarantine(inspect::QuarantineCommand),
+    /// What changed between two versions of a dataset: inserted, deleted, and updated rows
+    /// field by field.
+    Diff(inspect::DiffArgs),
     /// Show or reset the saved state of a pipeline's source.
     #[command(subcommand)]
     Source(source::SourceCommand),
@@ -142,6 +149,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { paths } => run::check(&settings, &paths),
         Command::Source(c) => source::run(&settings, c).await,
         Command::Status(a) => status::status(&settings, a).await,
+        Command::Quarantine(c) => inspect::quarantine(&settings, c).await,
+        Command::Diff(a) => inspect::diff(&settings, a).await,
         Command::Datasets(a) => status::datasets(&settings, a).await,
         Command::Versions(a) => data::versions(&settings, a).await,
         Command::Export(a) => data::export(&settings, a).await,

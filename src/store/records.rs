@@ -227,7 +227,7 @@ pub struct DatasetRow {
 
 impl Store {
     /// One dataset's description.
-    pub(crate) async fn dataset(&self, name: &str) -> Result<Option<DatasetRow>> {
+    pub async fn dataset(&self, name: &str) -> Result<Option<DatasetRow>> {
         Ok(sqlx::query_as(
             "SELECT name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at FROM datasets WHERE name = $1",
         )
