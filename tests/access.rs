@@ -73,3 +73,35 @@ fn audit_verify_names_an_edited_inserted_or_deleted_row() {
         assert!(err.contains("broken at row"), "{err}");
     }
 }
+
+#[test]
+fn agencies_clients_and_grants_are_listed_without_secrets() {
+    let hub = Hub::sqlite();
+    let id = setup(&hub);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "lookup",
+        "--fields",
+        "ma_so_thue,trang_thai",
+        "--basis",
+        "Điều 12",
+    ]);
+    let agencies = hub.ok(&["agency", "list"]);
+    assert!(agencies.contains("000.00.20.H48") && agencies.contains("Sở Y tế"), "{agencies}");
+    let clients = hub.ok(&["client", "list", "--json"]);
+    let c: serde_json::Value = serde_json::from_str(clients.lines().find(|l| l.contains(&id)).unwrap()).unwrap();
+    assert_eq!(c["agency"], "000.00.20.H48");
+    assert!(c.get("secret_hash").is_none() && !clients.contains("argon2"), "no secret: {clients}");
+    let table = hub.ok(&["grant", "list", "--client", &id]);
+    assert!(
+        table.starts_with("GRANT") && table.contains("ma_so_thue,trang_thai") && table.contains("Điều 12"),
+        "{table}"
+    );
+    assert_eq!(hub.ok(&["grant", "list", "--client", &id, "--json"]).lines().count(), 2, "snapshot and lookup");
+}

@@ -12,7 +12,18 @@ use std::process::ExitCode;
 #[derive(Subcommand, Debug)]
 pub enum AgencyCommand {
     /// Add an agency by its electronic identifier code (Decision 20/2020/QĐ-TTg).
-    Add { code: String, name: String },
+    Add {
+        /// The agency's electronic identifier code, e.g. `000.00.12.H48`.
+        code: String,
+        /// Its name, e.g. "Sở Y tế".
+        name: String,
+    },
+    /// List the agencies.
+    List {
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -26,7 +37,19 @@ pub enum ClientCommand {
         admin: bool,
     },
     /// Revoke a client and its tokens.
-    Revoke { id: String },
+    Revoke {
+        /// The client id.
+        id: String,
+    },
+    /// List the clients (never their secrets), of one agency or of all.
+    List {
+        /// Only this agency's clients.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -50,10 +73,14 @@ pub enum GrantCommand {
         #[arg(long)]
         basis: String,
     },
-    /// List a client's active grants.
+    /// List a client's active grants (a table; `--json` for JSON lines).
     List {
+        /// The client id.
         #[arg(long)]
         client: String,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -102,7 +129,18 @@ async fn checkpoint_after(settings: &Settings, store: &Store) {
 
 pub async fn agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<ExitCode> {
     let store = super::open_store(settings).await?;
-    let AgencyCommand::Add { code, name } = cmd;
+    let (code, name) = match cmd {
+        AgencyCommand::Add { code, name } => (code, name),
+        AgencyCommand::List { json } => {
+            for (code, name) in store.agencies().await? {
+                match json {
+                    true => println!("{}", serde_json::json!({ "code": code, "name": name })),
+                    false => println!("{code:<16} {name}"),
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     access::add_agency(&store, &code, &name).await?;
     admin(settings, &store, "agency add", &code, serde_json::json!({ "name": name })).await?;
     println!("agency {code} added");
@@ -132,6 +170,24 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
             }
             println!("client_id: {id}\nclient_secret: {secret}\n(the secret is shown only now; it is stored hashed)");
         }
+        ClientCommand::List { agency, json } => {
+            let agencies = match agency {
+                Some(a) => vec![a],
+                None => store.agencies().await?.into_iter().map(|(code, _)| code).collect(),
+            };
+            for a in agencies {
+                for c in store.clients_of(&a).await? {
+                    let status = if c.revoked_at.is_some() { "revoked" } else { "active" };
+                    match json {
+                        true => println!(
+                            "{}",
+                            serde_json::json!({ "id": c.id, "agency": c.agency, "created_at": c.created_at, "revoked_at": c.revoked_at })
+                        ),
+                        false => println!("{:<36} {:<16} {:<8} created {}", c.id, c.agency, status, c.created_at),
+                    }
+                }
+            }
+        }
         ClientCommand::Revoke { id } => {
             let agency = store.client(&id).await?.map(|c| c.agency).unwrap_or_default();
             if !store.revoke_client(&id).await? {
@@ -157,9 +213,21 @@ pub async fn grant(settings: &Settings, cmd: GrantCommand) -> anyhow::Result<Exi
             admin(settings, &store, "grant add", &agency, serde_json::to_value(&g)?).await?;
             println!("grant {} added: {} may {} {}", g.id, client, scope, dataset);
         }
-        GrantCommand::List { client } => {
-            for g in store.active_grants(&client, &lgsp_hub::catalog::today()).await? {
-                println!("{}", serde_json::to_string(&g)?);
+        GrantCommand::List { client, json } => {
+            let grants = store.active_grants(&client, &lgsp_hub::catalog::today()).await?;
+            if !json {
+                println!("{:<36} {:<20} {:<9} {:<11} {:<24} BASIS", "GRANT", "DATASET", "SCOPE", "UNTIL", "FIELDS");
+            }
+            for g in grants {
+                if json {
+                    println!("{}", serde_json::to_string(&g)?);
+                    continue;
+                }
+                let fields: Vec<String> =
+                    g.fields.as_deref().and_then(|f| serde_json::from_str(f).ok()).unwrap_or_default();
+                let fields = if fields.is_empty() { "all".to_string() } else { fields.join(",") };
+                let until = g.until.as_deref().unwrap_or("-");
+                println!("{:<36} {:<20} {:<9} {:<11} {:<24} {}", g.id, g.dataset, g.scope, until, fields, g.basis);
             }
         }
     }

@@ -124,12 +124,12 @@ impl Store {
     }
 
     /// Every agency: (code, name), by code.
-    pub(crate) async fn agencies(&self) -> Result<Vec<(String, String)>> {
+    pub async fn agencies(&self) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as("SELECT code, name FROM agencies ORDER BY code").fetch_all(self.pool()).await?)
     }
 
     /// The clients of an agency, revoked ones included.
-    pub(crate) async fn clients_of(&self, agency: &str) -> Result<Vec<ClientRow>> {
+    pub async fn clients_of(&self, agency: &str) -> Result<Vec<ClientRow>> {
         Ok(sqlx::query_as("SELECT id, agency, secret_hash, created_at, revoked_at FROM clients WHERE agency = $1 ORDER BY created_at, id")
             .bind(agency).fetch_all(self.pool()).await?)
     }
