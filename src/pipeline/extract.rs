@@ -118,6 +118,10 @@ pub(crate) struct CsvSource {
     line_column: Option<usize>,
     /// The line of the last record read when its last field holds a line break.
     broken_last: Option<u64>,
+    /// Bytes the CSV reader reads in all (the file, or its decoded text), and where the last
+    /// record read starts.
+    total: u64,
+    done: u64,
 }
 
 impl CsvSource {
@@ -162,6 +166,10 @@ impl CsvSource {
                 Inner::Decoded(builder.from_reader(text), sha, reader.bytes)
             }
         };
+        let total = match &inner {
+            Inner::Utf8(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            Inner::Decoded(r, ..) => r.get_ref().inner.get_ref().len() as u64,
+        };
         let headers = match &mut inner {
             Inner::Utf8(r) => r.headers().cloned(),
             Inner::Decoded(r, ..) => r.headers().cloned(),
@@ -202,7 +210,14 @@ impl CsvSource {
             record: csv::ByteRecord::new(),
             line_column: None,
             broken_last: None,
+            total,
+            done: 0,
         })
+    }
+
+    /// Bytes read so far and in all, for a progress bar.
+    pub(crate) fn progress(&self) -> (u64, u64) {
+        (self.done, self.total)
     }
 
     /// Positions in the header of the requested columns, in request order.
@@ -236,6 +251,7 @@ impl CsvSource {
                 }
                 Ok(true) => {
                     let at = self.inner.line_at(self.record.position());
+                    self.done = self.record.position().map_or(self.done, csv::Position::byte);
                     let last = self.record.get(self.record.len().saturating_sub(1)).unwrap_or_default();
                     self.broken_last = last.iter().any(|&b| b == b'\n' || b == b'\r').then_some(at);
                     // The next record gets buffers the size of this one's, so that reading

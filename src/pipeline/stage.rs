@@ -54,13 +54,14 @@ pub(crate) fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
 type Batch = (usize, Vec<RawRecord>);
 type Done = (usize, Result<BatchOut>);
 
-/// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read.
+/// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read,
+/// bytes read and bytes in all.
 pub(crate) fn extract_transform(
     spec: &PipelineSpec,
     input: &Input,
     catalogs: &CatalogCodes,
     workers: usize,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(u64, u64, u64) + Sync),
 ) -> Result<Staged> {
     let named = |e: super::extract::Error| -> Error { e.named(&input.path, &input.name).into() };
     let mut source = CsvSource::open(&input.path, input.encoding, input.delimiter, &column_map(spec)).map_err(named)?;
@@ -91,7 +92,8 @@ pub(crate) fn extract_transform(
             match source.next_batch() {
                 Ok(Some(batch)) => {
                     rows_read += batch.len() as u64;
-                    progress(rows_read);
+                    let (done, total) = source.progress();
+                    progress(rows_read, done, total);
                     if tx.send((seq, batch)).is_err() {
                         break Err(Error::Stopped("transform workers"));
                     }

@@ -87,3 +87,16 @@ fn an_error_names_the_physical_line_of_a_crlf_file() {
     let err = read(b"a,b\r\nok,ok\r\n\r\nx\xC3,\xA1y\r\n").unwrap_err().to_string();
     assert!(err.contains("line 4"), "{err}");
 }
+
+#[test]
+fn progress_counts_bytes_read_of_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.csv");
+    let text = "a,b\n".to_string() + &"1,x\n".repeat(100_000);
+    std::fs::write(&path, &text).unwrap();
+    let mut src = CsvSource::open(&path, Encoding::Utf8, b',', &[]).unwrap();
+    let first = src.next_batch().unwrap().unwrap().len();
+    let (done, total) = src.progress();
+    assert_eq!(total, text.len() as u64);
+    assert_eq!(done, 4 + 4 * (first as u64 - 1), "the start of the last record read");
+}

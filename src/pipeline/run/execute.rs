@@ -144,7 +144,9 @@ async fn stage_input(
     let staging = async {
         tokio::task::spawn_blocking(move || {
             let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-            stage::extract_transform(&spec2, &input2, &catalogs, workers, &|n| bar2.set_position(n))
+            stage::extract_transform(&spec2, &input2, &catalogs, workers, &|rows, done, total| {
+                crate::progress::rows_read(&bar2, rows, done, total)
+            })
         })
         .await
         .map_err(|e| Error::Task("transform", e))?
