@@ -30,6 +30,7 @@ pub enum AgencyCommand {
 pub enum ClientCommand {
     /// Create an API client for an agency; prints its id and secret once.
     Create {
+        /// The agency's electronic identifier code (`lgsp agency list`).
         #[arg(long)]
         agency: String,
         /// Also give it the admin credential (the admin API: agencies, clients, grants).
@@ -56,8 +57,10 @@ pub enum ClientCommand {
 pub enum GrantCommand {
     /// Grant a client one scope on a dataset (deny by default).
     Add {
+        /// The client id (`lgsp client list`).
         #[arg(long)]
         client: String,
+        /// Dataset name ('*' with the admin scope).
         #[arg(long)]
         dataset: String,
         /// snapshot, changes, lookup, reports (or admin, with dataset '*').
@@ -93,8 +96,10 @@ pub enum AuditCommand {
     Checkpoint,
     /// Write the entries between two dates (inclusive, `yyyy-mm-dd`) as CSV.
     Export {
+        /// First day, yyyy-mm-dd.
         #[arg(long)]
         from: String,
+        /// Last day, yyyy-mm-dd.
         #[arg(long)]
         to: String,
         /// Output file (default: standard output).

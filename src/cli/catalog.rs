@@ -14,66 +14,96 @@ pub enum CatalogCommand {
     List,
     /// Show a catalog's items valid on a date.
     Show {
+        /// Catalog id (`lgsp catalog list`).
         id: String,
+        /// Read the catalog as it was on this date (yyyy-mm-dd; default today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// What a code is on a date: valid, retired (and succeeded by what), or unknown.
     Lookup {
+        /// Catalog id (`lgsp catalog list`).
         id: String,
+        /// The code to look up.
         code: String,
+        /// Read the catalog as it was on this date (yyyy-mm-dd; default today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// The code(s) valid on a date (default today) that an old code became.
     Resolve {
+        /// Catalog id (`lgsp catalog list`).
         id: String,
+        /// The code to look up.
         code: String,
         /// The date the old code was recorded (default: its latest period).
         #[arg(long)]
         at: Option<String>,
+        /// Read the catalog as it was on this date (yyyy-mm-dd; default today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Search names, ignoring diacritics, case and tone placement.
     Search {
+        /// Catalog id (`lgsp catalog list`).
         id: String,
+        /// The name to look for (any case, with or without diacritics).
         text: String,
+        /// Read the catalog as it was on this date (yyyy-mm-dd; default today).
         #[arg(long)]
         as_of: Option<String>,
+        /// At most this many results.
         #[arg(long, default_value_t = 20)]
         limit: i64,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Turn a written place ("Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng") into a code, with a confidence.
     Match {
+        /// Catalog id (`lgsp catalog list`).
         id: String,
+        /// The name to look for (any case, with or without diacritics).
         text: String,
+        /// Read the catalog as it was on this date (yyyy-mm-dd; default today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Items whose parent is CODE, valid on a date.
     Children {
+        /// Catalog id (`lgsp catalog list`).
         id: String,
+        /// The code to look up.
         code: String,
+        /// Read the catalog as it was on this date (yyyy-mm-dd; default today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Versions of a catalog with their counts of added, changed and retired codes.
-    Diff { id: String },
+    Diff {
+        /// Catalog id (`lgsp catalog list`).
+        id: String,
+    },
     /// Load (or reload) catalog files; default: every file of the catalogs folder.
-    Load { files: Vec<PathBuf> },
+    Load {
+        /// Catalog files (default: every file of the catalogs folder).
+        files: Vec<PathBuf>,
+    },
 }
 
 fn print_items(items: &[CatalogItem], json: bool) -> anyhow::Result<()> {

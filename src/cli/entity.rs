@@ -8,28 +8,52 @@ use std::process::ExitCode;
 #[derive(Subcommand, Debug)]
 pub enum EntityCommand {
     /// Match every pipeline of an entity type and publish its master entities now.
-    Resolve { entity: String },
+    Resolve {
+        /// Entity type (the `[matching] entity` of its pipelines).
+        entity: String,
+    },
     /// Split a master entity back into the entities it was merged from.
-    Unmerge { entity: String, master_id: String },
+    Unmerge {
+        /// Entity type.
+        entity: String,
+        /// The master entity id.
+        master_id: String,
+    },
     /// The source records of a master entity.
-    Show { entity: String, master_id: String },
+    Show {
+        /// Entity type.
+        entity: String,
+        /// The master entity id.
+        master_id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ReviewCommand {
     /// Pairs waiting for a decision (all with --all), most probable first.
     List {
+        /// Entity type (the `[matching] entity` of its pipelines); default: every type.
         #[arg(long)]
         entity: Option<String>,
+        /// Also the pairs already decided.
         #[arg(long)]
         all: bool,
     },
     /// A pair with each comparison's level and weight.
-    Show { id: String },
+    Show {
+        /// The pair's id (`lgsp review list`).
+        id: String,
+    },
     /// The two records are one entity (applies now and to every later run).
-    Accept { id: String },
+    Accept {
+        /// The pair's id (`lgsp review list`).
+        id: String,
+    },
     /// The two records are different entities.
-    Reject { id: String },
+    Reject {
+        /// The pair's id (`lgsp review list`).
+        id: String,
+    },
 }
 
 pub async fn entity(settings: &Settings, cmd: EntityCommand) -> anyhow::Result<ExitCode> {

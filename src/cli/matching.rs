@@ -34,11 +34,15 @@ pub enum MatchCommand {
     },
     /// Show how each comparison weighs in the probability that records A and B are one entity.
     Explain {
+        /// The pipeline file whose [matching] table is used.
         #[arg(long)]
         spec: PathBuf,
+        /// The records (CSV with a header).
         #[arg(long)]
         input: PathBuf,
+        /// Id of the first record.
         a: String,
+        /// Id of the second record.
         b: String,
     },
 }

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 /// lgsp-hub: batch data-sync and master-data hub of a provincial data-sharing platform (LGSP).
 #[derive(Parser, Debug)]
-#[command(name = "lgsp", version, about)]
+#[command(name = "lgsp", version, about, help_expected = true)]
 pub struct Cli {
     /// Settings file (default: ./lgsp.toml when present; LGSP_* variables override it).
     #[arg(long, global = true, env = "LGSP_CONFIG")]
@@ -203,4 +203,15 @@ async fn init(settings: &Settings) -> anyhow::Result<ExitCode> {
         println!("catalog {}: {} items, version {} ({})", r.catalog, r.items, r.version, r.status);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command and argument says what it is for (`help_expected`).
+    #[test]
+    fn every_argument_has_help() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -27,6 +27,7 @@ pub struct BackupArgs {
 pub enum BackupCommand {
     /// Check a backup's files against its manifest.
     Verify {
+        /// The backup: a folder or an object-store URL.
         #[arg(long)]
         from: String,
     },
