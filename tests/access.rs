@@ -105,3 +105,20 @@ fn agencies_clients_and_grants_are_listed_without_secrets() {
     );
     assert_eq!(hub.ok(&["grant", "list", "--client", &id, "--json"]).lines().count(), 2, "snapshot and lookup");
 }
+
+#[test]
+fn a_grant_or_a_revocation_from_the_command_line_takes_effect_at_once_in_the_api() {
+    let hub = Hub::sqlite();
+    setup(&hub);
+    let (id, secret) = hub.new_client("000.00.30.H48", "Sở Giáo dục");
+    let (_server, base) = hub.serve(&[]);
+    let auth = common::bearer(&base, &id, &secret);
+    let lookup = format!("{base}/api/v1/datasets/enterprises/records/0100109106");
+    assert_eq!(common::curl(&["-H", &auth, &lookup]).0, 403, "no grant yet");
+    // The API has this caller cached; the CLI's grant is seen on the very next request.
+    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "lookup", "--basis", "Điều 12"]);
+    let s = common::curl(&["-H", &auth, &lookup]).0;
+    assert!(s == 200 || s == 404, "granted at once: {s}");
+    hub.ok(&["client", "revoke", &id]);
+    assert_eq!(common::curl(&["-H", &auth, &lookup]).0, 401, "revoked at once");
+}

@@ -40,7 +40,9 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::unauthorized("send Authorization: Bearer <token>; get a token at POST /token"));
         };
         let hash = crate::access::token_hash(token);
-        let (caller, expires) = match state.callers.get(&hash) {
+        // One small read: a grant or revocation made by any process is seen at once.
+        let generation = state.store.access_generation().await?;
+        let (caller, expires) = match state.callers.get(&hash, generation) {
             Some(hit) => hit,
             None => {
                 let Some((client_id, agency, expires)) = state.store.token_client(&hash).await? else {
@@ -48,7 +50,7 @@ impl FromRequestParts<AppState> for Caller {
                 };
                 let grants = state.store.active_grants(&client_id, &crate::catalog::today()).await?;
                 let caller = Caller { client_id, agency, grants };
-                state.callers.put(hash, caller.clone(), expires.clone());
+                state.callers.put(hash, caller.clone(), expires.clone(), generation);
                 (caller, expires)
             }
         };
@@ -74,12 +76,12 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Callers by token hash, kept for [`CALLER_TTL`]: most requests then cost no statement for
-/// authentication. Admin changes through this process clear it at once; changes made elsewhere
-/// (the CLI, another instance) take effect within the TTL.
+/// Callers by token hash, kept for [`CALLER_TTL`] and while the store's access generation is
+/// the one they were read at: a request then costs one small read for authentication, and a
+/// change to grants or clients made by any process (the CLI, another instance) is seen at once.
 #[derive(Default)]
 pub(crate) struct CallerCache {
-    map: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Caller, String)>>,
+    map: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Caller, String, i64)>>,
 }
 
 /// How long a token's client and grants are reused.
@@ -88,21 +90,21 @@ pub(crate) const CALLER_TTL: std::time::Duration = std::time::Duration::from_sec
 const CALLER_CACHE_MAX: usize = 10_000;
 
 impl CallerCache {
-    fn get(&self, hash: &str) -> Option<(Caller, String)> {
+    fn get(&self, hash: &str, generation: i64) -> Option<(Caller, String)> {
         let map = self.map.read().ok()?;
-        let (at, caller, expires) = map.get(hash)?;
-        (at.elapsed() < CALLER_TTL).then(|| (caller.clone(), expires.clone()))
+        let (at, caller, expires, read_at) = map.get(hash)?;
+        (at.elapsed() < CALLER_TTL && *read_at == generation).then(|| (caller.clone(), expires.clone()))
     }
 
-    fn put(&self, hash: String, caller: Caller, expires: String) {
+    fn put(&self, hash: String, caller: Caller, expires: String, generation: i64) {
         if let Ok(mut map) = self.map.write() {
             if map.len() >= CALLER_CACHE_MAX {
-                map.retain(|_, (at, _, _)| at.elapsed() < CALLER_TTL);
+                map.retain(|_, (at, ..)| at.elapsed() < CALLER_TTL);
                 if map.len() >= CALLER_CACHE_MAX {
                     map.clear();
                 }
             }
-            map.insert(hash, (std::time::Instant::now(), caller, expires));
+            map.insert(hash, (std::time::Instant::now(), caller, expires, generation));
         }
     }
 

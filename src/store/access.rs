@@ -32,6 +32,9 @@ pub struct GrantRow {
     pub revoked_at: Option<String>,
 }
 
+/// Raises the access generation (in the transaction of the change).
+const BUMP: &str = "UPDATE access_generation SET n = n + 1 WHERE id = 1";
+
 impl Store {
     /// Adds an agency.
     pub(crate) async fn add_agency(&self, code: &str, name: &str) -> Result<()> {
@@ -80,18 +83,22 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM tokens WHERE client_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query(BUMP).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Adds a grant.
     pub(crate) async fn add_grant(&self, g: &GrantRow) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO grants (id, client_id, dataset, scope, fields, until, basis, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&g.id).bind(&g.client_id).bind(&g.dataset).bind(&g.scope).bind(&g.fields).bind(&g.until).bind(&g.basis).bind(&g.created_at)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(BUMP).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -109,12 +116,22 @@ impl Store {
 
     /// Revokes a grant; false when there is no such active grant.
     pub(crate) async fn revoke_grant(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
         let done = sqlx::query("UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(super::now())
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        sqlx::query(BUMP).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// The access generation: raised by every change to grants and clients.
+    pub(crate) async fn access_generation(&self) -> Result<i64> {
+        let n: Option<i64> =
+            sqlx::query_scalar("SELECT n FROM access_generation WHERE id = 1").fetch_optional(self.pool()).await?;
+        Ok(n.unwrap_or(0))
     }
 
     /// A grant by id.
