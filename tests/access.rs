@@ -40,7 +40,7 @@ fn access_administration_checks_its_input() {
     let id = setup(&hub);
     let err = hub.fails(&["grant", "add", "--client", &id, "--dataset", "x", "--scope", "everything", "--basis", "b"]);
     assert!(err.contains("scope 'everything'"), "{err}");
-    let grants = hub.ok(&["grant", "list", "--client", &id]);
+    let grants = hub.ok(&["grant", "list", "--client", &id, "--json"]);
     assert_eq!(grants.lines().count(), 1, "{grants}");
     hub.ok(&["client", "revoke", &id]);
     let err = hub.fails(&["client", "revoke", &id]);
