@@ -117,3 +117,16 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
         assert!(err.contains("yyyy-mm"), "{err}");
     }
 }
+
+#[test]
+fn an_unknown_agency_is_an_error_and_an_empty_period_says_so() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    let err = hub.fails(&["report", "quarterly", "--quarter", "2026-Q3", "--agency", "000.00.99.H48"]);
+    assert!(err.contains("agency '000.00.99.H48' is not registered"), "{err}");
+    let r = hub.ok_json(&["report", "monthly", "--month", "2020-01"]);
+    assert_eq!(r["no_data"], true, "{r}");
+    let html = hub.ok(&["report", "monthly", "--month", "2020-01", "--format", "html"]);
+    assert!(html.contains("Không có dữ liệu trong kỳ báo cáo"), "a note, not a silent all-zero report");
+    assert!(html.contains("12/2019") && !html.contains(">19-12<"), "months as mm/yyyy");
+}

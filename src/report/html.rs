@@ -87,8 +87,24 @@ fn card(out: &mut String, label: &str, value: String, change: Option<(i64, i64)>
     let _ = write!(out, "<div class=\"card\"><span>{}</span><b>{value}</b>{delta}</div>", esc(label));
 }
 
+/// An agency's name with its code, `Sở Y tế (000.00.20.H48)`, or the code alone.
+fn named(r: &Report, code: &str) -> String {
+    match r.agency_names.get(code) {
+        Some(name) if !name.is_empty() => format!("{name} ({code})"),
+        _ => code.to_string(),
+    }
+}
+
+/// `2026-07` as `07/2026`, as months are written in Vietnam.
+fn month_label(m: &str) -> String {
+    match (m.get(..4), m.get(5..7)) {
+        (Some(y), Some(mm)) => format!("{mm}/{y}"),
+        _ => m.to_string(),
+    }
+}
+
 /// A chart of one series over the trend's months: bars, or a line with `line`.
-fn chart(months: &[String], values: &[f64], caption: &str, line: bool, percent: bool) -> String {
+fn chart(months: &[String], values: &[f64], caption: &str, line: bool, percent: bool, english: bool) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (350, 220)).into_drawing_area();
@@ -98,16 +114,14 @@ fn chart(months: &[String], values: &[f64], caption: &str, line: bool, percent: 
             let mut c = ChartBuilder::on(&root)
                 .caption(caption, ("sans-serif", 14))
                 .margin(8)
-                .x_label_area_size(24)
-                .y_label_area_size(52)
+                .x_label_area_size(38)
+                .y_label_area_size(62)
                 .build_cartesian_2d((0..months.len() as i32 - 1).into_segmented(), 0f64..top)?;
             c.configure_mesh()
                 .disable_x_mesh()
                 .x_labels(months.len())
                 .x_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => {
-                        months.get(*i as usize).map(|m| m.get(2..).unwrap_or(m).to_string()).unwrap_or_default()
-                    }
+                    SegmentValue::CenterOf(i) => months.get(*i as usize).map(|m| month_label(m)).unwrap_or_default(),
                     _ => String::new(),
                 })
                 .y_labels(5)
@@ -117,6 +131,9 @@ fn chart(months: &[String], values: &[f64], caption: &str, line: bool, percent: 
                     (false, v) if (v - v.round()).abs() < 1e-9 => format!("{v:.0}"),
                     _ => String::new(),
                 })
+                .x_desc(if english { "Month" } else { "Tháng" })
+                .y_desc(caption)
+                .axis_desc_style(("sans-serif", 11))
                 .light_line_style(RGBColor(245, 245, 245))
                 .label_style(("sans-serif", 11))
                 .draw()?;
@@ -162,8 +179,19 @@ pub fn to_html(r: &Report, english: bool) -> String {
         "<p class=\"sub\">{period}: {} → {} · {agency}: {}</p>",
         r.period.from,
         r.period.to,
-        esc(r.agency.as_deref().unwrap_or(all))
+        esc(&r.agency.as_deref().map(|a| named(r, a)).unwrap_or_else(|| all.to_string()))
     );
+    if r.no_data {
+        let _ = write!(
+            out,
+            "<p class=\"empty\"><b>{}</b></p>",
+            if english {
+                "No data for this period: nothing was provided, consumed or requested."
+            } else {
+                "Không có dữ liệu trong kỳ báo cáo: không có dữ liệu được cung cấp, khai thác hay yêu cầu."
+            }
+        );
+    }
     let range = match (r.basis.audit_first_seq, r.basis.audit_last_seq) {
         (Some(a), Some(b)) => format!("#{a}–#{b}"),
         _ => "—".into(),
@@ -209,9 +237,23 @@ pub fn to_html(r: &Report, english: bool) -> String {
     let _ = write!(out, "<h2>{}</h2><div class=\"charts\">", word("trend", english));
     let months: Vec<String> = r.trend.iter().map(|p| p.month.clone()).collect();
     let series = |f: fn(&TrendPoint) -> f64| r.trend.iter().map(f).collect::<Vec<f64>>();
-    out.push_str(&chart(&months, &series(|p| p.pulls as f64), word("pulls", english), false, false));
-    out.push_str(&chart(&months, &series(|p| p.rows_served as f64), word("rows_served", english), true, false));
-    out.push_str(&chart(&months, &series(|p| p.quarantine_rate), word("quarantine_rate", english), true, true));
+    out.push_str(&chart(&months, &series(|p| p.pulls as f64), word("pulls", english), false, false, english));
+    out.push_str(&chart(
+        &months,
+        &series(|p| p.rows_served as f64),
+        word("rows_served", english),
+        true,
+        false,
+        english,
+    ));
+    out.push_str(&chart(
+        &months,
+        &series(|p| p.quarantine_rate),
+        word("quarantine_rate", english),
+        true,
+        true,
+        english,
+    ));
     out.push_str("</div>");
 
     for s in sections(r) {
@@ -233,8 +275,11 @@ pub fn to_html(r: &Report, english: bool) -> String {
             out.push_str("<tr>");
             let metric = row.first().and_then(Value::as_str).unwrap_or_default();
             for (i, v) in row.iter().enumerate() {
+                let agency_column = matches!(s.header[i], "owner" | "consumer" | "agency");
                 let shown = if s.name == "totals" && i == 0 {
                     esc(word(metric, english))
+                } else if let (true, Some(code)) = (agency_column, v.as_str()) {
+                    esc(&named(r, code))
                 } else {
                     number(
                         v,
@@ -270,11 +315,12 @@ mod tests {
     #[test]
     fn a_chart_is_an_svg_with_its_month_labels() {
         let months: Vec<String> = ["2026-05", "2026-06"].map(String::from).to_vec();
-        let svg = chart(&months, &[3.0, 5.0], "Lượt khai thác", false, false);
-        assert!(svg.starts_with("<svg") && svg.contains("26-06") && svg.contains("Lượt khai thác"), "{svg}");
+        let svg = chart(&months, &[3.0, 5.0], "Lượt khai thác", false, false, false);
+        assert!(svg.starts_with("<svg") && svg.contains("06/2026") && svg.contains("Lượt khai thác"), "{svg}");
+        assert!(svg.contains("Tháng"), "an axis title: {svg}");
         assert_eq!(
             svg,
-            chart(&months, &[3.0, 5.0], "Lượt khai thác", false, false),
+            chart(&months, &[3.0, 5.0], "Lượt khai thác", false, false, false),
             "the same numbers draw the same chart"
         );
     }

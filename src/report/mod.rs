@@ -18,6 +18,8 @@ use serde::Serialize;
 pub enum Error {
     #[error("period '{0}': give a month as yyyy-mm (e.g. 2026-10) or a quarter as yyyy-Qn (e.g. 2026-Q3)")]
     Period(String),
+    #[error("agency '{code}' is not registered; the agencies are: {known}")]
+    UnknownAgency { code: String, known: String },
     #[error(transparent)]
     Store(#[from] crate::store::Error),
 }
@@ -126,6 +128,10 @@ pub struct Report {
     pub(crate) totals: Totals,
     /// The six months up to the period's last one, oldest first.
     pub(crate) trend: Vec<TrendPoint>,
+    /// Nothing was provided, consumed or asked for in the period: the report says so.
+    pub(crate) no_data: bool,
+    /// Agency names by code, shown beside the codes.
+    pub(crate) agency_names: std::collections::BTreeMap<String, String>,
 }
 
 /// Months in a trend.
@@ -166,6 +172,11 @@ pub async fn build(
     progress: &indicatif::ProgressBar,
 ) -> Result<Report> {
     let (from, to) = (period.from.as_str(), period.to.as_str());
+    let agencies: std::collections::BTreeMap<String, String> = store.agencies().await?.into_iter().collect();
+    if let Some(code) = agency.filter(|c| !agencies.contains_key(*c)) {
+        let known: Vec<String> = agencies.iter().map(|(c, n)| format!("{c} ({n})")).collect();
+        return Err(Error::UnknownAgency { code: code.to_string(), known: known.join(", ") });
+    }
     let keep = |a: &str| agency.is_none_or(|x| x == a);
     let step = |what: &str| {
         progress.set_message(what.to_string());
@@ -217,6 +228,7 @@ pub async fn build(
         step("trend");
     }
     let totals = totals(&provided, &consumed, &calls, &freshness, &denied);
+    let no_data = provided.is_empty() && consumed.is_empty() && calls.is_empty() && denied.is_empty();
     step("done");
     Ok(Report {
         kind: kind.into(),
@@ -233,6 +245,8 @@ pub async fn build(
         grants_expiring,
         totals,
         trend,
+        no_data,
+        agency_names: agencies,
     })
 }
 
