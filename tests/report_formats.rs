@@ -341,7 +341,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
             assert_eq!(cells("de_xuat_chia_se", 1), ["000.00.31.H48", "health_facilities", "2"], "[{k}]");
             assert_eq!(cells("xu_huong", 4)[..3], ["2026-06", "0", "0"], "[{k}]");
             assert_eq!(cells("tong_hop", 0), ["Chỉ tiêu", "Giá trị"], "[{k}] Vietnamese headers");
-            assert_eq!(cells("tong_hop", 7), ["pulls", "1"], "[{k}]");
+            assert_eq!(cells("tong_hop", 7), ["Lượt khai thác", "1"], "[{k}] metrics named in the report's language");
         }
 
         // HTML: self-contained, the same numbers, byte-identical, rendered by Chromium.

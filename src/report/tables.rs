@@ -61,6 +61,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("api_calls", "Lượt gọi API", "API calls"),
     ("api_errors", "Lượt gọi lỗi", "API errors"),
     ("denied_requests", "Yêu cầu chưa được cấp quyền", "Requests without a grant"),
+    ("period_from", "Từ ngày (UTC)", "From (UTC)"),
+    ("period_to", "Đến ngày (UTC, không gồm)", "To (UTC, exclusive)"),
+    ("as_of", "Số liệu đến", "As of"),
+    ("audit_first_seq", "Mục nhật ký đầu tiên", "First audit entry"),
+    ("audit_last_seq", "Mục nhật ký cuối cùng", "Last audit entry"),
+    ("chain_hash", "Mã băm chuỗi nhật ký (sha256)", "Audit chain hash (sha256)"),
 ];
 
 /// `key` in Vietnamese, or English with `english`; unknown keys as they are.
@@ -318,6 +324,8 @@ pub fn to_csv(r: &Report, english: bool) -> String {
 pub fn to_xlsx(r: &Report, english: bool) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    // Rates are shares: Excel shows them as percentages, as the HTML page does.
+    let percent = rust_xlsxwriter::Format::new().set_num_format("0.0%");
     // A fixed creation time (the report's as-of date), so the same inputs give the same bytes.
     let created = rust_xlsxwriter::ExcelDateTime::parse_from_str(r.basis.as_of.get(..10).unwrap_or(&r.period.from))?;
     book.set_properties(
@@ -344,10 +352,16 @@ pub fn to_xlsx(r: &Report, english: bool) -> Result<Vec<u8>, rust_xlsxwriter::Xl
             ws.write_with_format(0, c as u16, word(h, english), &bold)?;
         }
         for (i, row) in s.rows.iter().enumerate() {
+            let metric = row.first().and_then(Value::as_str).unwrap_or_default();
             for (c, v) in row.iter().enumerate() {
+                let rate = s.header.get(c).is_some_and(|h| h.ends_with("rate"))
+                    || (s.name == "totals" && metric.ends_with("rate"));
                 let (r, c) = (i as u32 + 1, c as u16);
                 match v {
+                    Value::Number(n) if rate => ws.write_with_format(r, c, n.as_f64().unwrap_or_default(), &percent)?,
                     Value::Number(n) => ws.write(r, c, n.as_f64().unwrap_or_default())?,
+                    // The totals sheet names its metrics in the report's language.
+                    Value::String(m) if s.name == "totals" && c == 0 => ws.write(r, c, word(m, english))?,
                     Value::String(s) => ws.write(r, c, s.as_str())?,
                     Value::Null => ws,
                     other => ws.write(r, c, other.to_string())?,
