@@ -25,6 +25,8 @@ $lgsp catalog match communes "Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng"
 echo "== published dataset files"
 find data/store/datasets -type f | sort
 echo "== a consuming agency pulls over the API (port ${LGSP_DEMO_PORT:=18080})"
+$lgsp agency add 000.00.12.H48 "Sở Tài chính" 2>/dev/null || true
+$lgsp agency add 000.00.20.H48 "Sở Y tế" 2>/dev/null || true
 $lgsp agency add 000.00.00.G12 "Bộ Tài chính" 2>/dev/null || true
 client=$($lgsp client create --agency 000.00.00.G12)
 id=$(sed -n 's/^client_id: //p' <<<"$client"); secret=$(sed -n 's/^client_secret: //p' <<<"$client")

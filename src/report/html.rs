@@ -1,6 +1,7 @@
 //! A report as one self-contained HTML page: headline numbers with their change on the previous
 //! period, month-on-month charts (inline SVG drawn by plotters) and a table per section.
 
+use super::display::{local_time, month_label, named, schedule_words};
 use super::tables::{cell, sections, word};
 use super::{Report, TrendPoint};
 use plotters::prelude::*;
@@ -85,22 +86,6 @@ fn card(out: &mut String, label: &str, value: String, change: Option<(i64, i64)>
         _ => String::new(),
     };
     let _ = write!(out, "<div class=\"card\"><span>{}</span><b>{value}</b>{delta}</div>", esc(label));
-}
-
-/// An agency's name with its code, `Sở Y tế (000.00.20.H48)`, or the code alone.
-fn named(r: &Report, code: &str) -> String {
-    match r.agency_names.get(code) {
-        Some(name) if !name.is_empty() => format!("{name} ({code})"),
-        _ => code.to_string(),
-    }
-}
-
-/// `2026-07` as `07/2026`, as months are written in Vietnam.
-fn month_label(m: &str) -> String {
-    match (m.get(..4), m.get(5..7)) {
-        (Some(y), Some(mm)) => format!("{mm}/{y}"),
-        _ => m.to_string(),
-    }
 }
 
 /// A chart of one series over the trend's months: bars, or a line with `line`.
@@ -201,7 +186,7 @@ pub fn to_html(r: &Report, english: bool) -> String {
         "<p class=\"sub\">{basis}: {range} · sha256 {} · {} {}</p>",
         r.basis.chain_hash.as_deref().unwrap_or("—"),
         if english { "as of" } else { "số liệu đến" },
-        esc(&r.basis.as_of)
+        esc(&local_time(&r.basis.as_of).unwrap_or_else(|| r.basis.as_of.clone()))
     );
 
     let n = if r.kind == "monthly" { 1 } else { 3 };
@@ -280,6 +265,10 @@ pub fn to_html(r: &Report, english: bool) -> String {
                     esc(word(metric, english))
                 } else if let (true, Some(code)) = (agency_column, v.as_str()) {
                     esc(&named(r, code))
+                } else if let (true, Some(cron)) = (s.header[i] == "schedule", v.as_str()) {
+                    esc(&schedule_words(cron, english))
+                } else if let Some(local) = v.as_str().and_then(local_time) {
+                    esc(&local)
                 } else {
                     number(
                         v,

@@ -2,6 +2,7 @@
 //! run history and the audit log. The same store gives a byte-identical report: the report
 //! says which audit entries (and which chain hash) it was computed from, and holds no clock time.
 
+mod display;
 mod health;
 mod html;
 mod tables;
