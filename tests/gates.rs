@@ -150,4 +150,11 @@ fn status_shows_versions_freshness_and_held_runs() {
     assert!(table.contains("HELD") && table.contains("lgsp runs --status held"), "{table}");
     let datasets = hub.ok_json(&["datasets", "--json"]);
     assert_eq!(datasets[0]["name"], "enterprises", "{datasets}");
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let report = hub.ok_json(&["report", "monthly", "--month", &month]);
+    assert_eq!(
+        (report["provided"][0]["held_runs"].as_i64(), report["totals"]["held_runs"].as_i64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
 }

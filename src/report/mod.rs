@@ -90,6 +90,7 @@ pub(crate) struct Totals {
     pub(crate) api_errors: i64,
     pub(crate) downtime_hours: f64,
     pub(crate) denied_requests: i64,
+    pub(crate) held_runs: i64,
 }
 
 /// One month of a trend.
@@ -287,6 +288,7 @@ fn totals(
         api_errors: calls.iter().map(|c| c.errors).sum(),
         downtime_hours: (freshness.iter().fold(0.0, |a, f| a + f.downtime_hours) * 100.0).round() / 100.0,
         denied_requests: denied.iter().map(|d| d.requests).sum(),
+        held_runs: sum(|p| p.held_runs),
     }
 }
 

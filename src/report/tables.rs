@@ -33,6 +33,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("value", "Giá trị", "Value"),
     ("runs", "Lượt chạy", "Runs"),
     ("failed_runs", "Lượt chạy lỗi", "Failed runs"),
+    ("held_runs", "Lượt chạy bị giữ lại (cổng chất lượng)", "Runs held by a quality gate"),
     ("versions", "Phiên bản công bố", "Versions published"),
     ("rows_read", "Dòng đọc vào", "Rows read"),
     ("rows_quarantined", "Dòng cách ly", "Rows quarantined"),
@@ -112,6 +113,7 @@ pub(crate) fn sections(r: &Report) -> Vec<Section> {
         "api_errors",
         "downtime_hours",
         "denied_requests",
+        "held_runs",
     ];
     vec![
         Section {
@@ -130,6 +132,7 @@ pub(crate) fn sections(r: &Report) -> Vec<Section> {
                 "inserted",
                 "updated",
                 "deleted",
+                "held_runs",
             ],
             rows: r
                 .provided
@@ -146,6 +149,7 @@ pub(crate) fn sections(r: &Report) -> Vec<Section> {
                         p.inserted,
                         p.updated,
                         p.deleted,
+                        p.held_runs,
                     ];
                     [json!(p.owner), json!(p.dataset)].into_iter().chain(counts.into_iter().map(|n| json!(n))).collect()
                 })

@@ -24,6 +24,9 @@ pub struct Provided {
     pub updated: i64,
     #[sqlx(default)]
     pub deleted: i64,
+    /// Runs held by a quality gate (since approved, rejected, or still waiting).
+    #[sqlx(default)]
+    pub held_runs: i64,
 }
 
 /// The versions of one dataset published in a period.
@@ -122,6 +125,7 @@ impl Store {
             "SELECT d.owner AS owner, r.dataset AS dataset, COUNT(*) AS runs, \
              CAST(SUM(CASE WHEN r.status = 'failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed_runs, \
              CAST(SUM(CASE WHEN r.status = 'published' THEN 1 ELSE 0 END) AS BIGINT) AS versions, \
+             CAST(SUM(CASE WHEN r.status IN ('held', 'approved', 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS held_runs, \
              CAST(COALESCE(SUM(r.rows_read), 0) AS BIGINT) AS rows_read, \
              CAST(COALESCE(SUM(r.rows_quarantined), 0) AS BIGINT) AS rows_quarantined, \
              CAST(COALESCE(SUM(r.duplicates_collapsed), 0) AS BIGINT) AS duplicates_collapsed \
