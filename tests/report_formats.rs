@@ -330,7 +330,23 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
             };
             assert_eq!(
                 cells("du_lieu_cung_cap", 1),
-                ["000.00.12.H48", "enterprises", "3", "1", "2", "2300", "12", "3", "1180", "210", "70", "15", "0"],
+                [
+                    "000.00.12.H48",
+                    "enterprises",
+                    "3",
+                    "1",
+                    "2",
+                    "2300",
+                    "12",
+                    "3",
+                    "1180",
+                    "210",
+                    "70",
+                    "15",
+                    "0",
+                    "0",
+                    "0"
+                ],
                 "[{k}]"
             );
             assert_eq!(

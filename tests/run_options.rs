@@ -106,6 +106,14 @@ fn a_quarantined_current_key_is_kept_or_withdrawn_as_the_pipeline_says() {
             "{choice}: {r}"
         );
         assert_eq!(r["deleted"].as_u64(), Some(withdrawn), "{choice}: a withdrawn key is a delete");
+        let month = chrono::Utc::now().format("%Y-%m").to_string();
+        let report = hub.ok_json(&["report", "monthly", "--month", &month]);
+        let p = &report["provided"][0];
+        assert_eq!(
+            (p["kept_previous"].as_u64(), p["withdrawn"].as_u64()),
+            (Some(kept), Some(withdrawn)),
+            "{choice}: {p}"
+        );
     }
 }
 

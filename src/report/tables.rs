@@ -34,6 +34,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("runs", "Lượt chạy", "Runs"),
     ("failed_runs", "Lượt chạy lỗi", "Failed runs"),
     ("held_runs", "Lượt chạy bị giữ lại (cổng chất lượng)", "Runs held by a quality gate"),
+    ("kept_previous", "Bản ghi giữ bản cũ (dòng mới bị cách ly)", "Keys kept (new rows quarantined)"),
+    ("withdrawn", "Bản ghi rút khỏi dữ liệu (dòng mới bị cách ly)", "Keys withdrawn (new rows quarantined)"),
     ("versions", "Phiên bản công bố", "Versions published"),
     ("rows_read", "Dòng đọc vào", "Rows read"),
     ("rows_quarantined", "Dòng cách ly", "Rows quarantined"),
@@ -133,6 +135,8 @@ pub(crate) fn sections(r: &Report) -> Vec<Section> {
                 "updated",
                 "deleted",
                 "held_runs",
+                "kept_previous",
+                "withdrawn",
             ],
             rows: r
                 .provided
@@ -150,6 +154,8 @@ pub(crate) fn sections(r: &Report) -> Vec<Section> {
                         p.updated,
                         p.deleted,
                         p.held_runs,
+                        p.kept_previous,
+                        p.withdrawn,
                     ];
                     [json!(p.owner), json!(p.dataset)].into_iter().chain(counts.into_iter().map(|n| json!(n))).collect()
                 })

@@ -27,6 +27,12 @@ pub struct Provided {
     /// Runs held by a quality gate (since approved, rejected, or still waiting).
     #[sqlx(default)]
     pub held_runs: i64,
+    /// Keys whose new rows were all quarantined, kept at their previous version or withdrawn,
+    /// summed over the runs of the period that finished (published or unchanged).
+    #[sqlx(default)]
+    pub kept_previous: i64,
+    #[sqlx(default)]
+    pub withdrawn: i64,
 }
 
 /// The versions of one dataset published in a period.
@@ -126,6 +132,8 @@ impl Store {
              CAST(SUM(CASE WHEN r.status = 'failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed_runs, \
              CAST(SUM(CASE WHEN r.status = 'published' THEN 1 ELSE 0 END) AS BIGINT) AS versions, \
              CAST(SUM(CASE WHEN r.status IN ('held', 'approved', 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS held_runs, \
+             CAST(COALESCE(SUM(CASE WHEN r.status IN ('published', 'unchanged') THEN r.kept_previous ELSE 0 END), 0) AS BIGINT) AS kept_previous, \
+             CAST(COALESCE(SUM(CASE WHEN r.status IN ('published', 'unchanged') THEN r.withdrawn ELSE 0 END), 0) AS BIGINT) AS withdrawn, \
              CAST(COALESCE(SUM(r.rows_read), 0) AS BIGINT) AS rows_read, \
              CAST(COALESCE(SUM(r.rows_quarantined), 0) AS BIGINT) AS rows_quarantined, \
              CAST(COALESCE(SUM(r.duplicates_collapsed), 0) AS BIGINT) AS duplicates_collapsed \

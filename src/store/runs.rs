@@ -105,7 +105,8 @@ impl Store {
         sqlx::query(
             "UPDATE runs SET finished_at = $1, status = $2, input_sha256 = $3, input_bytes = $4, rows_read = $5, rows_valid = $6, \
              rows_quarantined = $7, duplicates_collapsed = $8, inserted = $9, updated = $10, deleted = $11, version = $12, \
-             timings = $13, error = $14, quarantine_reasons = $15, gates = $16 WHERE id = $17",
+             timings = $13, error = $14, quarantine_reasons = $15, gates = $16, \
+             kept_previous = $17, withdrawn = $18 WHERE id = $19",
         )
         .bind(super::now())
         .bind(e.status.as_str())
@@ -123,6 +124,8 @@ impl Store {
         .bind(&e.error)
         .bind(&e.quarantine_reasons)
         .bind(&e.gates)
+        .bind(count(e, |c| c.kept_previous))
+        .bind(count(e, |c| c.withdrawn))
         .bind(id)
         .execute(self.pool())
         .await?;
