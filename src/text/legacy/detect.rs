@@ -4,7 +4,7 @@ use super::{decode, Encoding};
 use crate::text::syllable::{self, Score};
 
 /// Bytes of decoded text scored (the start of a file says as much as the whole of it).
-const SAMPLE: usize = 4 << 20;
+const SAMPLE: usize = 256 << 10;
 
 /// Every encoding, in the order ties are settled.
 const ALL: [Encoding; 4] = [Encoding::Utf8, Encoding::Vni, Encoding::Tcvn3, Encoding::Windows1258];
