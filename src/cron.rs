@@ -21,6 +21,13 @@ pub(crate) fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
 }
 
+/// An RFC 3339 time as Vietnam local time to the minute, `06/12/2026 21:29`; `None` when the
+/// text is not such a time.
+pub fn vietnam_minutes(text: &str) -> Option<String> {
+    let t = DateTime::parse_from_rfc3339(text).ok()?;
+    Some(t.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M").to_string())
+}
+
 /// A cron expression with seconds (`sec min hour day month weekday`), read in Vietnam time.
 #[derive(Clone)]
 pub struct Schedule {

@@ -32,15 +32,7 @@ pub(crate) fn rows_read(bar: &ProgressBar, rows: u64, done: u64, total: u64) {
 
 /// `1234567` as `1.234.567` (Vietnamese digit grouping).
 fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
+    crate::text::number::grouped(i64::try_from(n).unwrap_or(i64::MAX), '.')
 }
 
 /// A bar of `len` steps with a message; hidden unless `show` and stderr is a terminal.

@@ -25,7 +25,8 @@ pub async fn run(settings: &Settings, cmd: SourceCommand) -> anyhow::Result<Exit
     match cmd {
         SourceCommand::Show { pipeline } => {
             let spec = super::run::find_pipeline(settings, &pipeline)?;
-            println!("{}", serde_json::to_string_pretty(&store.source_state_of(&spec.id).await?)?);
+            let state: std::collections::BTreeMap<_, _> = store.source_state(&spec.id).await?.into_iter().collect();
+            println!("{}", serde_json::to_string_pretty(&state)?);
         }
         SourceCommand::Reset { pipeline } => {
             let spec = super::run::find_pipeline(settings, &pipeline)?;

@@ -7,20 +7,14 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    /// Print JSON (one array).
+    /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 /// Local (Vietnam) time of an RFC 3339 time, to the minute.
 fn local(t: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(t)
-        .map(|d| {
-            d.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap_or(*d.offset()))
-                .format("%d/%m/%Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| t.to_string())
+    lgsp_hub::cron::vietnam_minutes(t).unwrap_or_else(|| t.to_string())
 }
 
 pub async fn status(settings: &Settings, a: StatusArgs) -> anyhow::Result<ExitCode> {

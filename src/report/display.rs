@@ -15,9 +15,7 @@ pub(super) fn local_time(text: &str) -> Option<String> {
     if text.len() < 20 || text.as_bytes().get(10) != Some(&b'T') {
         return None;
     }
-    let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
-    let local = t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600)?);
-    Some(format!("{} (UTC+7)", local.format("%d/%m/%Y %H:%M")))
+    Some(format!("{} (UTC+7)", crate::cron::vietnam_minutes(text)?))
 }
 
 /// A schedule (cron with seconds, Vietnam time) in words for the common forms: every day, a

@@ -23,18 +23,7 @@ fn esc(text: &str) -> String {
 
 /// An integer with thousands separators: `1.234.567` in Vietnamese, `1,234,567` in English.
 fn int(n: i64, english: bool) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(if english { ',' } else { '.' });
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
+    crate::text::number::grouped(n, if english { ',' } else { '.' })
 }
 
 /// A decimal with two places, with the language's decimal mark.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 impl Store {
     /// The saved state of a pipeline's source (`file`, `etag`, `last_modified`, `cursor`).
-    pub(crate) async fn source_state(&self, pipeline: &str) -> Result<HashMap<String, String>> {
+    pub async fn source_state(&self, pipeline: &str) -> Result<HashMap<String, String>> {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM source_state WHERE pipeline = $1")
             .bind(pipeline)
             .fetch_all(self.pool())
@@ -19,11 +19,6 @@ impl Store {
         let done =
             sqlx::query("DELETE FROM source_state WHERE pipeline = $1").bind(pipeline).execute(self.pool()).await?;
         Ok(done.rows_affected())
-    }
-
-    /// The saved source state of a pipeline, by name.
-    pub async fn source_state_of(&self, pipeline: &str) -> Result<std::collections::BTreeMap<String, String>> {
-        Ok(self.source_state(pipeline).await?.into_iter().collect())
     }
 
     /// Saves source state entries of a pipeline.

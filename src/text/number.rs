@@ -2,6 +2,23 @@
 
 use std::fmt;
 
+/// `n` with `separator` between groups of three digits: `1.234.567` (Vietnamese, `'.'`) or
+/// `1,234,567` (English, `','`).
+pub(crate) fn grouped(n: i64, separator: char) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An exact decimal number: `mantissa / 10^scale`.
 ///
 /// Equality compares the two fields, so `1,50` (150, scale 2) and `1,5` (15, scale 1) differ;

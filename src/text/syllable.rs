@@ -72,10 +72,8 @@ fn vowel(c: char) -> Option<(char, bool)> {
 /// initial consonant, one to three vowels with at most one tone mark, an optional final.
 pub(crate) fn well_formed(word: &str) -> bool {
     let w: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
-    let starts = |at: usize, s: &str| {
-        let s: Vec<char> = s.chars().collect();
-        w.len() >= at + s.len() && w[at..at + s.len()] == s[..]
-    };
+    let starts =
+        |at: usize, s: &str| w.get(at..).is_some_and(|rest| rest.iter().copied().take(s.chars().count()).eq(s.chars()));
     // "gi" and "qu" before nothing but a final are "g" / "q" followed by the vowel i / u.
     let initial = INITIALS.iter().filter(|i| starts(0, i)).map(|i| i.chars().count()).find(|&n| {
         let rest = &w[n..];

@@ -11,12 +11,17 @@ use std::path::Path;
 /// Bytes looked at to tell whether an `auto` file is UTF-8.
 const SNIFF: u64 = 8 << 20;
 
+/// The first [`SNIFF`] bytes of the file at `path`.
+fn start_of(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut start = Vec::new();
+    std::fs::File::open(path)?.take(SNIFF).read_to_end(&mut start)?;
+    Ok(start)
+}
+
 /// Whether the file at `path` read with `encoding = "auto"` is UTF-8: a byte order mark, or a
 /// start that is UTF-8 (a character cut by the end of the sample aside).
 pub(super) fn sniff_utf8(path: &Path) -> Result<bool> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
-    let mut start = Vec::new();
-    std::fs::File::open(path).map_err(io)?.take(SNIFF).read_to_end(&mut start).map_err(io)?;
+    let start = start_of(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
     Ok(start.starts_with(b"\xEF\xBB\xBF")
         || match std::str::from_utf8(&start) {
             Ok(_) => true,
@@ -87,8 +92,6 @@ pub(super) fn decode_file(path: &Path, raw: &[u8], enc: Encoding) -> Result<(Str
 
 /// For a file that is not UTF-8: the legacy encoding it reads in, as advice.
 pub(super) fn not_utf8_advice(path: &Path) -> Option<String> {
-    let mut start = Vec::new();
-    std::fs::File::open(path).ok()?.take(SNIFF).read_to_end(&mut start).ok()?;
-    let r = detect::likely(&start, Encoding::Utf8)?;
+    let r = detect::likely(&start_of(path).ok()?, Encoding::Utf8)?;
     Some(format!("it reads as {}: set [source] encoding = \"{}\" (or \"auto\")", r.encoding.name(), r.encoding.name()))
 }

@@ -25,11 +25,22 @@ fn read_as(bytes: &[u8], enc: Encoding) -> Option<(String, Reading)> {
     Some((text, Reading { encoding: enc, score }))
 }
 
+/// The start of `bytes` that is scored: whole lines, enough of them to give [`SAMPLE`] bytes
+/// of text in any encoding. Candidates are judged on it, so that only the chosen encoding
+/// decodes the whole input.
+fn head(bytes: &[u8]) -> &[u8] {
+    if bytes.len() <= 2 * SAMPLE {
+        return bytes;
+    }
+    let cut = &bytes[..2 * SAMPLE];
+    cut.iter().rposition(|&b| b == b'\n').map_or(cut, |i| &cut[..=i])
+}
+
 /// The encoding other than `not` in which `bytes` read best, when they read as Vietnamese.
 pub(crate) fn likely(bytes: &[u8], not: Encoding) -> Option<Reading> {
     ALL.into_iter()
         .filter(|&e| e != not)
-        .filter_map(|e| read_as(bytes, e).map(|(_, r)| r))
+        .filter_map(|e| read_as(head(bytes), e).map(|(_, r)| r))
         .filter(|r| r.score.plausible() && r.score.words >= syllable::MIN_WORDS)
         .max_by(|a, b| a.score.share().total_cmp(&b.score.share()))
 }
@@ -48,12 +59,15 @@ pub(crate) fn detect(bytes: &[u8]) -> Result<(String, Reading), Vec<Reading>> {
     if let Some(found) = read_as(bytes, Encoding::Utf8) {
         return Ok(found);
     }
-    let mut readings: Vec<(String, Reading)> = ALL[1..].iter().filter_map(|&e| read_as(bytes, e)).collect();
-    readings.sort_by(|a, b| b.1.score.share().total_cmp(&a.1.score.share()));
-    match readings.first() {
-        Some((_, r)) if r.score.plausible() => Ok(readings.swap_remove(0)),
-        _ => Err(readings.into_iter().map(|(_, r)| r).collect()),
+    let mut readings: Vec<Reading> = ALL[1..].iter().filter_map(|&e| read_as(head(bytes), e).map(|(_, r)| r)).collect();
+    readings.sort_by(|a, b| b.score.share().total_cmp(&a.score.share()));
+    // The best plausible reading whose encoding decodes the whole input.
+    for r in readings.iter().filter(|r| r.score.plausible()) {
+        if let Ok(text) = decode(bytes, r.encoding) {
+            return Ok((text, r.clone()));
+        }
     }
+    Err(readings)
 }
 
 #[cfg(test)]
