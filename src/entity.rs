@@ -84,15 +84,8 @@ async fn gather(
     members: &[&PipelineSpec],
     spec: &MatchSpec,
 ) -> Result<HashMap<String, Vec<String>>> {
-    let mut wanted: Vec<String> =
-        spec.comparisons.iter().flat_map(|c| std::iter::once(c.column.clone()).chain(c.swapped_with.clone())).collect();
-    wanted.extend(
-        spec.blocking.iter().flatten().flat_map(|k| k.split(':').next().unwrap_or(k).split('|').map(str::to_string)),
-    );
-    wanted.extend(spec.golden.iter().map(|g| g.column.clone()));
-    wanted.extend(spec.golden.iter().filter_map(|g| g.by.clone()));
-    wanted.sort();
-    wanted.dedup();
+    // The spec's id is `_id`, made here from each dataset and key.
+    let wanted: Vec<String> = spec.columns().into_iter().filter(|c| *c != spec.id).collect();
     let mut raw: HashMap<String, Vec<String>> = wanted.iter().map(|w| (w.clone(), Vec::new())).collect();
     raw.insert("_id".into(), Vec::new());
     for m in members {
@@ -149,7 +142,12 @@ pub async fn resolve(
     let mut spec = first.matching.clone().ok_or_else(|| Error::NoEntity(entity.into()))?;
     spec.id = "_id".into();
     let raw = gather(store, objects, &members, &spec).await?;
-    let records = Records::from_columns(raw, &spec, entity)?;
+    spec.source = None;
+    let mut records = Records::from_columns(raw, &spec, entity)?;
+    // Each record's source is its dataset (linkage compares records of different datasets).
+    let datasets: Vec<String> =
+        records.ids.iter().map(|id| id.split_once('|').map_or(id.as_str(), |(d, _)| d).to_string()).collect();
+    records.set_sources(&datasets);
     let outcome = crate::matching::run(&spec, &records);
     let index: HashMap<&str, usize> = records.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     let decisions: HashMap<(String, String), String> =

@@ -15,13 +15,17 @@ pub enum MatchCommand {
         /// Match spec file (TOML).
         #[arg(long)]
         spec: PathBuf,
-        /// Records (CSV with a header).
-        #[arg(long)]
-        input: PathBuf,
+        /// Records (CSV with a header). Give it twice or more to link files: each file is a
+        /// source (with `link_type = "link_only"`, records of one file are not compared).
+        #[arg(long, required = true)]
+        input: Vec<PathBuf>,
         /// Regular expression whose first group, applied to the id, names the true entity
         /// (FEBRL: `rec-(\d+)-`).
+        #[arg(long, required_unless_present = "truth_column", conflicts_with = "truth_column")]
+        truth: Option<String>,
+        /// The column naming each record's true entity.
         #[arg(long)]
-        truth: String,
+        truth_column: Option<String>,
         /// Match threshold (default: the spec's).
         #[arg(long)]
         threshold: Option<f64>,
@@ -31,15 +35,19 @@ pub enum MatchCommand {
         /// Also explain the N most probable pairs above the threshold that are not true pairs.
         #[arg(long, default_value_t = 0)]
         false_positives: usize,
+        /// Also explain N true pairs that blocking brought but that score below the threshold.
+        #[arg(long, default_value_t = 0)]
+        false_negatives: usize,
     },
     /// Show how each comparison weighs in the probability that records A and B are one entity.
     Explain {
-        /// The pipeline file whose [matching] table is used.
+        /// A match spec file, or a pipeline file whose [matching] table is used (its key is
+        /// the records' id).
         #[arg(long)]
         spec: PathBuf,
-        /// The records (CSV with a header).
-        #[arg(long)]
-        input: PathBuf,
+        /// The records (CSV with a header); give it twice or more to link files.
+        #[arg(long, required = true)]
+        input: Vec<PathBuf>,
         /// Id of the first record.
         a: String,
         /// Id of the second record.
@@ -49,18 +57,31 @@ pub enum MatchCommand {
 
 pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        MatchCommand::Eval { spec, input, truth, threshold, json, false_positives } => {
+        MatchCommand::Eval { spec, input, truth, truth_column, threshold, json, false_positives, false_negatives } => {
             let start = Instant::now();
             let spec = MatchSpec::load(&spec)?;
-            let records = Records::from_csv(&input, &spec)?;
-            let re = regex::Regex::new(&truth).with_context(|| format!("--truth '{truth}'"))?;
-            let labels: Vec<String> = records
-                .ids
-                .iter()
-                .map(|id| {
-                    re.captures(id).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()).unwrap_or_else(|| id.clone())
-                })
-                .collect();
+            let inputs: Vec<&std::path::Path> = input.iter().map(PathBuf::as_path).collect();
+            let records = Records::from_csv(&inputs, &spec, truth_column.as_slice())?;
+            let labels: Vec<String> = match (&truth, &truth_column) {
+                (_, Some(col)) => records
+                    .column(col)
+                    .with_context(|| format!("--truth-column: the input has no column '{col}'"))?
+                    .to_vec(),
+                (Some(truth), None) => {
+                    let re = regex::Regex::new(truth).with_context(|| format!("--truth '{truth}'"))?;
+                    records
+                        .ids
+                        .iter()
+                        .map(|id| {
+                            re.captures(id)
+                                .and_then(|c| c.get(1))
+                                .map(|m| m.as_str().to_string())
+                                .unwrap_or_else(|| id.clone())
+                        })
+                        .collect()
+                }
+                (None, None) => anyhow::bail!("give --truth REGEX or --truth-column COLUMN"),
+            };
             let outcome = matching::run(&spec, &records);
             let eval = matching::evaluate(&records, &outcome, &labels, threshold.unwrap_or(spec.match_threshold));
             let secs = start.elapsed().as_secs_f64();
@@ -95,17 +116,23 @@ pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
             wrong.sort_by(|x, y| y.probability.total_cmp(&x.probability).then((x.a, x.b).cmp(&(y.a, y.b))));
             for p in wrong.into_iter().take(false_positives) {
                 let (a, b) = (&records.ids[p.a as usize], &records.ids[p.b as usize]);
-                let e = matching::explain(&records, &outcome.model, a, b)?;
-                println!("\nfalse positive {a} / {b}: probability {:.6}", e.probability);
-                for s in &e.steps {
-                    println!("  {:<16} {:<28} {:<28} {:<30} {:>7.2}", s.column, s.a, s.b, s.level, s.weight);
-                }
+                print_explanation("false positive", a, b, &matching::explain(&records, &outcome.model, a, b)?);
+            }
+            let predicted: std::collections::HashSet<(u32, u32)> =
+                outcome.pairs.iter().filter(|p| p.probability >= eval.threshold).map(|p| (p.a, p.b)).collect();
+            let missed = outcome
+                .candidate_pairs()
+                .filter(|(a, b)| labels[*a as usize] == labels[*b as usize] && !predicted.contains(&(*a, *b)));
+            for (a, b) in missed.take(false_negatives) {
+                let (a, b) = (&records.ids[a as usize], &records.ids[b as usize]);
+                print_explanation("false negative", a, b, &matching::explain(&records, &outcome.model, a, b)?);
             }
             Ok(ExitCode::SUCCESS)
         }
         MatchCommand::Explain { spec, input, a, b } => {
             let spec = MatchSpec::load(&spec)?;
-            let records = Records::from_csv(&input, &spec)?;
+            let inputs: Vec<&std::path::Path> = input.iter().map(PathBuf::as_path).collect();
+            let records = Records::from_csv(&inputs, &spec, &[])?;
             let outcome = matching::run(&spec, &records);
             let e = matching::explain(&records, &outcome.model, &a, &b)?;
             println!("{:<16} {:<28} {:<28} {:<36} {:>8}", "comparison", a, b, "level", "weight");
@@ -118,4 +145,14 @@ pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A pair's explanation: the prior, each comparison's level and weight, the probability.
+fn print_explanation(what: &str, a: &str, b: &str, e: &matching::Explanation) {
+    println!("\n{what} {a} / {b}: probability {:.6}", e.probability);
+    println!("  {:<16} {:<28} {:<28} {:<30} {:>7.2}", "prior", "", "", "", e.prior_weight);
+    for s in &e.steps {
+        println!("  {:<16} {:<28} {:<28} {:<30} {:>7.2}", s.column, s.a, s.b, s.level, s.weight);
+    }
+    println!("  {:<16} {:<28} {:<28} {:<30} {:>7.2}", "total", "", "", "", e.total_weight);
 }

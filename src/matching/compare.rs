@@ -11,6 +11,19 @@ pub(crate) fn prepare(kind: CompareKind, raw: &str) -> String {
         CompareKind::Name | CompareKind::Text => crate::text::fold(raw),
         CompareKind::Digits => raw.chars().filter(char::is_ascii_digit).collect(),
         CompareKind::Date => date_digits(raw),
+        CompareKind::PersonName => super::person::prepare_name(raw),
+        CompareKind::CitizenId => super::person::prepare_id(raw),
+        CompareKind::BirthDate => {
+            let d = date_digits(raw);
+            if d.len() == 8 || d.len() == 4 {
+                d
+            } else {
+                String::new()
+            }
+        }
+        CompareKind::Household => super::person::prepare_household(raw),
+        CompareKind::OrgName => super::org::prepare_name(raw),
+        CompareKind::TaxCode => super::org::prepare_tax(raw),
     }
 }
 
@@ -48,6 +61,7 @@ pub(crate) fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, 
     }
     Some(match kind {
         CompareKind::Exact => 1,
+        CompareKind::Name if a.contains(' ') && b.contains(' ') => multi_word_name(a, b),
         CompareKind::Name => {
             let jw = strsim::jaro_winkler(a, b);
             let crossed = swapped.is_some_and(|(a2, b2)| !a2.is_empty() && a == b2 && b == a2);
@@ -83,6 +97,7 @@ pub(crate) fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, 
                 4
             }
         }
+        CompareKind::Digits if a.len().min(b.len()) >= 8 && a.len().abs_diff(b.len()) > 1 => return None,
         CompareKind::Digits => {
             if one_edit(a, b) {
                 1
@@ -92,7 +107,37 @@ pub(crate) fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, 
                 3
             }
         }
+        CompareKind::PersonName => super::person::name_level(a, b),
+        CompareKind::CitizenId => return super::person::id_level(a, b),
+        CompareKind::BirthDate => super::person::date_level(a, b),
+        CompareKind::Household => return super::person::household_level(a, b),
+        CompareKind::OrgName => super::org::name_level(a, b),
+        CompareKind::TaxCode => super::org::tax_level(a, b),
     })
+}
+
+/// Names of several words (a full name in one column): they agree only as far as their last
+/// words do (the given name in Vietnamese order), and the same words in another order are a
+/// near agreement.
+fn multi_word_name(a: &str, b: &str) -> u8 {
+    let last = |s: &str| s.rsplit(' ').next().unwrap_or(s).to_string();
+    let sorted = |s: &str| {
+        let mut w: Vec<&str> = s.split(' ').collect();
+        w.sort_unstable();
+        w.join(" ")
+    };
+    let (la, lb) = (last(a), last(b));
+    if la == lb || strsim::jaro_winkler(&la, &lb) >= 0.93 {
+        if strsim::jaro_winkler(a, b) >= 0.92 {
+            1
+        } else {
+            2
+        }
+    } else if sorted(a) == sorted(b) {
+        2
+    } else {
+        3
+    }
 }
 
 #[cfg(test)]
@@ -106,7 +151,11 @@ mod tests {
         assert_eq!(p("Hòa"), p("Hoà"), "tone mark on o or on a");
         assert_eq!(p("Thủy"), p("Thuỷ"));
         assert_eq!(p("Đặng"), "dang");
-        assert_eq!(level(CompareKind::Name, &p("Nguyễn Văn An"), &p("Nguyen Van Anh"), None), Some(1));
+        assert_eq!(level(CompareKind::Name, &p("Nguyễn Văn An"), &p("Nguyen Van Anh"), None), Some(3), "An and Anh");
+        assert_eq!(level(CompareKind::Name, &p("Nguyễn Văn An"), &p("Nguyen Van Tuna"), None), Some(3));
+        assert_eq!(level(CompareKind::Name, &p("Nguyễn Văn Tuấn"), &p("Nguyen Van Tuna"), None), Some(1), "a typo");
+        assert_eq!(level(CompareKind::Name, &p("Nguyễn Văn Duy"), &p("Nguyễn Văn Tuấn"), None), Some(3));
+        assert_eq!(level(CompareKind::Name, &p("Nguyễn Thị Châu"), &p("Chau Thi Nguyen"), None), Some(2));
         assert_eq!(level(CompareKind::Name, &p("Nguyễn An"), &p("Trần Bình"), None), Some(3));
         assert_eq!(
             level(CompareKind::Name, "an", "nguyen", Some(("nguyen", "an"))),

@@ -5,6 +5,8 @@
 
 pub(crate) mod compare;
 pub(crate) mod model;
+pub(crate) mod org;
+pub(crate) mod person;
 pub mod records;
 pub mod spec;
 
@@ -55,6 +57,7 @@ fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
                 blocks.entry(k).or_default().push(i as u32);
             }
         }
+        let link_only = spec.link_type == spec::LinkType::LinkOnly;
         for members in blocks.values() {
             if members.len() > MAX_BLOCK {
                 skipped += 1;
@@ -62,6 +65,9 @@ fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
             }
             for (a, &i) in members.iter().enumerate() {
                 for &j in &members[a + 1..] {
+                    if link_only && r.sources[i as usize] == r.sources[j as usize] {
+                        continue;
+                    }
                     pairs.push((u64::from(i) << 32) | u64::from(j));
                 }
             }
@@ -75,8 +81,8 @@ fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
 
 /// Trains m and lambda. Pairs of one blocking rule all agree on the rule's columns, so EM on
 /// them cannot learn those columns (it would take "agrees on the blocking key" for "match"):
-/// m is estimated rule by rule on the other comparisons and averaged; lambda is then
-/// estimated over every candidate with m and u fixed.
+/// m is estimated rule by rule on the other comparisons and averaged; lambda, the prior, is
+/// then estimated over all comparable pairs with m and u fixed.
 fn train(
     spec: &MatchSpec,
     r: &Records,
@@ -123,7 +129,8 @@ fn train(
     for p in patterns {
         *counts.entry(*p).or_default() += 1;
     }
-    let lambda = model::estimate_lambda(&m, &u, &counts);
+    let caps: Vec<f64> = r.columns.iter().map(|c| c.cap).collect();
+    let lambda = model::estimate_prior(&m, &u, &caps, &counts, r.comparable_pairs(spec.link_type));
     Model { m, u, lambda, iterations }
 }
 
@@ -148,6 +155,13 @@ pub struct Outcome {
     pub(crate) candidate_pairs: Vec<u64>,
 }
 
+impl Outcome {
+    /// Every candidate pair, as record indices.
+    pub fn candidate_pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.candidate_pairs.iter().map(|p| ((p >> 32) as u32, *p as u32))
+    }
+}
+
 /// Trains the model on `r` and scores every candidate pair.
 pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
     let t = std::time::Instant::now();
@@ -166,7 +180,7 @@ pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
     let u = model::estimate_u(spec, r);
     tracing::info!(secs = t.elapsed().as_secs_f64(), "u estimated");
     let model = train(spec, r, u, &by_rule, &cands, &patterns);
-    tracing::info!(secs = t.elapsed().as_secs_f64(), lambda = model.lambda, "m and lambda estimated");
+    tracing::info!(secs = t.elapsed().as_secs_f64(), lambda = model.lambda, "m and the prior estimated");
     drop(by_rule);
     let pairs: Vec<Scored> = cands
         .par_iter()
@@ -253,7 +267,16 @@ pub fn explain(r: &Records, model: &Model, a: &str, b: &str) -> Result<Explanati
     let mut steps = Vec::new();
     let mut total = prior_weight;
     for (c, col) in r.columns.iter().enumerate() {
-        let raw = |k: usize| r.raw.get(&col.name).and_then(|v| v.get(k)).cloned().unwrap_or_default();
+        // A comparison of several columns (`a+b+c`) shows their values joined by " | ".
+        let raw = |k: usize| {
+            let values: Vec<&str> =
+                col.name.split('+').map(|n| r.raw.get(n).and_then(|v| v.get(k)).map_or("", String::as_str)).collect();
+            if values.len() > 1 && values.iter().all(|v| v.is_empty()) {
+                String::new()
+            } else {
+                values.join(" | ")
+            }
+        };
         let (level, weight) = match model::level_of(p, c) {
             Some(l) => {
                 (col.kind.levels().get(l).copied().unwrap_or("different").to_string(), model::weight(model, r, c, l, i))

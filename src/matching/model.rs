@@ -37,7 +37,7 @@ pub struct Model {
     pub(crate) m: Vec<Vec<f64>>,
     /// u[c][level]: chance among non-matches.
     pub(crate) u: Vec<Vec<f64>>,
-    /// Share of matches among candidate pairs.
+    /// Share of matches among all comparable pairs (the prior).
     pub lambda: f64,
     /// EM iterations run.
     pub iterations: usize,
@@ -66,9 +66,10 @@ pub(crate) fn estimate_u(spec: &MatchSpec, r: &Records) -> Vec<Vec<f64>> {
                 let mut rng =
                     rand::rngs::StdRng::seed_from_u64(spec.seed.wrapping_mul(1_000_003).wrapping_add(k as u64));
                 let mut local = empty.clone();
+                let link_only = spec.link_type == super::spec::LinkType::LinkOnly;
                 for _ in 0..CHUNK.min(spec.u_pairs - k * CHUNK) {
                     let (i, j) = (rng.gen_range(0..n), rng.gen_range(0..n));
-                    if i == j {
+                    if i == j || (link_only && r.sources[i] == r.sources[j]) {
                         continue;
                     }
                     let p = pattern(r, i, j);
@@ -118,26 +119,65 @@ fn posterior(p: Pattern, lambda: f64, m: &[Vec<f64>], u: &[Vec<f64>]) -> f64 {
     pm / (pm + pu)
 }
 
-/// The share of matches among candidate `patterns` with m and u fixed (EM on lambda alone).
-pub(crate) fn estimate_lambda(m: &[Vec<f64>], u: &[Vec<f64>], patterns: &HashMap<Pattern, u64>) -> f64 {
-    let mut lambda: f64 = 0.1;
-    for _ in 0..200 {
-        let (mut matched, mut total) = (0.0, 0.0);
-        for (&p, &count) in patterns {
-            matched += count as f64 * posterior(p, lambda, m, u);
-            total += count as f64;
-        }
-        let next = if total > 0.0 { (matched / total).clamp(1e-6, 1.0 - 1e-6) } else { lambda };
-        let done = (next - lambda).abs() < 1e-9;
-        lambda = next;
-        if done {
-            break;
+/// The share of matches among all comparable pairs (`total` of them), with m and u fixed.
+///
+/// Every candidate pair contributes its posterior and every other pair none (blocking keeps
+/// the matches), so lambda solves `lambda = sum(posterior(lambda)) / total`, found by bisection
+/// on log lambda. Estimated among candidates instead, the prior would count agreement on the
+/// blocking keys once and the weights again.
+pub(crate) fn estimate_prior(
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    caps: &[f64],
+    patterns: &HashMap<Pattern, u64>,
+    total: f64,
+) -> f64 {
+    let weights: Vec<(f64, f64)> =
+        patterns.iter().map(|(&p, &count)| (pattern_weight(p, m, u, caps), count as f64)).collect();
+    let candidates: f64 = weights.iter().map(|(_, c)| c).sum();
+    if candidates == 0.0 || total <= 0.0 {
+        return 1e-6;
+    }
+    let expected = |lambda: f64| {
+        let prior = (lambda / (1.0 - lambda)).log2();
+        weights.iter().map(|(w, c)| c * probability_of(prior + w)).sum::<f64>() / total
+    };
+    let (mut lo, mut hi) = ((1e-15f64).ln(), (candidates / total).min(0.5).ln());
+    for _ in 0..80 {
+        let mid = (lo + hi) / 2.0;
+        if expected(mid.exp()) > mid.exp() {
+            lo = mid;
+        } else {
+            hi = mid;
         }
     }
-    lambda
+    ((lo + hi) / 2.0).exp()
 }
 
-/// m and lambda by EM over candidate `patterns` (pattern → number of pairs), u fixed.
+/// Sum of capped log2(m/u) over a pattern's comparisons (without term frequencies).
+fn pattern_weight(p: Pattern, m: &[Vec<f64>], u: &[Vec<f64>], caps: &[f64]) -> f64 {
+    (0..m.len())
+        .filter_map(|c| level_of(p, c).map(|l| (m[c][l] / u[c][l].max(1e-12)).log2().clamp(-caps[c], caps[c])))
+        .sum()
+}
+
+/// The probability of a match weight.
+pub(crate) fn probability_of(w: f64) -> f64 {
+    let odds = w.exp2();
+    if odds.is_infinite() {
+        1.0
+    } else {
+        odds / (1.0 + odds)
+    }
+}
+
+/// m, lambda and the pairs' own u by EM over the candidate `patterns` of one blocking rule
+/// (pattern → number of pairs), starting from the random pairs' u.
+///
+/// The non-matches of a block are not random pairs: members of one household share an
+/// address and a phone, twins a birth date. With u fixed at the random pairs' rates, EM could
+/// only explain such pairs as matches ("same household" would be learned as the match); so u
+/// is estimated within the block too, and returned for the co-variation check.
 pub(crate) fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<Pattern, u64>) -> Model {
     let mut m: Vec<Vec<f64>> = u
         .iter()
@@ -147,23 +187,30 @@ pub(crate) fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<
             v
         })
         .collect();
+    let mut u = u;
     let mut lambda = 0.1;
     let mut iterations = 0;
     for _ in 0..spec.em_iterations {
         iterations += 1;
-        let mut num: Vec<Vec<f64>> = m.iter().map(|v| vec![1e-9; v.len()]).collect();
+        // One pseudo-pair at each level (add-one smoothing): a level no match reached in a
+        // block is rare, not impossible, and weighs as the block's size allows.
+        let mut num: Vec<Vec<f64>> = m.iter().map(|v| vec![1.0; v.len()]).collect();
+        let mut den: Vec<Vec<f64>> = u.iter().map(|v| vec![1.0; v.len()]).collect();
         let (mut matched, mut total) = (0.0, 0.0);
         for (&p, &count) in patterns {
-            let w = posterior(p, lambda, &m, &u) * count as f64;
+            let post = posterior(p, lambda, &m, &u);
+            let (w, w_non) = (post * count as f64, (1.0 - post) * count as f64);
             matched += w;
             total += count as f64;
-            for (c, row) in num.iter_mut().enumerate() {
+            for c in 0..num.len() {
                 if let Some(l) = level_of(p, c) {
-                    row[l] += w;
+                    num[c][l] += w;
+                    den[c][l] += w_non;
                 }
             }
         }
         num.iter_mut().for_each(|v| normalize(v));
+        den.iter_mut().for_each(|v| normalize(v));
         let new_lambda = if total > 0.0 { (matched / total).clamp(1e-6, 1.0 - 1e-6) } else { lambda };
         let change = num
             .iter()
@@ -172,6 +219,7 @@ pub(crate) fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<
             .map(|(a, b)| (a - b).abs())
             .fold((new_lambda - lambda).abs(), f64::max);
         m = num;
+        u = den;
         lambda = new_lambda;
         if change < 1e-7 {
             break;
@@ -181,12 +229,17 @@ pub(crate) fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<
 }
 
 /// Weight (log2 Bayes factor) of comparison `c` at `level` for records `i`, `j`.
+/// An exact agreement (and, for a person's name, the same family and given name) uses the
+/// value's frequency for u when the comparison asks for term frequencies; the weight is held
+/// within ± the comparison's `max_weight`.
 pub(crate) fn weight(model: &Model, r: &Records, c: usize, level: usize, i: usize) -> f64 {
-    let u = match (&r.columns[c].tf, level) {
-        (Some(tf), 0) => tf.get(r.columns[c].values[i].as_str()).copied().unwrap_or(model.u[c][0]),
+    let col = &r.columns[c];
+    let tf_level = level == 0 || (level == 1 && col.kind == super::spec::CompareKind::PersonName);
+    let u = match (&col.tf, tf_level) {
+        (Some(tf), true) => tf.get(r.tf_value(c, i).as_ref()).copied().unwrap_or(model.u[c][level]),
         _ => model.u[c][level],
     };
-    (model.m[c][level] / u.max(1e-12)).log2()
+    (model.m[c][level] / u.max(1e-12)).log2().clamp(-col.cap, col.cap)
 }
 
 /// Match probability of records `i` and `j` with pattern `p`.
@@ -197,12 +250,7 @@ pub(crate) fn probability(model: &Model, r: &Records, p: Pattern, i: usize) -> f
             w += weight(model, r, c, l, i);
         }
     }
-    let odds = w.exp2();
-    if odds.is_infinite() {
-        1.0
-    } else {
-        odds / (1.0 + odds)
-    }
+    probability_of(w)
 }
 
 #[cfg(test)]
@@ -218,12 +266,16 @@ mod tests {
             blocking: vec![vec!["b".into()]],
             comparisons: vec![
                 ComparisonSpec {
+                    with: Vec::new(),
+                    max_weight: None,
                     column: "x".into(),
                     kind: CompareKind::Exact,
                     swapped_with: None,
                     term_frequency: false,
                 },
                 ComparisonSpec {
+                    with: Vec::new(),
+                    max_weight: None,
                     column: "y".into(),
                     kind: CompareKind::Exact,
                     swapped_with: None,
@@ -235,28 +287,48 @@ mod tests {
             u_pairs: 1000,
             em_iterations: 200,
             seed: 1,
+            link_type: Default::default(),
+            source: None,
         }
     }
 
     #[test]
     fn em_converges_to_the_seeded_parameters() {
-        // Among 1,000 candidate pairs, 300 matches agree on x 90% and y 80% of the time;
-        // non-matches agree on x 10% and y 20% (independently).
-        let (m, u) = ([0.9, 0.8], [0.1, 0.2]);
+        // Among 1,000 candidate pairs, 300 matches agree on x, y, z 90%, 80%, 85% of the time;
+        // non-matches 10%, 20%, 15% (independently). EM starts from u = 0.3 for each and
+        // finds m, u and lambda (three binary comparisons identify the seven parameters).
+        let (m, u) = ([0.9, 0.8, 0.85], [0.1, 0.2, 0.15]);
         let mut patterns: HashMap<Pattern, u64> = HashMap::new();
         for (share, probs) in [(300.0, m), (700.0, u)] {
-            for ax in [true, false] {
-                for ay in [true, false] {
-                    let px = if ax { probs[0] } else { 1.0 - probs[0] };
-                    let py = if ay { probs[1] } else { 1.0 - probs[1] };
-                    let p = (!ax as u64) | ((!ay as u64) << 3);
-                    *patterns.entry(p).or_default() += (share * px * py * 100.0) as u64;
+            for bits in 0..8u64 {
+                let mut pr = share;
+                let mut p = 0;
+                for (c, prob) in probs.iter().enumerate() {
+                    let agree = bits & (1 << c) != 0;
+                    pr *= if agree { *prob } else { 1.0 - prob };
+                    p |= u64::from(!agree) << (3 * c);
                 }
+                *patterns.entry(p).or_default() += (pr * 100.0) as u64;
             }
         }
-        let model = estimate_m(&spec(), vec![vec![0.1, 0.9], vec![0.2, 0.8]], &patterns);
+        let start = vec![vec![0.3, 0.7]; 3];
+        let model = estimate_m(&spec(), start, &patterns);
         assert!((model.lambda - 0.3).abs() < 0.01, "lambda {}", model.lambda);
-        assert!((model.m[0][0] - 0.9).abs() < 0.01 && (model.m[1][0] - 0.8).abs() < 0.01, "{:?}", model.m);
+        for c in 0..3 {
+            assert!((model.m[c][0] - m[c]).abs() < 0.01, "m {:?}", model.m);
+            assert!((model.u[c][0] - u[c]).abs() < 0.01, "u {:?}", model.u);
+        }
         assert!(model.iterations < 200, "converged in {} iterations", model.iterations);
+    }
+
+    #[test]
+    fn the_prior_is_the_share_of_matches_among_all_pairs() {
+        // 100 candidate pairs that agree (+24 bits each) and 900 that disagree (-10 bits), out
+        // of a million comparable pairs: about 100 matches, not 10% of the candidates.
+        let agree_u = 0.999 / 2f64.powi(24);
+        let (m, u) = (vec![vec![0.999, 0.001]], vec![vec![agree_u, 1.0 - agree_u]]);
+        let patterns = HashMap::from([(0u64, 100u64), (1u64, 900u64)]);
+        let lambda = estimate_prior(&m, &u, &[f64::INFINITY], &patterns, 1e6);
+        assert!((lambda * 1e6 - 100.0).abs() < 10.0, "expected about 100 matches, got {}", lambda * 1e6);
     }
 }

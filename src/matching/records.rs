@@ -14,11 +14,17 @@ pub(crate) struct Column {
     pub(crate) swapped: Option<Vec<String>>,
     /// Value → share of records holding it (term frequency), when asked for.
     pub(crate) tf: Option<HashMap<String, f64>>,
+    /// The most the comparison adds to a match weight, in bits.
+    pub(crate) cap: f64,
 }
 
 /// The records of one matching job.
 pub struct Records {
     pub ids: Vec<String>,
+    /// The source of each record (an index into `source_names`), for linkage.
+    pub(crate) sources: Vec<u32>,
+    /// Source names: datasets, files, or values of the spec's `source` column.
+    pub(crate) source_names: Vec<String>,
     pub(crate) columns: Vec<Column>,
     /// Raw values by column name (blocking keys and display).
     pub(crate) raw: HashMap<String, Vec<String>>,
@@ -29,38 +35,30 @@ impl Records {
         self.ids.len()
     }
 
-    /// Reads a CSV file (fields trimmed) and prepares it for `spec`.
-    pub fn from_csv(path: &Path, spec: &MatchSpec) -> Result<Records> {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .flexible(true)
-            .from_path(path)
-            .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let used = spec.columns();
-        if let Some((i, h)) = header.iter().enumerate().find(|(i, h)| used.contains(h) && header[..*i].contains(h)) {
-            return Err(Error::Input(format!(
-                "{}: column '{h}' appears twice in the header (column {}): keep one",
-                path.display(),
-                i + 1
-            )));
-        }
-        let mut raw: HashMap<String, Vec<String>> =
-            header.iter().filter(|h| used.contains(h)).map(|h| (h.clone(), Vec::new())).collect();
-        for (n, rec) in reader.records().enumerate() {
-            let rec = rec.map_err(|e| Error::Input(format!("{}: line {}: {e}", path.display(), n + 2)))?;
-            for (i, h) in header.iter().enumerate() {
-                if let Some(col) = raw.get_mut(h) {
-                    col.push(rec.get(i).unwrap_or("").to_string());
-                }
+    /// Reads CSV files (fields trimmed) and prepares their records for `spec`; with several
+    /// files (and no `source` column in the spec), each file is a source.
+    pub fn from_csv(paths: &[&Path], spec: &MatchSpec, extra: &[String]) -> Result<Records> {
+        let mut used = spec.columns();
+        used.extend(extra.iter().cloned());
+        let mut raw: HashMap<String, Vec<String>> = HashMap::new();
+        let mut files = Vec::new();
+        for path in paths {
+            let before = raw.values().next().map_or(0, Vec::len);
+            let part = read_csv(path, &used)?;
+            let rows = part.values().next().map_or(0, Vec::len);
+            for (k, v) in part {
+                raw.entry(k).or_insert_with(|| vec![String::new(); before]).extend(v);
             }
+            // A column one file lacks is empty in its records.
+            raw.values_mut().for_each(|v| v.resize(before + rows, String::new()));
+            files.extend(std::iter::repeat_n(path.display().to_string(), rows));
         }
-        Records::from_columns(raw, spec, &path.display().to_string())
+        let name = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        let mut records = Records::from_columns(raw, spec, &name)?;
+        if spec.source.is_none() && paths.len() > 1 {
+            records.set_sources(&files);
+        }
+        Ok(records)
     }
 
     /// Prepares raw columns (name → values, all of one length) for `spec`.
@@ -71,7 +69,23 @@ impl Records {
         let ids = need(&spec.id)?.clone();
         let mut columns = Vec::new();
         for c in &spec.comparisons {
-            let values: Vec<String> = need(&c.column)?.iter().map(|v| super::compare::prepare(c.kind, v)).collect();
+            let first = need(&c.column)?;
+            let more = c.with.iter().map(|w| need(w)).collect::<Result<Vec<_>>>()?;
+            let values: Vec<String> = first
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if more.is_empty() {
+                        return super::compare::prepare(c.kind, v);
+                    }
+                    let mut joined = v.clone();
+                    for m in &more {
+                        joined.push(super::person::SEP);
+                        joined.push_str(m.get(i).map_or("", String::as_str));
+                    }
+                    super::compare::prepare(c.kind, &joined)
+                })
+                .collect();
             let swapped = match &c.swapped_with {
                 Some(s) => Some(need(s)?.iter().map(|v| super::compare::prepare(c.kind, v)).collect()),
                 None => None,
@@ -79,13 +93,13 @@ impl Records {
             let tf = c.term_frequency.then(|| {
                 let mut counts: HashMap<String, f64> = HashMap::new();
                 for v in values.iter().filter(|v| !v.is_empty()) {
-                    *counts.entry(v.clone()).or_default() += 1.0;
+                    *counts.entry(tf_key(c.kind, v)).or_default() += 1.0;
                 }
                 let n = values.len().max(1) as f64;
                 counts.values_mut().for_each(|x| *x /= n);
                 counts
             });
-            columns.push(Column { name: c.column.clone(), kind: c.kind, values, swapped, tf });
+            columns.push(Column { name: c.name(), kind: c.kind, values, swapped, tf, cap: c.cap() });
         }
         for rule in &spec.blocking {
             for key in rule {
@@ -94,7 +108,44 @@ impl Records {
                 }
             }
         }
-        Ok(Records { ids, columns, raw })
+        let (sources, source_names) = match &spec.source {
+            Some(col) => sources_of(need(col)?),
+            None => (vec![0; ids.len()], vec![source.to_string()]),
+        };
+        Ok(Records { ids, sources, source_names, columns, raw })
+    }
+
+    /// The raw values of a column read with the records, if it was.
+    pub fn column(&self, name: &str) -> Option<&[String]> {
+        self.raw.get(name).map(Vec::as_slice)
+    }
+
+    /// Sets each record's source from `names` (one per record).
+    pub(crate) fn set_sources(&mut self, names: &[String]) {
+        (self.sources, self.source_names) = sources_of(names);
+    }
+
+    /// Number of pairs the link type allows: every pair, or pairs across sources.
+    pub(crate) fn comparable_pairs(&self, link: super::spec::LinkType) -> f64 {
+        let n = self.len() as f64;
+        let all = n * (n - 1.0) / 2.0;
+        if link != super::spec::LinkType::LinkOnly {
+            return all;
+        }
+        let mut sizes = vec![0f64; self.source_names.len()];
+        for &s in &self.sources {
+            sizes[s as usize] += 1.0;
+        }
+        all - sizes.iter().map(|k| k * (k - 1.0) / 2.0).sum::<f64>()
+    }
+
+    /// The term-frequency value of comparison `c` for record `i`.
+    pub(crate) fn tf_value(&self, c: usize, i: usize) -> std::borrow::Cow<'_, str> {
+        let col = &self.columns[c];
+        match col.kind {
+            CompareKind::PersonName => std::borrow::Cow::Owned(tf_key(col.kind, &col.values[i])),
+            _ => std::borrow::Cow::Borrowed(col.values[i].as_str()),
+        }
     }
 
     /// The blocking key of record `i` under `rule`, `None` when a part is empty. A part
@@ -115,24 +166,81 @@ impl Records {
                 key.push('\u{1f}');
                 continue;
             }
-            let (col, len) = match part.split_once(':') {
-                // `MatchSpec::check` makes N a whole number from 1.
-                Some((c, n)) => (c, n.parse::<usize>().ok()),
+            let (col, take) = match part.split_once(':') {
+                // `MatchSpec::check` made sure the part parses.
+                Some((c, p)) => (c, super::spec::KeyPart::parse(p)),
                 None => (part.as_str(), None),
             };
             let v = crate::text::fold(self.raw.get(col)?.get(i)?);
+            let v = match take {
+                Some(t) => t.apply(&v),
+                None => v,
+            };
             if v.is_empty() {
                 return None;
             }
-            let v: String = match len {
-                Some(n) => v.chars().take(n).collect(),
-                None => v,
-            };
             key.push_str(&v);
             key.push('\u{1f}');
         }
         Some(key)
     }
+}
+
+/// Source indices and names, in order of first appearance.
+fn sources_of(names: &[String]) -> (Vec<u32>, Vec<String>) {
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut out = Vec::with_capacity(names.len());
+    let mut order = Vec::new();
+    for n in names {
+        let next = index.len() as u32;
+        let k = *index.entry(n.as_str()).or_insert_with(|| {
+            order.push(n.clone());
+            next
+        });
+        out.push(k);
+    }
+    (out, order)
+}
+
+/// The value a term frequency counts: a person's family and given name, else the value.
+fn tf_key(kind: CompareKind, v: &str) -> String {
+    match kind {
+        CompareKind::PersonName => super::person::name_tf_key(v),
+        _ => v.to_string(),
+    }
+}
+
+/// The columns of `path` named in `used`, by name.
+fn read_csv(path: &Path, used: &[String]) -> Result<HashMap<String, Vec<String>>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if let Some((i, h)) = header.iter().enumerate().find(|(i, h)| used.contains(h) && header[..*i].contains(h)) {
+        return Err(Error::Input(format!(
+            "{}: column '{h}' appears twice in the header (column {}): keep one",
+            path.display(),
+            i + 1
+        )));
+    }
+    let mut raw: HashMap<String, Vec<String>> =
+        header.iter().filter(|h| used.contains(h)).map(|h| (h.clone(), Vec::new())).collect();
+    for (n, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| Error::Input(format!("{}: line {}: {e}", path.display(), n + 2)))?;
+        for (i, h) in header.iter().enumerate() {
+            if let Some(col) = raw.get_mut(h) {
+                col.push(rec.get(i).unwrap_or("").to_string());
+            }
+        }
+    }
+    Ok(raw)
 }
 
 fn sorted_keys(raw: &HashMap<String, Vec<String>>) -> String {

@@ -39,6 +39,29 @@ pub struct MatchSpec {
     /// The golden record's fields and how each value is chosen among an entity's records.
     #[serde(default)]
     pub(crate) golden: Vec<GoldenSpec>,
+    /// Which pairs are compared: records of one source with each other too (`dedupe_only`,
+    /// the default, and `link_and_dedupe`), or only records of different sources
+    /// (`link_only`: each source holds an entity once).
+    #[serde(default)]
+    pub link_type: LinkType,
+    /// For `lgsp match eval` on one file: the column naming each record's source (in a
+    /// pipeline, the source is the dataset; with several `--input` files, the file).
+    #[serde(default)]
+    pub(crate) source: Option<String>,
+}
+
+/// Which pairs of records may be one entity.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkType {
+    /// Every pair, whatever its sources.
+    #[default]
+    DedupeOnly,
+    /// Only pairs of records from different sources.
+    LinkOnly,
+    /// Every pair (the same pairs as `dedupe_only`; named for specs that link sources that
+    /// also hold duplicates).
+    LinkAndDedupe,
 }
 
 /// One field of the golden record.
@@ -77,8 +100,18 @@ pub(crate) enum GoldenRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ComparisonSpec {
-    /// The column compared.
+    /// The column compared (with `with`: the first of the columns compared together).
     pub(crate) column: String,
+    /// More columns read with `column` as one value (`household`: address, then commune,
+    /// then phone).
+    #[serde(default)]
+    pub(crate) with: Vec<String>,
+    /// The most this comparison can add to or take from a pair's match weight, in bits
+    /// (default: no limit; `household`: 4): evidence that co-varies with other evidence, such
+    /// as a shared household, cannot by itself outweigh a disagreement on name or birth date,
+    /// and a person who moved is not made a stranger by the move.
+    #[serde(default)]
+    pub(crate) max_weight: Option<f64>,
     /// How values are compared, and so its levels.
     pub(crate) kind: CompareKind,
     /// Another column whose value, swapped with this one, counts as a near agreement (given
@@ -105,8 +138,31 @@ pub(crate) enum CompareKind {
     /// Dates (`yyyymmdd`, `yyyy-mm-dd`, `dd/mm/yyyy`): equal, day and month swapped or one
     /// digit off, same year and month, year only.
     Date,
-    /// Digits only (phones, codes, numbers): equal, one edit, last 4 digits equal.
+    /// Digits only (phones, codes, numbers): equal, one edit, last 4 digits equal. Numbers
+    /// of 8 digits or more whose lengths differ by more than one are not compared (a 9-digit
+    /// CMND and a 12-digit CCCD are different kinds of number).
     Digits,
+    /// A Vietnamese full name parsed into family, middle and given name (the last word):
+    /// equal; same family and given name (middle dropped or different); the same words in
+    /// another order (given name written first); family and given name within a typo. Any
+    /// other given name is a disagreement. Term frequencies use family + given name.
+    PersonName,
+    /// A citizen id by kind: 12-digit CCCD (11 digits: a spreadsheet dropped the leading zero)
+    /// or 9-digit CMND; equal, one digit off. A CCCD and a CMND are not compared.
+    CitizenId,
+    /// A birth date (`dd/mm/yyyy`, `yyyy-mm-dd`, `yyyymmdd`, or a year alone): equal, day and
+    /// month swapped, one digit off, same year where one side gives only the year.
+    BirthDate,
+    /// One household signal from `column` (address) and `with` (commune, then phone): same
+    /// address and phone, same address, same phone, same commune. Capped at 4 bits.
+    Household,
+    /// An organisation's name without its legal form (Công ty TNHH, Cổ phần, DNTN, Hợp tác
+    /// xã …): equal; same name with another way of writing the form; same words reordered or
+    /// one edit; Jaro-Winkler ≥ 0.92. A branch (chi nhánh) is not its enterprise.
+    OrgName,
+    /// A tax code (mã số thuế): equal, one digit off, an enterprise and one of its dependent
+    /// units (`0101234567` and `0101234567-001`).
+    TaxCode,
 }
 
 fn default_match() -> f64 {
@@ -129,6 +185,26 @@ fn default_seed() -> u64 {
     1
 }
 
+impl ComparisonSpec {
+    /// The comparison's name in explanations: its column, or its columns joined by `+`.
+    pub(crate) fn name(&self) -> String {
+        std::iter::once(self.column.as_str()).chain(self.with.iter().map(String::as_str)).collect::<Vec<_>>().join("+")
+    }
+
+    /// The most the comparison adds to or takes from a match weight, in bits.
+    pub(crate) fn cap(&self) -> f64 {
+        match (self.max_weight, self.kind) {
+            (Some(w), _) => w,
+            (None, CompareKind::Household) => HOUSEHOLD_CAP,
+            (None, _) => f64::INFINITY,
+        }
+    }
+}
+
+/// The default cap of a `household` comparison, in bits: a shared household (about 16 bits
+/// of evidence at a million records) counts as much as a common name, no more.
+pub(crate) const HOUSEHOLD_CAP: f64 = 4.0;
+
 impl CompareKind {
     /// Names of the agreement levels, best first (the last, "different", is implied).
     pub(crate) fn levels(self) -> &'static [&'static str] {
@@ -138,6 +214,12 @@ impl CompareKind {
             CompareKind::Text => &["exact", "1 edit", "2 edits", "jaro_winkler>=0.85"],
             CompareKind::Date => &["exact", "day/month swapped or 1 digit off", "same year and month", "same year"],
             CompareKind::Digits => &["exact", "1 edit", "same last 4 digits"],
+            CompareKind::PersonName => super::person::NAME_LEVELS,
+            CompareKind::CitizenId => super::person::ID_LEVELS,
+            CompareKind::BirthDate => super::person::DATE_LEVELS,
+            CompareKind::Household => super::person::HOUSEHOLD_LEVELS,
+            CompareKind::OrgName => super::org::NAME_LEVELS,
+            CompareKind::TaxCode => super::org::TAX_LEVELS,
         }
     }
 }
@@ -148,8 +230,10 @@ impl MatchSpec {
         let mut out = vec![self.id.clone()];
         for c in &self.comparisons {
             out.push(c.column.clone());
+            out.extend(c.with.iter().cloned());
             out.extend(c.swapped_with.clone());
         }
+        out.extend(self.source.clone());
         out.extend(
             self.blocking
                 .iter()
@@ -163,12 +247,30 @@ impl MatchSpec {
         out
     }
 
-    /// Reads a match spec file.
+    /// Reads a match spec file, or the `[matching]` table of a pipeline file (whose key is
+    /// then the records' id).
     pub fn load(path: &std::path::Path) -> Result<MatchSpec, super::Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
-        let spec: MatchSpec =
-            toml::from_str(&text).map_err(|e| super::Error::Spec(format!("{}: {e}", path.display())))?;
+        let at = |e: &dyn std::fmt::Display| super::Error::Spec(format!("{}: {e}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|e| at(&e))?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| at(&e))?;
+        let spec: MatchSpec = match table.get("matching") {
+            Some(m) => {
+                let mut spec: MatchSpec = m.clone().try_into().map_err(|e| at(&format!("[matching]: {e}")))?;
+                if spec.id.is_empty() {
+                    spec.id = match table.get("key") {
+                        Some(toml::Value::String(k)) => k.clone(),
+                        Some(toml::Value::Array(k)) => k.first().and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                        _ => String::new(),
+                    };
+                }
+                spec
+            }
+            None => toml::from_str(&text).map_err(|e| at(&e))?,
+        };
         spec.check().map_err(|(key, message)| super::Error::Spec(format!("{}: {key}: {message}", path.display())))?;
+        if spec.id.is_empty() {
+            return Err(at(&"id: name the column that identifies a record (id = \"...\")"));
+        }
         Ok(spec)
     }
 
@@ -180,7 +282,10 @@ impl MatchSpec {
         if let Some(key) = self.blocking.iter().flatten().find(|k| !blocking_key_ok(k)) {
             return Err((
                 "blocking".into(),
-                format!("'{key}' is not a key: write a column, column:N (N from 1) or column|column"),
+                format!(
+                    "'{key}' is not a key: write a column, column:N (first N characters), column:-N (last N), \
+                     column:first, column:last, column:ends (first and last words) or column|column"
+                ),
             ));
         }
         if !(1..=MAX_COMPARISONS).contains(&self.comparisons.len()) {
@@ -188,6 +293,18 @@ impl MatchSpec {
                 "comparisons".into(),
                 format!("give 1 to {MAX_COMPARISONS} comparisons, not {}", self.comparisons.len()),
             ));
+        }
+        if let Some(c) = self.comparisons.iter().find(|c| c.kind == CompareKind::Household && c.with.len() != 2) {
+            return Err((
+                "comparisons".into(),
+                format!(
+                    "household '{}' reads three columns: column = the address, with = [the commune, the phone]",
+                    c.column
+                ),
+            ));
+        }
+        if let Some(c) = self.comparisons.iter().find(|c| c.max_weight.is_some_and(|w| !w.is_finite() || w < 0.0)) {
+            return Err(("max_weight".into(), format!("'{}': give a number of bits from 0", c.column)));
         }
         if !(0.0..=1.0).contains(&self.match_threshold)
             || !(0.0..=self.match_threshold).contains(&self.review_threshold)
@@ -198,11 +315,65 @@ impl MatchSpec {
     }
 }
 
-/// Whether `key` is a blocking key: `column`, `column:N` (N ≥ 1) or `column|column...`.
+/// Whether `key` is a blocking key: `column`, `column:PART` or `column|column...`.
 fn blocking_key_ok(key: &str) -> bool {
     match key.split_once(':') {
-        Some((col, n)) => !col.is_empty() && !col.contains('|') && n.parse::<usize>().is_ok_and(|n| n > 0),
+        Some((col, part)) => !col.is_empty() && !col.contains('|') && KeyPart::parse(part).is_some(),
         None => key.split('|').all(|c| !c.is_empty()),
+    }
+}
+
+/// The part of a folded value a blocking key takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyPart {
+    /// `:N`: the first N characters.
+    First(usize),
+    /// `:-N`: the last N characters (a CCCD whose leading zero was lost keeps its end; the
+    /// year of `dd/mm/yyyy` is `:-4`).
+    Last(usize),
+    /// `:first`: the first word (a Vietnamese family name).
+    FirstWord,
+    /// `:last`: the last word (a Vietnamese given name).
+    LastWord,
+    /// `:ends`: the first and last words in sorted order (a name written given name first
+    /// or without its middle name keeps them).
+    Ends,
+}
+
+impl KeyPart {
+    /// Parses what follows `column:`.
+    pub(crate) fn parse(part: &str) -> Option<KeyPart> {
+        match part {
+            "first" => Some(KeyPart::FirstWord),
+            "last" => Some(KeyPart::LastWord),
+            "ends" => Some(KeyPart::Ends),
+            _ => match part.strip_prefix('-') {
+                Some(n) => n.parse::<usize>().ok().filter(|n| *n > 0).map(KeyPart::Last),
+                None => part.parse::<usize>().ok().filter(|n| *n > 0).map(KeyPart::First),
+            },
+        }
+    }
+
+    /// The part of folded value `v` (empty when `v` is).
+    pub(crate) fn apply(self, v: &str) -> String {
+        let words = || v.split(' ').filter(|w| !w.is_empty());
+        match self {
+            KeyPart::First(n) => v.chars().take(n).collect(),
+            KeyPart::Last(n) => {
+                let len = v.chars().count();
+                v.chars().skip(len.saturating_sub(n)).collect()
+            }
+            KeyPart::FirstWord => words().next().unwrap_or("").to_string(),
+            KeyPart::LastWord => words().next_back().unwrap_or("").to_string(),
+            KeyPart::Ends => {
+                let (first, last) = (words().next().unwrap_or(""), words().next_back().unwrap_or(""));
+                if first <= last {
+                    format!("{first} {last}")
+                } else {
+                    format!("{last} {first}")
+                }
+            }
+        }
     }
 }
 
