@@ -4,7 +4,9 @@
 //! records (`<entity>`) and the cross-reference (`<entity>_xref`) are published as datasets.
 
 mod golden;
+mod ids;
 mod publish;
+mod steward;
 
 use crate::matching::records::Records;
 use crate::matching::spec::MatchSpec;
@@ -15,6 +17,7 @@ use golden::{golden_rows, xref_table};
 use polars::prelude::*;
 use publish::publish;
 use std::collections::HashMap;
+pub use steward::{detach, unmerge};
 
 /// Errors of entity resolution.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +26,8 @@ pub enum Error {
     NoEntity(String),
     #[error("no master entity '{0}'")]
     NoMaster(String),
+    #[error("no source record '{0}' in the cross-reference: write it as dataset|key (see `lgsp entity show`)")]
+    NoRecord(String),
     #[error(transparent)]
     Pipeline(#[from] crate::pipeline::Error),
     #[error(transparent)]
@@ -60,6 +65,9 @@ pub struct Resolution {
     pub entities: usize,
     pub matched_pairs: usize,
     pub queued_for_review: usize,
+    /// Pending review items whose pair no longer scores between the thresholds (or whose
+    /// record left): no longer waiting.
+    pub expired_reviews: usize,
     pub(crate) golden: RunReport,
     pub(crate) xref: RunReport,
 }
@@ -163,7 +171,7 @@ pub async fn resolve(
     let n = records.len();
     let mut parent: Vec<usize> = (0..n).collect();
     let mut best = vec![0.0f64; n];
-    let (mut matched, mut queued) = (0, 0);
+    let (mut matched, mut queued) = (0, std::collections::HashSet::new());
     for p in &outcome.pairs {
         let (a, b) = (p.a as usize, p.b as usize);
         let key = pair_key(a, b);
@@ -182,6 +190,7 @@ pub async fn resolve(
                     "r-{}",
                     &crate::digest::sha256_hex(format!("{entity}|{}|{}", key.0, key.1).as_bytes())[..12]
                 );
+                queued.insert(id.clone());
                 store
                     .queue_review(&ReviewRow {
                         id,
@@ -194,7 +203,6 @@ pub async fn resolve(
                         detail,
                     })
                     .await?;
-                queued += 1;
                 continue;
             }
         }
@@ -204,6 +212,8 @@ pub async fn resolve(
         let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
         parent[ra.max(rb)] = ra.min(rb);
     }
+    // Items queued before and not now are stale: re-scored outside the band, or decided.
+    let expired_reviews = store.expire_reviews(entity, &queued).await?;
     for ((a, b), d) in &decisions {
         if let (Some(&i), Some(&j), "accept") = (index.get(a.as_str()), index.get(b.as_str()), d.as_str()) {
             best[i] = 1.0;
@@ -220,7 +230,9 @@ pub async fn resolve(
     let mut clusters: Vec<Vec<usize>> = clusters.into_values().collect();
     clusters.sort_by(|a, b| records.ids[a[0]].cmp(&records.ids[b[0]]));
     let next_version = store.current_version(&format!("{entity}_xref")).await?.map(|v| v.version).unwrap_or(0) + 1;
-    let xrefs = assign_ids(store, entity, &records, &clusters, &best, next_version).await?;
+    let old: HashMap<String, XrefRow> =
+        store.xrefs(entity).await?.into_iter().map(|x| (record_id(&x.source, &x.source_key), x)).collect();
+    let xrefs = ids::assign(entity, &records.ids, &old, &clusters, &best, next_version);
     let golden = golden_rows(&spec, &records, &clusters, &xrefs);
     let owner = first.owner.clone();
     let golden_report = publish(store, objects, entity, &owner, &golden, trigger).await?;
@@ -231,7 +243,8 @@ pub async fn resolve(
         records: n,
         entities: clusters.len(),
         matched_pairs: matched,
-        queued_for_review: queued,
+        queued_for_review: queued.len(),
+        expired_reviews,
         golden: golden_report,
         xref: xref_report,
     })
@@ -255,95 +268,4 @@ pub async fn resolve_after(
     let mut all: Vec<PipelineSpec> = pipelines.iter().filter(|s| s.id != spec.id).cloned().collect();
     all.push(spec.clone());
     Ok(Some(resolve(store, objects, &all, entity, trigger).await?))
-}
-
-/// Stable master ids: each cluster keeps the id most of its records had (if no larger cluster
-/// took it first); new clusters get the next number.
-async fn assign_ids(
-    store: &Store,
-    entity: &str,
-    r: &Records,
-    clusters: &[Vec<usize>],
-    best: &[f64],
-    next_version: i64,
-) -> Result<Vec<XrefRow>> {
-    let old: HashMap<String, XrefRow> =
-        store.xrefs(entity).await?.into_iter().map(|x| (record_id(&x.source, &x.source_key), x)).collect();
-    let mut next = old.values().filter_map(|x| x.master_id.rsplit('-').next()?.parse::<u64>().ok()).max().unwrap_or(0);
-    let mut order: Vec<&Vec<usize>> = clusters.iter().collect();
-    order.sort_by_key(|c| std::cmp::Reverse(c.len()));
-    let mut taken = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for c in order {
-        let mut votes: HashMap<&str, usize> = HashMap::new();
-        for &i in c {
-            if let Some(x) = old.get(&r.ids[i]) {
-                *votes.entry(x.master_id.as_str()).or_default() += 1;
-            }
-        }
-        let mut ranked: Vec<(&str, usize)> = votes.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let id = match ranked.iter().find(|(m, _)| !taken.contains(*m)) {
-            Some((m, _)) => m.to_string(),
-            None => {
-                next += 1;
-                format!("{entity}-{next:07}")
-            }
-        };
-        taken.insert(id.clone());
-        for &i in c {
-            let (source, key) = r.ids[i].split_once('|').unwrap_or(("", &r.ids[i]));
-            let prev = old.get(&r.ids[i]);
-            let changed = prev.is_none_or(|p| p.master_id != id);
-            out.push(XrefRow {
-                source: source.into(),
-                source_key: key.into(),
-                master_id: id.clone(),
-                previous_master_id: if changed {
-                    prev.map(|p| p.master_id.clone())
-                } else {
-                    prev.and_then(|p| p.previous_master_id.clone())
-                },
-                probability: if c.len() == 1 { 1.0 } else { best[i] },
-                since: if changed {
-                    next_version.to_string()
-                } else {
-                    prev.map(|p| p.since.clone()).unwrap_or_default()
-                },
-            });
-        }
-    }
-    out.sort_by(|a, b| (&a.master_id, &a.source, &a.source_key).cmp(&(&b.master_id, &b.source, &b.source_key)));
-    Ok(out)
-}
-
-/// Splits master entity `master_id` back into the entities its records belonged to before
-/// they were merged (records without an earlier entity become entities of their own): the
-/// pairs across those groups are recorded as rejected, so later runs keep them apart.
-pub async fn unmerge(store: &Store, entity: &str, master_id: &str, by: &str) -> Result<usize> {
-    let xrefs = store.xrefs(entity).await?;
-    let members: Vec<&XrefRow> = xrefs.iter().filter(|x| x.master_id == master_id).collect();
-    if members.is_empty() {
-        return Err(Error::NoMaster(master_id.into()));
-    }
-    let group = |x: &XrefRow| x.previous_master_id.clone().unwrap_or_else(|| record_id(&x.source, &x.source_key));
-    let mut restored = xrefs.clone();
-    for x in restored.iter_mut().filter(|x| x.master_id == master_id) {
-        if let Some(p) = x.previous_master_id.clone() {
-            x.master_id = p;
-            x.previous_master_id = Some(master_id.into());
-        }
-    }
-    for (i, a) in members.iter().enumerate() {
-        for b in &members[i + 1..] {
-            if group(a) != group(b) {
-                let (x, y) = (record_id(&a.source, &a.source_key), record_id(&b.source, &b.source_key));
-                let (x, y) = if x <= y { (x, y) } else { (y, x) };
-                store.decide(entity, &x, &y, "reject", by).await?;
-            }
-        }
-    }
-    store.replace_xrefs(entity, &restored).await?;
-    let groups: std::collections::HashSet<String> = members.iter().map(|x| group(x)).collect();
-    Ok(groups.len())
 }

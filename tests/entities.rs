@@ -229,3 +229,93 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
         assert_ne!(last[&a], last[&b], "[{k}] and they stay apart");
     }
 }
+
+/// Runs both agencies' pipelines on generated persons.
+fn load_two_agencies(hub: &Hub) {
+    hub.ok(&["init"]);
+    let data = hub.dir.path().join("data");
+    let ok = Command::new("python3")
+        .arg(repo().join("scripts/gen_vn_persons.py"))
+        .args(["--persons", "400", "--seed", "3", "--out"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    for (name, key) in [("health", "ma_bn"), ("education", "ma_hs")] {
+        let p = pipeline(hub, name, key);
+        lgsp(hub, &["run", &p]);
+    }
+}
+
+#[test]
+fn a_steward_detaches_a_record_undoes_it_and_stale_queue_items_expire() {
+    let hub = Hub::sqlite();
+    load_two_agencies(&hub);
+    let before = masters(&hub);
+    let mut groups: HashMap<&String, Vec<&String>> = HashMap::new();
+    for (record, m) in &before {
+        groups.entry(m).or_default().push(record);
+    }
+    let (master, members) = groups.iter().find(|(_, v)| v.len() == 2).expect("an entity of two records");
+    let (record, other) = if members[0].starts_with("education") {
+        (members[0].clone(), members[1].clone())
+    } else {
+        (members[1].clone(), members[0].clone())
+    };
+
+    // Detach: the record leaves, the other keeps the entity and its id.
+    let out = lgsp(&hub, &["entity", "detach", "person", &record]);
+    assert!(out.contains(&format!("{record} left {master}")), "{out}");
+    let after = masters(&hub);
+    assert_eq!(&after[&other], *master, "the rest keeps the master id");
+    assert_ne!(after[&record], **master, "the record has an entity of its own");
+    assert!(lgsp(&hub, &["review", "decisions", "person"]).contains(&format!("by detach:{record}")));
+    lgsp(&hub, &["entity", "resolve", "person"]);
+    assert_ne!(masters(&hub)[&record], **master, "the detach lasts");
+
+    // Undone, the two are one entity again, under the id they had.
+    let out = lgsp(&hub, &["review", "undo", "person", "--by", &format!("detach:{record}")]);
+    assert!(out.contains("1 decisions withdrawn"), "{out}");
+    lgsp(&hub, &["entity", "resolve", "person"]);
+    let again = masters(&hub);
+    assert_eq!((&again[&record], &again[&other]), (*master, *master));
+    let audit = hub.query("SELECT action FROM audit_log");
+    for action in ["entity detach", "review undo"] {
+        assert!(audit.contains(action), "'{action}' is audit-logged: {audit}");
+    }
+
+    // A queued pair that no longer scores between the thresholds expires at the next resolution.
+    hub.sql(&format!(
+        "INSERT INTO review_queue (id, entity, a, b, probability, status, created_at, detail) \
+         VALUES ('r-stale', 'person', '{other}', '{record}', 0.6, 'pending', '2026-01-01T00:00:00Z', '{{}}')"
+    ));
+    assert!(lgsp(&hub, &["review", "list", "--entity", "person"]).contains("r-stale"));
+    lgsp(&hub, &["entity", "resolve", "person"]);
+    assert_eq!(hub.query("SELECT status FROM review_queue WHERE id = 'r-stale'"), "expired");
+    assert!(!lgsp(&hub, &["review", "list", "--entity", "person"]).contains("r-stale"));
+
+    // `review show`: the prior and the weights add up to the total.
+    let list = lgsp(&hub, &["review", "list", "--entity", "person"]);
+    let id = list.split_whitespace().next().expect("a pending item");
+    let show = lgsp(&hub, &["review", "show", id]);
+    let weight = |l: &str| l.split_whitespace().last().and_then(|w| w.parse::<f64>().ok());
+    let rows: Vec<&str> = show.lines().skip(2).take_while(|l| !l.starts_with("total")).collect();
+    assert!(rows[0].starts_with("prior"), "{show}");
+    let sum: f64 = rows.iter().filter_map(|l| weight(l)).sum();
+    let total = show.lines().find(|l| l.starts_with("total")).and_then(weight).expect("a total row");
+    assert!((sum - total).abs() < 0.05, "prior and weights {sum} add up to the total {total}:\n{show}");
+
+    // The reader of `review list` goes away before it writes: the command ends quietly.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(["review", "list", "--all"])
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("panicked"), "{stderr}");
+}

@@ -136,3 +136,53 @@ fn eval_sweeps_thresholds_and_explains_false_positives() {
     }
     assert!(wrong[0].2 >= wrong[1].2, "most probable first");
 }
+
+fn eval_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["match", "eval", "--json"];
+    all.extend_from_slice(args);
+    let out = lgsp(&all);
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+#[test]
+fn febrl4_is_linked_across_its_two_files() {
+    let v = eval_json(&[
+        "--spec",
+        "matching/febrl4_link.toml",
+        "--input",
+        "data/linkage/febrl_dataset4a.csv",
+        "--input",
+        "data/linkage/febrl_dataset4b.csv",
+        "--truth",
+        r"rec-(\d+)-",
+    ]);
+    let e = &v["evaluation"];
+    assert_eq!(e["true_pairs"], 5000, "{v}");
+    assert!(e["f1"].as_f64().unwrap() > 0.9906, "F1 above the reference's 0.9906: {v}");
+}
+
+/// Vietnamese persons of six agencies (households, twins, CMND beside CCCD, year-only births):
+/// the shipped spec and the specs a steward writes first, all at the default threshold.
+#[test]
+fn vietnamese_persons_match_with_the_shipped_spec_and_with_naive_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = Command::new("python3")
+        .arg(repo().join("scripts/gen_vn_persons.py"))
+        .args(["--registry", "--persons", "2500", "--seed", "5", "--out"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let input = dir.path().join("registry.csv").display().to_string();
+    for (spec, min_f1, min_precision) in [
+        ("matching/vn_person.toml", 0.985, 0.995),
+        ("matching/eval/steward_first.toml", 0.95, 0.95),
+        ("matching/eval/steward_no_id.toml", 0.95, 0.95),
+        ("matching/eval/steward_every_column.toml", 0.95, 0.95),
+    ] {
+        let v = eval_json(&["--spec", spec, "--input", &input, "--truth-column", "person"]);
+        let e = &v["evaluation"];
+        let (f1, p) = (e["f1"].as_f64().unwrap(), e["precision"].as_f64().unwrap());
+        assert!(f1 >= min_f1 && p >= min_precision, "{spec}: F1 {f1}, precision {p}: {v}");
+    }
+}

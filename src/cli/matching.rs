@@ -103,6 +103,11 @@ pub fn run(cmd: MatchCommand) -> anyhow::Result<ExitCode> {
                     "precision {:.4}  recall {:.4}  F1 {:.4}  in {secs:.2} s (EM {} iterations)",
                     eval.precision, eval.recall, eval.f1, outcome.model.iterations
                 );
+                for (rule, n) in spec.blocking().iter().zip(&outcome.per_rule) {
+                    let costly = *n > matching::COSTLY_PAIRS_PER_RECORD * eval.records.max(1);
+                    let note = if costly { "  <- costly: add a key to this rule" } else { "" };
+                    println!("  blocking {:<40} {n:>12} pairs{note}", format!("{rule:?}"));
+                }
                 for t in [0.5, 0.8, 0.9, 0.95, 0.99, 0.999] {
                     let e = matching::evaluate(&records, &outcome, &labels, t);
                     println!("  at {t:<5}: precision {:.4}  recall {:.4}  F1 {:.4}", e.precision, e.recall, e.f1);

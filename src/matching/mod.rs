@@ -37,6 +37,10 @@ pub(crate) type Result<T> = std::result::Result<T, Error>;
 /// empty-ish value) are skipped, and counted.
 pub(crate) const MAX_BLOCK: usize = 5_000;
 
+/// Candidate pairs per record above which a blocking rule is too costly (comparing and
+/// holding the pairs grows with it; a 1M-record job then needs hours and gigabytes).
+pub const COSTLY_PAIRS_PER_RECORD: usize = 50;
+
 /// The sorted union of the rules' pairs.
 fn union(by_rule: &[Vec<u64>]) -> Vec<u64> {
     let mut pairs: Vec<u64> = by_rule.iter().flatten().copied().collect();
@@ -129,9 +133,9 @@ fn train(
     for p in patterns {
         *counts.entry(*p).or_default() += 1;
     }
-    let caps: Vec<f64> = r.columns.iter().map(|c| c.cap).collect();
+    let caps = model::caps(r, &m, &u);
     let lambda = model::estimate_prior(&m, &u, &caps, &counts, r.comparable_pairs(spec.link_type));
-    Model { m, u, lambda, iterations }
+    Model { m, u, lambda, iterations, caps }
 }
 
 /// A scored pair.
@@ -153,6 +157,8 @@ pub struct Outcome {
     pub pairs: Vec<Scored>,
     /// Every candidate pair (`i << 32 | j`), sorted.
     pub(crate) candidate_pairs: Vec<u64>,
+    /// Candidate pairs each blocking rule brought (before the union).
+    pub per_rule: Vec<usize>,
 }
 
 impl Outcome {
@@ -167,7 +173,18 @@ pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
     let t = std::time::Instant::now();
     let (by_rule, skipped_blocks) = candidates_by_rule(spec, r);
     let cands = union(&by_rule);
-    tracing::info!(candidates = cands.len(), per_rule = ?by_rule.iter().map(Vec::len).collect::<Vec<_>>(), skipped_blocks, secs = t.elapsed().as_secs_f64(), "blocking");
+    let per_rule: Vec<usize> = by_rule.iter().map(Vec::len).collect();
+    tracing::info!(candidates = cands.len(), ?per_rule, skipped_blocks, secs = t.elapsed().as_secs_f64(), "blocking");
+    for (rule, n) in spec.blocking.iter().zip(&per_rule) {
+        if *n > COSTLY_PAIRS_PER_RECORD * r.len().max(1) {
+            tracing::warn!(
+                ?rule,
+                pairs = n,
+                records = r.len(),
+                "a blocking rule brings more than {COSTLY_PAIRS_PER_RECORD} candidate pairs per record: add a key to it"
+            );
+        }
+    }
     let split = |p: u64| ((p >> 32) as usize, (p & 0xffff_ffff) as usize);
     let patterns: Vec<Pattern> = cands
         .par_iter()
@@ -191,7 +208,7 @@ pub fn run(spec: &MatchSpec, r: &Records) -> Outcome {
             (probability >= spec.review_threshold).then_some(Scored { a: a as u32, b: b as u32, probability })
         })
         .collect();
-    Outcome { model, candidates: cands.len(), skipped_blocks, pairs, candidate_pairs: cands }
+    Outcome { model, candidates: cands.len(), skipped_blocks, pairs, candidate_pairs: cands, per_rule }
 }
 
 /// Pairwise quality against ground truth.

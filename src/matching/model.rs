@@ -39,6 +39,8 @@ pub struct Model {
     pub(crate) u: Vec<Vec<f64>>,
     /// Share of matches among all comparable pairs (the prior).
     pub lambda: f64,
+    /// caps[c]: the most comparison c adds to or takes from a match weight, in bits.
+    pub(crate) caps: Vec<f64>,
     /// EM iterations run.
     pub iterations: usize,
 }
@@ -225,7 +227,29 @@ pub(crate) fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<
             break;
         }
     }
-    Model { m, u, lambda, iterations }
+    let caps = vec![f64::INFINITY; m.len()];
+    Model { m, u, lambda, iterations, caps }
+}
+
+/// Each comparison's cap: the spec's, or for a `household` without one, the weight of the
+/// smallest disagreement among the name and birth-date comparisons (a shared household cannot
+/// by itself outweigh one), [`super::spec::HOUSEHOLD_CAP`] when there are none.
+pub(crate) fn caps(r: &Records, m: &[Vec<f64>], u: &[Vec<f64>]) -> Vec<f64> {
+    use super::spec::CompareKind as K;
+    let identity = r
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c.kind, K::PersonName | K::BirthDate | K::Name | K::Date | K::OrgName));
+    let disagreement = identity
+        .map(|(c, _)| {
+            let last = m[c].len() - 1;
+            -(m[c][last] / u[c][last].max(1e-12)).log2()
+        })
+        .filter(|w| *w > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let auto = if disagreement.is_finite() { disagreement.max(1.0) } else { super::spec::HOUSEHOLD_CAP };
+    r.columns.iter().map(|c| c.cap.unwrap_or(auto)).collect()
 }
 
 /// Weight (log2 Bayes factor) of comparison `c` at `level` for records `i`, `j`.
@@ -239,7 +263,7 @@ pub(crate) fn weight(model: &Model, r: &Records, c: usize, level: usize, i: usiz
         (Some(tf), true) => tf.get(r.tf_value(c, i).as_ref()).copied().unwrap_or(model.u[c][level]),
         _ => model.u[c][level],
     };
-    (model.m[c][level] / u.max(1e-12)).log2().clamp(-col.cap, col.cap)
+    (model.m[c][level] / u.max(1e-12)).log2().clamp(-model.caps[c], model.caps[c])
 }
 
 /// Match probability of records `i` and `j` with pattern `p`.

@@ -14,8 +14,9 @@ pub(crate) struct Column {
     pub(crate) swapped: Option<Vec<String>>,
     /// Value → share of records holding it (term frequency), when asked for.
     pub(crate) tf: Option<HashMap<String, f64>>,
-    /// The most the comparison adds to a match weight, in bits.
-    pub(crate) cap: f64,
+    /// The most the comparison adds to or takes from a match weight, in bits (`None`: set
+    /// by the model).
+    pub(crate) cap: Option<f64>,
 }
 
 /// The records of one matching job.

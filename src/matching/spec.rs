@@ -107,9 +107,10 @@ pub(crate) struct ComparisonSpec {
     #[serde(default)]
     pub(crate) with: Vec<String>,
     /// The most this comparison can add to or take from a pair's match weight, in bits
-    /// (default: no limit; `household`: 4): evidence that co-varies with other evidence, such
-    /// as a shared household, cannot by itself outweigh a disagreement on name or birth date,
-    /// and a person who moved is not made a stranger by the move.
+    /// (default: no limit; `household`: the weight a disagreement on the name or the birth
+    /// date takes away, the smaller of the two): evidence that co-varies with other evidence,
+    /// such as a shared household, cannot by itself outweigh a disagreement on name or birth
+    /// date, and a person who moved is not made a stranger by the move.
     #[serde(default)]
     pub(crate) max_weight: Option<f64>,
     /// How values are compared, and so its levels.
@@ -154,7 +155,8 @@ pub(crate) enum CompareKind {
     /// month swapped, one digit off, same year where one side gives only the year.
     BirthDate,
     /// One household signal from `column` (address) and `with` (commune, then phone): same
-    /// address and phone, same address, same phone, same commune. Capped at 4 bits.
+    /// address and phone, same address, same phone, same commune. Held within what a name or
+    /// birth-date disagreement weighs.
     Household,
     /// An organisation's name without its legal form (Công ty TNHH, Cổ phần, DNTN, Hợp tác
     /// xã …): equal; same name with another way of writing the form; same words reordered or
@@ -191,18 +193,19 @@ impl ComparisonSpec {
         std::iter::once(self.column.as_str()).chain(self.with.iter().map(String::as_str)).collect::<Vec<_>>().join("+")
     }
 
-    /// The most the comparison adds to or takes from a match weight, in bits.
-    pub(crate) fn cap(&self) -> f64 {
+    /// The most the comparison adds to or takes from a match weight, in bits; `None`: set
+    /// from the model (`household`: as much as a name or birth-date disagreement takes away).
+    pub(crate) fn cap(&self) -> Option<f64> {
         match (self.max_weight, self.kind) {
-            (Some(w), _) => w,
-            (None, CompareKind::Household) => HOUSEHOLD_CAP,
-            (None, _) => f64::INFINITY,
+            (Some(w), _) => Some(w),
+            (None, CompareKind::Household) => None,
+            (None, _) => Some(f64::INFINITY),
         }
     }
 }
 
-/// The default cap of a `household` comparison, in bits: a shared household (about 16 bits
-/// of evidence at a million records) counts as much as a common name, no more.
+/// The cap of a `household` comparison, in bits, when the spec compares neither a name nor a
+/// birth date.
 pub(crate) const HOUSEHOLD_CAP: f64 = 4.0;
 
 impl CompareKind {
@@ -225,6 +228,11 @@ impl CompareKind {
 }
 
 impl MatchSpec {
+    /// The blocking rules.
+    pub fn blocking(&self) -> &[Vec<String>] {
+        &self.blocking
+    }
+
     /// Every column the spec reads: id, compared, swapped, blocking and golden columns.
     pub(crate) fn columns(&self) -> Vec<String> {
         let mut out = vec![self.id.clone()];
