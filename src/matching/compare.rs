@@ -64,7 +64,10 @@ pub(crate) fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, 
         CompareKind::Name if a.contains(' ') && b.contains(' ') => multi_word_name(a, b),
         CompareKind::Name => {
             let jw = strsim::jaro_winkler(a, b);
-            let crossed = swapped.is_some_and(|(a2, b2)| !a2.is_empty() && a == b2 && b == a2);
+            // Written in the other order, each within a typo of the other's.
+            let close = |x: &str, y: &str| x == y || strsim::jaro_winkler(x, y) >= 0.92;
+            let crossed =
+                swapped.is_some_and(|(a2, b2)| !a2.is_empty() && !b2.is_empty() && close(a, b2) && close(b, a2));
             if jw >= 0.92 {
                 1
             } else if jw >= 0.80 || crossed {
