@@ -59,15 +59,14 @@ pub(crate) fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, 
     if a == b {
         return Some(0);
     }
+    // Written in the other order (`swapped_with`), each within a typo of the other's.
+    let close = |x: &str, y: &str| x == y || strsim::jaro_winkler(x, y) >= 0.92;
+    let crossed = swapped.is_some_and(|(a2, b2)| !a2.is_empty() && !b2.is_empty() && close(a, b2) && close(b, a2));
     Some(match kind {
         CompareKind::Exact => 1,
         CompareKind::Name if a.contains(' ') && b.contains(' ') => multi_word_name(a, b),
         CompareKind::Name => {
             let jw = strsim::jaro_winkler(a, b);
-            // Written in the other order, each within a typo of the other's.
-            let close = |x: &str, y: &str| x == y || strsim::jaro_winkler(x, y) >= 0.92;
-            let crossed =
-                swapped.is_some_and(|(a2, b2)| !a2.is_empty() && !b2.is_empty() && close(a, b2) && close(b, a2));
             if jw >= 0.92 {
                 1
             } else if jw >= 0.80 || crossed {
@@ -80,7 +79,7 @@ pub(crate) fn level(kind: CompareKind, a: &str, b: &str, swapped: Option<(&str, 
             let d = edits(a, b, 2);
             if d <= 1 {
                 1
-            } else if d <= 2 {
+            } else if d <= 2 || crossed {
                 2
             } else if strsim::jaro_winkler(a, b) >= 0.85 {
                 3

@@ -134,7 +134,8 @@ pub(crate) enum CompareKind {
     /// Names folded for diacritics, case and tone placement: equal, Jaro-Winkler ≥ 0.92,
     /// ≥ 0.80 (or swapped with `swapped_with`).
     Name,
-    /// Free text folded: equal, one edit, two edits, Jaro-Winkler ≥ 0.85.
+    /// Free text folded: equal, one edit, two edits (or swapped with `swapped_with`),
+    /// Jaro-Winkler ≥ 0.85.
     Text,
     /// Dates (`yyyymmdd`, `yyyy-mm-dd`, `dd/mm/yyyy`): equal, day and month swapped or one
     /// digit off, same year and month, year only.
@@ -214,7 +215,7 @@ impl CompareKind {
         match self {
             CompareKind::Exact => &["exact"],
             CompareKind::Name => &["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80 or swapped"],
-            CompareKind::Text => &["exact", "1 edit", "2 edits", "jaro_winkler>=0.85"],
+            CompareKind::Text => &["exact", "1 edit", "2 edits or swapped", "jaro_winkler>=0.85"],
             CompareKind::Date => &["exact", "day/month swapped or 1 digit off", "same year and month", "same year"],
             CompareKind::Digits => &["exact", "1 edit", "same last 4 digits"],
             CompareKind::PersonName => super::person::NAME_LEVELS,
