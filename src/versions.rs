@@ -61,6 +61,20 @@ pub(crate) struct InputInfo {
     pub(crate) bytes: u64,
 }
 
+/// The class of a personal-data field.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Personal {
+    /// Basic personal data (dữ liệu cá nhân cơ bản; Decree 356/2025/NĐ-CP, Điều 3): names, birth
+    /// date, sex, places of birth and residence, nationality, phone and identity numbers, marital
+    /// status, family relationships, digital accounts.
+    Basic,
+    /// Sensitive personal data (dữ liệu cá nhân nhạy cảm; Decree 356/2025/NĐ-CP, Điều 4 khoản 1):
+    /// ethnic origin, political and religious views, health, biometric and genetic data, sex
+    /// life, crime data, location, financial credentials and transactions, among others.
+    Sensitive,
+}
+
 /// A field of the published schema (the data dictionary).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct SchemaField {
@@ -72,6 +86,9 @@ pub(crate) struct SchemaField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) scale: Option<u32>,
     pub(crate) description: String,
+    /// Personal data: `basic` or `sensitive` (absent: not personal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) personal: Option<Personal>,
 }
 
 /// `manifest.json` of a version.

@@ -115,6 +115,10 @@ fn manifest_lists_every_file_with_its_checksum() {
     let m: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(m["key"], serde_json::json!(["ma_so_thue"]));
     assert_eq!(m["version"], 1);
+    // The data dictionary says which fields are personal data.
+    let field = |name: &str| m["schema"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap().clone();
+    assert_eq!(field("so_dien_thoai")["personal"], "basic", "{}", m["schema"]);
+    assert!(field("ma_so_thue").get("personal").is_none(), "not personal data: {}", m["schema"]);
     for name in ["snapshot", "changes", "quarantine", "duplicates"] {
         let f = &m["files"][name];
         let bytes = std::fs::read(hub.objects().join(f["path"].as_str().unwrap())).unwrap();

@@ -41,6 +41,10 @@ pub(crate) const MAX_BLOCK: usize = 5_000;
 /// holding the pairs grows with it; a 1M-record job then needs hours and gigabytes).
 pub const COSTLY_PAIRS_PER_RECORD: usize = 50;
 
+/// Pairs a rule may bring before its largest blocks are skipped: `per_record` per record,
+/// and never fewer than this (small jobs keep every block).
+const MIN_RULE_BUDGET: usize = 2_000_000;
+
 /// The sorted union of the rules' pairs.
 fn union(by_rule: &[Vec<u64>]) -> Vec<u64> {
     let mut pairs: Vec<u64> = by_rule.iter().flatten().copied().collect();
@@ -62,8 +66,28 @@ fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
             }
         }
         let link_only = spec.link_type == spec::LinkType::LinkOnly;
+        // Largest blocks first out, until the rule fits its budget of pairs.
+        let budget = (spec.max_pairs_per_record * r.len()).max(MIN_RULE_BUDGET);
+        let mut sizes: Vec<usize> = blocks.values().map(Vec::len).filter(|k| *k <= MAX_BLOCK).collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        let mut total: usize = sizes.iter().map(|k| k * (k - 1) / 2).sum();
+        let mut limit = MAX_BLOCK;
+        for k in &sizes {
+            if total <= budget {
+                break;
+            }
+            total -= k * (k - 1) / 2;
+            limit = k - 1;
+        }
+        if limit < MAX_BLOCK {
+            tracing::warn!(
+                ?rule,
+                largest_kept = limit,
+                "blocks over the rule's budget of pairs skipped: add a key to the rule"
+            );
+        }
         for members in blocks.values() {
-            if members.len() > MAX_BLOCK {
+            if members.len() > limit {
                 skipped += 1;
                 continue;
             }

@@ -309,6 +309,7 @@ mod tests {
             match_threshold: 0.9,
             review_threshold: 0.5,
             u_pairs: 1000,
+            max_pairs_per_record: 20,
             em_iterations: 200,
             seed: 1,
             link_type: Default::default(),

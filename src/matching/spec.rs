@@ -26,6 +26,13 @@ pub struct MatchSpec {
     /// A pair between this and `match_threshold` waits for a steward (default 0.5).
     #[serde(default = "default_review")]
     pub(crate) review_threshold: f64,
+    /// Candidate pairs one blocking rule may bring per record (default 20): beyond it, the
+    /// rule's largest blocks are skipped (counted, and named by `lgsp match eval`), so a rule
+    /// on a common value (a birth date alone, a full name alone) cannot make a job of a million
+    /// records take hours and gigabytes. Small jobs (up to 2 million pairs a rule) keep every
+    /// block.
+    #[serde(default = "default_pairs_per_record")]
+    pub(crate) max_pairs_per_record: usize,
     /// Random pairs drawn to estimate u, the chance of each level among non-matches
     /// (default 300,000).
     #[serde(default = "default_u_pairs")]
@@ -174,6 +181,10 @@ fn default_match() -> f64 {
 
 fn default_review() -> f64 {
     0.5
+}
+
+fn default_pairs_per_record() -> usize {
+    20
 }
 
 fn default_u_pairs() -> usize {

@@ -199,6 +199,7 @@ mod tests {
             rules: vec![],
             description: String::new(),
             max_null_fraction: None,
+            personal: None,
             decimal_mark: None,
         }
     }

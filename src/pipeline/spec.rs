@@ -131,7 +131,14 @@ pub(crate) struct FieldSpec {
     /// is held (a quality gate). Default: no limit.
     #[serde(default)]
     pub(crate) max_null_fraction: Option<f64>,
+    /// Personal data (Law 91/2025/QH15 on personal data protection, Điều 2 khoản 2–3): `basic`
+    /// or `sensitive`; published in the data dictionary and the manifest. Default: not personal.
+    #[serde(default)]
+    pub(crate) personal: Option<Personal>,
 }
+
+/// The class of a personal-data field (published in the data dictionary).
+pub(crate) use crate::versions::Personal;
 
 /// The decimal mark of a field's numbers, where the text leaves it open.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

@@ -274,6 +274,7 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
             required: f.required || spec.key.contains(&f.name),
             scale: (f.kind == FieldType::Decimal).then(|| f.scale.unwrap_or(2)),
             description: f.description.clone(),
+            personal: f.personal,
         })
         .collect()
 }
