@@ -1,7 +1,69 @@
 //! Comparison levels of two values: each kind prepares its values once (folded names, digits,
 //! `yyyymmdd` dates) and answers the best level they reach, `None` when one is missing.
 
-use super::spec::CompareKind;
+use serde::Deserialize;
+
+/// Kinds of comparison; each has its levels, best first, then "different".
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CompareKind {
+    /// Equal or not.
+    Exact,
+    /// Names folded for diacritics, case and tone placement: equal, Jaro-Winkler ≥ 0.92,
+    /// ≥ 0.80 (or swapped with `swapped_with`).
+    Name,
+    /// Free text folded: equal, one edit, two edits (or swapped with `swapped_with`),
+    /// Jaro-Winkler ≥ 0.85.
+    Text,
+    /// Dates (`yyyymmdd`, `yyyy-mm-dd`, `dd/mm/yyyy`): equal, day and month swapped or one
+    /// digit off, same year and month, year only.
+    Date,
+    /// Digits only (phones, codes, numbers): equal, one edit, last 4 digits equal. Numbers
+    /// of 8 digits or more whose lengths differ by more than one are not compared (a 9-digit
+    /// CMND and a 12-digit CCCD are different kinds of number).
+    Digits,
+    /// A Vietnamese full name parsed into family, middle and given name (the last word):
+    /// equal; same family and given name (middle dropped or different); the same words in
+    /// another order (given name written first); family and given name within a typo. Any
+    /// other given name is a disagreement. Term frequencies use family + given name.
+    PersonName,
+    /// A citizen id by kind: 12-digit CCCD (11 digits: a spreadsheet dropped the leading zero)
+    /// or 9-digit CMND; equal, one digit off. A CCCD and a CMND are not compared.
+    CitizenId,
+    /// A birth date (`dd/mm/yyyy`, `yyyy-mm-dd`, `yyyymmdd`, or a year alone): equal, day and
+    /// month swapped, one digit off, same year where one side gives only the year.
+    BirthDate,
+    /// One household signal from `column` (address) and `with` (commune, then phone): same
+    /// address and phone, same address, same phone, same commune. Held within what a name or
+    /// birth-date disagreement weighs.
+    Household,
+    /// An organisation's name without its legal form (Công ty TNHH, Cổ phần, DNTN, Hợp tác
+    /// xã …): equal; same name with another way of writing the form; same words reordered or
+    /// one edit; Jaro-Winkler ≥ 0.92. A branch (chi nhánh) is not its enterprise.
+    OrgName,
+    /// A tax code (mã số thuế): equal, one digit off, an enterprise and one of its dependent
+    /// units (`0101234567` and `0101234567-001`).
+    TaxCode,
+}
+
+impl CompareKind {
+    /// Names of the agreement levels, best first (the last, "different", is implied).
+    pub(crate) fn levels(self) -> &'static [&'static str] {
+        match self {
+            CompareKind::Exact => &["exact"],
+            CompareKind::Name => &["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80 or swapped"],
+            CompareKind::Text => &["exact", "1 edit", "2 edits or swapped", "jaro_winkler>=0.85"],
+            CompareKind::Date => &["exact", "day/month swapped or 1 digit off", "same year and month", "same year"],
+            CompareKind::Digits => &["exact", "1 edit", "same last 4 digits"],
+            CompareKind::PersonName => super::person::NAME_LEVELS,
+            CompareKind::CitizenId => super::person::ID_LEVELS,
+            CompareKind::BirthDate => super::person::DATE_LEVELS,
+            CompareKind::Household => super::person::HOUSEHOLD_LEVELS,
+            CompareKind::OrgName => super::org::NAME_LEVELS,
+            CompareKind::TaxCode => super::org::TAX_LEVELS,
+        }
+    }
+}
 
 /// A value ready for comparison.
 pub(crate) fn prepare(kind: CompareKind, raw: &str) -> String {

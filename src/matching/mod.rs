@@ -3,10 +3,12 @@
 //! term-frequency adjustments) turns levels into a match probability; pairs above the
 //! thresholds are matches or wait for review.
 
+pub(crate) mod blocking;
 pub(crate) mod compare;
 pub(crate) mod model;
 pub(crate) mod org;
 pub(crate) mod person;
+pub(crate) mod prior;
 pub mod records;
 pub mod spec;
 
@@ -15,6 +17,9 @@ use rayon::prelude::*;
 use records::Records;
 use spec::MatchSpec;
 use std::collections::HashMap;
+
+pub use blocking::COSTLY_PAIRS_PER_RECORD;
+use blocking::{candidates_by_rule, union};
 
 /// Errors of matching.
 #[derive(Debug, thiserror::Error)]
@@ -32,80 +37,6 @@ pub enum Error {
 
 /// Result type of this module.
 pub(crate) type Result<T> = std::result::Result<T, Error>;
-
-/// Records in one block at most; larger blocks (a key shared by too many records, such as an
-/// empty-ish value) are skipped, and counted.
-pub(crate) const MAX_BLOCK: usize = 5_000;
-
-/// Candidate pairs per record above which a blocking rule is too costly (comparing and
-/// holding the pairs grows with it; a 1M-record job then needs hours and gigabytes).
-pub const COSTLY_PAIRS_PER_RECORD: usize = 50;
-
-/// Pairs a rule may bring before its largest blocks are skipped: `per_record` per record,
-/// and never fewer than this (small jobs keep every block).
-const MIN_RULE_BUDGET: usize = 2_000_000;
-
-/// The sorted union of the rules' pairs.
-fn union(by_rule: &[Vec<u64>]) -> Vec<u64> {
-    let mut pairs: Vec<u64> = by_rule.iter().flatten().copied().collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
-/// The pairs of each blocking rule (`i << 32 | j`), and oversized blocks skipped.
-fn candidates_by_rule(spec: &MatchSpec, r: &Records) -> (Vec<Vec<u64>>, usize) {
-    let mut out = Vec::new();
-    let mut skipped = 0;
-    for rule in &spec.blocking {
-        let mut pairs: Vec<u64> = Vec::new();
-        let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
-        for i in 0..r.len() {
-            if let Some(k) = r.block_key(rule, i) {
-                blocks.entry(k).or_default().push(i as u32);
-            }
-        }
-        let link_only = spec.link_type == spec::LinkType::LinkOnly;
-        // Largest blocks first out, until the rule fits its budget of pairs.
-        let budget = (spec.max_pairs_per_record * r.len()).max(MIN_RULE_BUDGET);
-        let mut sizes: Vec<usize> = blocks.values().map(Vec::len).filter(|k| *k <= MAX_BLOCK).collect();
-        sizes.sort_unstable_by(|a, b| b.cmp(a));
-        let mut total: usize = sizes.iter().map(|k| k * (k - 1) / 2).sum();
-        let mut limit = MAX_BLOCK;
-        for k in &sizes {
-            if total <= budget {
-                break;
-            }
-            total -= k * (k - 1) / 2;
-            limit = k - 1;
-        }
-        if limit < MAX_BLOCK {
-            tracing::warn!(
-                ?rule,
-                largest_kept = limit,
-                "blocks over the rule's budget of pairs skipped: add a key to the rule"
-            );
-        }
-        for members in blocks.values() {
-            if members.len() > limit {
-                skipped += 1;
-                continue;
-            }
-            for (a, &i) in members.iter().enumerate() {
-                for &j in &members[a + 1..] {
-                    if link_only && r.sources[i as usize] == r.sources[j as usize] {
-                        continue;
-                    }
-                    pairs.push((u64::from(i) << 32) | u64::from(j));
-                }
-            }
-        }
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        out.push(pairs);
-    }
-    (out, skipped)
-}
 
 /// Trains m and lambda. Pairs of one blocking rule all agree on the rule's columns, so EM on
 /// them cannot learn those columns (it would take "agrees on the blocking key" for "match"):
@@ -157,8 +88,8 @@ fn train(
     for p in patterns {
         *counts.entry(*p).or_default() += 1;
     }
-    let caps = model::caps(r, &m, &u);
-    let lambda = model::estimate_prior(&m, &u, &caps, &counts, r.comparable_pairs(spec.link_type));
+    let caps = prior::caps(r, &m, &u);
+    let lambda = prior::estimate_prior(&m, &u, &caps, &counts, r.comparable_pairs(spec.link_type));
     Model { m, u, lambda, iterations, caps }
 }
 

@@ -121,58 +121,6 @@ fn posterior(p: Pattern, lambda: f64, m: &[Vec<f64>], u: &[Vec<f64>]) -> f64 {
     pm / (pm + pu)
 }
 
-/// The share of matches among all comparable pairs (`total` of them), with m and u fixed.
-///
-/// Every candidate pair contributes its posterior and every other pair none (blocking keeps
-/// the matches), so lambda solves `lambda = sum(posterior(lambda)) / total`, found by bisection
-/// on log lambda. Estimated among candidates instead, the prior would count agreement on the
-/// blocking keys once and the weights again.
-pub(crate) fn estimate_prior(
-    m: &[Vec<f64>],
-    u: &[Vec<f64>],
-    caps: &[f64],
-    patterns: &HashMap<Pattern, u64>,
-    total: f64,
-) -> f64 {
-    let weights: Vec<(f64, f64)> =
-        patterns.iter().map(|(&p, &count)| (pattern_weight(p, m, u, caps), count as f64)).collect();
-    let candidates: f64 = weights.iter().map(|(_, c)| c).sum();
-    if candidates == 0.0 || total <= 0.0 {
-        return 1e-6;
-    }
-    let expected = |lambda: f64| {
-        let prior = (lambda / (1.0 - lambda)).log2();
-        weights.iter().map(|(w, c)| c * probability_of(prior + w)).sum::<f64>() / total
-    };
-    let (mut lo, mut hi) = ((1e-15f64).ln(), (candidates / total).min(0.5).ln());
-    for _ in 0..80 {
-        let mid = (lo + hi) / 2.0;
-        if expected(mid.exp()) > mid.exp() {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    ((lo + hi) / 2.0).exp()
-}
-
-/// Sum of capped log2(m/u) over a pattern's comparisons (without term frequencies).
-fn pattern_weight(p: Pattern, m: &[Vec<f64>], u: &[Vec<f64>], caps: &[f64]) -> f64 {
-    (0..m.len())
-        .filter_map(|c| level_of(p, c).map(|l| (m[c][l] / u[c][l].max(1e-12)).log2().clamp(-caps[c], caps[c])))
-        .sum()
-}
-
-/// The probability of a match weight.
-pub(crate) fn probability_of(w: f64) -> f64 {
-    let odds = w.exp2();
-    if odds.is_infinite() {
-        1.0
-    } else {
-        odds / (1.0 + odds)
-    }
-}
-
 /// m, lambda and the pairs' own u by EM over the candidate `patterns` of one blocking rule
 /// (pattern → number of pairs), starting from the random pairs' u.
 ///
@@ -231,27 +179,6 @@ pub(crate) fn estimate_m(spec: &MatchSpec, u: Vec<Vec<f64>>, patterns: &HashMap<
     Model { m, u, lambda, iterations, caps }
 }
 
-/// Each comparison's cap: the spec's, or for a `household` without one, the weight of the
-/// smallest disagreement among the name and birth-date comparisons (a shared household cannot
-/// by itself outweigh one), [`super::spec::HOUSEHOLD_CAP`] when there are none.
-pub(crate) fn caps(r: &Records, m: &[Vec<f64>], u: &[Vec<f64>]) -> Vec<f64> {
-    use super::spec::CompareKind as K;
-    let identity = r
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| matches!(c.kind, K::PersonName | K::BirthDate | K::Name | K::Date | K::OrgName));
-    let disagreement = identity
-        .map(|(c, _)| {
-            let last = m[c].len() - 1;
-            -(m[c][last] / u[c][last].max(1e-12)).log2()
-        })
-        .filter(|w| *w > 0.0)
-        .fold(f64::INFINITY, f64::min);
-    let auto = if disagreement.is_finite() { disagreement.max(1.0) } else { super::spec::HOUSEHOLD_CAP };
-    r.columns.iter().map(|c| c.cap.unwrap_or(auto)).collect()
-}
-
 /// Weight (log2 Bayes factor) of comparison `c` at `level` for records `i`, `j`.
 /// An exact agreement (and, for a person's name, the same family and given name) uses the
 /// value's frequency for u when the comparison asks for term frequencies; the weight is held
@@ -274,7 +201,7 @@ pub(crate) fn probability(model: &Model, r: &Records, p: Pattern, i: usize) -> f
             w += weight(model, r, c, l, i);
         }
     }
-    probability_of(w)
+    super::prior::probability_of(w)
 }
 
 #[cfg(test)]
@@ -344,16 +271,5 @@ mod tests {
             assert!((model.u[c][0] - u[c]).abs() < 0.01, "u {:?}", model.u);
         }
         assert!(model.iterations < 200, "converged in {} iterations", model.iterations);
-    }
-
-    #[test]
-    fn the_prior_is_the_share_of_matches_among_all_pairs() {
-        // 100 candidate pairs that agree (+24 bits each) and 900 that disagree (-10 bits), out
-        // of a million comparable pairs: about 100 matches, not 10% of the candidates.
-        let agree_u = 0.999 / 2f64.powi(24);
-        let (m, u) = (vec![vec![0.999, 0.001]], vec![vec![agree_u, 1.0 - agree_u]]);
-        let patterns = HashMap::from([(0u64, 100u64), (1u64, 900u64)]);
-        let lambda = estimate_prior(&m, &u, &[f64::INFINITY], &patterns, 1e6);
-        assert!((lambda * 1e6 - 100.0).abs() < 10.0, "expected about 100 matches, got {}", lambda * 1e6);
     }
 }

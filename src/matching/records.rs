@@ -169,7 +169,7 @@ impl Records {
             }
             let (col, take) = match part.split_once(':') {
                 // `MatchSpec::check` made sure the part parses.
-                Some((c, p)) => (c, super::spec::KeyPart::parse(p)),
+                Some((c, p)) => (c, super::blocking::KeyPart::parse(p)),
                 None => (part.as_str(), None),
             };
             let v = crate::text::fold(self.raw.get(col)?.get(i)?);
