@@ -90,10 +90,10 @@ pub enum Command {
         #[arg(long, env = "LGSP_NO_SCHEDULER")]
         no_scheduler: bool,
     },
-    /// Master entities: resolve now, unmerge, show.
+    /// Master entities: resolve now, show, detach a record, unmerge.
     #[command(subcommand)]
     Entity(entity::EntityCommand),
-    /// The steward's queue of uncertain pairs.
+    /// The steward's queue of uncertain pairs, and the decisions taken (list, undo).
     #[command(subcommand)]
     Review(entity::ReviewCommand),
     /// Monthly and quarterly reports from the run history and the audit log.
