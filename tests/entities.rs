@@ -118,14 +118,7 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
     for hub in Hub::all() {
         let k = hub.kind();
         hub.ok(&["init"]);
-        let data = hub.dir.path().join("data");
-        let ok = Command::new("python3")
-            .arg(repo().join("scripts/gen_vn_persons.py"))
-            .args(["--persons", "400", "--seed", "3", "--out"])
-            .arg(&data)
-            .status()
-            .unwrap();
-        assert!(ok.success());
+        let data = generate(&hub);
         // Some records carry the code of a commune merged on 2025-07-01; the pipeline replaces it
         // by the current code, so old and new codes compare equal.
         let olds = [
@@ -230,9 +223,8 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
     }
 }
 
-/// Runs both agencies' pipelines on generated persons.
-fn load_two_agencies(hub: &Hub) {
-    hub.ok(&["init"]);
+/// Two agencies' files of generated persons (health.csv, education.csv) in the hub's `data`.
+fn generate(hub: &Hub) -> std::path::PathBuf {
     let data = hub.dir.path().join("data");
     let ok = Command::new("python3")
         .arg(repo().join("scripts/gen_vn_persons.py"))
@@ -241,6 +233,13 @@ fn load_two_agencies(hub: &Hub) {
         .status()
         .unwrap();
     assert!(ok.success());
+    data
+}
+
+/// Runs both agencies' pipelines on generated persons.
+fn load_two_agencies(hub: &Hub) {
+    hub.ok(&["init"]);
+    generate(hub);
     for (name, key) in [("health", "ma_bn"), ("education", "ma_hs")] {
         let p = pipeline(hub, name, key);
         lgsp(hub, &["run", &p]);

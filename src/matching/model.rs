@@ -187,7 +187,7 @@ pub(crate) fn weight(model: &Model, r: &Records, c: usize, level: usize, i: usiz
     let col = &r.columns[c];
     let tf_level = level == 0 || (level == 1 && col.kind == super::spec::CompareKind::PersonName);
     let u = match (&col.tf, tf_level) {
-        (Some(tf), true) => tf.get(r.tf_value(c, i).as_ref()).copied().unwrap_or(model.u[c][level]),
+        (Some(tf), true) if tf[i] > 0.0 => tf[i],
         _ => model.u[c][level],
     };
     (model.m[c][level] / u.max(1e-12)).log2().clamp(-model.caps[c], model.caps[c])

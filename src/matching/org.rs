@@ -1,7 +1,7 @@
 //! Comparisons of Vietnamese organisations: names without their legal form (Công ty TNHH,
 //! Cổ phần, DNTN, Hợp tác xã, chi nhánh …) and tax codes with dependent-unit suffixes.
 
-use super::person::SEP;
+use super::person::{one_digit_off, parts, SEP};
 
 /// Legal forms and unit words, folded, longest first: stripped from a name wherever they
 /// stand, and kept apart as the name's form.
@@ -74,11 +74,6 @@ pub(crate) const NAME_LEVELS: &[&str] = &[
     "jaro_winkler>=0.92",
 ];
 
-fn parts(v: &str) -> (&str, &str, &str) {
-    let mut it = v.splitn(3, SEP);
-    (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""))
-}
-
 /// The level of two prepared organisation names. A branch and its enterprise differ.
 pub(crate) fn name_level(a: &str, b: &str) -> u8 {
     if a == b {
@@ -132,8 +127,7 @@ pub(crate) fn tax_level(a: &str, b: &str) -> u8 {
     if ea == eb {
         return if ua.is_empty() || ub.is_empty() { 2 } else { 3 };
     }
-    let one_off = ea.len() == eb.len() && ea.bytes().zip(eb.bytes()).filter(|(x, y)| x != y).count() == 1;
-    if one_off && ua == ub {
+    if one_digit_off(ea, eb) && ua == ub {
         1
     } else {
         3

@@ -56,7 +56,8 @@ fn toned(word: &str) -> String {
     out
 }
 
-fn parts(v: &str) -> (&str, &str, &str) {
+/// The first three parts of a prepared value (missing parts empty).
+pub(crate) fn parts(v: &str) -> (&str, &str, &str) {
     let mut it = v.splitn(4, SEP);
     (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""))
 }
@@ -152,11 +153,16 @@ pub(crate) fn id_level(a: &str, b: &str) -> Option<u8> {
     }
     Some(if a == b {
         0
-    } else if a.len() == b.len() && a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() == 1 {
+    } else if one_digit_off(a, b) {
         1
     } else {
         2
     })
+}
+
+/// Two values of one length that differ in one place.
+pub(crate) fn one_digit_off(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() == 1
 }
 
 /// Levels of `birth_date`.
@@ -173,7 +179,7 @@ pub(crate) fn date_level(a: &str, b: &str) -> u8 {
         if a[..4] == b[..4] && a[4..6] == b[6..8] && a[6..8] == b[4..6] {
             return 1;
         }
-        if a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() == 1 {
+        if one_digit_off(a, b) {
             return 2;
         }
         return 4;

@@ -12,8 +12,9 @@ pub(crate) struct Column {
     pub(crate) kind: CompareKind,
     pub(crate) values: Vec<String>,
     pub(crate) swapped: Option<Vec<String>>,
-    /// Value → share of records holding it (term frequency), when asked for.
-    pub(crate) tf: Option<HashMap<String, f64>>,
+    /// Each record's term frequency (the share of records holding its value; 0 when empty),
+    /// when asked for.
+    pub(crate) tf: Option<Vec<f64>>,
     /// The most the comparison adds to or takes from a match weight, in bits (`None`: set
     /// by the model).
     pub(crate) cap: Option<f64>,
@@ -91,14 +92,15 @@ impl Records {
                 Some(s) => Some(need(s)?.iter().map(|v| super::compare::prepare(c.kind, v)).collect()),
                 None => None,
             };
+            // Each record's share once, not a key and a lookup for every pair scored.
             let tf = c.term_frequency.then(|| {
-                let mut counts: HashMap<String, f64> = HashMap::new();
-                for v in values.iter().filter(|v| !v.is_empty()) {
-                    *counts.entry(tf_key(c.kind, v)).or_default() += 1.0;
+                let keys: Vec<String> = values.iter().map(|v| tf_key(c.kind, v)).collect();
+                let mut counts: HashMap<&str, f64> = HashMap::new();
+                for (k, _) in keys.iter().zip(&values).filter(|(_, v)| !v.is_empty()) {
+                    *counts.entry(k.as_str()).or_default() += 1.0;
                 }
                 let n = values.len().max(1) as f64;
-                counts.values_mut().for_each(|x| *x /= n);
-                counts
+                keys.iter().map(|k| counts.get(k.as_str()).map_or(0.0, |x| x / n)).collect()
             });
             columns.push(Column { name: c.name(), kind: c.kind, values, swapped, tf, cap: c.cap() });
         }
@@ -138,15 +140,6 @@ impl Records {
             sizes[s as usize] += 1.0;
         }
         all - sizes.iter().map(|k| k * (k - 1.0) / 2.0).sum::<f64>()
-    }
-
-    /// The term-frequency value of comparison `c` for record `i`.
-    pub(crate) fn tf_value(&self, c: usize, i: usize) -> std::borrow::Cow<'_, str> {
-        let col = &self.columns[c];
-        match col.kind {
-            CompareKind::PersonName => std::borrow::Cow::Owned(tf_key(col.kind, &col.values[i])),
-            _ => std::borrow::Cow::Borrowed(col.values[i].as_str()),
-        }
     }
 
     /// The blocking key of record `i` under `rule`, `None` when a part is empty. A part
