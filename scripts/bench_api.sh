@@ -14,7 +14,7 @@ export LGSP_STORE_URL="sqlite://$DIR/hub.db" LGSP_OBJECT_STORE_URL="$DIR/store" 
 "$LGSP" agency add 000.00.00.G12 "Bộ Tài chính" >/dev/null
 out=$("$LGSP" client create --agency 000.00.00.G12)
 ID=$(echo "$out" | sed -n 's/^client_id: //p'); SECRET=$(echo "$out" | sed -n 's/^client_secret: //p')
-"$LGSP" grant add --client "$ID" --dataset enterprises --scope lookup --basis bench >/dev/null
+"$LGSP" grant add --client "$ID" --dataset enterprises --scope lookup --basis bench --purpose bench >/dev/null
 PORT=18080
 LGSP_API_REQUESTS_PER_MINUTE=100000000 TOKIO_WORKER_THREADS="${WORKERS:-2}" "$LGSP" serve --no-scheduler --listen 127.0.0.1:$PORT >/dev/null 2>&1 &
 SERVER=$!; trap 'kill $SERVER 2>/dev/null || true' EXIT

@@ -7,6 +7,10 @@ use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
 
+mod grant;
+
+pub use grant::{add_grant, parse_protect, GrantRequest};
+
 /// Errors of access management.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -47,7 +51,7 @@ pub(crate) fn is_admin(grants: &[GrantRow]) -> bool {
     find_grant(grants, ADMIN_DATASET, "admin").is_some()
 }
 
-fn random_token(bytes: usize) -> String {
+pub(crate) fn random_token(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut b);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
@@ -129,86 +133,6 @@ pub(crate) async fn issue_token(store: &Store, client_id: &str, ttl_seconds: i64
     Ok(token)
 }
 
-/// Options of a new grant.
-pub struct GrantRequest<'a> {
-    pub client_id: &'a str,
-    pub dataset: &'a str,
-    pub scope: &'a str,
-    pub fields: Option<Vec<String>>,
-    pub until: Option<String>,
-    pub basis: &'a str,
-}
-
-/// Checks that `dataset` is published and that `fields`, when given, are some of its fields.
-async fn check_dataset_fields(store: &Store, dataset: &str, fields: Option<&[String]>) -> Result<()> {
-    let Some(d) = store.dataset(dataset).await? else {
-        return Err(Error::Grant(format!(
-            "dataset '{dataset}' does not exist: grants are on published datasets (lgsp versions <dataset>)"
-        )));
-    };
-    let Some(fields) = fields else { return Ok(()) };
-    if fields.is_empty() {
-        return Err(Error::Grant("fields: name at least one field, or leave fields out to grant every field".into()));
-    }
-    let schema: Vec<serde_json::Value> = serde_json::from_str(&d.schema_json).unwrap_or_default();
-    let known: Vec<&str> = schema.iter().filter_map(|f| f["name"].as_str()).collect();
-    if let Some(bad) = fields.iter().find(|f| !known.contains(&f.as_str())) {
-        return Err(Error::Grant(format!(
-            "field '{bad}' is not a field of '{dataset}': its fields are {}",
-            known.join(", ")
-        )));
-    }
-    Ok(())
-}
-
-/// Adds a grant after checking the client, the scope, the dataset and its fields, and the date.
-pub async fn add_grant(store: &Store, g: GrantRequest<'_>) -> Result<GrantRow> {
-    match store.client(g.client_id).await? {
-        Some(c) if c.revoked_at.is_none() => {}
-        _ => return Err(Error::NoClient(g.client_id.into())),
-    }
-    if !SCOPES.contains(&g.scope) {
-        return Err(Error::Grant(format!("scope '{}' is not one of {}", g.scope, SCOPES.join(", "))));
-    }
-    // `*` (every dataset) goes with the platform-wide scopes, and they only with it.
-    match (g.scope, g.dataset == ADMIN_DATASET) {
-        ("admin" | "reports", false) => {
-            return Err(Error::Grant(format!("the {} scope goes with dataset '{ADMIN_DATASET}'", g.scope)))
-        }
-        ("admin" | "reports", true) | (_, false) => {}
-        (_, true) => {
-            return Err(Error::Grant(format!("dataset '{ADMIN_DATASET}' takes the admin or the reports scope only")))
-        }
-    }
-    if g.basis.trim().is_empty() {
-        return Err(Error::Grant("basis: give the legal basis or purpose of the grant".into()));
-    }
-    if g.dataset != ADMIN_DATASET {
-        check_dataset_fields(store, g.dataset, g.fields.as_deref()).await?;
-    }
-    let until = match g.until {
-        Some(d) => Some(
-            crate::text::date::parse_date(&d)
-                .map_err(|_| Error::Grant(format!("until '{d}' is not a date: write yyyy-mm-dd")))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    let row = GrantRow {
-        id: format!("g-{}", random_token(9).to_lowercase().replace(['-', '_'], "x")),
-        client_id: g.client_id.into(),
-        dataset: g.dataset.into(),
-        scope: g.scope.into(),
-        fields: g.fields.map(|f| serde_json::to_string(&f).unwrap_or_default()),
-        until,
-        basis: g.basis.into(),
-        created_at: crate::store::now(),
-        revoked_at: None,
-    };
-    store.add_grant(&row).await?;
-    Ok(row)
-}
-
 /// The grant of `scope` on `dataset` among `grants`, if any (deny by default).
 pub(crate) fn find_grant<'a>(grants: &'a [GrantRow], dataset: &str, scope: &str) -> Option<&'a GrantRow> {
     grants.iter().find(|g| g.dataset == dataset && g.scope == scope)
@@ -217,4 +141,9 @@ pub(crate) fn find_grant<'a>(grants: &'a [GrantRow], dataset: &str, scope: &str)
 /// Fields a grant allows (`None`: all).
 pub(crate) fn granted_fields(g: &GrantRow) -> Option<Vec<String>> {
     g.fields.as_deref().and_then(|f| serde_json::from_str(f).ok())
+}
+
+/// How a grant delivers its fields (none: every field as is).
+pub fn protections(g: &GrantRow) -> crate::protect::Protections {
+    g.protect.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default()
 }

@@ -59,6 +59,9 @@ pub struct Settings {
     /// Seconds between signed checkpoints of the audit log written by `lgsp serve` to the object
     /// store (default 60). Env: `LGSP_AUDIT_CHECKPOINT_SECONDS`.
     pub audit_checkpoint_seconds: u64,
+    /// Days a grant covering personal fields lasts when it is given no last day (default 365).
+    /// Env: `LGSP_PERSONAL_GRANT_DAYS`.
+    pub personal_grant_days: u32,
 }
 
 impl Default for Settings {
@@ -76,6 +79,7 @@ impl Default for Settings {
             backup_keep: 7,
             audit_key_file: "data/audit.key".into(),
             audit_checkpoint_seconds: 60,
+            personal_grant_days: 365,
         }
     }
 }
@@ -164,6 +168,9 @@ impl Settings {
         }
         if let Some(v) = number("LGSP_AUDIT_CHECKPOINT_SECONDS", "seconds, e.g. 60")? {
             self.audit_checkpoint_seconds = v.max(1);
+        }
+        if let Some(v) = number("LGSP_PERSONAL_GRANT_DAYS", "days, e.g. 365")? {
+            self.personal_grant_days = v.clamp(1, 36_500) as u32;
         }
         Ok(())
     }

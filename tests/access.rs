@@ -25,6 +25,8 @@ fn setup(hub: &Hub) -> String {
         "snapshot",
         "--basis",
         "Điều 9, Nghị định 47/2020/NĐ-CP",
+        "--purpose",
+        "thống kê",
     ]);
     id
 }
@@ -38,7 +40,20 @@ fn access_administration_checks_its_input() {
     let err = hub.fails(&["client", "create", "--agency", "000.00.99.H48"]);
     assert!(err.contains("does not exist"), "{err}");
     let id = setup(&hub);
-    let err = hub.fails(&["grant", "add", "--client", &id, "--dataset", "x", "--scope", "everything", "--basis", "b"]);
+    let err = hub.fails(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "x",
+        "--scope",
+        "everything",
+        "--basis",
+        "b",
+        "--purpose",
+        "thống kê",
+    ]);
     assert!(err.contains("scope 'everything'"), "{err}");
     let grants = hub.ok(&["grant", "list", "--client", &id, "--json"]);
     assert_eq!(grants.lines().count(), 1, "{grants}");
@@ -91,6 +106,8 @@ fn agencies_clients_and_grants_are_listed_without_secrets() {
         "ma_so_thue,trang_thai",
         "--basis",
         "Điều 12",
+        "--purpose",
+        "thống kê",
     ]);
     let agencies = hub.ok(&["agency", "list"]);
     assert!(agencies.contains("000.00.20.H48") && agencies.contains("Sở Y tế"), "{agencies}");
@@ -116,7 +133,20 @@ fn a_grant_or_a_revocation_from_the_command_line_takes_effect_at_once_in_the_api
     let lookup = format!("{base}/api/v1/datasets/enterprises/records/0100109106");
     assert_eq!(common::curl(&["-H", &auth, &lookup]).0, 403, "no grant yet");
     // The API has this caller cached; the CLI's grant is seen on the very next request.
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "lookup", "--basis", "Điều 12"]);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "lookup",
+        "--basis",
+        "Điều 12",
+        "--purpose",
+        "thống kê",
+    ]);
     let s = common::curl(&["-H", &auth, &lookup]).0;
     assert!(s == 200 || s == 404, "granted at once: {s}");
     hub.ok(&["client", "revoke", &id]);

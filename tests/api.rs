@@ -34,7 +34,20 @@ fn snapshot_client() -> (Hub, String, String) {
     hub.ok(&["init"]);
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
     let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "snapshot",
+        "--basis",
+        "b",
+        "--purpose",
+        "thống kê",
+    ]);
     (hub, id, secret)
 }
 
@@ -61,6 +74,8 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
             "ma_so_thue,ten_doanh_nghiep",
             "--basis",
             "Điều 9",
+            "--purpose",
+            "thống kê",
         ]);
         hub.ok(&[
             "grant",
@@ -75,6 +90,8 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
             "ma_so_thue,trang_thai",
             "--basis",
             "Điều 9",
+            "--purpose",
+            "thống kê",
         ]);
         let (_server, base) = start(&hub);
 
@@ -169,6 +186,8 @@ fn catalogs_and_dataset_metadata_are_served_as_of_a_date() {
             "ma_so_thue,trang_thai",
             "--basis",
             "b",
+            "--purpose",
+            "thống kê",
         ]);
         let (_server, base) = start(&hub);
         let bearer = bearer(&base, &id, &secret);

@@ -88,7 +88,9 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
             &base,
             &admin,
             "/api/v1/admin/grants",
-            &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"lookup","basis":"Điều 9"}}"#),
+            &format!(
+                r#"{{"client":"{new_id}","dataset":"enterprises","scope":"lookup","basis":"Điều 9","purpose":"thống kê"}}"#
+            ),
         );
         assert_eq!(s, 200, "{body}");
         let grant = body["id"].as_str().unwrap().to_string();
@@ -97,7 +99,7 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
                 &base,
                 &admin,
                 "/api/v1/admin/grants",
-                &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"write","basis":"x"}}"#)
+                &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"write","basis":"x","purpose":"thống kê"}}"#)
             )
             .0,
             400
@@ -107,7 +109,7 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
                 &base,
                 &admin,
                 "/api/v1/admin/grants",
-                &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"admin","basis":"x"}}"#)
+                &format!(r#"{{"client":"{new_id}","dataset":"enterprises","scope":"admin","basis":"x","purpose":"thống kê"}}"#)
             )
             .0,
             400
@@ -124,7 +126,7 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
                 &admin,
                 "/api/v1/admin/grants",
                 &format!(
-                    r#"{{"client":"{new_id}","dataset":"{dataset}","scope":"snapshot","fields":{fields},"basis":"x"}}"#
+                    r#"{{"client":"{new_id}","dataset":"{dataset}","scope":"snapshot","fields":{fields},"basis":"x","purpose":"thống kê"}}"#
                 ),
             );
             assert_eq!(s, 400, "[{k}] {dataset} {fields}: {body}");
@@ -143,6 +145,8 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
             "ma_so_thue,luong",
             "--basis",
             "x",
+            "--purpose",
+            "thống kê",
         ]);
         assert!(err.contains("field 'luong' is not a field of 'enterprises'"), "[{k}] {err}");
         let err = hub.fails(&[
@@ -156,6 +160,8 @@ fn only_the_admin_credential_manages_agencies_clients_and_grants_and_each_change
             "lookup",
             "--basis",
             "x",
+            "--purpose",
+            "thống kê",
         ]);
         assert!(err.contains("dataset 'khong_co' does not exist"), "[{k}] {err}");
         let (_, me) = get(&base, &newbie, "/api/v1/me");
@@ -226,6 +232,8 @@ fn retention_removes_old_files_and_the_api_answers_410_gone_for_them() {
                 scope,
                 "--basis",
                 "Điều 9",
+                "--purpose",
+                "thống kê",
             ]);
         }
         let (_server, base) = hub.serve(&[]);
@@ -265,7 +273,20 @@ fn python_pyarrow_reads_the_snapshot_and_the_changes() {
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
     let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "Điều 9"]);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "snapshot",
+        "--basis",
+        "Điều 9",
+        "--purpose",
+        "thống kê",
+    ]);
     hub.ok(&[
         "grant",
         "add",
@@ -279,6 +300,8 @@ fn python_pyarrow_reads_the_snapshot_and_the_changes() {
         "ma_so_thue,ten_doanh_nghiep",
         "--basis",
         "Điều 9",
+        "--purpose",
+        "thống kê",
     ]);
     let (_server, base) = hub.serve(&[]);
     let auth = bearer(&base, &id, &secret);

@@ -45,9 +45,24 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
                     scope,
                     "--basis",
                     "b",
+                    "--purpose",
+                    "thống kê",
                 ]);
             }
-            hub.ok(&["grant", "add", "--client", &c.0, "--dataset", "*", "--scope", "reports", "--basis", "b"]);
+            hub.ok(&[
+                "grant",
+                "add",
+                "--client",
+                &c.0,
+                "--dataset",
+                "*",
+                "--scope",
+                "reports",
+                "--basis",
+                "b",
+                "--purpose",
+                "thống kê",
+            ]);
         }
         let (_server, base) = hub.serve(&[]);
         let t_granted = token(&base, &granted.0, &granted.1);
@@ -78,7 +93,7 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
         let out = Command::new("curl").args(["-s", &format!("{base}/openapi.json")]).output().unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 24, "every route is documented");
+        assert_eq!(paths.len(), 25, "every route is documented");
         for (path, item) in paths {
             if item.get("get").is_none() {
                 continue;
@@ -121,6 +136,7 @@ fn every_route_answers_the_exact_status_for_each_kind_of_caller() {
             ("POST", format!("/api/v1/admin/clients/{}/revoke", ungranted.0)),
             ("POST", "/api/v1/admin/grants".to_string()),
             ("POST", "/api/v1/admin/grants/g-none/revoke".to_string()),
+            ("GET", format!("/api/v1/admin/subjects/{key}")),
         ];
         for (method, route) in &admin_routes {
             let url = format!("{base}{route}");

@@ -14,7 +14,20 @@ fn hub_with_client(hub: &Hub) -> (String, String) {
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
     let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
     for scope in ["snapshot", "lookup"] {
-        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", scope, "--basis", "b"]);
+        hub.ok(&[
+            "grant",
+            "add",
+            "--client",
+            &id,
+            "--dataset",
+            "enterprises",
+            "--scope",
+            scope,
+            "--basis",
+            "b",
+            "--purpose",
+            "thống kê",
+        ]);
     }
     (id, secret)
 }

@@ -40,6 +40,8 @@ fn a_restored_backup_has_the_same_versions_records_and_audit_chain() {
             "snapshot",
             "--basis",
             "Điều 9",
+            "--purpose",
+            "thống kê",
         ]);
         let before: Vec<Vec<String>> = TABLES.iter().map(|(t, c)| dump(&hub, t, c)).collect();
         let audit_rows: usize = hub.query("SELECT COUNT(*) FROM audit_log").parse().unwrap();

@@ -20,7 +20,20 @@ fn serving() -> (Hub, common::Server, String, String) {
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
     let (id, secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", "snapshot", "--basis", "b"]);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "snapshot",
+        "--basis",
+        "b",
+        "--purpose",
+        "thống kê",
+    ]);
     hub.ok(&[
         "grant",
         "add",
@@ -34,6 +47,8 @@ fn serving() -> (Hub, common::Server, String, String) {
         "ma_so_thue,ten_doanh_nghiep,updated_at",
         "--basis",
         "b",
+        "--purpose",
+        "thống kê",
     ]);
     let (server, base) = hub.serve(&[]);
     let auth = bearer(&base, &id, &secret);

@@ -36,9 +36,35 @@ fn the_openapi_document_validates_and_a_live_server_honours_it() {
     let field = |k: &str| out.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string).unwrap();
     let (id, secret) = (field("client_id: "), field("client_secret: "));
     for scope in ["snapshot", "changes", "lookup"] {
-        hub.ok(&["grant", "add", "--client", &id, "--dataset", "enterprises", "--scope", scope, "--basis", "b"]);
+        hub.ok(&[
+            "grant",
+            "add",
+            "--client",
+            &id,
+            "--dataset",
+            "enterprises",
+            "--scope",
+            scope,
+            "--basis",
+            "b",
+            "--purpose",
+            "thống kê",
+        ]);
     }
-    hub.ok(&["grant", "add", "--client", &id, "--dataset", "*", "--scope", "reports", "--basis", "b"]);
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "*",
+        "--scope",
+        "reports",
+        "--basis",
+        "b",
+        "--purpose",
+        "thống kê",
+    ]);
     let (_server, base) = hub.serve(&[("LGSP_API_REQUESTS_PER_MINUTE", "1000000")]);
     let token = Command::new("curl")
         .args(["-s", "-u", &format!("{id}:{secret}"), "-d", "grant_type=client_credentials", &format!("{base}/token")])

@@ -435,6 +435,8 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
             "reports",
             "--basis",
             "Điều 15.9, Điều 19.3",
+            "--purpose",
+            "thống kê",
         ]);
         let err = hub.fails(&[
             "grant",
@@ -447,6 +449,8 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
             "reports",
             "--basis",
             "x",
+            "--purpose",
+            "thống kê",
         ]);
         assert!(err.contains("reports scope goes with dataset '*'"), "{err}");
         let (_server, base) = hub.serve(&[]);

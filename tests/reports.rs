@@ -28,6 +28,8 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
             "snapshot",
             "--basis",
             "Điều 9",
+            "--purpose",
+            "thống kê",
         ]);
         let (_server, base) = hub.serve(&[]);
         let tok = Command::new("curl")

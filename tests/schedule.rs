@@ -158,7 +158,20 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
     let versions = || hub.query("SELECT COUNT(*) FROM versions WHERE dataset = 'units'").parse::<usize>().unwrap_or(0);
     wait_for("version 1", Duration::from_secs(20), || versions() == 1);
     // Grants are on published datasets.
-    lgsp(&["grant", "add", "--client", &id, "--dataset", "units", "--scope", "snapshot", "--basis", "test"]);
+    lgsp(&[
+        "grant",
+        "add",
+        "--client",
+        &id,
+        "--dataset",
+        "units",
+        "--scope",
+        "snapshot",
+        "--basis",
+        "test",
+        "--purpose",
+        "thống kê",
+    ]);
     // The instance that published version 1 stops; the other publishes version 2.
     let first = hub.query("SELECT holder FROM schedule_slots ORDER BY slot LIMIT 1");
     let winner = servers

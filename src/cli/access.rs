@@ -72,9 +72,18 @@ pub enum GrantCommand {
         /// Last day of the grant.
         #[arg(long)]
         until: Option<String>,
-        /// Legal basis or purpose (recorded with the grant).
+        /// Legal basis: the law, decree or decision that allows the sharing.
         #[arg(long)]
         basis: String,
+        /// What the receiving agency uses the data for (required when personal fields are granted).
+        #[arg(long, default_value = "")]
+        purpose: String,
+        /// Grant sensitive personal fields (refused without it).
+        #[arg(long)]
+        sensitive: bool,
+        /// Deliver a field masked or pseudonymized: field=last4|initials|year|pseudonym (repeatable).
+        #[arg(long = "protect")]
+        protect: Vec<String>,
     },
     /// List a client's active grants (a table; `--json` for JSON lines).
     List {
@@ -168,6 +177,10 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
                         fields: None,
                         until: None,
                         basis: "platform administration",
+                        purpose: "",
+                        sensitive: false,
+                        protect: Default::default(),
+                        personal_days: settings.personal_grant_days,
                     },
                 )
                 .await?;
@@ -208,20 +221,33 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
 pub async fn grant(settings: &Settings, cmd: GrantCommand) -> anyhow::Result<ExitCode> {
     let store = super::open_store(settings).await?;
     match cmd {
-        GrantCommand::Add { client, dataset, scope, fields, until, basis } => {
-            let g = access::add_grant(
-                &store,
-                GrantRequest { client_id: &client, dataset: &dataset, scope: &scope, fields, until, basis: &basis },
-            )
-            .await?;
+        GrantCommand::Add { client, dataset, scope, fields, until, basis, purpose, sensitive, protect } => {
+            let protect = access::parse_protect(&protect).map_err(anyhow::Error::msg)?;
+            let request = GrantRequest {
+                client_id: &client,
+                dataset: &dataset,
+                scope: &scope,
+                fields,
+                until,
+                basis: &basis,
+                purpose: &purpose,
+                sensitive,
+                protect,
+                personal_days: settings.personal_grant_days,
+            };
+            let g = access::add_grant(&store, request).await?;
             let agency = store.client(&client).await?.map(|c| c.agency).unwrap_or_default();
             admin(settings, &store, "grant add", &agency, serde_json::to_value(&g)?).await?;
-            println!("grant {} added: {} may {} {}", g.id, client, scope, dataset);
+            let ends = g.until.as_deref().map(|u| format!(" until {u}")).unwrap_or_default();
+            println!("grant {} added: {} may {} {}{ends}", g.id, client, scope, dataset);
         }
         GrantCommand::List { client, json } => {
             let grants = store.active_grants(&client, &lgsp_hub::catalog::today()).await?;
             if !json {
-                println!("{:<36} {:<20} {:<9} {:<11} {:<24} BASIS", "GRANT", "DATASET", "SCOPE", "UNTIL", "FIELDS");
+                println!(
+                    "{:<36} {:<20} {:<9} {:<11} {:<24} BASIS · PURPOSE",
+                    "GRANT", "DATASET", "SCOPE", "UNTIL", "FIELDS"
+                );
             }
             for g in grants {
                 if json {
@@ -230,9 +256,17 @@ pub async fn grant(settings: &Settings, cmd: GrantCommand) -> anyhow::Result<Exi
                 }
                 let fields: Vec<String> =
                     g.fields.as_deref().and_then(|f| serde_json::from_str(f).ok()).unwrap_or_default();
-                let fields = if fields.is_empty() { "all".to_string() } else { fields.join(",") };
+                let mut fields = if fields.is_empty() { "all".to_string() } else { fields.join(",") };
+                for (f, p) in access::protections(&g) {
+                    fields.push_str(&format!(" {f}:{}", serde_json::to_value(p)?.as_str().unwrap_or_default()));
+                }
                 let until = g.until.as_deref().unwrap_or("-");
-                println!("{:<36} {:<20} {:<9} {:<11} {:<24} {}", g.id, g.dataset, g.scope, until, fields, g.basis);
+                let purpose = if g.purpose.is_empty() { String::new() } else { format!(" · {}", g.purpose) };
+                let sensitive = if g.sensitive == 1 { " · sensitive" } else { "" };
+                println!(
+                    "{:<36} {:<20} {:<9} {:<11} {:<24} {}{purpose}{sensitive}",
+                    g.id, g.dataset, g.scope, until, fields, g.basis
+                );
             }
         }
     }

@@ -12,6 +12,7 @@ mod report;
 mod run;
 mod source;
 mod status;
+mod subject;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -81,6 +82,9 @@ pub enum Command {
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(access::AuditCommand),
+    /// A data subject's records and who received them.
+    #[command(subcommand)]
+    Subject(subject::SubjectCommand),
     /// Serve the consumer API, with the scheduler.
     Serve {
         /// Address to listen on.
@@ -159,6 +163,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Client(c) => access::client(&settings, c).await,
         Command::Grant(c) => access::grant(&settings, c).await,
         Command::Audit(c) => access::audit_cmd(&settings, c).await,
+        Command::Subject(c) => subject::subject(&settings, c).await,
         Command::Serve { listen, no_scheduler } => {
             let store = Store::connect_serving(&settings.store_url)
                 .await
@@ -170,6 +175,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut state =
                 lgsp_hub::http::AppState::new(store.clone(), objects.clone(), settings.api_requests_per_minute);
             state.install_metrics();
+            state.personal_grant_days = settings.personal_grant_days;
             let sched = match no_scheduler {
                 true => None,
                 false => Some(ops::start_scheduler(&settings, store, objects).await?),

@@ -6,8 +6,9 @@ use super::error::ApiError;
 use super::AppState;
 use crate::access::{self, GrantRequest};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -132,9 +133,16 @@ pub(crate) struct NewGrant {
     #[serde(default)]
     until: Option<String>,
     basis: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    sensitive: bool,
+    #[serde(default)]
+    protect: crate::protect::Protections,
 }
 
-/// `POST /api/v1/admin/grants` `{client, dataset, scope, fields?, until?, basis}`.
+/// `POST /api/v1/admin/grants` `{client, dataset, scope, fields?, until?, basis, purpose?,
+/// sensitive?, protect?}`.
 pub(crate) async fn add_grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -149,6 +157,10 @@ pub(crate) async fn add_grant(
         fields: g.fields.clone(),
         until: g.until.clone(),
         basis: &g.basis,
+        purpose: &g.purpose,
+        sensitive: g.sensitive,
+        protect: g.protect.clone(),
+        personal_days: state.personal_grant_days,
     };
     let row = access::add_grant(&state.store, req).await.map_err(user_error)?;
     let agency = state.store.client(&g.client).await?.map(|c| c.agency).unwrap_or_default();
@@ -176,4 +188,38 @@ pub(crate) async fn revoke_grant(State(state): State<AppState>, caller: Caller, 
     )
     .await;
     Ok(Json(json!({ "grant": id, "revoked": true })))
+}
+
+/// `?format=` of a subject report.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubjectQuery {
+    format: Option<String>,
+}
+
+/// `GET /api/v1/admin/subjects/{key}?format=json|html`: the records holding a person and every
+/// disclosure of them. The report itself is an `admin` entry of the audit log.
+pub(crate) async fn get_subject_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    Query(q): Query<SubjectQuery>,
+) -> Result<Response, ApiError> {
+    require_admin(&caller)?;
+    let html = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("html") => true,
+        Some(other) => return Err(ApiError::bad_request(format!("format '{other}': use json or html"))),
+    };
+    let report = crate::subject::report(&state.store, &key).await.map_err(|e| match e {
+        crate::subject::Error::Key => ApiError::bad_request(e.to_string()),
+        crate::subject::Error::Store(e) => e.into(),
+    })?;
+    let detail =
+        json!({ "key": report.key, "records": report.holdings.len(), "disclosures": report.disclosures.len() });
+    log(&state, &caller, "subject report", "", detail).await;
+    Ok(match html {
+        true => ([("content-type", "text/html; charset=utf-8")], crate::subject::to_html(&report)).into_response(),
+        false => Json(report).into_response(),
+    })
 }

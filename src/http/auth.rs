@@ -23,6 +23,8 @@ pub(crate) struct AuditInfo {
     pub(crate) dataset: String,
     pub(crate) version: Option<i64>,
     pub(crate) rows: i64,
+    /// The grant data was served under (its fields, basis and purpose).
+    pub(crate) grant: String,
     /// The address (ip:port) the request came from.
     pub(crate) peer: String,
     /// A download whose delivery is tracked to its end (snapshots and change sets).

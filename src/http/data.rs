@@ -4,7 +4,8 @@
 use super::auth::{AuditInfo, Caller};
 use super::error::ApiError;
 use super::AppState;
-use crate::access::{find_grant, granted_fields};
+use crate::access::{find_grant, granted_fields, protections};
+use crate::store::GrantRow;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
@@ -15,9 +16,10 @@ use std::sync::{Arc, Mutex};
 
 type Audit = Extension<Arc<Mutex<AuditInfo>>>;
 
-fn note(audit: &Audit, dataset: &str, version: Option<i64>, rows: usize) {
+fn note(audit: &Audit, grant: &GrantRow, version: Option<i64>, rows: usize) {
     if let Ok(mut i) = audit.0.lock() {
-        i.dataset = dataset.into();
+        i.dataset = grant.dataset.clone();
+        i.grant = grant.id.clone();
         i.version = version;
         i.rows = rows as i64;
     }
@@ -25,15 +27,24 @@ fn note(audit: &Audit, dataset: &str, version: Option<i64>, rows: usize) {
 
 /// Notes a download whose delivery is tracked: the client's position moves to `version` only
 /// once the whole body was sent (see `delivery`).
-fn offer(audit: &Audit, caller: &Caller, dataset: &str, version: i64, rows: usize, partial: bool) {
-    note(audit, dataset, Some(version), rows);
+fn offer(
+    audit: &Audit,
+    caller: &Caller,
+    grant: &GrantRow,
+    version: i64,
+    rows: usize,
+    partial: bool,
+    from: Option<i64>,
+) {
+    note(audit, grant, Some(version), rows);
     if let Ok(mut i) = audit.0.lock() {
         i.offer = Some(super::delivery::Offer {
             client_id: caller.client_id.clone(),
-            dataset: dataset.into(),
+            dataset: grant.dataset.clone(),
             version,
             rows: rows as i64,
             partial,
+            from,
         });
     }
 }
@@ -101,9 +112,17 @@ pub(crate) async fn get_dataset(
             Some(acc)
         });
     let schema: Vec<serde_json::Value> = serde_json::from_str(&d.schema_json).unwrap_or_default();
+    let delivered: crate::protect::Protections =
+        caller.grants.iter().filter(|g| g.dataset == name).flat_map(protections).collect();
     let schema: Vec<_> = schema
         .into_iter()
         .filter(|f| visible.as_ref().is_none_or(|v| f["name"].as_str().is_some_and(|n| v.iter().any(|x| x == n))))
+        .map(|mut f| {
+            if let Some(p) = f["name"].as_str().and_then(|n| delivered.get(n)) {
+                f["delivered"] = serde_json::json!(p);
+            }
+            f
+        })
         .collect();
     let key: serde_json::Value = serde_json::from_str(&d.key_fields).unwrap_or_default();
     Ok(Json(
@@ -182,6 +201,22 @@ fn only_granted(df: DataFrame, fields: Option<Vec<String>>) -> Result<DataFrame,
     Ok(df.select(keep)?)
 }
 
+/// The key of the caller's pseudonyms (none loaded: nothing protected leaves).
+fn client_key(state: &AppState, caller: &Caller) -> Result<crate::digest::MacKey, ApiError> {
+    let secret = state.store.audit_chain().key().ok_or_else(|| ApiError::internal("the hub's key is not loaded"))?;
+    Ok(crate::protect::client_key(secret, &caller.client_id))
+}
+
+/// What the grant lets the caller see of `df`: its fields, masked or pseudonymized as it says.
+fn granted(state: &AppState, caller: &Caller, grant: &GrantRow, df: DataFrame) -> Result<DataFrame, ApiError> {
+    let df = only_granted(df, granted_fields(grant))?;
+    let p = protections(grant);
+    if p.is_empty() {
+        return Ok(df);
+    }
+    crate::protect::frame(df, &p, &client_key(state, caller)?).map_err(ApiError::internal)
+}
+
 async fn read(state: &AppState, path: &str) -> Result<DataFrame, ApiError> {
     Ok(crate::versions::read_parquet(&state.objects, path).await?)
 }
@@ -220,16 +255,16 @@ pub(crate) async fn get_snapshot(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no version {version}")))?;
     crate::versions::ensure_kept(&state.store, &name, version).await?;
-    if granted_fields(grant).is_none() && q.format == Format::Parquet {
+    if granted_fields(grant).is_none() && grant.protect.is_none() && q.format == Format::Parquet {
         let response = super::files::stream_file(&state, &format!("{}/snapshot.parquet", row.prefix), &headers).await?;
         let partial = response.status() == axum::http::StatusCode::PARTIAL_CONTENT;
-        offer(&audit, &caller, &name, version, row.row_count as usize, partial);
+        offer(&audit, &caller, grant, version, row.row_count as usize, partial, None);
         return Ok(response);
     }
-    let df = only_granted(read(&state, &format!("{}/snapshot.parquet", row.prefix)).await?, granted_fields(grant))?;
+    let df = granted(&state, &caller, grant, read(&state, &format!("{}/snapshot.parquet", row.prefix)).await?)?;
     let rows = df.height();
     let response = respond(df, q.format)?;
-    offer(&audit, &caller, &name, version, rows, false);
+    offer(&audit, &caller, grant, version, rows, false, None);
     Ok(response)
 }
 
@@ -263,13 +298,13 @@ pub(crate) async fn get_changes(
         crate::versions::ensure_kept(&state.store, &name, since + 1).await?;
     }
     let df = crate::versions::changes_since(&state.objects, &name, since, current.version).await?;
-    let df = only_granted(df, granted_fields(grant))?;
+    let df = granted(&state, &caller, grant, df)?;
     let rows = df.height();
     let mut response = respond(df, q.format)?;
     let h = response.headers_mut();
     h.insert("x-changes-from", HeaderValue::from(since));
     h.insert("x-changes-to", HeaderValue::from(current.version));
-    offer(&audit, &caller, &name, current.version, rows, false);
+    offer(&audit, &caller, grant, current.version, rows, false, Some(since));
     Ok(response)
 }
 
@@ -291,6 +326,10 @@ pub(crate) async fn get_record(
     if let (Some(fields), Some(obj)) = (granted_fields(grant), value.as_object_mut()) {
         obj.retain(|k, _| fields.contains(k));
     }
-    note(&audit, &name, None, 1);
+    let p = protections(grant);
+    if !p.is_empty() {
+        crate::protect::record(&mut value, &p, &client_key(&state, &caller)?);
+    }
+    note(&audit, grant, None, 1);
     Ok(Json(value))
 }

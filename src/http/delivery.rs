@@ -23,6 +23,8 @@ pub(crate) struct Offer {
     pub(crate) rows: i64,
     /// A part of the file (`206`): never moves the position, counts no rows.
     pub(crate) partial: bool,
+    /// For change sets: the version the changes start after.
+    pub(crate) from: Option<i64>,
 }
 
 /// How the download ended, for its `delivery` entry.

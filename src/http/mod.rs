@@ -46,6 +46,8 @@ pub struct AppState {
     /// Failed `/token` attempts per claimed client id, and per caller address.
     pub(crate) client_failures: Arc<throttle::Failures>,
     pub(crate) address_failures: Arc<throttle::Failures>,
+    /// Days a new grant on personal fields lasts when given no last day.
+    pub personal_grant_days: u32,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             callers: Arc::default(),
             client_failures: Arc::new(throttle::Failures::new(token::FAILURES_PER_CLIENT)),
             address_failures: Arc::new(throttle::Failures::new(token::FAILURES_PER_ADDRESS)),
+            personal_grant_days: 365,
         }
     }
 }
@@ -173,8 +176,10 @@ async fn audited(State(state): State<AppState>, mut req: Request, next: Next) ->
         Some(o) => (
             0,
             0,
-            serde_json::json!({ "offered_rows": o.rows, "offered_bytes": bytes, "partial": o.partial }).to_string(),
+            serde_json::json!({ "offered_rows": o.rows, "offered_bytes": bytes, "partial": o.partial, "grant": info.grant, "from": o.from })
+                .to_string(),
         ),
+        None if !info.grant.is_empty() => (info.rows, bytes, serde_json::json!({ "grant": info.grant }).to_string()),
         None => (info.rows, bytes, String::new()),
     };
     let row = AuditRow {

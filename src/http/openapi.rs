@@ -42,6 +42,10 @@ fn components() -> Value {
 /// The schema of a parameter or body field.
 fn schema_of(p: &Param) -> Value {
     match p.values {
+        [] if p.boolean => json!({ "type": "boolean" }),
+        [] if !p.map_of.is_empty() => {
+            json!({ "type": "object", "additionalProperties": { "type": "string", "enum": p.map_of } })
+        }
         [] if p.list => json!({ "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }),
         [] if p.integer => json!({ "type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX }),
         // Years 1000 to 9999, as every date the hub reads.

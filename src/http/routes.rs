@@ -23,6 +23,10 @@ pub(crate) struct Param {
     pub(crate) pattern: &'static str,
     /// What it means.
     pub(crate) description: &'static str,
+    /// `true` or `false` (a JSON body's boolean).
+    pub(crate) boolean: bool,
+    /// A JSON object whose values are one of these.
+    pub(crate) map_of: &'static [&'static str],
 }
 
 impl Param {
@@ -36,6 +40,8 @@ impl Param {
         date: false,
         pattern: "",
         description: "",
+        boolean: false,
+        map_of: &[],
     };
 }
 
@@ -138,6 +144,7 @@ const REPORT_QUERY: &[Param] = &[
     one_of("format", &["json", "csv", "xlsx", "html"], "Encoding (default json)"),
     one_of("lang", &["vi", "en"], "Language (default vi)"),
 ];
+const SUBJECT_QUERY: &[Param] = &[one_of("format", &["json", "html"], "json (default) or a printable page")];
 const SEARCH_QUERY: &[Param] = &[needed("q", "Part of a name"), AS_OF];
 const TOKEN_FORM: &[Param] = &[
     Param { name: "grant_type", required: true, values: &["client_credentials"], ..Param::EMPTY },
@@ -167,7 +174,15 @@ const GRANT_BODY: &[Param] = &[
     },
     Param { name: "fields", list: true, description: "Only these fields (default every field)", ..Param::EMPTY },
     date("until", "Last day of the grant, yyyy-mm-dd"),
-    needed("basis", "Legal basis or purpose"),
+    needed("basis", "Legal basis: the law, decree or decision that allows the sharing"),
+    text("purpose", "What the receiving agency uses the data for (required when personal fields are granted)"),
+    Param { name: "sensitive", boolean: true, description: "Grant sensitive personal fields", ..Param::EMPTY },
+    Param {
+        name: "protect",
+        map_of: &["last4", "initials", "year", "pseudonym"],
+        description: "How fields are delivered: {field: last4|initials|year|pseudonym}",
+        ..Param::EMPTY
+    },
 ];
 
 /// Every route with its handler.
@@ -268,11 +283,26 @@ pub(crate) fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
             get(admin::list_grants),
         ),
         (
-            r("POST", "/api/v1/admin/grants", "Admin: grant {client, dataset, scope, fields?, until?, basis}", true)
-                .body(Body::Json(GRANT_BODY)),
+            r(
+                "POST",
+                "/api/v1/admin/grants",
+                "Admin: grant {client, dataset, scope, fields?, until?, basis, purpose?, sensitive?, protect?}",
+                true,
+            )
+            .body(Body::Json(GRANT_BODY)),
             post(admin::add_grant),
         ),
         (r("POST", "/api/v1/admin/grants/{id}/revoke", "Admin: revoke a grant", true), post(admin::revoke_grant)),
+        (
+            r(
+                "GET",
+                "/api/v1/admin/subjects/{key}",
+                "Admin: a person's records and their disclosures (?format=json|html)",
+                true,
+            )
+            .query(SUBJECT_QUERY),
+            get(admin::get_subject_report),
+        ),
         (
             r(
                 "GET",

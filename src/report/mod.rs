@@ -4,7 +4,7 @@
 
 mod display;
 mod health;
-mod html;
+pub(crate) mod html;
 mod tables;
 
 pub use health::{Freshness, Quality};

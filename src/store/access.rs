@@ -26,11 +26,21 @@ pub struct GrantRow {
     pub fields: Option<String>,
     /// Last day the grant is valid (`yyyy-mm-dd`), or null.
     pub until: Option<String>,
-    /// Legal basis or purpose.
+    /// Legal basis (the law, decree or decision that allows the sharing).
     pub basis: String,
+    /// What the receiving agency uses the data for (required on personal fields).
+    pub purpose: String,
+    /// 1 when the grant explicitly covers sensitive personal fields.
+    pub sensitive: i64,
+    /// JSON object `{field: last4|initials|year|pseudonym}`: how fields are delivered, or null.
+    pub protect: Option<String>,
     pub created_at: String,
     pub revoked_at: Option<String>,
 }
+
+/// The columns of a [`GrantRow`], in its order.
+const GRANT_COLUMNS: &str =
+    "id, client_id, dataset, scope, fields, until, basis, purpose, sensitive, protect, created_at, revoked_at";
 
 /// Raises the access generation (in the transaction of the change).
 const BUMP: &str = "UPDATE access_generation SET n = n + 1 WHERE id = 1";
@@ -92,9 +102,11 @@ impl Store {
     pub(crate) async fn add_grant(&self, g: &GrantRow) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "INSERT INTO grants (id, client_id, dataset, scope, fields, until, basis, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO grants (id, client_id, dataset, scope, fields, until, basis, purpose, sensitive, protect, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
-        .bind(&g.id).bind(&g.client_id).bind(&g.dataset).bind(&g.scope).bind(&g.fields).bind(&g.until).bind(&g.basis).bind(&g.created_at)
+        .bind(&g.id).bind(&g.client_id).bind(&g.dataset).bind(&g.scope).bind(&g.fields).bind(&g.until).bind(&g.basis)
+        .bind(&g.purpose).bind(g.sensitive).bind(&g.protect).bind(&g.created_at)
         .execute(&mut *tx)
         .await?;
         sqlx::query(BUMP).execute(&mut *tx).await?;
@@ -104,14 +116,11 @@ impl Store {
 
     /// Grants of a client not revoked and not expired on `today`.
     pub async fn active_grants(&self, client_id: &str, today: &str) -> Result<Vec<GrantRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, client_id, dataset, scope, fields, until, basis, created_at, revoked_at FROM grants \
-             WHERE client_id = $1 AND revoked_at IS NULL AND (until IS NULL OR until >= $2) ORDER BY dataset, scope",
-        )
-        .bind(client_id)
-        .bind(today)
-        .fetch_all(self.pool())
-        .await?)
+        let q = format!(
+            "SELECT {GRANT_COLUMNS} FROM grants \
+             WHERE client_id = $1 AND revoked_at IS NULL AND (until IS NULL OR until >= $2) ORDER BY dataset, scope"
+        );
+        Ok(sqlx::query_as(&q).bind(client_id).bind(today).fetch_all(self.pool()).await?)
     }
 
     /// Revokes a grant; false when there is no such active grant.
@@ -136,8 +145,10 @@ impl Store {
 
     /// A grant by id.
     pub(crate) async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
-        Ok(sqlx::query_as("SELECT id, client_id, dataset, scope, fields, until, basis, created_at, revoked_at FROM grants WHERE id = $1")
-            .bind(id).fetch_optional(self.pool()).await?)
+        Ok(sqlx::query_as(&format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// Every agency: (code, name), by code.

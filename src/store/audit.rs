@@ -29,7 +29,7 @@ pub struct AuditRow {
     pub peer: String,
 }
 
-const COLUMNS: &str = "seq, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash, peer";
+pub(super) const COLUMNS: &str = "seq, at, kind, actor, agency, action, dataset, version, rows_out, bytes_out, status, duration_ms, request_id, detail, prev_hash, hash, peer";
 
 impl Store {
     /// The last entry of the log.

@@ -16,6 +16,7 @@ mod records;
 mod runs;
 mod sqlite_publication;
 mod sqlite_publish;
+mod subjects;
 
 pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
@@ -27,6 +28,7 @@ pub use records::DatasetRow;
 pub(crate) use records::VersionRow;
 pub use runs::RunRow;
 pub(crate) use runs::{RunEnd, RunStart};
+pub use subjects::HeldRow;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
