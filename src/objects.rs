@@ -249,6 +249,15 @@ pub(crate) async fn ping(objects: &Objects) -> Result<()> {
     Ok(())
 }
 
+/// Deletes the object at `path`; false when there was none.
+pub(crate) async fn remove(objects: &Objects, path: &str) -> Result<bool> {
+    match objects.delete(&ObjectPath::from(path)).await {
+        Ok(()) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Deletes every object under `prefix` except those named in `keep` (file names); returns how
 /// many were deleted.
 pub(crate) async fn remove_under(objects: &Objects, prefix: &str, keep: &[&str]) -> Result<usize> {

@@ -153,8 +153,13 @@ fn disclosed(report: &serde_json::Value) -> Vec<(String, i64, Option<i64>)> {
 
 #[test]
 fn a_subject_report_lists_exactly_the_disclosures_that_held_the_person() {
-    let hub = Hub::sqlite();
-    residents(&hub);
+    for hub in Hub::all() {
+        subject_report_on(&hub);
+    }
+}
+
+fn subject_report_on(hub: &Hub) {
+    residents(hub);
     let (a, secret) = hub.new_client("000.00.20.H48", "Sở Y tế");
     for scope in ["snapshot", "changes", "lookup"] {
         hub.ok(&[
@@ -240,4 +245,111 @@ fn a_subject_report_lists_exactly_the_disclosures_that_held_the_person() {
     assert_eq!(status, 403);
     let log = hub.ok(&["audit", "export", "--from", "2000-01-01", "--to", "2100-01-01"]);
     assert!(log.contains("subject report"), "every report is logged");
+}
+
+/// A copy of the residents pipeline with `extra` appended to `[publish]` and a retention section.
+fn residents_with_retention(hub: &Hub, publish: &str, retention: &str) -> String {
+    let text = std::fs::read_to_string(repo().join("pipelines/residents.toml")).unwrap();
+    let text = text.replace("[publish]\n", &format!("[publish]\n{publish}\n"));
+    let path = hub.objects().with_file_name("residents.toml");
+    std::fs::write(&path, format!("{text}\n[retention]\n{retention}\n")).unwrap();
+    path.display().to_string()
+}
+
+/// `sample` with one row whose identification number is malformed (it goes to quarantine).
+fn with_bad_row(hub: &Hub, sample: &str, name: &str, edit: (&str, &str)) -> String {
+    let text = std::fs::read_to_string(repo().join("data/samples").join(sample)).unwrap().replace(edit.0, edit.1);
+    let path = hub.objects().with_file_name(name);
+    std::fs::write(&path, format!("{text}12AB,Người Sai Số,01/01/2000,1,01,01273,0900000000,2026-01-05 08:00:00\n"))
+        .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn retention_removes_old_quarantine_files_versions_and_audit_details_and_keeps_the_current_version() {
+    for hub in Hub::all() {
+        retention_on(&hub);
+    }
+}
+
+fn retention_on(hub: &Hub) {
+    hub.ok(&["init"]);
+    let pipeline = residents_with_retention(hub, "keep_versions = 2", "quarantine_days = 0\naudit_days = 0");
+    let v1 = with_bad_row(hub, "residents_v1.csv", "r1.csv", ("", ""));
+    let v2 = with_bad_row(hub, "residents_v2.csv", "r2.csv", ("", ""));
+    let v3 = with_bad_row(hub, "residents_v2.csv", "r3.csv", ("0356 555 666", "0356 555 667"));
+    let run = |input: &str| hub.ok_json(&["run", &pipeline, "--input", input, "--json"]);
+    assert_eq!(run(&v1)["rows_quarantined"], 1);
+    let (a, secret) = hub.new_client("000.00.20.H48", "Sở Y tế");
+    for scope in ["snapshot", "lookup"] {
+        hub.ok(&[
+            "grant",
+            "add",
+            "--client",
+            &a,
+            "--dataset",
+            "residents",
+            "--scope",
+            scope,
+            "--fields",
+            NOT_SENSITIVE,
+            "--basis",
+            "Điều 19",
+            "--purpose",
+            "tiêm chủng",
+        ]);
+    }
+    let (_server, base) = hub.serve(&[]);
+    let auth = bearer(&base, &a, &secret);
+    get(&base, &auth, "/api/v1/datasets/residents/records/001090012345");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let objects = hub.objects().join("datasets/residents");
+
+    assert_eq!(run(&v2)["version"], 2);
+    assert!(!objects.join("v1/quarantine.parquet").exists(), "v1's quarantine is past its days");
+    assert!(objects.join("v1/snapshot.parquet").exists() && objects.join("v2/quarantine.parquet").exists());
+    let log = hub.ok(&["audit", "export", "--from", "2000-01-01", "--to", "2100-01-01"]);
+    assert!(log.contains("/records/…") && !log.contains("001090012345"), "the looked-up key is redacted: {log}");
+    assert!(hub.ok(&["audit", "verify"]).contains("intact"), "a redacted log still verifies");
+
+    // The same rows in another order: nothing to publish, and the run keeps its quarantine.
+    let text = std::fs::read_to_string(&v2).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    let reordered = hub.objects().with_file_name("r2b.csv");
+    std::fs::write(&reordered, lines.join("\n") + "\n").unwrap();
+    let unchanged = run(reordered.to_str().unwrap());
+    let kept = format!("runs/{}/quarantine.parquet", unchanged["run_id"].as_str().unwrap());
+    assert_eq!(
+        unchanged["run_quarantine"].as_str(),
+        Some(kept.as_str()),
+        "an unchanged run keeps its quarantine: {unchanged}"
+    );
+    let run_quarantine = hub.objects().join(&kept);
+    assert!(!run_quarantine.exists(), "the quarantine of a run that published nothing is removed too: {unchanged}");
+
+    assert_eq!(run(&v3)["version"], 3);
+    assert!(!objects.join("v1/snapshot.parquet").exists() && objects.join("v1/manifest.json").exists());
+    assert!(!objects.join("v2/quarantine.parquet").exists() && objects.join("v2/snapshot.parquet").exists());
+    for f in ["snapshot", "changes", "quarantine"] {
+        assert!(objects.join(format!("v3/{f}.parquet")).exists(), "the current version keeps its {f}");
+    }
+    let (status, _, _) = curl(&["-H", &auth, &format!("{base}/api/v1/datasets/residents/snapshot?version=1")]);
+    assert_eq!(status, 410);
+    get(&base, &auth, "/api/v1/datasets/residents/snapshot");
+    // Cường, deleted in v2, is in no kept version: the store no longer holds him.
+    let cuong = hub.ok_json(&["subject", "report", "--key", "079202034567"]);
+    assert_eq!(cuong["holdings"], serde_json::json!([]), "{cuong}");
+
+    let status = hub.ok(&["status"]);
+    assert!(status.contains("removed by retention") && status.contains("quarantine files"), "{status}");
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let report = hub.ok_json(&["report", "monthly", "--month", &month]);
+    let kinds: Vec<&str> = report["retention"].as_array().unwrap().iter().filter_map(|r| r[1].as_str()).collect();
+    assert!(
+        ["versions", "records", "quarantine", "audit"].iter().all(|k| kinds.contains(k)),
+        "{}",
+        report["retention"]
+    );
+    assert!(hub.ok(&["audit", "verify"]).contains("intact"));
 }

@@ -52,6 +52,13 @@ pub enum Command {
     /// Every pipeline: current version, freshness against its schedule, last and next run,
     /// held runs.
     Status(status::StatusArgs),
+    /// Apply each pipeline's retention now (it is also applied after every run): remove old
+    /// versions' files and the record history no kept version holds, old quarantine files, and
+    /// redact old audit entries' personal details.
+    Retention {
+        /// Pipelines (default: every pipeline in the pipelines folder).
+        pipelines: Vec<String>,
+    },
     /// The published datasets.
     Datasets(status::StatusArgs),
     /// Read the quarantine of a version or of a run.
@@ -153,6 +160,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { paths } => run::check(&settings, &paths),
         Command::Source(c) => source::run(&settings, c).await,
         Command::Status(a) => status::status(&settings, a).await,
+        Command::Retention { pipelines } => ops::retention(&settings, &pipelines).await,
         Command::Quarantine(c) => inspect::quarantine(&settings, c).await,
         Command::Diff(a) => inspect::diff(&settings, a).await,
         Command::Datasets(a) => status::datasets(&settings, a).await,

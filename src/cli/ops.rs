@@ -195,3 +195,26 @@ pub async fn restore(settings: &Settings, from: &str) -> anyhow::Result<ExitCode
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `lgsp retention [PIPELINE…]`: applies retention now and says what it removed.
+pub async fn retention(settings: &Settings, names: &[String]) -> anyhow::Result<ExitCode> {
+    let specs = match names {
+        [] => load_pipelines(settings)?.0,
+        _ => names.iter().map(|n| super::run::find_pipeline(settings, n)).collect::<anyhow::Result<_>>()?,
+    };
+    let store = super::open_store(settings).await?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url)?;
+    for spec in &specs {
+        let current = store.current_version(&spec.dataset).await?.map(|v| v.version);
+        let r = lgsp_hub::pipeline::retention::apply(&store, &objects, spec, current).await?;
+        println!(
+            "{}: {} versions' files, {} record versions, {} quarantine files removed; {} audit entries redacted",
+            spec.id,
+            r.versions.len(),
+            r.records,
+            r.quarantine,
+            r.audit
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -22,11 +22,14 @@ pub async fn status(settings: &Settings, a: StatusArgs) -> anyhow::Result<ExitCo
     let (specs, broken) = super::ops::load_pipelines(settings)?;
     store.mark_interrupted(None, std::time::Duration::from_secs(settings.run_lease_seconds)).await?;
     let rows = lgsp_hub::status::of(&store, &specs, chrono::Utc::now()).await?;
+    let retention = store.retention_totals().await?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string(&serde_json::json!({ "datasets": rows, "broken_pipeline_files": broken }))?
-        );
+        let retention: Vec<_> = retention
+            .iter()
+            .map(|(d, k, n, at)| serde_json::json!({ "dataset": d, "kind": k, "removed": n, "last_at": at }))
+            .collect();
+        let all = serde_json::json!({ "datasets": rows, "broken_pipeline_files": broken, "retention": retention });
+        println!("{}", serde_json::to_string(&all)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -63,6 +66,19 @@ pub async fn status(settings: &Settings, a: StatusArgs) -> anyhow::Result<ExitCo
     }
     for b in &broken {
         println!("broken pipeline file: {b}");
+    }
+    if !retention.is_empty() {
+        println!("\nremoved by retention:");
+        for (dataset, kind, n, at) in &retention {
+            let what = match kind.as_str() {
+                "versions" => "versions' files",
+                "records" => "record versions no kept version holds",
+                "quarantine" => "quarantine files",
+                "audit" => "audit entries redacted",
+                other => other,
+            };
+            println!("    {dataset:<22} {n:>9} {what} (last {})", local(at));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

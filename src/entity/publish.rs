@@ -36,6 +36,7 @@ fn spec(dataset: &str, owner: &AgencyCode, header: &[String], path: PathBuf) -> 
         on_quarantined_key: Default::default(),
         survivorship: SurvivorshipSpec::default(),
         publish: PublishSpec { max_delete_fraction: 1.0, ..Default::default() },
+        retention: Default::default(),
         // Entities are derived from published datasets, which passed their own gates.
         gates: GatesSpec { max_quarantine_fraction: 1.0, max_update_fraction: 1.0, ..GatesSpec::default() },
         matching: None,

@@ -10,6 +10,7 @@ mod lookups;
 pub(crate) mod normalize;
 mod plan_merge;
 mod records;
+pub mod retention;
 mod row_groups;
 mod run;
 pub(crate) mod spec;

@@ -177,13 +177,14 @@ where
             settle("record the finished run", || store.finish_run(&id, &end)).await;
             audit_run(store, spec, &id, &end).await;
             tracing::info!(status = %report.status, version = ?report.version, "run finished");
-            if let (Some(keep), Some(v), true) = (spec.publish.keep_versions, report.version, report.published()) {
-                match crate::versions::prune(store, objects, &spec.dataset, v, keep).await {
-                    Ok(pruned) if !pruned.is_empty() => {
-                        tracing::info!(?pruned, "retention removed the files of older versions")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "retention could not remove older versions' files"),
+            let current = match report.version.filter(|_| report.published()) {
+                Some(v) => Some(v),
+                None => store.current_version(&spec.dataset).await.ok().flatten().map(|v| v.version),
+            };
+            match super::retention::apply(store, objects, spec, current).await {
+                Ok(removed) => tracing::debug!(?removed, "retention applied"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention could not remove what is due; the next run tries again")
                 }
             }
             Ok(report)

@@ -53,6 +53,9 @@ pub struct PipelineSpec {
     /// How versions are published.
     #[serde(default)]
     pub(crate) publish: PublishSpec,
+    /// How long quarantine files and the personal details of audit entries are kept.
+    #[serde(default)]
+    pub(crate) retention: super::retention::RetentionSpec,
     /// Quality gates checked before a version is published (see `pipeline::gates`).
     #[serde(default)]
     pub(crate) gates: super::gates::GatesSpec,

@@ -127,6 +127,8 @@ pub struct Report {
     pub(crate) denied: Vec<Denied>,
     pub(crate) grants_added: Vec<(String, i64)>,
     pub(crate) grants_expiring: Vec<(String, i64)>,
+    /// What retention removed in the period: (dataset, kind, how many).
+    pub(crate) retention: Vec<(String, String, i64)>,
     pub(crate) totals: Totals,
     /// The six months up to the period's last one, oldest first.
     pub(crate) trend: Vec<TrendPoint>,
@@ -195,6 +197,18 @@ pub async fn build(
     let grants_added: Vec<(String, i64)> = added.into_iter().filter(|(a, _)| keep(a)).collect();
     let grants_expiring: Vec<(String, i64)> = expiring.into_iter().filter(|(a, _)| keep(a)).collect();
     let denied: Vec<Denied> = store.report_denied(from, to).await?.into_iter().filter(|d| keep(&d.agency)).collect();
+    let owners: std::collections::HashMap<String, String> =
+        store.list_datasets().await?.into_iter().map(|d| (d.name, d.owner)).collect();
+    let mut retention: Vec<(String, String, i64)> = Vec::new();
+    for r in store.retention_between(from, to).await? {
+        if !owners.get(&r.dataset).is_none_or(|o| keep(o)) {
+            continue;
+        }
+        match retention.iter_mut().find(|(d, k, _)| *d == r.dataset && *k == r.kind) {
+            Some(row) => row.2 += r.removed,
+            None => retention.push((r.dataset, r.kind, r.removed)),
+        }
+    }
     step("grants");
     let latest = store.latest_event().await?.unwrap_or_else(|| from.to_string());
     let as_of = if latest.as_str() < to { latest.max(from.to_string()) } else { to.to_string() };
@@ -245,6 +259,7 @@ pub async fn build(
         denied,
         grants_added,
         grants_expiring,
+        retention,
         totals,
         trend,
         no_data,
