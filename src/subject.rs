@@ -61,7 +61,8 @@ pub struct Disclosure {
     /// The version served (for change sets, the last one) and where change sets start.
     pub version: Option<i64>,
     pub changes_after: Option<i64>,
-    /// Whether the whole body reached the client (lookups: always).
+    /// Whether the whole body reached the client (lookups: always; a range of a file: never,
+    /// though the range may hold the record).
     pub delivered: bool,
     /// The grant served under: fields (null: all), how they were delivered, basis, purpose.
     pub grant: Option<String>,
@@ -151,7 +152,10 @@ pub async fn report(store: &Store, key: &str) -> Result<Report> {
         let delivered: HashMap<&str, bool> = entries
             .iter()
             .filter(|e| e.kind == "delivery")
-            .map(|e| (e.request_id.as_str(), detail(e)["complete"].as_bool().unwrap_or(false)))
+            .map(|e| {
+                let d = detail(e);
+                (e.request_id.as_str(), d["complete"].as_bool() == Some(true) && d["partial"].as_bool() != Some(true))
+            })
             .collect();
         for e in entries.iter().filter(|e| e.kind == "request") {
             let Some((route, looked_up)) = route_of(&e.action, dataset) else { continue };

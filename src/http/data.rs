@@ -55,7 +55,12 @@ pub(crate) async fn get_me(State(state): State<AppState>, caller: Caller) -> Res
     let allowed: Vec<_> = caller
         .grants
         .iter()
-        .map(|g| serde_json::json!({ "dataset": g.dataset, "scope": g.scope, "fields": granted_fields(g), "until": g.until }))
+        .map(|g| {
+            serde_json::json!({
+                "dataset": g.dataset, "scope": g.scope, "fields": granted_fields(g), "until": g.until,
+                "basis": g.basis, "purpose": g.purpose, "protect": protections(g)
+            })
+        })
         .collect();
     let mut names: Vec<&str> = caller.grants.iter().map(|g| g.dataset.as_str()).collect();
     names.sort_unstable();

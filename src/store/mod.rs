@@ -10,6 +10,7 @@ pub(crate) use reports::RunSpan;
 pub use reports::{Calls, Consumed, Denied, Provided};
 mod audit;
 mod catalogs;
+mod pg_publish;
 mod publish_tx;
 mod record_changes;
 mod records;
@@ -80,6 +81,8 @@ pub(crate) enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// A native pool beside, on PostgreSQL (publications stream records with `COPY`).
+    pg: Option<sqlx::PgPool>,
     /// The database file, on SQLite (publications write through a connection of their own).
     sqlite_file: Option<std::path::PathBuf>,
     /// Connected for a long-running server (see [`Store::connect_serving`]).
@@ -187,7 +190,15 @@ impl Store {
             })
             .connect_with(opts)
             .await?;
-        Ok(Store { pool, backend, sqlite_file, serving, audit: Arc::default() })
+        let pg = match backend {
+            Backend::Postgres => Some(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect_lazy_with(sqlx::postgres::PgConnectOptions::from_str(&url)?),
+            ),
+            Backend::Sqlite => None,
+        };
+        Ok(Store { pool, backend, pg, sqlite_file, serving, audit: Arc::default() })
     }
 
     /// Sets the audit log's key (once; a second key is ignored: one process, one key).

@@ -1,10 +1,8 @@
 //! Datasets, versions and master records: a version becomes current in one transaction that
 //! applies only the changed records and keeps their history.
 
-use super::publish_tx::{
-    insert_version_sql, sql_count, PublishTx, CURRENT_VERSION_OF, MOVE_DATASET, UPSERT_DATASET, VERSION_COLUMNS,
-};
-use super::record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChanges};
+use super::publish_tx::{PublishTx, VERSION_COLUMNS};
+use super::record_changes::ChangeChunks;
 use super::{Error, Result, Store};
 use serde::Serialize;
 
@@ -102,37 +100,8 @@ impl Store {
                 super::sqlite_publish::SqlitePublish::begin(file, self.serving, p).await?,
             )));
         }
-        let mut tx = self.pool().begin().await?;
-        let now = super::now();
-        sqlx::query(UPSERT_DATASET)
-            .bind(&p.dataset)
-            .bind(&p.pipeline)
-            .bind(&p.owner)
-            .bind(&p.title)
-            .bind(&p.description)
-            .bind(&p.key_fields)
-            .bind(&p.schema_json)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        let moved = sqlx::query(MOVE_DATASET)
-            .bind(p.version)
-            .bind(&p.pipeline)
-            .bind(&p.owner)
-            .bind(&p.title)
-            .bind(&p.description)
-            .bind(&p.key_fields)
-            .bind(&p.schema_json)
-            .bind(&now)
-            .bind(&p.dataset)
-            .bind(p.version - 1)
-            .execute(&mut *tx)
-            .await?;
-        if moved.rows_affected() != 1 {
-            let (found,): (i64,) = sqlx::query_as(CURRENT_VERSION_OF).bind(&p.dataset).fetch_one(&mut *tx).await?;
-            return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
-        }
-        Ok(PendingPublish(Pending::Pool { tx, p: Box::new(p.clone()) }))
+        let pg = self.pg.as_ref().ok_or(Error::Scheme("a store that is neither SQLite nor PostgreSQL".into()))?;
+        Ok(PendingPublish(Pending::Pg(super::pg_publish::PgPublish::begin(pg, p).await?)))
     }
 }
 
@@ -141,8 +110,8 @@ impl Store {
 pub(crate) struct PendingPublish(Pending);
 
 enum Pending {
-    /// Through the pool (PostgreSQL).
-    Pool { tx: sqlx::Transaction<'static, sqlx::Any>, p: Box<PublishTx> },
+    /// On a native PostgreSQL connection (bulk `COPY`).
+    Pg(super::pg_publish::PgPublish),
     /// On a connection and thread of its own (SQLite).
     Sqlite(super::sqlite_publish::SqlitePublish),
 }
@@ -150,63 +119,19 @@ enum Pending {
 impl PendingPublish {
     /// Applies record changes (closing current versions, inserting new ones).
     pub(crate) async fn apply(&mut self, changes: ChangeChunks<'static>) -> Result<()> {
-        let (tx, p) = match &mut self.0 {
-            Pending::Sqlite(s) => return s.apply(changes).await,
-            Pending::Pool { tx, p } => (tx, &*p),
-        };
-        for chunk in changes {
-            apply_chunk(tx, p, &chunk.map_err(Error::Changes)?).await?;
+        match &mut self.0 {
+            Pending::Sqlite(s) => s.apply(changes).await,
+            Pending::Pg(p) => p.apply(changes).await,
         }
-        Ok(())
     }
 
     /// Records the version (with its manifest's checksum) and commits: the version is visible.
     pub(crate) async fn commit(self, manifest_sha256: &str) -> Result<()> {
-        let (mut tx, p) = match self.0 {
-            Pending::Sqlite(s) => return s.commit(manifest_sha256).await,
-            Pending::Pool { tx, p } => (tx, p),
-        };
-        sqlx::query(&insert_version_sql())
-            .bind(&p.dataset)
-            .bind(p.version)
-            .bind(&p.run_id)
-            .bind(super::now())
-            .bind(&p.input_sha256)
-            .bind(sql_count(p.counts.rows))
-            .bind(sql_count(p.counts.inserted))
-            .bind(sql_count(p.counts.updated))
-            .bind(sql_count(p.counts.deleted))
-            .bind(sql_count(p.counts.rows_quarantined))
-            .bind(&p.prefix)
-            .bind(manifest_sha256)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        match self.0 {
+            Pending::Sqlite(s) => s.commit(manifest_sha256).await,
+            Pending::Pg(p) => p.commit(manifest_sha256).await,
+        }
     }
-}
-
-/// Applies one chunk of record changes on PostgreSQL with two statements whose rows travel as
-/// one JSON array parameter (a bulk path, without a parameter per value).
-async fn apply_chunk(tx: &mut sqlx::Transaction<'_, sqlx::Any>, p: &PublishTx, chunk: &RecordChanges) -> Result<()> {
-    let closing: Vec<&str> = chunk.iter().filter(|c| c.kind != ChangeKind::Insert).map(|c| c.key).collect();
-    if !closing.is_empty() {
-        let sql = "UPDATE records SET valid_to = $1 WHERE dataset = $2 AND valid_to IS NULL AND record_key IN (SELECT jsonb_array_elements_text($3::jsonb))";
-        let keys = serde_json::to_string(&closing).map_err(|e| Error::Changes(e.to_string()))?;
-        sqlx::query(sql).bind(p.version).bind(&p.dataset).bind(keys).execute(&mut **tx).await?;
-    }
-    let upserts: Vec<(&str, String, &str)> = chunk
-        .iter()
-        .filter(|c| c.kind != ChangeKind::Delete)
-        .map(|c| (c.key, hash_text(c.hash, &mut [0; 16]).to_string(), c.data))
-        .collect();
-    if !upserts.is_empty() {
-        let sql = "INSERT INTO records (dataset, record_key, row_hash, data, valid_from) \
-                   SELECT $1, e->>0, e->>1, e->>2, $2 FROM jsonb_array_elements($3::jsonb) AS e";
-        let rows = serde_json::to_string(&upserts).map_err(|e| Error::Changes(e.to_string()))?;
-        sqlx::query(sql).bind(&p.dataset).bind(p.version).bind(rows).execute(&mut **tx).await?;
-    }
-    Ok(())
 }
 
 /// A dataset's description as published (the data dictionary).

@@ -66,10 +66,11 @@ impl Store {
         .await?)
     }
 
-    /// The successful data requests and the deliveries of `dataset`, in log order.
+    /// The data requests of `dataset` that sent data (whole or a range) and their deliveries, in
+    /// log order.
     pub(crate) async fn served_from(&self, dataset: &str) -> Result<Vec<AuditRow>> {
         let q = format!(
-            "SELECT {} FROM audit_log WHERE dataset = $1 AND ((kind = 'request' AND status = 200) OR kind = 'delivery') ORDER BY seq",
+            "SELECT {} FROM audit_log WHERE dataset = $1 AND ((kind = 'request' AND status IN (200, 206)) OR kind = 'delivery') ORDER BY seq",
             super::audit::COLUMNS
         );
         Ok(sqlx::query_as(&q).bind(dataset).fetch_all(self.pool()).await?)
