@@ -148,7 +148,17 @@ pub async fn report(store: &Store, key: &str) -> Result<Report> {
     datasets.dedup();
     for dataset in datasets {
         let held: Vec<&Holding> = holdings.iter().filter(|h| h.dataset == dataset).collect();
-        let entries = store.served_from(dataset).await?;
+        let mut lookups: Vec<String> = Vec::new();
+        for h in &held {
+            let encoded = percent_encoding::utf8_percent_encode(&h.record_key, percent_encoding::NON_ALPHANUMERIC);
+            for k in [h.record_key.clone(), encoded.to_string()] {
+                let action = format!("GET /api/v1/datasets/{dataset}/records/{k}");
+                if !lookups.contains(&action) {
+                    lookups.push(action);
+                }
+            }
+        }
+        let entries = store.served_from(dataset, &lookups).await?;
         let delivered: HashMap<&str, bool> = entries
             .iter()
             .filter(|e| e.kind == "delivery")

@@ -66,14 +66,24 @@ impl Store {
         .await?)
     }
 
-    /// The data requests of `dataset` that sent data (whole or a range) and their deliveries, in
-    /// log order.
-    pub(crate) async fn served_from(&self, dataset: &str) -> Result<Vec<AuditRow>> {
+    /// The data requests of `dataset` that sent data (whole or a range): snapshots and change
+    /// sets, and lookups whose action is one of `lookups`; with their deliveries, in log order.
+    pub(crate) async fn served_from(&self, dataset: &str, lookups: &[String]) -> Result<Vec<AuditRow>> {
+        let named: Vec<String> = (0..lookups.len()).map(|i| format!("${}", i + 2)).collect();
+        let looked_up = match named.is_empty() {
+            true => String::new(),
+            false => format!(" OR action IN ({})", named.join(", ")),
+        };
         let q = format!(
-            "SELECT {} FROM audit_log WHERE dataset = $1 AND ((kind = 'request' AND status IN (200, 206)) OR kind = 'delivery') ORDER BY seq",
+            "SELECT {} FROM audit_log WHERE dataset = $1 AND (kind = 'delivery' OR (kind = 'request' AND status IN (200, 206) \
+             AND (action LIKE '%/snapshot' OR action LIKE '%/changes'{looked_up}))) ORDER BY seq",
             super::audit::COLUMNS
         );
-        Ok(sqlx::query_as(&q).bind(dataset).fetch_all(self.pool()).await?)
+        let mut query = sqlx::query_as(&q).bind(dataset);
+        for l in lookups {
+            query = query.bind(l);
+        }
+        Ok(query.fetch_all(self.pool()).await?)
     }
 }
 
