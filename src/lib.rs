@@ -12,6 +12,7 @@ pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod catalog;
+pub mod contract;
 pub mod cron;
 pub mod digest;
 pub mod entity;

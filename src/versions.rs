@@ -89,6 +89,36 @@ pub(crate) struct SchemaField {
     /// Personal data: `basic` or `sensitive` (absent: not personal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) personal: Option<Personal>,
+    /// What the pipeline's rules guarantee of every published value (absent: nothing more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) constraints: Option<Constraints>,
+}
+
+/// What a field's rules guarantee of its published values, for data contracts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Constraints {
+    /// Regular expressions every value matches (`regex` rules; anchored as written).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) patterns: Vec<String>,
+    /// The values allowed (`enum` rule).
+    #[serde(default, rename = "enum", skip_serializing_if = "Option::is_none")]
+    pub(crate) values: Option<Vec<String>>,
+    /// Bounds of numbers and dates (`range` rule), as written in the pipeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) minimum: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) maximum: Option<serde_json::Value>,
+    /// Bounds of the text length in characters (`length` rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) min_length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) max_length: Option<usize>,
+    /// No two keys share a value (`unique` rule).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) unique: bool,
+    /// The shared catalog whose codes the values are (`in_catalog` rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) catalog: Option<String>,
 }
 
 /// `manifest.json` of a version.

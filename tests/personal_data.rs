@@ -132,6 +132,26 @@ fn protected_fields_are_masked_or_pseudonymized_in_every_format_and_route() {
     let f = dict["schema"].as_array().unwrap().iter().find(|f| f["name"] == "so_dinh_danh").unwrap().clone();
     assert_eq!((&f["delivered"], &f["personal"]), (&"pseudonym".into(), &"basic".into()), "{dict}");
 
+    // So does the data contract, for the JSON Schema of NDJSON records and the Frictionless one.
+    let contract: serde_json::Value =
+        serde_json::from_slice(&get(&base, &auth_a, "/api/v1/datasets/residents/schema?format=jsonschema")).unwrap();
+    let id = &contract["properties"]["so_dinh_danh"];
+    assert_eq!(
+        (&id["type"], &id["x-personal"], id.get("pattern")),
+        (&"string".into(), &"basic".into(), None),
+        "{contract}"
+    );
+    assert_eq!(contract["properties"]["ngay_sinh"]["type"], serde_json::json!(["integer", "null"]));
+    assert!(contract["properties"].get("dan_toc").is_none(), "an ungranted field is not in the contract");
+    let full = hub.ok_json(&["schema", "residents", "--format", "frictionless"]);
+    let dan_toc = full["fields"].as_array().unwrap().iter().find(|f| f["name"] == "dan_toc").unwrap().clone();
+    assert_eq!(dan_toc["personal"], "sensitive", "{full}");
+    assert!(full["foreignKeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["reference"]["resource"] == "catalogs/ethnic_groups_1979"));
+
     // One client's pseudonyms are stable across pulls; another client's differ.
     let again = ParquetReader::new(std::io::Cursor::new(get(&base, &auth_a, snapshot))).finish().unwrap();
     assert_eq!(column(&again, "so_dinh_danh"), column(&df, "so_dinh_danh"));

@@ -101,3 +101,29 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
     eprintln!("wrote {} rows to {}", df.height(), a.out.display());
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Dataset name.
+    pub dataset: String,
+    /// Frictionless Table Schema (for the CSV export) or JSON Schema (for one NDJSON record).
+    #[arg(long, value_enum, default_value = "frictionless")]
+    pub format: lgsp_hub::contract::Format,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `lgsp schema DATASET`: the data contract of the current version, every field.
+pub async fn schema(settings: &Settings, a: SchemaArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    let Some(d) = store.dataset(&a.dataset).await? else {
+        bail!("dataset '{}' has no published version (lgsp datasets lists them)", a.dataset);
+    };
+    let text = lgsp_hub::contract::export_published(&d, a.format)?;
+    match a.out {
+        Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?,
+        None => println!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

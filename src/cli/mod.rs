@@ -74,6 +74,8 @@ pub enum Command {
     Versions(data::VersionsArgs),
     /// Write a version's snapshot, or the changes since a version, to a file.
     Export(data::ExportArgs),
+    /// The data contract of a dataset: Frictionless Table Schema or JSON Schema.
+    Schema(data::SchemaArgs),
     /// Shared catalogs: list, look codes up as of a date, resolve old codes, search names.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
@@ -166,6 +168,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Datasets(a) => status::datasets(&settings, a).await,
         Command::Versions(a) => data::versions(&settings, a).await,
         Command::Export(a) => data::export(&settings, a).await,
+        Command::Schema(a) => data::schema(&settings, a).await,
         Command::Catalog(c) => catalog::run(&settings, c).await,
         Command::Agency(c) => access::agency(&settings, c).await,
         Command::Client(c) => access::client(&settings, c).await,

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod catalogs;
+mod contract;
 mod data;
 mod delivery;
 pub(crate) mod error;

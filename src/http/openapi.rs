@@ -112,6 +112,10 @@ fn success(returns: &Returns) -> Map<String, Value> {
             ]);
             out.insert("200".into(), json!({ "description": "the report", "content": files }));
         }
+        Returns::JsonOrHtml => {
+            let files = content(&[("application/json", json!({ "type": "object" })), ("text/html", text.clone())]);
+            out.insert("200".into(), json!({ "description": "the answer, as JSON or a page", "content": files }));
+        }
     }
     out
 }

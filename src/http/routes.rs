@@ -1,7 +1,7 @@
 //! The route table: one list builds both the router and the OpenAPI document, so the two
 //! cannot drift apart.
 
-use super::{admin, catalogs, data, reports, token, AppState};
+use super::{admin, catalogs, contract, data, reports, token, AppState};
 use axum::routing::{get, post, MethodRouter};
 
 /// A query parameter, or a field of a request body.
@@ -85,6 +85,8 @@ pub(crate) enum Returns {
     Data { ranges: bool },
     /// A report (JSON, CSV, XLSX or HTML).
     Report,
+    /// A JSON object or a printable HTML page.
+    JsonOrHtml,
 }
 
 /// One route of the API.
@@ -144,6 +146,8 @@ const REPORT_QUERY: &[Param] = &[
     one_of("format", &["json", "csv", "xlsx", "html"], "Encoding (default json)"),
     one_of("lang", &["vi", "en"], "Language (default vi)"),
 ];
+const SCHEMA_QUERY: &[Param] =
+    &[one_of("format", &["frictionless", "jsonschema"], "Frictionless Table Schema (default) or JSON Schema")];
 const SUBJECT_QUERY: &[Param] = &[one_of("format", &["json", "html"], "json (default) or a printable page")];
 const SEARCH_QUERY: &[Param] = &[needed("q", "Part of a name"), AS_OF];
 const TOKEN_FORM: &[Param] = &[
@@ -204,6 +208,16 @@ pub(crate) fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
             get(data::get_dataset),
         ),
         (r("GET", "/api/v1/datasets/{name}/versions", "Published versions", true), get(data::list_versions)),
+        (
+            r(
+                "GET",
+                "/api/v1/datasets/{name}/schema",
+                "The data contract as the caller receives it (?format=frictionless|jsonschema)",
+                true,
+            )
+            .query(SCHEMA_QUERY),
+            get(contract::get_schema),
+        ),
         (
             r(
                 "GET",
@@ -300,7 +314,8 @@ pub(crate) fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
                 "Admin: a person's records and their disclosures (?format=json|html)",
                 true,
             )
-            .query(SUBJECT_QUERY),
+            .query(SUBJECT_QUERY)
+            .returns(Returns::JsonOrHtml),
             get(admin::get_subject_report),
         ),
         (

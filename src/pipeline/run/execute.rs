@@ -275,8 +275,33 @@ fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
             scale: (f.kind == FieldType::Decimal).then(|| f.scale.unwrap_or(2)),
             description: f.description.clone(),
             personal: f.personal,
+            constraints: constraints_of(&f.rules),
         })
         .collect()
+}
+
+/// What `rules` guarantee of a field's published values (none: nothing to say).
+fn constraints_of(rules: &[crate::pipeline::spec::RuleSpec]) -> Option<crate::versions::Constraints> {
+    use crate::pipeline::spec::RuleSpec;
+    let bound = |v: &Option<toml::Value>| {
+        v.as_ref().map(|v| match v {
+            toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+            other => serde_json::to_value(other).unwrap_or_default(),
+        })
+    };
+    let mut c = crate::versions::Constraints::default();
+    for r in rules {
+        match r {
+            RuleSpec::Regex { pattern } => c.patterns.push(pattern.clone()),
+            RuleSpec::Enum { values } => c.values = Some(values.clone()),
+            RuleSpec::Range { min, max } => (c.minimum, c.maximum) = (bound(min), bound(max)),
+            RuleSpec::Length { min, max } => (c.min_length, c.max_length) = (*min, *max),
+            RuleSpec::Unique => c.unique = true,
+            RuleSpec::InCatalog { catalog, .. } => c.catalog = Some(catalog.clone()),
+            RuleSpec::TaxCode => c.patterns.push(r"^([0-9]{10}(-[0-9]{3})?|[0-9]{12})$".into()),
+        }
+    }
+    (c != crate::versions::Constraints::default()).then_some(c)
 }
 
 /// Copies the snapshot of the current version to a temporary file (removed when dropped) and
