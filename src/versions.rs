@@ -75,6 +75,10 @@ pub(crate) enum Personal {
     Sensitive,
 }
 
+fn first_contract() -> u32 {
+    1
+}
+
 /// A field of the published schema (the data dictionary).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct SchemaField {
@@ -137,6 +141,9 @@ pub(crate) struct Manifest {
     pub(crate) input: InputInfo,
     pub(crate) counts: RunCounts,
     pub(crate) schema: Vec<SchemaField>,
+    /// The version of the data contract (`contract_version` of the pipeline; 1 before it existed).
+    #[serde(default = "first_contract")]
+    pub(crate) contract_version: u32,
     /// `snapshot`, `changes`, `quarantine`, `duplicates` → file.
     pub(crate) files: BTreeMap<String, FileEntry>,
     /// The audit log's head when the version was written, signed: a copy of it outside the

@@ -159,7 +159,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init => init(&settings).await,
         Command::Run(a) => run::run(&settings, a).await,
         Command::Runs(a) => run::runs(&settings, a).await,
-        Command::Check { paths } => run::check(&settings, &paths),
+        Command::Check { paths } => run::check(&settings, &paths).await,
         Command::Source(c) => source::run(&settings, c).await,
         Command::Status(a) => status::status(&settings, a).await,
         Command::Retention { pipelines } => ops::retention(&settings, &pipelines).await,

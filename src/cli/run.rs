@@ -42,6 +42,10 @@ pub struct RunArgs {
     /// Run now, whatever the schedule (the default for `lgsp run`; kept for scripts).
     #[arg(long)]
     pub now: bool,
+    /// Publish even though the pipeline breaks the dataset's data contract (a field removed or
+    /// renamed, a type changed, another key) without raising `contract_version`.
+    #[arg(long)]
+    pub allow_breaking: bool,
 }
 
 #[derive(Args, Debug)]
@@ -119,6 +123,7 @@ pub async fn run(settings: &Settings, a: RunArgs) -> anyhow::Result<ExitCode> {
         format: a.format,
         force: a.force,
         dry_run: a.dry_run,
+        allow_breaking: a.allow_breaking,
         ..RunOptions::default()
     };
     let report = pipeline::run(&store, &objects, &spec, opts).await?;
@@ -243,7 +248,7 @@ pub async fn runs(settings: &Settings, a: RunsArgs) -> anyhow::Result<ExitCode> 
 }
 
 /// Checks every pipeline file of `paths` (files or folders), reporting each bad one.
-pub fn check(settings: &Settings, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub async fn check(settings: &Settings, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let known = lgsp_hub::catalog::catalog_ids(&settings.catalogs_dir);
     let mut files = Vec::new();
     for p in paths {
@@ -262,7 +267,13 @@ pub fn check(settings: &Settings, paths: &[PathBuf]) -> anyhow::Result<ExitCode>
     }
     let mut failed = 0;
     for f in &files {
-        let errors = match PipelineSpec::load(f) {
+        let loaded = PipelineSpec::load(f);
+        let contract = match &loaded {
+            Ok(spec) => contract_problem(settings, spec).await,
+            Err(_) => None,
+        };
+        let errors = match loaded {
+            Ok(_) if contract.is_some() => contract.into_iter().collect(),
             Ok(spec) if known.is_empty() => {
                 println!(
                     "ok {} ({} → {}; catalog names not checked: no catalogs in {})",
@@ -288,4 +299,18 @@ pub fn check(settings: &Settings, paths: &[PathBuf]) -> anyhow::Result<ExitCode>
         }
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// How `spec` breaks the data contract of its published dataset, when there is a store to ask
+/// (a missing SQLite file is not created) and the dataset has a version.
+async fn contract_problem(settings: &Settings, spec: &PipelineSpec) -> Option<String> {
+    if let Some(path) = settings.store_url.strip_prefix("sqlite://") {
+        if !Path::new(path.split('?').next().unwrap_or(path)).exists() {
+            return None;
+        }
+    }
+    let store = lgsp_hub::store::Store::connect(&settings.store_url).await.ok()?;
+    let objects = lgsp_hub::objects::open(&settings.object_store_url).ok()?;
+    let current = store.current_version(&spec.dataset).await.ok()??;
+    pipeline::check_contract(&objects, spec, &current).await.err().map(|e| e.to_string())
 }

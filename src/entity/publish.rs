@@ -37,6 +37,7 @@ fn spec(dataset: &str, owner: &AgencyCode, header: &[String], path: PathBuf) -> 
         survivorship: SurvivorshipSpec::default(),
         publish: PublishSpec { max_delete_fraction: 1.0, ..Default::default() },
         retention: Default::default(),
+        contract_version: 1,
         // Entities are derived from published datasets, which passed their own gates.
         gates: GatesSpec { max_quarantine_fraction: 1.0, max_update_fraction: 1.0, ..GatesSpec::default() },
         matching: None,
@@ -65,6 +66,7 @@ pub(super) async fn publish(
     // `golden_rows` and `xref_table` always start with the header.
     let header = rows.first().map(Vec::as_slice).unwrap_or_default();
     let spec = spec(dataset, owner, header, path)?;
-    let opts = RunOptions { trigger: Some(trigger.into()), ..Default::default() };
+    // Its columns follow the source pipelines, whose own contracts declare their changes.
+    let opts = RunOptions { trigger: Some(trigger.into()), allow_breaking: true, ..Default::default() };
     Ok(crate::pipeline::run(store, objects, &spec, opts).await?)
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod changes;
 pub(crate) mod check;
+pub(crate) mod contract;
 pub(crate) mod dedupe;
 pub(crate) mod extract;
 pub(crate) mod gates;
@@ -28,6 +29,16 @@ pub use crate::text::legacy::Encoding;
 pub use run::{run, Approval, RunOptions, RunReport, RUN_LEASE};
 pub use spec::PipelineSpec;
 
+/// Fails when `spec` breaks the data contract of the `current` version of its dataset without
+/// raising `contract_version` (what `lgsp check` reports before a run would be refused).
+pub async fn check_contract(
+    objects: &crate::objects::Objects,
+    spec: &PipelineSpec,
+    current: &crate::store::VersionRow,
+) -> Result<()> {
+    contract::check(objects, spec, Some(current), false).await
+}
+
 /// Why a run failed. A failed run publishes nothing and leaves the current version as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -46,6 +57,9 @@ pub enum Error {
     /// A Parquet file of the run could not be written or read.
     #[error(transparent)]
     Parquet(#[from] crate::parquet_io::Error),
+    /// The pipeline's schema breaks the data contract of the published dataset.
+    #[error("dataset '{dataset}': the pipeline breaks its data contract: {message}")]
+    Contract { dataset: String, message: String },
     /// A published version could not be read (the previous one, or one retention removed).
     #[error(transparent)]
     Versions(#[from] crate::versions::Error),

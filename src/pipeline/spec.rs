@@ -4,6 +4,10 @@ pub(crate) use crate::source::spec::{RetrySpec, SourceSpec};
 use serde::Deserialize;
 use std::path::Path;
 
+fn first_contract() -> u32 {
+    1
+}
+
 /// One pipeline: where an agency dataset comes from and how it becomes a master dataset.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +57,10 @@ pub struct PipelineSpec {
     /// How versions are published.
     #[serde(default)]
     pub(crate) publish: PublishSpec,
+    /// Version of the data contract consumers rely on (default 1). A change that breaks it (a
+    /// field removed or renamed, a type changed, another key) is refused until this is raised.
+    #[serde(default = "first_contract")]
+    pub(crate) contract_version: u32,
     /// How long quarantine files and the personal details of audit entries are kept.
     #[serde(default)]
     pub(crate) retention: super::retention::RetentionSpec,

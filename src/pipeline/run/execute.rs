@@ -6,14 +6,14 @@ use crate::objects::Objects;
 use crate::outcome::{RunCounts, RunStatus};
 use crate::pipeline::changes::{self, Plan};
 use crate::pipeline::dedupe;
-use crate::pipeline::spec::{ExtractMode, FieldType, OnQuarantinedKey, PipelineSpec};
+use crate::pipeline::spec::{ExtractMode, OnQuarantinedKey, PipelineSpec};
 use crate::pipeline::stage::{self, Staged};
 use crate::pipeline::transform::{reason_counts, ROW_HASH};
 use crate::pipeline::version;
 use crate::pipeline::{Error, Result};
 use crate::source::Input;
 use crate::store::{PublishTx, Store, VersionRow};
-use crate::versions::{InputInfo, Manifest, SchemaField};
+use crate::versions::{InputInfo, Manifest};
 use polars::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,7 @@ pub(super) async fn execute(
     let id = id.as_str();
     let t0 = Instant::now();
     let current = store.current_version(&spec.dataset).await?;
+    crate::pipeline::contract::check(objects, spec, current.as_ref(), opts.allow_breaking).await?;
     let (staged, prev) = stage_input(store, objects, spec, input, current.as_ref(), opts.progress).await?;
     let t_stage = t0.elapsed();
     let mut report = RunReport {
@@ -223,7 +224,8 @@ fn manifest_of(
         key: spec.key.clone(),
         input: InputInfo { path: input.name.clone(), sha256: info.sha256.clone(), bytes: info.bytes },
         counts,
-        schema: schema_of(spec),
+        schema: crate::pipeline::contract::schema_of(spec),
+        contract_version: spec.contract_version,
         files: Default::default(),
         audit_checkpoint: None,
     }
@@ -262,46 +264,6 @@ async fn keep_quarantine(
     let bytes = crate::parquet_io::to_bytes(&mut quarantine, &spec.publish.parquet())?;
     crate::objects::put(objects, &path, bytes).await?;
     Ok(Some(path))
-}
-
-/// The published schema (the data dictionary) of `spec`.
-fn schema_of(spec: &PipelineSpec) -> Vec<SchemaField> {
-    spec.fields
-        .iter()
-        .map(|f| SchemaField {
-            name: f.name.clone(),
-            kind: format!("{:?}", f.kind).to_lowercase(),
-            required: f.required || spec.key.contains(&f.name),
-            scale: (f.kind == FieldType::Decimal).then(|| f.scale.unwrap_or(2)),
-            description: f.description.clone(),
-            personal: f.personal,
-            constraints: constraints_of(&f.rules),
-        })
-        .collect()
-}
-
-/// What `rules` guarantee of a field's published values (none: nothing to say).
-fn constraints_of(rules: &[crate::pipeline::spec::RuleSpec]) -> Option<crate::versions::Constraints> {
-    use crate::pipeline::spec::RuleSpec;
-    let bound = |v: &Option<toml::Value>| {
-        v.as_ref().map(|v| match v {
-            toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
-            other => serde_json::to_value(other).unwrap_or_default(),
-        })
-    };
-    let mut c = crate::versions::Constraints::default();
-    for r in rules {
-        match r {
-            RuleSpec::Regex { pattern } => c.patterns.push(pattern.clone()),
-            RuleSpec::Enum { values } => c.values = Some(values.clone()),
-            RuleSpec::Range { min, max } => (c.minimum, c.maximum) = (bound(min), bound(max)),
-            RuleSpec::Length { min, max } => (c.min_length, c.max_length) = (*min, *max),
-            RuleSpec::Unique => c.unique = true,
-            RuleSpec::InCatalog { catalog, .. } => c.catalog = Some(catalog.clone()),
-            RuleSpec::TaxCode => c.patterns.push(r"^([0-9]{10}(-[0-9]{3})?|[0-9]{12})$".into()),
-        }
-    }
-    (c != crate::versions::Constraints::default()).then_some(c)
 }
 
 /// Copies the snapshot of the current version to a temporary file (removed when dropped) and

@@ -29,6 +29,8 @@ pub struct RunOptions {
     /// Stop before publishing: report the would-be counts and gates; write nothing, record
     /// nothing in the run history, save no source state.
     pub dry_run: bool,
+    /// Publish even when the pipeline breaks the data contract without raising `contract_version`.
+    pub allow_breaking: bool,
 }
 
 /// The default lease of a run.
