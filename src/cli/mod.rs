@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and one function per command.
 
 mod access;
+mod audit;
 mod catalog;
 mod data;
 mod entity;
@@ -90,7 +91,7 @@ pub enum Command {
     Grant(access::GrantCommand),
     /// The hash-chained audit log.
     #[command(subcommand)]
-    Audit(access::AuditCommand),
+    Audit(audit::AuditCommand),
     /// A data subject's records and who received them.
     #[command(subcommand)]
     Subject(subject::SubjectCommand),
@@ -173,7 +174,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Agency(c) => access::agency(&settings, c).await,
         Command::Client(c) => access::client(&settings, c).await,
         Command::Grant(c) => access::grant(&settings, c).await,
-        Command::Audit(c) => access::audit_cmd(&settings, c).await,
+        Command::Audit(c) => audit::audit_cmd(&settings, c).await,
         Command::Subject(c) => subject::subject(&settings, c).await,
         Command::Serve { listen, no_scheduler } => {
             let store = Store::connect_serving(&settings.store_url)
