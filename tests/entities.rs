@@ -176,6 +176,28 @@ fn two_agencies_persons_become_master_entities_that_stewards_can_correct() {
         }
         let (p, r) = (tp as f64 / (tp + fp).max(1) as f64, tp as f64 / (tp + fn_).max(1) as f64);
         assert!(p > 0.97 && r > 0.9, "[{k}] same-entity precision {p:.3} recall {r:.3} ({tp} tp, {fp} fp, {fn_} fn)");
+        // A master id finds every record of the person, in both agencies' datasets.
+        let mut members: HashMap<&String, Vec<&String>> = HashMap::new();
+        for (record, master) in &m {
+            members.entry(master).or_default().push(record);
+        }
+        let (master, records) = members
+            .iter()
+            .find(|(_, r)| r.iter().any(|x| x.starts_with("health|")) && r.iter().any(|x| x.starts_with("education|")))
+            .expect("an entity with records of both agencies");
+        let report: serde_json::Value =
+            serde_json::from_str(&lgsp(&hub, &["subject", "report", "--key", master])).unwrap();
+        let held = report["holdings"].as_array().unwrap();
+        let mut found: Vec<String> = held
+            .iter()
+            .filter(|h| h["found_by"] == "entity" && h["master_id"] == master.as_str())
+            .map(|h| format!("{}|{}", h["dataset"].as_str().unwrap(), h["record_key"].as_str().unwrap()))
+            .collect();
+        let mut expected: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+        found.sort();
+        expected.sort();
+        assert_eq!(found, expected, "[{k}] {report}");
+
         let golden = hub.query("SELECT COUNT(*) FROM records WHERE dataset = 'person' AND valid_to IS NULL");
         let entities: std::collections::HashSet<&String> = m.values().collect();
         assert_eq!(golden, entities.len().to_string(), "[{k}] one golden record per entity");
