@@ -16,6 +16,7 @@ pub mod contract;
 pub mod cron;
 pub mod digest;
 pub mod entity;
+pub mod events;
 pub mod http;
 pub mod ident;
 pub mod matching;

@@ -5,6 +5,7 @@ mod audit;
 mod catalog;
 mod data;
 mod entity;
+mod events;
 mod held;
 mod inspect;
 mod matching;
@@ -92,6 +93,9 @@ pub enum Command {
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Change events: webhook subscriptions, deliveries, replay.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// A data subject's records and who received them.
     #[command(subcommand)]
     Subject(subject::SubjectCommand),
@@ -176,6 +180,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Grant(c) => access::grant(&settings, c).await,
         Command::Audit(c) => audit::audit_cmd(&settings, c).await,
         Command::Subject(c) => subject::subject(&settings, c).await,
+        Command::Events(c) => events::events(&settings, c).await,
         Command::Serve { listen, no_scheduler } => {
             let store = Store::connect_serving(&settings.store_url)
                 .await
@@ -187,6 +192,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut state =
                 lgsp_hub::http::AppState::new(store.clone(), objects.clone(), settings.api_requests_per_minute);
             state.install_metrics();
+            lgsp_hub::events::spawn(store.clone());
             state.personal_grant_days = settings.personal_grant_days;
             let sched = match no_scheduler {
                 true => None,

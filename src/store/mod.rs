@@ -4,6 +4,7 @@
 mod access;
 mod coordination;
 mod entities;
+mod events;
 mod reports;
 pub(crate) use entities::{ReviewRow, XrefRow};
 pub(crate) use reports::RunSpan;
@@ -24,6 +25,7 @@ pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::CatalogItem;
 pub(crate) use catalogs::{CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
+pub use events::{DeliveryRow, SubscriptionRow};
 pub use publish_tx::PublishTx;
 pub(crate) use record_changes::{ChangeChunks, ChangeKind, RecordChanges};
 pub use records::DatasetRow;

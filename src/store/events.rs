@@ -1,0 +1,223 @@
+//! Change events in the store: subscriptions, the outbox, and deliveries with their attempts.
+
+use super::{Result, Store};
+use serde::Serialize;
+
+/// A webhook subscription of a client.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SubscriptionRow {
+    pub id: String,
+    pub client_id: String,
+    pub url: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// One event's delivery to one subscription.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub event_id: String,
+    pub subscription_id: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_at: String,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<String>,
+}
+
+/// A published version that has no event yet: (dataset, version, created_at, rows, inserted,
+/// updated, deleted).
+pub(crate) type UneventedVersion = (String, i64, String, i64, i64, i64, i64);
+
+impl Store {
+    /// Adds a subscription.
+    pub(crate) async fn add_subscription(&self, id: &str, client_id: &str, url: &str) -> Result<()> {
+        sqlx::query("INSERT INTO event_subscriptions (id, client_id, url, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(client_id)
+            .bind(url)
+            .bind(super::now())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A subscription by id.
+    pub async fn subscription(&self, id: &str) -> Result<Option<SubscriptionRow>> {
+        Ok(sqlx::query_as("SELECT id, client_id, url, created_at, revoked_at FROM event_subscriptions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Active subscriptions of clients holding an active grant on `dataset` today.
+    pub(crate) async fn subscribers_of(&self, dataset: &str, today: &str) -> Result<Vec<SubscriptionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.client_id, s.url, s.created_at, s.revoked_at FROM event_subscriptions s \
+             JOIN clients c ON c.id = s.client_id \
+             WHERE s.revoked_at IS NULL AND c.revoked_at IS NULL AND EXISTS (SELECT 1 FROM grants g \
+             WHERE g.client_id = s.client_id AND g.dataset = $1 AND g.revoked_at IS NULL AND (g.until IS NULL OR g.until >= $2)) \
+             ORDER BY s.id",
+        )
+        .bind(dataset)
+        .bind(today)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Versions published since the first subscription that have no event yet, oldest first.
+    pub(crate) async fn unevented_versions(&self, limit: i64) -> Result<Vec<UneventedVersion>> {
+        Ok(sqlx::query_as(
+            "SELECT v.dataset, v.version, v.created_at, v.row_count, v.inserted, v.updated, v.deleted FROM versions v \
+             WHERE v.created_at >= (SELECT MIN(created_at) FROM event_subscriptions) \
+             AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = 'version:' || v.dataset || ':' || CAST(v.version AS TEXT)) \
+             ORDER BY v.created_at, v.dataset, v.version LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Failed runs since the first subscription that have no event yet: (run id, dataset,
+    /// pipeline, finished at, error).
+    pub(crate) async fn unevented_failures(&self, limit: i64) -> Result<Vec<(String, String, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.id, r.dataset, r.pipeline, COALESCE(r.finished_at, r.started_at), COALESCE(r.error, '') FROM runs r \
+             WHERE r.status = 'failed' AND r.started_at >= (SELECT MIN(created_at) FROM event_subscriptions) \
+             AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = 'run-failed:' || r.id) ORDER BY r.started_at LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Records an event and a pending delivery to each of `subscriptions`, once: an event id
+    /// already recorded is left as it is.
+    pub(crate) async fn add_event(
+        &self,
+        id: &str,
+        kind: &str,
+        dataset: &str,
+        body: &str,
+        subscriptions: &[String],
+    ) -> Result<()> {
+        let now = super::now();
+        let mut tx = self.pool().begin().await?;
+        let added = sqlx::query(
+            "INSERT INTO events (id, type, dataset, at, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(dataset)
+        .bind(&now)
+        .bind(body)
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 1 {
+            for s in subscriptions {
+                sqlx::query(
+                    "INSERT INTO event_deliveries (event_id, subscription_id, status, attempts, next_at) VALUES ($1, $2, 'pending', 0, $3)",
+                )
+                .bind(id)
+                .bind(s)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` pending deliveries due at `now` for `lease_until` (another instance
+    /// skips them meanwhile); returns them with their event's body and the subscription's URL.
+    pub(crate) async fn claim_due(
+        &self,
+        now: &str,
+        lease_until: &str,
+        limit: i64,
+    ) -> Result<Vec<(DeliveryRow, String, String)>> {
+        let due: Vec<DeliveryRow> = sqlx::query_as(
+            "SELECT event_id, subscription_id, status, attempts, next_at, last_error, delivered_at FROM event_deliveries \
+             WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut claimed = Vec::new();
+        for d in due {
+            let took = sqlx::query(
+                "UPDATE event_deliveries SET next_at = $1 WHERE event_id = $2 AND subscription_id = $3 AND status = 'pending' AND next_at = $4",
+            )
+            .bind(lease_until)
+            .bind(&d.event_id)
+            .bind(&d.subscription_id)
+            .bind(&d.next_at)
+            .execute(self.pool())
+            .await?;
+            if took.rows_affected() != 1 {
+                continue;
+            }
+            let (body,): (String,) = sqlx::query_as("SELECT body FROM events WHERE id = $1")
+                .bind(&d.event_id)
+                .fetch_one(self.pool())
+                .await?;
+            let (url,): (String,) = sqlx::query_as("SELECT url FROM event_subscriptions WHERE id = $1")
+                .bind(&d.subscription_id)
+                .fetch_one(self.pool())
+                .await?;
+            claimed.push((d, body, url));
+        }
+        Ok(claimed)
+    }
+
+    /// Notes an attempt: delivered, retried at `next_at`, or dead.
+    pub(crate) async fn note_attempt(
+        &self,
+        d: &DeliveryRow,
+        status: &str,
+        next_at: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let delivered = (status == "delivered").then(super::now);
+        sqlx::query(
+            "UPDATE event_deliveries SET status = $1, attempts = attempts + 1, next_at = $2, last_error = $3, delivered_at = $4 \
+             WHERE event_id = $5 AND subscription_id = $6",
+        )
+        .bind(status)
+        .bind(next_at)
+        .bind(error)
+        .bind(delivered)
+        .bind(&d.event_id)
+        .bind(&d.subscription_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Deliveries, newest events first, `status` only when given.
+    pub async fn deliveries(&self, status: Option<&str>, limit: i64) -> Result<Vec<DeliveryRow>> {
+        Ok(sqlx::query_as(
+            "SELECT event_id, subscription_id, status, attempts, next_at, last_error, delivered_at FROM event_deliveries \
+             WHERE ($1 = '' OR status = $1) ORDER BY next_at DESC LIMIT $2",
+        )
+        .bind(status.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Makes a dead (or any) delivery of `event_id` pending again now; how many.
+    pub async fn replay_event(&self, event_id: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE event_deliveries SET status = 'pending', attempts = 0, next_at = $1, last_error = NULL WHERE event_id = $2 AND status <> 'pending'",
+        )
+        .bind(super::now())
+        .bind(event_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
