@@ -1,4 +1,4 @@
-//! Change events: when a version is published or a run fails, a CloudEvents 1.0 event goes to
+//! Change events: when a version is published (its schema changed, or not) or a run fails, a CloudEvents 1.0 event goes to
 //! the webhooks of the clients granted the dataset. Events live in an outbox in the store, with
 //! ids that follow from what happened (`version:<dataset>:<n>`, `run-failed:<run id>`), so an
 //! event missed by a process that stopped is made by the next pass, and never twice. Deliveries
@@ -74,10 +74,13 @@ fn cloud_event(id: &str, kind: &str, dataset: &str, subject: &str, time: &str, d
 
 /// Makes the events of versions and failed runs that have none yet (with a delivery to each
 /// subscriber); returns how many.
-pub async fn record_pending(store: &Store) -> Result<usize> {
+pub async fn record_pending(store: &Store, objects: Option<&crate::objects::Objects>) -> Result<usize> {
     let today = crate::catalog::today();
     let mut n = 0;
     for (dataset, version, at, rows, inserted, updated, deleted) in store.unevented_versions(100).await? {
+        if let Some(objects) = objects {
+            schema_change(store, objects, &dataset, version, &at, &today).await?;
+        }
         let id = format!("version:{dataset}:{version}");
         let data = json!({
             "dataset": dataset, "version": version, "rows": rows, "inserted": inserted, "updated": updated, "deleted": deleted,
@@ -99,6 +102,55 @@ pub async fn record_pending(store: &Store) -> Result<usize> {
         n += 1;
     }
     Ok(n)
+}
+
+/// The manifest of a version, when its row and file are there.
+async fn manifest(
+    store: &Store,
+    objects: &crate::objects::Objects,
+    dataset: &str,
+    version: i64,
+) -> Option<crate::versions::Manifest> {
+    let row = store.version(dataset, version).await.ok()??;
+    let bytes = crate::objects::get(objects, &format!("{}/manifest.json", row.prefix)).await.ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Records a `schema.changed` event when version `version`'s schema or key differs from the
+/// previous version's (a breaking change can only be published declared: see `pipeline::contract`).
+async fn schema_change(
+    store: &Store,
+    objects: &crate::objects::Objects,
+    dataset: &str,
+    version: i64,
+    at: &str,
+    today: &str,
+) -> Result<()> {
+    let (Some(before), Some(now)) =
+        (manifest(store, objects, dataset, version - 1).await, manifest(store, objects, dataset, version).await)
+    else {
+        return Ok(());
+    };
+    let breaking = crate::pipeline::contract::breaking(&before, &now.schema, &now.key);
+    let added: Vec<&str> = now
+        .schema
+        .iter()
+        .filter(|f| !before.schema.iter().any(|b| b.name == f.name))
+        .map(|f| f.name.as_str())
+        .collect();
+    if breaking.is_empty() && added.is_empty() {
+        return Ok(());
+    }
+    let id = format!("schema-changed:{dataset}:{version}");
+    let data = json!({
+        "dataset": dataset, "version": version, "contract_version": now.contract_version,
+        "previous_contract_version": before.contract_version, "breaking": breaking, "added": added,
+        "schema": format!("/api/v1/datasets/{dataset}/schema"),
+    });
+    let body = cloud_event(&id, "vn.gov.lgsp.schema.changed", dataset, &format!("versions/{version}"), at, data);
+    let subs: Vec<String> = store.subscribers_of(dataset, today).await?.into_iter().map(|s| s.id).collect();
+    store.add_event(&id, "vn.gov.lgsp.schema.changed", dataset, &body, &subs).await?;
+    Ok(())
 }
 
 /// Seconds before attempt `attempts + 1` (after `attempts` failed): 2, 4, 8, … up to an hour.
@@ -168,11 +220,11 @@ async fn note(store: &Store, d: &DeliveryRow, status: i64, error: Option<&str>) 
 }
 
 /// Records and delivers events every second until the process stops (`lgsp serve`).
-pub fn spawn(store: Store) {
+pub fn spawn(store: Store, objects: crate::objects::Objects) {
     tokio::spawn(async move {
         let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
         loop {
-            if let Err(e) = record_pending(&store).await {
+            if let Err(e) = record_pending(&store, Some(&objects)).await {
                 tracing::warn!(error = %e, "could not record events");
             }
             match deliver_due(&store, &http).await {

@@ -1,7 +1,8 @@
 //! Change events through the real binary: a version published while no server runs reaches the
 //! subscriber's webhook once the server starts; a failed delivery is retried after the server
 //! is killed and started again; an event is acknowledged once per id; signatures verify; every
-//! attempt is in the audit log; a replay sends the event again; a failed run is an event.
+//! attempt is in the audit log; a replay sends the event again; a failed run and a declared
+//! schema change are events.
 
 mod common;
 
@@ -124,4 +125,23 @@ fn event_once_on(hub: &Hub) {
     let event: serde_json::Value = serde_json::from_str(&failed[3].3).unwrap();
     assert_eq!(event["type"], "vn.gov.lgsp.run.failed", "{event}");
     assert!(event["data"]["error"].as_str().is_some_and(|e| e.contains("/nonexistent/enterprises.csv")), "{event}");
+
+    // A declared breaking change: the field `email` goes, under contract version 2.
+    let text = std::fs::read_to_string(repo().join("pipelines/enterprises.toml")).unwrap();
+    let (a, rest) = text.split_at(text.find("[[fields]]\nname = \"email\"").unwrap());
+    let b = rest[10..].find("[[fields]]").unwrap() + 10;
+    let file = hub.objects().with_file_name("enterprises.toml");
+    let gates = "\n[gates]\nmax_update_fraction = 1.0\n";
+    std::fs::write(&file, format!("contract_version = 2\n{a}{}{gates}", &rest[b..])).unwrap();
+    let v2 = repo().join("data/samples/enterprises_v2.csv");
+    let run = hub.ok_json(&["run", file.to_str().unwrap(), "--input", v2.to_str().unwrap(), "--json"]);
+    assert_eq!(run["version"], 3, "{run}");
+    let changed = wait_for(&got, 6, 20);
+    let kinds: Vec<serde_json::Value> = changed[4..].iter().map(|r| serde_json::from_str(&r.3).unwrap()).collect();
+    let schema = kinds.iter().find(|e| e["type"] == "vn.gov.lgsp.schema.changed").expect("a schema event");
+    assert_eq!(
+        (&schema["data"]["contract_version"], &schema["data"]["previous_contract_version"]),
+        (&2.into(), &1.into())
+    );
+    assert_eq!(schema["data"]["breaking"], serde_json::json!(["field 'email' is removed (or renamed)"]), "{schema}");
 }

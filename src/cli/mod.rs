@@ -192,7 +192,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut state =
                 lgsp_hub::http::AppState::new(store.clone(), objects.clone(), settings.api_requests_per_minute);
             state.install_metrics();
-            lgsp_hub::events::spawn(store.clone());
+            lgsp_hub::events::spawn(store.clone(), objects.clone());
             state.personal_grant_days = settings.personal_grant_days;
             let sched = match no_scheduler {
                 true => None,
