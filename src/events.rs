@@ -6,6 +6,10 @@
 //! retried with exponential backoff, kept `dead` after the last attempt and replayable; every
 //! attempt is an audit-log entry.
 
+mod stale;
+
+pub use stale::record as record_stale;
+
 use crate::digest::MacKey;
 use crate::store::{DeliveryRow, Store};
 use base64::Engine;
@@ -64,7 +68,14 @@ pub async fn subscribe(store: &Store, client_id: &str, url: &str) -> Result<(Str
     Ok((id, format!("whsec_{secret}")))
 }
 
-fn cloud_event(id: &str, kind: &str, dataset: &str, subject: &str, time: &str, data: serde_json::Value) -> String {
+pub(crate) fn cloud_event(
+    id: &str,
+    kind: &str,
+    dataset: &str,
+    subject: &str,
+    time: &str,
+    data: serde_json::Value,
+) -> String {
     json!({
         "specversion": "1.0", "id": id, "source": format!("/lgsp-hub/datasets/{dataset}"), "type": kind,
         "subject": subject, "time": time, "datacontenttype": "application/json", "data": data,
@@ -219,13 +230,29 @@ async fn note(store: &Store, d: &DeliveryRow, status: i64, error: Option<&str>) 
     Ok(())
 }
 
-/// Records and delivers events every second until the process stops (`lgsp serve`).
-pub fn spawn(store: Store, objects: crate::objects::Objects) {
+/// What the event worker of `lgsp serve` watches.
+pub struct Watch {
+    /// The pipelines whose datasets can go stale.
+    pub specs: Vec<crate::pipeline::PipelineSpec>,
+    /// How long after a missed fire time a dataset is announced stale.
+    pub grace: chrono::Duration,
+}
+
+/// Records and delivers events every second until the process stops (`lgsp serve`); checks
+/// freshness every five seconds.
+pub fn spawn(store: Store, objects: crate::objects::Objects, watch: Watch) {
     tokio::spawn(async move {
         let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
+        let mut checked = std::time::Instant::now() - std::time::Duration::from_secs(60);
         loop {
             if let Err(e) = record_pending(&store, Some(&objects)).await {
                 tracing::warn!(error = %e, "could not record events");
+            }
+            if checked.elapsed() >= std::time::Duration::from_secs(5) {
+                checked = std::time::Instant::now();
+                if let Err(e) = stale::record(&store, &watch.specs, chrono::Utc::now(), watch.grace).await {
+                    tracing::warn!(error = %e, "could not record stale datasets");
+                }
             }
             match deliver_due(&store, &http).await {
                 Ok(n) if n > 0 => continue,

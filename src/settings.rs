@@ -62,6 +62,9 @@ pub struct Settings {
     /// Days a grant covering personal fields lasts when it is given no last day (default 365).
     /// Env: `LGSP_PERSONAL_GRANT_DAYS`.
     pub personal_grant_days: u32,
+    /// Seconds after a missed fire time before a scheduled dataset is announced stale to
+    /// subscribers (default 3600). Env: `LGSP_STALE_AFTER_SECONDS`.
+    pub stale_after_seconds: u64,
 }
 
 impl Default for Settings {
@@ -80,6 +83,7 @@ impl Default for Settings {
             audit_key_file: "data/audit.key".into(),
             audit_checkpoint_seconds: 60,
             personal_grant_days: 365,
+            stale_after_seconds: 3600,
         }
     }
 }
@@ -171,6 +175,9 @@ impl Settings {
         }
         if let Some(v) = number("LGSP_PERSONAL_GRANT_DAYS", "days, e.g. 365")? {
             self.personal_grant_days = v.clamp(1, 36_500) as u32;
+        }
+        if let Some(v) = number("LGSP_STALE_AFTER_SECONDS", "seconds, e.g. 3600")? {
+            self.stale_after_seconds = v;
         }
         Ok(())
     }

@@ -145,3 +145,46 @@ fn event_once_on(hub: &Hub) {
     );
     assert_eq!(schema["data"]["breaking"], serde_json::json!(["field 'email' is removed (or renamed)"]), "{schema}");
 }
+
+#[test]
+fn a_scheduled_dataset_that_misses_its_fire_time_is_announced_stale_once() {
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    // Every two seconds: with no scheduler running, the dataset is late at once.
+    let dir = hub.objects().with_file_name("pipelines");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(repo().join("pipelines/enterprises.toml")).unwrap();
+    let text = text.replace("schedule = \"0 0 2 * * *\"", "schedule = \"*/2 * * * * *\"");
+    let file = dir.join("enterprises.toml");
+    std::fs::write(&file, text).unwrap();
+    let input = repo().join("data/samples/enterprises_v1.csv");
+    hub.ok(&["run", file.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+    let (client, _) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &client,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "changes",
+        "--fields",
+        "ma_so_thue",
+        "--basis",
+        "b",
+    ]);
+    let (url, got) = receiver(0);
+    hub.ok(&["events", "subscribe", "--client", &client, "--url", &url]);
+    let _server = hub.serve(&[("LGSP_PIPELINES_DIR", dir.to_str().unwrap()), ("LGSP_STALE_AFTER_SECONDS", "1")]);
+    let stale = wait_for(&got, 1, 30);
+    assert_eq!(stale.len(), 1, "a stale event came");
+    let event: serde_json::Value = serde_json::from_str(&stale[0].3).unwrap();
+    assert_eq!(
+        (&event["type"], &event["data"]["dataset"]),
+        (&"vn.gov.lgsp.dataset.stale".into(), &"enterprises".into())
+    );
+    assert_eq!(event["data"]["freshness"], "late", "{event}");
+    std::thread::sleep(Duration::from_secs(7));
+    assert_eq!(got.lock().unwrap().len(), 1, "a dataset that stays stale is announced once");
+}

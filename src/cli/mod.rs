@@ -192,7 +192,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut state =
                 lgsp_hub::http::AppState::new(store.clone(), objects.clone(), settings.api_requests_per_minute);
             state.install_metrics();
-            lgsp_hub::events::spawn(store.clone(), objects.clone());
+            let specs = ops::load_pipelines(&settings).map(|(specs, _)| specs).unwrap_or_default();
+            let grace = chrono::Duration::seconds(settings.stale_after_seconds.min(i64::MAX as u64) as i64);
+            lgsp_hub::events::spawn(store.clone(), objects.clone(), lgsp_hub::events::Watch { specs, grace });
             state.personal_grant_days = settings.personal_grant_days;
             let sched = match no_scheduler {
                 true => None,
