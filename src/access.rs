@@ -147,3 +147,31 @@ pub(crate) fn granted_fields(g: &GrantRow) -> Option<Vec<String>> {
 pub fn protections(g: &GrantRow) -> crate::protect::Protections {
     g.protect.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default()
 }
+
+/// What a caller's grants on one dataset show of it: the union of their fields (`None`: every
+/// field) and how each field is delivered.
+pub(crate) struct View {
+    pub(crate) fields: Option<Vec<String>>,
+    pub(crate) protect: crate::protect::Protections,
+}
+
+impl View {
+    /// Whether the view shows field `name`.
+    pub(crate) fn shows(&self, name: &str) -> bool {
+        self.fields.as_ref().is_none_or(|f| f.iter().any(|x| x == name))
+    }
+}
+
+/// The view `grants` give of `dataset`, or `None` without any grant on it (deny by default).
+pub(crate) fn view(grants: &[GrantRow], dataset: &str) -> Option<View> {
+    let on: Vec<&GrantRow> = grants.iter().filter(|g| g.dataset == dataset).collect();
+    if on.is_empty() {
+        return None;
+    }
+    // A grant without a field list shows every field.
+    let fields = on.iter().map(|g| granted_fields(g)).try_fold(Vec::new(), |mut acc, f| {
+        acc.extend(f?);
+        Some(acc)
+    });
+    Some(View { fields, protect: on.iter().flat_map(|g| protections(g)).collect() })
+}

@@ -48,12 +48,27 @@ impl MacKey {
 
     /// HMAC-SHA256 of `parts`, each followed by a 0x1F separator, as lower-case hex.
     pub(crate) fn mac_hex<'a>(&self, parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+        hex::encode(self.mac(parts))
+    }
+
+    fn mac<'a>(&self, parts: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         for p in parts {
             mac.update(p);
             mac.update(&[0x1f]);
         }
-        hex::encode(mac.finalize().into_bytes())
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// A key of its own for `label` and `id` (the MAC of both under this key): keys derived
+    /// for different purposes or owners cannot stand for one another, and none is stored.
+    pub(crate) fn derive(&self, label: &str, id: &str) -> MacKey {
+        MacKey(self.mac([label.as_bytes(), id.as_bytes()]))
+    }
+
+    /// The key's bytes (to sign with another MAC scheme).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -76,5 +91,8 @@ mod tests {
         assert_eq!(MacKey::from_hex("abcd").unwrap_err(), BadKey);
         assert_eq!(format!("{a:?}"), "MacKey(..)");
         assert_eq!(MacKey::from_hex(&a.to_hex()).unwrap().mac_hex(parts(&["x"])), a.mac_hex(parts(&["x"])));
+        // A derived key is the MAC of its label and id: the same bytes as `mac_hex` gives.
+        assert_eq!(hex::encode(a.derive("webhook", "s-1").bytes()), a.mac_hex(parts(&["webhook", "s-1"])));
+        assert_ne!(a.derive("webhook", "s-1").bytes(), a.derive("pseudonym", "s-1").bytes());
     }
 }

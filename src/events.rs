@@ -11,7 +11,7 @@ mod stale;
 pub use stale::record as record_stale;
 
 use crate::digest::MacKey;
-use crate::store::{DeliveryRow, Store};
+use crate::store::{Due, Store};
 use base64::Engine;
 use serde_json::json;
 
@@ -39,7 +39,7 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// The secret of a subscription (`whsec_…`): derived from the hub's key and the subscription
 /// id, so it is never stored.
 pub(crate) fn secret(key: &MacKey, subscription: &str) -> Vec<u8> {
-    hex::decode(key.mac_hex([b"webhook".as_slice(), subscription.as_bytes()])).unwrap_or_default()
+    key.derive("webhook", subscription).bytes().to_vec()
 }
 
 /// The `webhook-signature` header of a body: `v1,` and the base64 HMAC-SHA256 of
@@ -179,16 +179,17 @@ pub async fn deliver_due(store: &Store, http: &reqwest::Client) -> Result<usize>
     let now = chrono::Utc::now();
     let claimed = store.claim_due(&rfc3339(now), &rfc3339(now + chrono::Duration::seconds(60)), 50).await?;
     let n = claimed.len();
-    for (d, body, url) in claimed {
+    for due in claimed {
+        let d = &due.delivery;
         let timestamp = chrono::Utc::now().timestamp();
-        let sig = signature(&secret(&key, &d.subscription_id), &d.event_id, timestamp, &body);
+        let sig = signature(&secret(&key, &d.subscription_id), &d.event_id, timestamp, &due.body);
         let sent = http
-            .post(&url)
+            .post(&due.url)
             .header("content-type", "application/cloudevents+json")
             .header("webhook-id", &d.event_id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", sig)
-            .body(body.clone())
+            .body(due.body.clone())
             .send()
             .await;
         let (status, error) = match &sent {
@@ -196,13 +197,14 @@ pub async fn deliver_due(store: &Store, http: &reqwest::Client) -> Result<usize>
             Ok(r) => (r.status().as_u16() as i64, Some(format!("the receiver answered {}", r.status()))),
             Err(e) => (0, Some(format!("not sent: {e}"))),
         };
-        note(store, &d, status, error.as_deref()).await?;
+        note(store, &due, status, error.as_deref()).await?;
     }
     Ok(n)
 }
 
 /// Records an attempt in the store and the audit log.
-async fn note(store: &Store, d: &DeliveryRow, status: i64, error: Option<&str>) -> Result<()> {
+async fn note(store: &Store, due: &Due, status: i64, error: Option<&str>) -> Result<()> {
+    let d = &due.delivery;
     let attempt = d.attempts + 1;
     let (state, next) = match error {
         None => ("delivered", rfc3339(chrono::Utc::now())),
@@ -210,13 +212,10 @@ async fn note(store: &Store, d: &DeliveryRow, status: i64, error: Option<&str>) 
         Some(_) => ("pending", rfc3339(chrono::Utc::now() + chrono::Duration::seconds(backoff(d.attempts)))),
     };
     store.note_attempt(d, state, &next, error).await?;
-    let sub = store.subscription(&d.subscription_id).await?;
-    let client = sub.map(|s| s.client_id).unwrap_or_default();
-    let agency = store.client(&client).await?.map(|c| c.agency).unwrap_or_default();
     let entry = crate::store::AuditRow {
         kind: "event".into(),
-        actor: client,
-        agency,
+        actor: due.client_id.clone(),
+        agency: due.agency.clone(),
         action: "webhook".into(),
         dataset: d.event_id.split(':').nth(1).unwrap_or_default().into(),
         status,

@@ -81,6 +81,13 @@ pub struct Report {
     pub disclosures: Vec<Disclosure>,
 }
 
+impl Report {
+    /// What the audit entry of a report records: the key and how much was found.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({ "key": self.key, "records": self.holdings.len(), "disclosures": self.disclosures.len() })
+    }
+}
+
 /// Records of the person: by key in every dataset, by value in datasets with personal fields,
 /// and through the master entities holding the key.
 async fn holdings(store: &Store, key: &str) -> Result<Vec<Holding>> {
@@ -102,7 +109,8 @@ async fn holdings(store: &Store, key: &str) -> Result<Vec<Holding>> {
     let datasets = store.list_datasets().await?;
     for d in &datasets {
         add(store.held_by_key(&d.name, key).await?, "key", None);
-        if d.schema_json.contains("\"personal\"") {
+        let fields: Vec<crate::versions::SchemaField> = serde_json::from_str(&d.schema_json).unwrap_or_default();
+        if fields.iter().any(|f| f.personal.is_some()) {
             add(store.held_by_value(&d.name, key).await?, "value", None);
         }
     }

@@ -24,8 +24,7 @@ pub async fn subject(settings: &Settings, cmd: SubjectCommand) -> anyhow::Result
     let SubjectCommand::Report { key, html } = cmd;
     let store = super::open_store(settings).await?;
     let report = lgsp_hub::subject::report(&store, &key).await?;
-    let detail = serde_json::json!({ "key": report.key, "records": report.holdings.len(), "disclosures": report.disclosures.len() });
-    super::access::admin(settings, &store, "subject report", "", detail).await?;
+    super::access::admin(settings, &store, "subject report", "", report.summary()).await?;
     if let Some(path) = html {
         std::fs::write(&path, lgsp_hub::subject::to_html(&report))
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;

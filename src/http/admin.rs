@@ -215,9 +215,7 @@ pub(crate) async fn get_subject_report(
         crate::subject::Error::Key => ApiError::bad_request(e.to_string()),
         crate::subject::Error::Store(e) => e.into(),
     })?;
-    let detail =
-        json!({ "key": report.key, "records": report.holdings.len(), "disclosures": report.disclosures.len() });
-    log(&state, &caller, "subject report", "", detail).await;
+    log(&state, &caller, "subject report", "", report.summary()).await;
     Ok(match html {
         true => ([("content-type", "text/html; charset=utf-8")], crate::subject::to_html(&report)).into_response(),
         false => Json(report).into_response(),

@@ -4,7 +4,6 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::AppState;
-use crate::access::{granted_fields, protections};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
@@ -22,28 +21,20 @@ pub(crate) async fn get_schema(
     Path(name): Path<String>,
     Query(q): Query<SchemaQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let grants: Vec<_> = caller.grants.iter().filter(|g| g.dataset == name).collect();
-    if grants.is_empty() {
-        return Err(ApiError::forbidden(format!("no grant on '{name}'")));
-    }
+    let view = crate::access::view(&caller.grants, &name)
+        .ok_or_else(|| ApiError::forbidden(format!("no grant on '{name}'")))?;
     let d = state
         .store
         .dataset(&name)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
-    // Every field some grant shows (a grant without a field list shows all).
-    let visible: Option<Vec<String>> = grants.iter().map(|g| granted_fields(g)).try_fold(Vec::new(), |mut acc, f| {
-        acc.extend(f?);
-        Some(acc)
-    });
     let fields: Vec<crate::versions::SchemaField> =
         serde_json::from_str::<Vec<crate::versions::SchemaField>>(&d.schema_json)
             .map_err(ApiError::internal)?
             .into_iter()
-            .filter(|f| visible.as_ref().is_none_or(|v| v.contains(&f.name)))
+            .filter(|f| view.shows(&f.name))
             .collect();
     let key: Vec<String> = serde_json::from_str(&d.key_fields).unwrap_or_default();
-    let protect: crate::protect::Protections = grants.iter().flat_map(|g| protections(g)).collect();
     let dataset = crate::contract::Dataset {
         name: &d.name,
         title: &d.title,
@@ -52,5 +43,5 @@ pub(crate) async fn get_schema(
         fields: &fields,
     };
     let format = q.format.unwrap_or(crate::contract::Format::Frictionless);
-    Ok(Json(crate::contract::export(&dataset, &protect, format)))
+    Ok(Json(crate::contract::export(&dataset, &view.protect, format)))
 }

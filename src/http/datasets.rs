@@ -64,25 +64,19 @@ pub(crate) async fn get_dataset(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    any_grant(&caller, &name)?;
+    let view = crate::access::view(&caller.grants, &name)
+        .ok_or_else(|| ApiError::forbidden(format!("no grant on '{name}'")))?;
     let d = state
         .store
         .dataset(&name)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("dataset '{name}' has no published version")))?;
-    let visible: Option<Vec<String>> =
-        caller.grants.iter().filter(|g| g.dataset == name).map(granted_fields).try_fold(Vec::new(), |mut acc, f| {
-            acc.extend(f?);
-            Some(acc)
-        });
     let schema: Vec<serde_json::Value> = serde_json::from_str(&d.schema_json).unwrap_or_default();
-    let delivered: crate::protect::Protections =
-        caller.grants.iter().filter(|g| g.dataset == name).flat_map(protections).collect();
     let schema: Vec<_> = schema
         .into_iter()
-        .filter(|f| visible.as_ref().is_none_or(|v| f["name"].as_str().is_some_and(|n| v.iter().any(|x| x == n))))
+        .filter(|f| f["name"].as_str().is_some_and(|n| view.shows(n)))
         .map(|mut f| {
-            if let Some(p) = f["name"].as_str().and_then(|n| delivered.get(n)) {
+            if let Some(p) = f["name"].as_str().and_then(|n| view.protect.get(n)) {
                 f["delivered"] = serde_json::json!(p);
             }
             f

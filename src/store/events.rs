@@ -26,6 +26,17 @@ pub struct DeliveryRow {
     pub delivered_at: Option<String>,
 }
 
+/// A delivery that is due, with its event's body, the subscription's URL, and its client.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Due {
+    #[sqlx(flatten)]
+    pub(crate) delivery: DeliveryRow,
+    pub(crate) body: String,
+    pub(crate) url: String,
+    pub(crate) client_id: String,
+    pub(crate) agency: String,
+}
+
 /// A published version that has no event yet: (dataset, version, created_at, rows, inserted,
 /// updated, deleted).
 pub(crate) type UneventedVersion = (String, i64, String, i64, i64, i64, i64);
@@ -41,14 +52,6 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
-    }
-
-    /// A subscription by id.
-    pub async fn subscription(&self, id: &str) -> Result<Option<SubscriptionRow>> {
-        Ok(sqlx::query_as("SELECT id, client_id, url, created_at, revoked_at FROM event_subscriptions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?)
     }
 
     /// Active subscriptions of clients holding an active grant on `dataset` today.
@@ -131,16 +134,14 @@ impl Store {
     }
 
     /// Claims up to `limit` pending deliveries due at `now` for `lease_until` (another instance
-    /// skips them meanwhile); returns them with their event's body and the subscription's URL.
-    pub(crate) async fn claim_due(
-        &self,
-        now: &str,
-        lease_until: &str,
-        limit: i64,
-    ) -> Result<Vec<(DeliveryRow, String, String)>> {
-        let due: Vec<DeliveryRow> = sqlx::query_as(
-            "SELECT event_id, subscription_id, status, attempts, next_at, last_error, delivered_at FROM event_deliveries \
-             WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at LIMIT $2",
+    /// skips them meanwhile); returns them with what sending needs.
+    pub(crate) async fn claim_due(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<Due>> {
+        let due: Vec<Due> = sqlx::query_as(
+            "SELECT d.event_id, d.subscription_id, d.status, d.attempts, d.next_at, d.last_error, d.delivered_at, \
+             e.body, s.url, s.client_id, c.agency FROM event_deliveries d \
+             JOIN events e ON e.id = d.event_id JOIN event_subscriptions s ON s.id = d.subscription_id \
+             JOIN clients c ON c.id = s.client_id \
+             WHERE d.status = 'pending' AND d.next_at <= $1 ORDER BY d.next_at LIMIT $2",
         )
         .bind(now)
         .bind(limit)
@@ -152,23 +153,14 @@ impl Store {
                 "UPDATE event_deliveries SET next_at = $1 WHERE event_id = $2 AND subscription_id = $3 AND status = 'pending' AND next_at = $4",
             )
             .bind(lease_until)
-            .bind(&d.event_id)
-            .bind(&d.subscription_id)
-            .bind(&d.next_at)
+            .bind(&d.delivery.event_id)
+            .bind(&d.delivery.subscription_id)
+            .bind(&d.delivery.next_at)
             .execute(self.pool())
             .await?;
-            if took.rows_affected() != 1 {
-                continue;
+            if took.rows_affected() == 1 {
+                claimed.push(d);
             }
-            let (body,): (String,) = sqlx::query_as("SELECT body FROM events WHERE id = $1")
-                .bind(&d.event_id)
-                .fetch_one(self.pool())
-                .await?;
-            let (url,): (String,) = sqlx::query_as("SELECT url FROM event_subscriptions WHERE id = $1")
-                .bind(&d.subscription_id)
-                .fetch_one(self.pool())
-                .await?;
-            claimed.push((d, body, url));
         }
         Ok(claimed)
     }

@@ -25,6 +25,7 @@ pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::CatalogItem;
 pub(crate) use catalogs::{CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
+pub(crate) use events::Due;
 pub use events::{DeliveryRow, SubscriptionRow};
 pub use publish_tx::PublishTx;
 pub(crate) use record_changes::{ChangeChunks, ChangeKind, RecordChanges};
