@@ -126,11 +126,17 @@ pub(crate) async fn authenticate(store: &Store, id: &str, secret: &str) -> Resul
 
 /// Issues a bearer token valid for `ttl_seconds`; returns the token (only its hash is stored).
 pub(crate) async fn issue_token(store: &Store, client_id: &str, ttl_seconds: i64) -> Result<String> {
+    Ok(issue_token_until(store, client_id, ttl_seconds).await?.0)
+}
+
+/// Issues a bearer token to a client for `ttl_seconds`; returns it (shown once, stored hashed)
+/// and when it expires (RFC 3339).
+pub async fn issue_token_until(store: &Store, client_id: &str, ttl_seconds: i64) -> Result<(String, String)> {
     let token = random_token(32);
     let expires = (chrono::Utc::now() + chrono::Duration::seconds(ttl_seconds))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     store.add_token(&token_hash(&token), client_id, &expires).await?;
-    Ok(token)
+    Ok((token, expires))
 }
 
 /// The grant of `scope` on `dataset` among `grants`, if any (deny by default).

@@ -29,7 +29,7 @@ pub(crate) struct Dataset<'a> {
 
 /// A field as the caller receives it: a protected field is text (or a year), and what the rules
 /// said of the stored value no longer holds.
-fn delivered(f: &SchemaField, protect: &Protections) -> SchemaField {
+pub(crate) fn delivered(f: &SchemaField, protect: &Protections) -> SchemaField {
     let mut f = f.clone();
     if let Some(p) = protect.get(&f.name) {
         f.kind = if *p == Protection::Year { "int".into() } else { "string".into() };

@@ -9,6 +9,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Whether two MACs written as text are equal, in time that does not depend on where they differ.
+pub(crate) fn equal_hex(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A secret key for HMAC-SHA256. Its bytes never appear in `Debug` output, logs or the store.
 #[derive(Clone)]
 pub struct MacKey(Vec<u8>);

@@ -6,9 +6,13 @@
 //! retried with exponential backoff, kept `dead` after the last attempt and replayable; every
 //! attempt is an audit-log entry.
 
+mod broker;
 mod stale;
+mod worker;
 
+pub use broker::{publish_pending, Broker};
 pub use stale::record as record_stale;
+pub use worker::{spawn, Watch};
 
 use crate::digest::MacKey;
 use crate::store::{Due, Store};
@@ -25,6 +29,9 @@ pub enum Error {
     /// The URL is not an http(s) URL.
     #[error("'{0}' is not an http:// or https:// URL")]
     Url(String),
+    /// The broker did not take an event.
+    #[error("publishing to the broker: {0}")]
+    Broker(String),
     /// The hub's key is not loaded (secrets derive from it).
     #[error("the hub's key is not loaded: webhook secrets derive from it")]
     NoKey,
@@ -227,40 +234,6 @@ async fn note(store: &Store, due: &Due, status: i64, error: Option<&str>) -> Res
         tracing::error!(error = %e, "could not log a webhook delivery");
     }
     Ok(())
-}
-
-/// What the event worker of `lgsp serve` watches.
-pub struct Watch {
-    /// The pipelines whose datasets can go stale.
-    pub specs: Vec<crate::pipeline::PipelineSpec>,
-    /// How long after a missed fire time a dataset is announced stale.
-    pub grace: chrono::Duration,
-}
-
-/// Records and delivers events every second until the process stops (`lgsp serve`); checks
-/// freshness every five seconds.
-pub fn spawn(store: Store, objects: crate::objects::Objects, watch: Watch) {
-    tokio::spawn(async move {
-        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default();
-        let mut checked = std::time::Instant::now() - std::time::Duration::from_secs(60);
-        loop {
-            if let Err(e) = record_pending(&store, Some(&objects)).await {
-                tracing::warn!(error = %e, "could not record events");
-            }
-            if checked.elapsed() >= std::time::Duration::from_secs(5) {
-                checked = std::time::Instant::now();
-                if let Err(e) = stale::record(&store, &watch.specs, chrono::Utc::now(), watch.grace).await {
-                    tracing::warn!(error = %e, "could not record stale datasets");
-                }
-            }
-            match deliver_due(&store, &http).await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not deliver events"),
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
-    });
 }
 
 #[cfg(test)]

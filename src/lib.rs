@@ -31,6 +31,7 @@ pub mod report;
 pub mod schedule;
 mod scratch;
 pub mod settings;
+pub mod sharing;
 pub mod source;
 pub mod status;
 pub mod store;

@@ -1,7 +1,7 @@
 //! Published files: the object store behind versions (local folder by default, any
 //! S3-compatible store in production), chosen from the settings URL.
 
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
@@ -35,12 +35,14 @@ pub(crate) type Result<T> = std::result::Result<T, Error>;
 pub struct Objects {
     store: Arc<dyn ObjectStore>,
     local: Option<Arc<LocalFileSystem>>,
+    /// On S3: the bucket's client and the prefix of the store in it, to pre-sign downloads.
+    s3: Option<(Arc<AmazonS3>, String)>,
 }
 
 impl Objects {
     /// A handle on any object store (files always go through its API).
     pub fn new(store: Arc<dyn ObjectStore>) -> Objects {
-        Objects { store, local: None }
+        Objects { store, local: None, s3: None }
     }
 
     /// The store itself.
@@ -50,7 +52,22 @@ impl Objects {
 
     fn local(local: LocalFileSystem) -> Objects {
         let local = Arc::new(local);
-        Objects { store: local.clone(), local: Some(local) }
+        Objects { store: local.clone(), local: Some(local), s3: None }
+    }
+
+    /// A pre-signed URL that lets its holder GET the file at `path` for `expires_in`, when the
+    /// store is S3 (`None` on a local folder: the hub serves those files itself).
+    pub(crate) async fn presigned_get(&self, path: &str, expires_in: std::time::Duration) -> Result<Option<String>> {
+        let Some((s3, prefix)) = &self.s3 else { return Ok(None) };
+        let full = if prefix.is_empty() { path.to_string() } else { format!("{prefix}/{path}") };
+        let url = object_store::signer::Signer::signed_url(
+            s3.as_ref(),
+            axum::http::Method::GET,
+            &ObjectPath::from(full),
+            expires_in,
+        )
+        .await?;
+        Ok(Some(url.to_string()))
     }
 }
 
@@ -78,7 +95,12 @@ pub fn open(url: &str) -> Result<Objects> {
         }
         let s3 = AmazonS3Builder::from_env().with_bucket_name(bucket).build()?;
         let prefix = prefix.trim_matches('/');
-        return Ok(Objects::new(if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) }));
+        let store: Arc<dyn ObjectStore> = match prefix.is_empty() {
+            true => Arc::new(s3.clone()),
+            false => Arc::new(PrefixStore::new(s3.clone(), prefix)),
+        };
+        let s3 = Arc::new(s3);
+        return Ok(Objects { store, local: None, s3: Some((s3, prefix.to_string())) });
     }
     let path = url.strip_prefix("file://").unwrap_or(url);
     if path.contains("://") {

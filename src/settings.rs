@@ -65,6 +65,21 @@ pub struct Settings {
     /// Seconds after a missed fire time before a scheduled dataset is announced stale to
     /// subscribers (default 3600). Env: `LGSP_STALE_AFTER_SECONDS`.
     pub stale_after_seconds: u64,
+    /// The hub's address as consumers reach it (`https://lgsp.example.gov.vn`), written into
+    /// Delta Sharing profiles and file links; none by default (links then use the address the
+    /// request was sent to). Env: `LGSP_PUBLIC_URL`.
+    pub public_url: Option<String>,
+    /// Seconds a Delta Sharing file link works (default 900). Env: `LGSP_SHARING_LINK_SECONDS`.
+    pub sharing_link_seconds: u64,
+    /// NATS server change events are also published to (`nats://127.0.0.1:4222`), on JetStream;
+    /// none by default. Env: `LGSP_NATS_URL`.
+    pub nats_url: Option<String>,
+    /// The JetStream stream that keeps the events (made when missing; default `LGSP_EVENTS`).
+    /// Env: `LGSP_NATS_STREAM`.
+    pub nats_stream: String,
+    /// Events of dataset D go to subject `<prefix>.D` (default `lgsp.events`).
+    /// Env: `LGSP_NATS_SUBJECT_PREFIX`.
+    pub nats_subject_prefix: String,
 }
 
 impl Default for Settings {
@@ -84,6 +99,11 @@ impl Default for Settings {
             audit_checkpoint_seconds: 60,
             personal_grant_days: 365,
             stale_after_seconds: 3600,
+            public_url: None,
+            sharing_link_seconds: 900,
+            nats_url: None,
+            nats_stream: "LGSP_EVENTS".into(),
+            nats_subject_prefix: "lgsp.events".into(),
         }
     }
 }
@@ -111,7 +131,27 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Where change events also go on a broker.
+#[derive(Debug, Clone)]
+pub struct BrokerSettings {
+    /// `nats://host:port` of the NATS server.
+    pub url: String,
+    /// The JetStream stream that keeps the events (made when missing).
+    pub stream: String,
+    /// Subjects are `<subject_prefix>.<dataset>`.
+    pub subject_prefix: String,
+}
+
 impl Settings {
+    /// Where change events also go, when a NATS server is set.
+    pub fn broker(&self) -> Option<BrokerSettings> {
+        self.nats_url.as_ref().map(|url| BrokerSettings {
+            url: url.clone(),
+            stream: self.nats_stream.clone(),
+            subject_prefix: self.nats_subject_prefix.clone(),
+        })
+    }
+
     /// Loads settings: defaults, then `path` (or `lgsp.toml` in the working directory when it
     /// exists), then `LGSP_*` environment variables.
     pub fn load(path: Option<&Path>) -> Result<Settings> {
@@ -178,6 +218,21 @@ impl Settings {
         }
         if let Some(v) = number("LGSP_STALE_AFTER_SECONDS", "seconds, e.g. 3600")? {
             self.stale_after_seconds = v;
+        }
+        if let Some(v) = get("LGSP_PUBLIC_URL") {
+            self.public_url = Some(v.trim_end_matches('/').to_string()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = number("LGSP_SHARING_LINK_SECONDS", "seconds, e.g. 900")? {
+            self.sharing_link_seconds = v.clamp(1, 7 * 86_400);
+        }
+        if let Some(v) = get("LGSP_NATS_URL") {
+            self.nats_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("LGSP_NATS_STREAM") {
+            self.nats_stream = v;
+        }
+        if let Some(v) = get("LGSP_NATS_SUBJECT_PREFIX") {
+            self.nats_subject_prefix = v.trim_end_matches('.').to_string();
         }
         Ok(())
     }

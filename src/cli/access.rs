@@ -1,7 +1,7 @@
 //! `lgsp agency`, `lgsp client`, `lgsp grant` and `lgsp audit`: consumer access administration;
 //! every change is written to the audit log.
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Subcommand;
 use lgsp_hub::access::{self, GrantRequest};
 use lgsp_hub::audit;
@@ -36,6 +36,23 @@ pub enum ClientCommand {
         /// Also give it the admin credential (the admin API: agencies, clients, grants).
         #[arg(long)]
         admin: bool,
+    },
+    /// Write a Delta Sharing profile file for a client: a bearer token of its own (shown only
+    /// in the file, stored hashed) and the hub's address. Revoking the client ends it.
+    Profile {
+        /// The client id.
+        #[arg(long)]
+        client: String,
+        /// Days the token works.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// The hub's address as the consumer reaches it (default: the `public_url` setting, else
+        /// http://127.0.0.1:8080).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Write the profile to this file (default: print it).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Revoke a client and its tokens.
     Revoke {
@@ -94,6 +111,16 @@ pub enum GrantCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Writes a file only its owner can read (it holds a token).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 pub(super) async fn admin(
@@ -183,6 +210,25 @@ pub async fn client(settings: &Settings, cmd: ClientCommand) -> anyhow::Result<E
                         false => println!("{:<36} {:<16} {:<8} created {}", c.id, c.agency, status, c.created_at),
                     }
                 }
+            }
+        }
+        ClientCommand::Profile { client, days, endpoint, out } => {
+            let row = store.client(&client).await?.filter(|c| c.revoked_at.is_none());
+            let Some(row) = row else { bail!(access::Error::NoClient(client)) };
+            let days = days.clamp(1, 3650);
+            let (token, expires) = access::issue_token_until(&store, &client, i64::from(days) * 86_400).await?;
+            let endpoint =
+                endpoint.or_else(|| settings.public_url.clone()).unwrap_or_else(|| "http://127.0.0.1:8080".into());
+            let profile =
+                serde_json::to_string_pretty(&lgsp_hub::sharing::bearer_profile(&endpoint, &token, &expires))?;
+            let detail = serde_json::json!({ "client": client, "expires": expires, "endpoint": endpoint });
+            admin(settings, &store, "client profile", &row.agency, detail).await?;
+            match out {
+                Some(path) => {
+                    write_private(&path, &profile).with_context(|| format!("writing {}", path.display()))?;
+                    println!("profile for {client} written to {} (token until {expires})", path.display());
+                }
+                None => println!("{profile}"),
             }
         }
         ClientCommand::Revoke { id } => {

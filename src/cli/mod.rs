@@ -194,8 +194,14 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             state.install_metrics();
             let specs = ops::load_pipelines(&settings).map(|(specs, _)| specs).unwrap_or_default();
             let grace = chrono::Duration::seconds(settings.stale_after_seconds.min(i64::MAX as u64) as i64);
-            lgsp_hub::events::spawn(store.clone(), objects.clone(), lgsp_hub::events::Watch { specs, grace });
+            lgsp_hub::events::spawn(
+                store.clone(),
+                objects.clone(),
+                lgsp_hub::events::Watch { specs, grace, broker: settings.broker() },
+            );
             state.personal_grant_days = settings.personal_grant_days;
+            state.public_url = settings.public_url.clone();
+            state.sharing_link_seconds = settings.sharing_link_seconds as i64;
             let sched = match no_scheduler {
                 true => None,
                 false => Some(ops::start_scheduler(&settings, store, objects).await?),

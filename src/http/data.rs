@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 type Audit = Extension<Arc<Mutex<AuditInfo>>>;
 
-fn note(audit: &Audit, grant: &GrantRow, version: Option<i64>, rows: usize) {
+pub(super) fn note(audit: &Audit, grant: &GrantRow, version: Option<i64>, rows: usize) {
     if let Ok(mut i) = audit.0.lock() {
         i.dataset = grant.dataset.clone();
         i.grant = grant.id.clone();
@@ -27,7 +27,7 @@ fn note(audit: &Audit, grant: &GrantRow, version: Option<i64>, rows: usize) {
 
 /// Notes a download whose delivery is tracked: the client's position moves to `version` only
 /// once the whole body was sent (see `delivery`).
-fn offer(
+pub(super) fn offer(
     audit: &Audit,
     caller: &Caller,
     grant: &GrantRow,
@@ -114,7 +114,12 @@ fn client_key(state: &AppState, caller: &Caller) -> Result<crate::digest::MacKey
 }
 
 /// What the grant lets the caller see of `df`: its fields, masked or pseudonymized as it says.
-fn granted(state: &AppState, caller: &Caller, grant: &GrantRow, df: DataFrame) -> Result<DataFrame, ApiError> {
+pub(super) fn granted(
+    state: &AppState,
+    caller: &Caller,
+    grant: &GrantRow,
+    df: DataFrame,
+) -> Result<DataFrame, ApiError> {
     let df = only_granted(df, granted_fields(grant))?;
     let p = protections(grant);
     if p.is_empty() {
@@ -123,7 +128,7 @@ fn granted(state: &AppState, caller: &Caller, grant: &GrantRow, df: DataFrame) -
     crate::protect::frame(df, &p, &client_key(state, caller)?).map_err(ApiError::internal)
 }
 
-async fn read(state: &AppState, path: &str) -> Result<DataFrame, ApiError> {
+pub(super) async fn read(state: &AppState, path: &str) -> Result<DataFrame, ApiError> {
     Ok(crate::versions::read_parquet(&state.objects, path).await?)
 }
 

@@ -18,6 +18,8 @@ mod reports;
 pub(crate) mod route_spec;
 pub(crate) mod routes;
 mod server;
+mod sharing;
+mod sharing_files;
 mod throttle;
 mod token;
 
@@ -51,6 +53,11 @@ pub struct AppState {
     pub(crate) address_failures: Arc<throttle::Failures>,
     /// Days a new grant on personal fields lasts when given no last day.
     pub personal_grant_days: u32,
+    /// The hub's address as consumers reach it, for Delta Sharing file links (none: the
+    /// address each request was sent to).
+    pub public_url: Option<String>,
+    /// Seconds a Delta Sharing file link works.
+    pub sharing_link_seconds: i64,
 }
 
 impl AppState {
@@ -67,6 +74,8 @@ impl AppState {
             client_failures: Arc::new(throttle::Failures::new(token::FAILURES_PER_CLIENT)),
             address_failures: Arc::new(throttle::Failures::new(token::FAILURES_PER_ADDRESS)),
             personal_grant_days: 365,
+            public_url: None,
+            sharing_link_seconds: 900,
         }
     }
 }
@@ -114,6 +123,7 @@ pub(crate) fn router(state: AppState) -> Router {
     for (route, handler) in routes::routes() {
         router = router.route(route.path, handler);
     }
+    router = router.merge(sharing::routes());
     router
         .fallback(|| async { error::ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn(limit::limit_body))

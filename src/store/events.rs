@@ -69,11 +69,44 @@ impl Store {
         .await?)
     }
 
-    /// Versions published since the first subscription that have no event yet, oldest first.
+    /// Registers the sink `name` (a broker) from now on, once; returns since when it takes events.
+    pub(crate) async fn event_sink(&self, name: &str) -> Result<String> {
+        sqlx::query("INSERT INTO event_sinks (name, since) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(super::now())
+            .execute(self.pool())
+            .await?;
+        let (since,): (String,) =
+            sqlx::query_as("SELECT since FROM event_sinks WHERE name = $1").bind(name).fetch_one(self.pool()).await?;
+        Ok(since)
+    }
+
+    /// Events recorded since `since` not yet on the broker, oldest first: (id, dataset, body).
+    pub(crate) async fn unbrokered_events(&self, since: &str, limit: i64) -> Result<Vec<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, dataset, body FROM events WHERE brokered_at IS NULL AND at >= $1 ORDER BY at, id LIMIT $2",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Notes that the broker took event `id`.
+    pub(crate) async fn mark_brokered(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE events SET brokered_at = $1 WHERE id = $2")
+            .bind(super::now())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Versions published since the first subscription or sink that have no event yet, oldest first.
     pub(crate) async fn unevented_versions(&self, limit: i64) -> Result<Vec<UneventedVersion>> {
         Ok(sqlx::query_as(
             "SELECT v.dataset, v.version, v.created_at, v.row_count, v.inserted, v.updated, v.deleted FROM versions v \
-             WHERE v.created_at >= (SELECT MIN(created_at) FROM event_subscriptions) \
+             WHERE v.created_at >= (SELECT MIN(t) FROM (SELECT created_at AS t FROM event_subscriptions UNION ALL SELECT since FROM event_sinks) x) \
              AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = 'version:' || v.dataset || ':' || CAST(v.version AS TEXT)) \
              ORDER BY v.created_at, v.dataset, v.version LIMIT $1",
         )
@@ -87,7 +120,7 @@ impl Store {
     pub(crate) async fn unevented_failures(&self, limit: i64) -> Result<Vec<(String, String, String, String, String)>> {
         Ok(sqlx::query_as(
             "SELECT r.id, r.dataset, r.pipeline, COALESCE(r.finished_at, r.started_at), COALESCE(r.error, '') FROM runs r \
-             WHERE r.status = 'failed' AND r.started_at >= (SELECT MIN(created_at) FROM event_subscriptions) \
+             WHERE r.status = 'failed' AND r.started_at >= (SELECT MIN(t) FROM (SELECT created_at AS t FROM event_subscriptions UNION ALL SELECT since FROM event_sinks) x) \
              AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = 'run-failed:' || r.id) ORDER BY r.started_at LIMIT $1",
         )
         .bind(limit)
