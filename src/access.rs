@@ -83,11 +83,20 @@ pub async fn create_client(store: &Store, agency: &str) -> Result<(String, Strin
     }
     let id = format!("c-{}", &random_token(9).to_lowercase().replace(['-', '_'], "x"));
     let secret = random_token(32);
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let hash =
-        Argon2::default().hash_password(secret.as_bytes(), &salt).map_err(|e| Error::Hash(e.to_string()))?.to_string();
+    let hash = hash_secret(&secret)?;
     store.add_client(&id, agency, &hash).await?;
     Ok((id, secret))
+}
+
+/// A new random password for a console account (shown once).
+pub fn new_password() -> String {
+    random_token(18)
+}
+
+/// The Argon2 hash (PHC string, random salt) a secret is stored as.
+pub(crate) fn hash_secret(secret: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Ok(Argon2::default().hash_password(secret.as_bytes(), &salt).map_err(|e| Error::Hash(e.to_string()))?.to_string())
 }
 
 /// Argon2 verifications running at once: one per core, on the blocking pool, so that a burst of
@@ -104,7 +113,7 @@ static DUMMY_HASH: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::ne
 });
 
 /// Verifies `secret` against the stored hash on the blocking pool (bounded by [`VERIFYING`]).
-async fn verify_secret(hash: Option<String>, secret: &str) -> Result<bool> {
+pub(crate) async fn verify_secret(hash: Option<String>, secret: &str) -> Result<bool> {
     let _permit = VERIFYING.acquire().await.map_err(|e| Error::Hash(e.to_string()))?;
     let secret = secret.to_string();
     let verified = tokio::task::spawn_blocking(move || {

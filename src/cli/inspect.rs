@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
+use lgsp_hub::quarantine::{text, Filter};
 use lgsp_hub::settings::Settings;
 use lgsp_hub::versions;
 use polars::prelude::*;
@@ -43,26 +44,6 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-/// One reason of a quarantined row, as stored in `_reasons`.
-#[derive(serde::Deserialize, serde::Serialize, Debug)]
-struct Reason {
-    rule: String,
-    #[serde(default)]
-    field: String,
-    #[serde(default)]
-    value: String,
-    #[serde(default)]
-    message: String,
-}
-
-fn text(c: &Column, i: usize) -> String {
-    match c.get(i) {
-        Ok(AnyValue::Null) | Err(_) => String::new(),
-        Ok(AnyValue::String(s)) => s.to_string(),
-        Ok(v) => v.to_string(),
-    }
-}
-
 pub async fn quarantine(settings: &Settings, cmd: QuarantineCommand) -> anyhow::Result<ExitCode> {
     let QuarantineCommand::Show(a) = cmd;
     let store = super::open_store(settings).await?;
@@ -85,30 +66,15 @@ pub async fn quarantine(settings: &Settings, cmd: QuarantineCommand) -> anyhow::
         }
     };
     let df = versions::read_parquet(&objects, &path).await.with_context(|| format!("reading {path}"))?;
-    let Ok(reasons) = df.column("_reasons") else { bail!("{path} has no _reasons column") };
+    let filter = Filter { reason: a.reason.clone(), field: a.field.clone() };
+    let Some(selection) = lgsp_hub::quarantine::select(&df, &filter) else { bail!("{path} has no _reasons column") };
+    let (keep, by_reason) = (selection.rows, selection.by_reason);
     let lines = df.column("_line").ok();
-    let matches = |r: &Reason| {
-        a.reason.as_deref().is_none_or(|want| want == r.rule || want == format!("{}:{}", r.rule, r.field))
-            && a.field.as_deref().is_none_or(|f| f == r.field)
-    };
-    let mut keep = Vec::new();
-    let mut by_reason = std::collections::BTreeMap::<String, usize>::new();
-    for i in 0..df.height() {
-        let rs: Vec<Reason> = serde_json::from_str(&text(reasons, i)).unwrap_or_default();
-        if rs.iter().any(matches) {
-            for r in rs.iter().filter(|r| matches(r)) {
-                *by_reason.entry(format!("{}:{}", r.rule, r.field)).or_default() += 1;
-            }
-            keep.push((i, rs));
-        }
-    }
     if let Some(out) = &a.csv {
-        let idx = IdxCa::from_vec("i".into(), keep.iter().map(|(i, _)| *i as IdxSize).collect());
-        let mut sel = versions::with_text_timestamps(df.take(&idx)?)?;
-        let mut file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
-        std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")?;
-        CsvWriter::new(&mut file).finish(&mut sel)?;
-        eprintln!("wrote {} rows to {}", sel.height(), out.display());
+        let rows: Vec<usize> = keep.iter().map(|(i, _)| *i).collect();
+        let bytes = lgsp_hub::quarantine::csv(&df, &rows)?;
+        std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+        eprintln!("wrote {} rows to {}", rows.len(), out.display());
         return Ok(ExitCode::SUCCESS);
     }
     if !a.json {
@@ -128,7 +94,7 @@ pub async fn quarantine(settings: &Settings, cmd: QuarantineCommand) -> anyhow::
                 .collect();
             println!("{}", serde_json::json!({ "line": line, "reasons": rs, "raw": raw }));
         } else {
-            for r in rs.iter().filter(|r| matches(r)) {
+            for r in rs.iter().filter(|r| filter.matches(r)) {
                 println!("line {line:>7}  {}:{}  '{}'  {}", r.rule, r.field, r.value, r.message);
             }
         }

@@ -15,6 +15,7 @@ mod run;
 mod source;
 mod status;
 mod subject;
+mod users;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -90,6 +91,9 @@ pub enum Command {
     /// What each client may pull.
     #[command(subcommand)]
     Grant(access::GrantCommand),
+    /// Web console accounts: add, list, disable.
+    #[command(subcommand)]
+    User(users::UserCommand),
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -178,6 +182,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Agency(c) => access::agency(&settings, c).await,
         Command::Client(c) => access::client(&settings, c).await,
         Command::Grant(c) => access::grant(&settings, c).await,
+        Command::User(c) => users::user(&settings, c).await,
         Command::Audit(c) => audit::audit_cmd(&settings, c).await,
         Command::Subject(c) => subject::subject(&settings, c).await,
         Command::Events(c) => events::events(&settings, c).await,
@@ -193,6 +198,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 lgsp_hub::http::AppState::new(store.clone(), objects.clone(), settings.api_requests_per_minute);
             state.install_metrics();
             let specs = ops::load_pipelines(&settings).map(|(specs, _)| specs).unwrap_or_default();
+            state.specs = std::sync::Arc::new(specs.clone());
             let grace = chrono::Duration::seconds(settings.stale_after_seconds.min(i64::MAX as u64) as i64);
             lgsp_hub::events::spawn(
                 store.clone(),

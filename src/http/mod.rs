@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod catalogs;
+mod console;
 mod contract;
 mod data;
 mod datasets;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Seconds a Delta Sharing file link works.
     pub sharing_link_seconds: i64,
+    /// The pipelines, for the console's freshness of each dataset.
+    pub specs: Arc<Vec<crate::pipeline::PipelineSpec>>,
 }
 
 impl AppState {
@@ -76,6 +79,7 @@ impl AppState {
             personal_grant_days: 365,
             public_url: None,
             sharing_link_seconds: 900,
+            specs: Arc::default(),
         }
     }
 }
@@ -123,7 +127,7 @@ pub(crate) fn router(state: AppState) -> Router {
     for (route, handler) in routes::routes() {
         router = router.route(route.path, handler);
     }
-    router = router.merge(sharing::routes());
+    router = router.merge(sharing::routes()).merge(console::routes());
     router
         .fallback(|| async { error::ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn(limit::limit_body))
@@ -257,6 +261,10 @@ async fn audit_unavailable(id: &str) -> Response {
 const AUDIT_RETRY_AFTER_SECS: u64 = 5;
 
 async fn with_request_id(resp: Response, id: &str) -> Response {
+    // The console's pages are pages, refusals too.
+    if resp.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html")) {
+        return resp;
+    }
     let (mut parts, body) = resp.into_parts();
     let status = parts.status;
     let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();

@@ -2,6 +2,7 @@
 //! (embedded default) or PostgreSQL, chosen by the URL scheme. All SQL of the hub lives here.
 
 mod access;
+mod console;
 mod coordination;
 mod entities;
 mod events;
@@ -25,6 +26,7 @@ pub use access::{ClientRow, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::CatalogItem;
 pub(crate) use catalogs::{CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
+pub use console::{SessionRow, UserRow};
 pub(crate) use events::Due;
 pub use events::{DeliveryRow, SubscriptionRow};
 pub use publish_tx::PublishTx;

@@ -1,0 +1,103 @@
+//! The web console in headless Chromium (Debian's `chromium` and `chromedriver`, driven by the
+//! `selenium` package from PyPI; CI installs them, elsewhere the test is skipped): sign-in per
+//! role and a page each role may not open, a steward finding quarantined rows by reason and
+//! downloading them, a forged form refused, no console errors. The screenshots it takes are the
+//! README's (`docs/console/`, refreshed with `LGSP_UPDATE_SCREENSHOTS=1`).
+
+mod common;
+
+use common::{repo, Hub};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const PASSWORD: &str = "mật khẩu đủ dài 2026";
+
+fn browser() -> bool {
+    let ok = std::path::Path::new("/usr/bin/chromedriver").exists()
+        && Command::new("python3").args(["-c", "import selenium"]).status().is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("LGSP_TEST_REQUIRE_BROWSER").is_none(),
+            "chromium-driver and selenium are required (see .ci/run)"
+        );
+        eprintln!("skipped: no chromedriver or selenium");
+    }
+    ok
+}
+
+fn add_user(hub: &Hub, name: &str, role: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+        .args(["user", "add", name, "--role", role, "--password-stdin"])
+        .current_dir(repo())
+        .env("LGSP_STORE_URL", &hub.store_url)
+        .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined_rows() {
+    if !browser() {
+        return;
+    }
+    let hub = Hub::sqlite();
+    hub.ok(&["init"]);
+    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    for role in ["steward", "analyst", "operator", "auditor"] {
+        add_user(&hub, role, role);
+    }
+    let err = hub.fails(&["user", "add", "x1", "--role", "admin"]);
+    assert!(err.contains("role 'admin' is not one of steward, analyst, operator, auditor"), "{err}");
+    let (_server, base) = hub.serve(&[]);
+    let shots = hub.objects().with_file_name("shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let run = Command::new("python3")
+        .arg(repo().join("tests/console/browse.py"))
+        .args([&base, shots.to_str().unwrap(), PASSWORD])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&run.stdout).to_string();
+    assert!(run.status.success(), "{said}{}", String::from_utf8_lossy(&run.stderr));
+    let got: serde_json::Value = serde_json::from_str(said.lines().last().unwrap_or_default()).unwrap();
+
+    assert_eq!(got["wrong_password"], true, "{got}");
+    for role in ["steward", "analyst", "operator", "auditor"] {
+        let r = &got["roles"][role];
+        assert_eq!(r["user"], role, "{got}");
+        assert_eq!((r["denied"].as_bool(), r["opens"].as_bool()), (Some(true), Some(true)), "{role}: {got}");
+    }
+    assert!(got["overview_datasets"].as_array().unwrap().iter().any(|d| d == "enterprises"), "{got}");
+    // The rows the browser found are the ones the command line finds for that reason.
+    let reason = got["reason"].as_str().unwrap();
+    let cli = hub.ok(&["quarantine", "show", "enterprises", "--reason", reason, "--json", "--limit", "100000"]);
+    let first: serde_json::Value = serde_json::from_str(cli.lines().next().unwrap()).unwrap();
+    assert_eq!(got["first_line"], first["line"], "{got}");
+    assert_eq!(got["shown_reasons"], serde_json::json!([reason]), "{got}");
+    let total = cli.lines().count() as u64;
+    assert_eq!(got["csv_status"], 200);
+    assert_eq!(got["csv_rows"].as_u64(), Some(total), "{got}");
+    assert_eq!(got["forged_status"], 403, "a forged form is refused");
+    assert_eq!(got["still_signed_in"], true);
+    assert_eq!(got["english"], "Overview");
+    assert_eq!(got["console_errors"], serde_json::json!([]), "{got}");
+    // Every page and the download are audit entries of the user.
+    let entries = hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:steward' AND action LIKE 'GET /datasets/enterprises/quarantine.csv%' AND status = 200");
+    assert_eq!(entries, "1");
+    let refused = hub.query(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'user:analyst' AND action = 'GET /audit' AND status = 403",
+    );
+    assert_eq!(refused, "1");
+    hub.ok(&["audit", "verify"]);
+    if std::env::var_os("LGSP_UPDATE_SCREENSHOTS").is_some() {
+        for shot in ["overview.png", "quarantine.png"] {
+            std::fs::copy(shots.join(shot), repo().join("docs/console").join(shot)).unwrap();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+"""Drives the console in headless Chromium, as its users would.
+
+    browse.py BASE_URL SCREENSHOT_DIR PASSWORD
+
+Signs in as steward, analyst, operator and auditor (users named after their roles), opens a page
+each role may not; as the steward, filters the quarantine of enterprises by its first reason and
+downloads it; forges a sign-out without the form's token. Prints one JSON object.
+"""
+import json
+import sys
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+base, shots, password = sys.argv[1:4]
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=vi"):
+    opts.add_argument(a)
+opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+driver.set_page_load_timeout(30)
+out = {"roles": {}, "console_errors": []}
+
+
+# Pages answered 401 or 403 on purpose (a wrong password, a role's forbidden page): the
+# browser logs their status; anything else logged as an error is one.
+refused = set()
+
+
+def errors():
+    for e in driver.get_log("browser"):
+        intended = any(e["message"].startswith(f"{base}{p} - Failed to load resource") for p in refused)
+        if e["level"] == "SEVERE" and not intended:
+            out["console_errors"].append(e["message"])
+
+
+def sign_in(user, secret=password):
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "name").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(secret)
+    driver.find_element(By.ID, "sign-in").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "user") or d.find_elements(By.CSS_SELECTOR, ".error"))
+    errors()
+    found = driver.find_elements(By.ID, "user")
+    return found[0].text if found else None
+
+
+def sign_out():
+    driver.find_element(By.CSS_SELECTOR, "form.who button").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "sign-in"))
+    errors()
+
+
+def fetch(path, data=None):
+    """The answer to a request with the browser's cookies: (status, body)."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    req = urllib.request.Request(base + path, data=data, headers={"Cookie": cookies})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, r.read().decode("utf-8-sig")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+try:
+    refused.add("/login")
+    out["wrong_password"] = sign_in("steward", "not the password") is None
+    forbidden = {"steward": "/access", "analyst": "/audit", "operator": "/datasets", "auditor": "/access"}
+    allowed = {"steward": "/datasets", "analyst": "/datasets/enterprises", "operator": "/access", "auditor": "/audit"}
+    refused.update(forbidden.values())
+    for role, path in forbidden.items():
+        who = sign_in(role)
+        driver.get(base + path)
+        denied = bool(driver.find_elements(By.ID, "denied"))
+        driver.get(base + allowed[role])
+        opens = not driver.find_elements(By.ID, "denied") and driver.find_elements(By.ID, "user")
+        errors()
+        out["roles"][role] = {"user": who, "denied": denied, "opens": bool(opens)}
+        sign_out()
+
+    sign_in("steward")
+    driver.get(base + "/")
+    out["overview_datasets"] = [r.text.split()[0] for r in driver.find_elements(By.CSS_SELECTOR, "#datasets tbody tr")]
+    driver.save_screenshot(f"{shots}/overview.png")
+    driver.find_element(By.LINK_TEXT, "enterprises").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "reason"))
+    select = Select(driver.find_element(By.ID, "reason"))
+    reason = select.options[1].get_attribute("value")
+    select.select_by_value(reason)
+    driver.find_element(By.ID, "apply").click()
+    WebDriverWait(driver, 15).until(lambda d: f"reason=" in d.current_url)
+    rows = driver.find_elements(By.CSS_SELECTOR, "#quarantined tbody tr")
+    out["reason"] = reason
+    out["first_line"] = rows[0].find_elements(By.TAG_NAME, "td")[0].text
+    out["shown_reasons"] = sorted({f"{r.find_elements(By.TAG_NAME, 'td')[1].text}:{r.find_elements(By.TAG_NAME, 'td')[2].text}" for r in rows})
+    out["total"] = int(driver.find_element(By.ID, "shown").text)
+    driver.save_screenshot(f"{shots}/quarantine.png")
+    csv_path = driver.find_element(By.ID, "csv").get_attribute("href").removeprefix(base)
+    status, body = fetch(csv_path)
+    out["csv_status"], out["csv_rows"] = status, len(body.strip().splitlines()) - 1
+    # A sign-out posted without the form's token (a forged form) is refused; the session stays.
+    out["forged_status"], _ = fetch("/logout", data=b"csrf=forged")
+    driver.get(base + "/")
+    out["still_signed_in"] = bool(driver.find_elements(By.ID, "user"))
+    errors()
+    driver.get(base + "/lang/en")
+    out["english"] = driver.find_element(By.TAG_NAME, "h1").text
+finally:
+    driver.quit()
+print(json.dumps(out))
