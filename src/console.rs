@@ -51,6 +51,8 @@ pub enum Area {
     Overview,
     /// Versions, quarantine, snapshots: stewards and analysts.
     Datasets,
+    /// The matching review queue: stewards.
+    Review,
     /// Agencies, clients, grants: operators.
     Access,
     /// The audit log: auditors.
@@ -85,6 +87,7 @@ impl Role {
             (self, area),
             (_, Area::Overview)
                 | (Role::Steward | Role::Analyst, Area::Datasets)
+                | (Role::Steward, Area::Review)
                 | (Role::Operator, Area::Access)
                 | (Role::Auditor, Area::Audit)
         )
@@ -168,8 +171,9 @@ mod tests {
     #[test]
     fn each_role_opens_the_overview_and_its_own_areas_only() {
         use Area::*;
-        let open = |r: Role| [Overview, Datasets, Access, Audit].into_iter().filter(|a| r.may(*a)).collect::<Vec<_>>();
-        assert_eq!(open(Role::Steward), [Overview, Datasets]);
+        let all = [Overview, Datasets, Review, Access, Audit];
+        let open = |r: Role| all.into_iter().filter(|a| r.may(*a)).collect::<Vec<_>>();
+        assert_eq!(open(Role::Steward), [Overview, Datasets, Review]);
         assert_eq!(open(Role::Analyst), [Overview, Datasets]);
         assert_eq!(open(Role::Operator), [Overview, Access]);
         assert_eq!(open(Role::Auditor), [Overview, Audit]);

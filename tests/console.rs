@@ -50,11 +50,19 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     let hub = Hub::sqlite();
     hub.ok(&["init"]);
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
+    hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
+    hub.ok(&["agency", "add", "000.00.15.H29", "Sở Kế hoạch"]);
     for role in ["steward", "analyst", "operator", "auditor"] {
         add_user(&hub, role, role);
     }
     let err = hub.fails(&["user", "add", "x1", "--role", "admin"]);
     assert!(err.contains("role 'admin' is not one of steward, analyst, operator, auditor"), "{err}");
+    // A pair waiting for a steward, as matching queues it.
+    let detail = r#"{"prior_weight":-5.2,"steps":[{"column":"ho_ten","a":"Nguyễn Văn An","b":"Nguyen Van An","level":"same without marks","weight":6.1},{"column":"ngay_sinh","a":"1990-01-02","b":"1990-02-01","level":"day and month swapped","weight":2.3}],"total_weight":3.2,"probability":0.9019}"#;
+    hub.sql(&format!(
+        "INSERT INTO review_queue (id, entity, a, b, probability, status, created_at, detail) \
+         VALUES ('r-1', 'person', 'health|7', 'education|9', 0.9019, 'pending', '2026-12-01T00:00:00Z', '{detail}')"
+    ));
     let (_server, base) = hub.serve(&[]);
     let shots = hub.objects().with_file_name("shots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -87,6 +95,42 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     assert_eq!(got["still_signed_in"], true);
     assert_eq!(got["english"], "Overview");
     assert_eq!(got["console_errors"], serde_json::json!([]), "{got}");
+    // The version diff shows an update field by field.
+    let update: Vec<String> = serde_json::from_value(got["update"].clone()).unwrap();
+    assert_eq!(update.len(), 4, "{got}");
+    assert_ne!(update[2], update[3], "before and after differ: {got}");
+    assert!(got["inserted"].as_u64() > Some(0), "{got}");
+    // The pair with each comparison and its waterfall (prior, two comparisons, total); accepted.
+    let pair = got["pair"].to_string();
+    assert!(
+        pair.contains("Nguyễn Văn An") && pair.contains("day and month swapped") && pair.contains("0.9019"),
+        "{pair}"
+    );
+    assert_eq!(got["waterfall_bars"], 4, "{got}");
+    assert_eq!(
+        hub.query("SELECT decision, decided_by FROM match_decisions WHERE a = 'health|7'"),
+        "accept|user:steward"
+    );
+    assert_eq!(hub.query("SELECT status FROM review_queue WHERE id = 'r-1'"), "accepted");
+    assert_eq!(
+        hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:steward' AND action = 'review accept'"),
+        "1"
+    );
+    // The operator's client works with the secret shown once, and holds the grant made.
+    assert_eq!(got["secret_again"], false, "the secret is shown only once");
+    let (id, secret) = (got["client_id"].as_str().unwrap(), got["client_secret"].as_str().unwrap());
+    assert!(got["granted"].as_str().unwrap().contains(&format!("{id} · snapshot · enterprises")), "{got}");
+    let grants = hub.ok(&["grant", "list", "--client", id, "--json"]);
+    assert!(grants.contains("\"ma_so_thue,ten_doanh_nghiep\"") || grants.contains("ten_doanh_nghiep"), "{grants}");
+    let (_, _, token) = common::curl(&[
+        "-u",
+        &format!("{id}:{secret}"),
+        "-d",
+        "grant_type=client_credentials",
+        &format!("{base}/token"),
+    ]);
+    assert!(String::from_utf8_lossy(&token).contains("access_token"));
+    assert_eq!(got["audit_actions"], serde_json::json!(["client create", "grant add"]), "{got}");
     // Every page and the download are audit entries of the user.
     let entries = hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:steward' AND action LIKE 'GET /datasets/enterprises/quarantine.csv%' AND status = 200");
     assert_eq!(entries, "1");
@@ -96,7 +140,7 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     assert_eq!(refused, "1");
     hub.ok(&["audit", "verify"]);
     if std::env::var_os("LGSP_UPDATE_SCREENSHOTS").is_some() {
-        for shot in ["overview.png", "quarantine.png"] {
+        for shot in ["overview.png", "quarantine.png", "diff.png", "review.png"] {
             std::fs::copy(shots.join(shot), repo().join("docs/console").join(shot)).unwrap();
         }
     }

@@ -108,6 +108,52 @@ try:
     driver.get(base + "/")
     out["still_signed_in"] = bool(driver.find_elements(By.ID, "user"))
     errors()
+    # The diff of version 2 against version 1: an update, field by field.
+    driver.get(base + "/datasets/enterprises/changes?version=2")
+    first = driver.find_elements(By.CSS_SELECTOR, "#updates tbody tr")[0]
+    out["update"] = [td.text for td in first.find_elements(By.TAG_NAME, "td")]
+    out["inserted"] = len(driver.find_elements(By.CSS_SELECTOR, "#inserted li"))
+    driver.save_screenshot(f"{shots}/diff.png")
+    errors()
+
+    # The review queue: a pair side by side with its waterfall, accepted from the keyboard's
+    # access key or the button.
+    driver.get(base + "/review")
+    driver.find_element(By.CSS_SELECTOR, "#reviews tbody a").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "waterfall"))
+    out["pair"] = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in driver.find_elements(By.CSS_SELECTOR, "#pair tbody tr")]
+    out["waterfall_bars"] = len(driver.find_elements(By.CSS_SELECTOR, "#waterfall rect.step"))
+    driver.save_screenshot(f"{shots}/review.png")
+    driver.find_element(By.ID, "accept").click()
+    WebDriverWait(driver, 15).until(lambda d: "/review/" not in d.current_url or d.find_elements(By.ID, "decided"))
+    errors()
+    sign_out()
+
+    # An operator makes a client (its secret shown once) and grants it a dataset.
+    sign_in("operator")
+    driver.get(base + "/access")
+    driver.find_element(By.ID, "create-client").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "secret"))
+    out["client_id"] = driver.find_element(By.ID, "client-id").text
+    out["client_secret"] = driver.find_element(By.ID, "secret").text
+    driver.get(base + "/access")
+    out["secret_again"] = out["client_secret"] in driver.page_source
+    driver.find_element(By.ID, "client").send_keys(out["client_id"])
+    Select(driver.find_element(By.ID, "dataset")).select_by_value("enterprises")
+    driver.find_element(By.ID, "fields").send_keys("ma_so_thue,ten_doanh_nghiep")
+    driver.find_element(By.ID, "basis").send_keys("Quyết định 01/QĐ-UBND")
+    driver.find_element(By.ID, "add-grant").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice") or d.find_elements(By.ID, "problem"))
+    out["granted"] = " ".join(e.text for e in driver.find_elements(By.ID, "notice") + driver.find_elements(By.ID, "problem"))
+    errors()
+    sign_out()
+
+    # The auditor finds both actions in the log.
+    sign_in("auditor")
+    driver.get(base + "/audit")
+    cells = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in driver.find_elements(By.CSS_SELECTOR, "#entries tbody tr")]
+    out["audit_actions"] = sorted({c[3] for c in cells if c[2] == "user:operator" and c[3] in ("client create", "grant add")})
+    errors()
     driver.get(base + "/lang/en")
     out["english"] = driver.find_element(By.TAG_NAME, "h1").text
 finally:

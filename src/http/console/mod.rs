@@ -4,7 +4,11 @@
 //! also in a cookie); every page has a strict Content-Security-Policy and is an audit-log entry
 //! under `user:<name>`, like any request.
 
+mod access;
+mod changes;
 mod pages;
+mod quarantine;
+mod review;
 mod words;
 
 use super::auth::AuditInfo;
@@ -33,10 +37,15 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/lang/{code}", get(lang))
         .route("/console.css", get(css))
         .route("/datasets", get(pages::datasets))
-        .route("/datasets/{name}", get(pages::dataset))
-        .route("/datasets/{name}/quarantine.csv", get(pages::quarantine_csv))
-        .route("/access", get(pages::access))
-        .route("/audit", get(pages::audit))
+        .route("/datasets/{name}", get(quarantine::dataset))
+        .route("/datasets/{name}/quarantine.csv", get(quarantine::quarantine_csv))
+        .route("/datasets/{name}/changes", get(changes::changes))
+        .route("/access", get(access::access))
+        .route("/access/clients", post(access::create_client))
+        .route("/access/grants", post(access::add_grant))
+        .route("/audit", get(access::audit))
+        .route("/review", get(review::queue))
+        .route("/review/{id}", get(review::pair).post(review::decide))
         .layer(axum::middleware::map_response(secure_headers))
 }
 
@@ -87,6 +96,7 @@ pub(crate) struct Person {
     pub(crate) role: &'static str,
     pub(crate) csrf: String,
     pub(crate) datasets: bool,
+    pub(crate) review: bool,
     pub(crate) access: bool,
     pub(crate) audit: bool,
     role_of: Role,
@@ -97,6 +107,7 @@ impl Person {
     fn of(s: Session, w: &'static Words) -> Person {
         Person {
             datasets: s.role.may(Area::Datasets),
+            review: s.role.may(Area::Review),
             access: s.role.may(Area::Access),
             audit: s.role.may(Area::Audit),
             role: s.role.as_str(),
@@ -175,7 +186,7 @@ fn login_form(state: &AppState, w: &'static Words, failed: bool) -> Response {
 }
 
 /// A form whose token does not match: refused, nothing done.
-fn forged(w: &'static Words) -> Response {
+pub(crate) fn forged(w: &'static Words) -> Response {
     page(StatusCode::FORBIDDEN, &pages::Denied { w, person: None })
 }
 

@@ -1,0 +1,203 @@
+//! The console for operators (agencies, clients, grants: a new client's secret is shown once)
+//! and auditors (the newest entries of the audit log). Each change is an `admin` entry of the
+//! audit log under `user:<name>`, like a change made with the CLI or the admin API.
+
+use super::super::AppState;
+use super::words::Words;
+use super::{forged, page, server_error, Person};
+use crate::access::GrantRequest;
+use crate::console::Area;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "console/access.html")]
+struct Access {
+    w: &'static Words,
+    person: Option<Person>,
+    csrf: String,
+    notice: String,
+    problem: String,
+    /// A client just made: (id, secret), shown this once.
+    created: Option<(String, String)>,
+    agencies: Vec<(String, String)>,
+    datasets: Vec<String>,
+    clients: Vec<(String, String, String, String)>,
+}
+
+/// What the access page says after an action.
+#[derive(Default)]
+struct Outcome {
+    status: Option<StatusCode>,
+    notice: String,
+    problem: String,
+    created: Option<(String, String)>,
+}
+
+async fn render(state: &AppState, person: Person, outcome: Outcome) -> Response {
+    let agencies = match state.store.agencies().await {
+        Ok(a) => a,
+        Err(e) => return server_error(&e),
+    };
+    let mut clients = Vec::new();
+    for (code, name) in &agencies {
+        match state.store.clients_of(code).await {
+            Ok(cs) => clients.extend(
+                cs.into_iter()
+                    .map(|c| (format!("{code} · {name}"), c.id, c.created_at, c.revoked_at.unwrap_or_default())),
+            ),
+            Err(e) => return server_error(&e),
+        }
+    }
+    let datasets = match state.store.list_datasets().await {
+        Ok(d) => d.into_iter().map(|d| d.name).collect(),
+        Err(e) => return server_error(&e),
+    };
+    let page_data = Access {
+        w: person.w,
+        csrf: person.csrf.clone(),
+        notice: outcome.notice,
+        problem: outcome.problem,
+        created: outcome.created,
+        agencies,
+        datasets,
+        clients,
+        person: Some(person),
+    };
+    page(outcome.status.unwrap_or(StatusCode::OK), &page_data)
+}
+
+/// `GET /access`: agencies and their clients, and the forms to add a client or a grant.
+pub(super) async fn access(State(state): State<AppState>, person: Person) -> Response {
+    if let Some(r) = person.refusal(Area::Access) {
+        return r;
+    }
+    render(&state, person, Outcome::default()).await
+}
+
+/// The refusal of a form posted without its session's token, or by a role that may not.
+fn refused(person: &Person, form: &HashMap<String, String>) -> Option<Response> {
+    if form.get("csrf") != Some(&person.csrf) {
+        return Some(forged(person.w));
+    }
+    person.refusal(Area::Access)
+}
+
+/// Writes the admin entry of an action; false (and logged) when the log cannot take it.
+async fn logged(state: &AppState, person: &Person, action: &str, agency: &str, detail: serde_json::Value) -> bool {
+    let entry = crate::audit::admin_entry(&format!("user:{}", person.user), action, agency, detail);
+    match state.audit.append(entry).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "could not append to the audit log");
+            false
+        }
+    }
+}
+
+fn problem(text: String) -> Outcome {
+    Outcome { status: Some(StatusCode::BAD_REQUEST), problem: text, ..Outcome::default() }
+}
+
+/// `POST /access/clients` `agency`: a new client; its secret is on this answer only.
+pub(super) async fn create_client(
+    State(state): State<AppState>,
+    person: Person,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = refused(&person, &form) {
+        return r;
+    }
+    let agency = form.get("agency").cloned().unwrap_or_default();
+    let outcome = match crate::access::create_client(&state.store, &agency).await {
+        Ok((id, secret)) => {
+            match logged(&state, &person, "client create", &agency, serde_json::json!({ "client": id })).await {
+                true => Outcome { created: Some((id, secret)), ..Outcome::default() },
+                false => {
+                    // Not logged, not shown: the client is revoked before anyone can use it.
+                    let _ = state.store.revoke_client(&id).await;
+                    return server_error(&"the audit log cannot be written");
+                }
+            }
+        }
+        Err(e) => problem(e.to_string()),
+    };
+    state.callers.clear();
+    render(&state, person, outcome).await
+}
+
+/// `POST /access/grants`: a grant, with its legal basis (and purpose, for personal fields).
+pub(super) async fn add_grant(
+    State(state): State<AppState>,
+    person: Person,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = refused(&person, &form) {
+        return r;
+    }
+    let field = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let list = field("fields");
+    let fields = (!list.is_empty()).then(|| list.split(',').map(|f| f.trim().to_string()).collect());
+    let until = Some(field("until")).filter(|u| !u.is_empty());
+    let (client, dataset, scope, basis, purpose) =
+        (field("client"), field("dataset"), field("scope"), field("basis"), field("purpose"));
+    let request = GrantRequest {
+        client_id: &client,
+        dataset: &dataset,
+        scope: &scope,
+        fields,
+        until,
+        basis: &basis,
+        purpose: &purpose,
+        sensitive: form.contains_key("sensitive"),
+        protect: Default::default(),
+        personal_days: state.personal_grant_days,
+    };
+    let outcome = match crate::access::add_grant(&state.store, request).await {
+        Ok(g) => {
+            let agency = state.store.client(&client).await.ok().flatten().map(|c| c.agency).unwrap_or_default();
+            if !logged(&state, &person, "grant add", &agency, serde_json::to_value(&g).unwrap_or_default()).await {
+                let _ = state.store.revoke_grant(&g.id).await;
+                return server_error(&"the audit log cannot be written");
+            }
+            let ends = g.until.as_deref().map(|u| format!(" → {u}")).unwrap_or_default();
+            Outcome {
+                notice: format!("{}: {} · {} · {}{ends}", person.w.granted, client, scope, dataset),
+                ..Outcome::default()
+            }
+        }
+        Err(e) => problem(e.to_string()),
+    };
+    state.callers.clear();
+    render(&state, person, outcome).await
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct Audit {
+    w: &'static Words,
+    person: Option<Person>,
+    entries: Vec<crate::store::AuditRow>,
+}
+
+/// `GET /audit`: the newest 100 entries of the audit log.
+pub(super) async fn audit(State(state): State<AppState>, person: Person) -> Response {
+    if let Some(r) = person.refusal(Area::Audit) {
+        return r;
+    }
+    let head = match state.store.last_audit().await {
+        Ok(h) => h.map_or(0, |h| h.seq),
+        Err(e) => return server_error(&e),
+    };
+    match state.store.audit_page((head - 100).max(0), 100).await {
+        Ok(mut entries) => {
+            entries.reverse();
+            page(StatusCode::OK, &Audit { w: person.w, person: Some(person), entries })
+        }
+        Err(e) => server_error(&e),
+    }
+}
