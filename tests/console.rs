@@ -131,6 +131,13 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     ]);
     assert!(String::from_utf8_lossy(&token).contains("access_token"));
     assert_eq!(got["audit_actions"], serde_json::json!(["client create", "grant add"]), "{got}");
+    assert_eq!(
+        got["audit_actors"],
+        serde_json::json!(["user:operator"]),
+        "the search keeps the actor asked for: {got}"
+    );
+    assert!(got["verdict"].as_str().unwrap().starts_with("Nhật ký toàn vẹn"), "{got}");
+    assert_eq!(got["consumers"], serde_json::json!([id]), "the dataset page lists its consumer: {got}");
     // Every page and the download are audit entries of the user.
     let entries = hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:steward' AND action LIKE 'GET /datasets/enterprises/quarantine.csv%' AND status = 200");
     assert_eq!(entries, "1");

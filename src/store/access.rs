@@ -38,6 +38,9 @@ pub struct GrantRow {
     pub revoked_at: Option<String>,
 }
 
+/// A grant on a dataset with its client's agency and last pull (see [`Store::dataset_grants`]).
+pub type DatasetGrant = (String, String, String, Option<String>, Option<String>, String, Option<i64>, Option<String>);
+
 /// The columns of a [`GrantRow`], in its order.
 const GRANT_COLUMNS: &str =
     "id, client_id, dataset, scope, fields, until, basis, purpose, sensitive, protect, created_at, revoked_at";
@@ -182,6 +185,23 @@ impl Store {
         )
         .bind(token_hash)
         .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Who may read a dataset and how far they read it: each active grant's client, agency,
+    /// scope, fields (JSON, null for all), last day and basis, with the last version the client
+    /// received whole and when.
+    pub async fn dataset_grants(&self, dataset: &str, today: &str) -> Result<Vec<DatasetGrant>> {
+        Ok(sqlx::query_as(
+            "SELECT g.client_id, c.agency, g.scope, g.fields, g.until, g.basis, p.version, p.pulled_at FROM grants g \
+             JOIN clients c ON c.id = g.client_id \
+             LEFT JOIN client_pulls p ON p.client_id = g.client_id AND p.dataset = g.dataset \
+             WHERE g.dataset = $1 AND g.revoked_at IS NULL AND c.revoked_at IS NULL AND (g.until IS NULL OR g.until >= $2) \
+             ORDER BY c.agency, g.client_id, g.scope",
+        )
+        .bind(dataset)
+        .bind(today)
+        .fetch_all(self.pool())
         .await?)
     }
 

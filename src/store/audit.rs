@@ -86,6 +86,38 @@ impl Store {
         Ok(rows.into_iter().map(|(p,)| p).collect())
     }
 
+    /// The newest entries (at most `limit`, newest first) by actor, dataset and status (empty:
+    /// any), at `from` or later and before `to` (RFC 3339 or dates; empty: unbounded).
+    pub async fn search_audit(
+        &self,
+        actor: &str,
+        dataset: &str,
+        status: Option<i64>,
+        from: &str,
+        to: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>> {
+        let q = format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR actor = $2) AND ($3 = '' OR dataset = $4) \
+             AND ($5 < 0 OR status = $6) AND ($7 = '' OR at >= $8) AND ($9 = '' OR at < $10) ORDER BY seq DESC LIMIT $11"
+        );
+        let status = status.unwrap_or(-1);
+        Ok(sqlx::query_as(&q)
+            .bind(actor)
+            .bind(actor)
+            .bind(dataset)
+            .bind(dataset)
+            .bind(status)
+            .bind(status)
+            .bind(from)
+            .bind(from)
+            .bind(to)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     /// Entries in order, from `after` (exclusive), at most `limit`.
     pub async fn audit_page(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
         let q = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");

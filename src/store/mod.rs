@@ -22,7 +22,7 @@ mod sqlite_publication;
 mod sqlite_publish;
 mod subjects;
 
-pub use access::{ClientRow, GrantRow};
+pub use access::{ClientRow, DatasetGrant, GrantRow};
 pub use audit::AuditRow;
 pub use catalogs::CatalogItem;
 pub(crate) use catalogs::{CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};

@@ -148,11 +148,25 @@ try:
     errors()
     sign_out()
 
-    # The auditor finds both actions in the log.
+    # The auditor finds both actions in the log by their actor, then verifies the chain.
     sign_in("auditor")
     driver.get(base + "/audit")
+    driver.find_element(By.ID, "actor").send_keys("user:operator")
+    driver.find_element(By.ID, "search").click()
+    WebDriverWait(driver, 15).until(lambda d: "actor=" in d.current_url)
+    out["audit_actors"] = sorted({tr.find_elements(By.TAG_NAME, "td")[2].text for tr in driver.find_elements(By.CSS_SELECTOR, "#entries tbody tr")})
     cells = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in driver.find_elements(By.CSS_SELECTOR, "#entries tbody tr")]
     out["audit_actions"] = sorted({c[3] for c in cells if c[2] == "user:operator" and c[3] in ("client create", "grant add")})
+    driver.find_element(By.ID, "verify").click()
+    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "verdict"))
+    out["verdict"] = driver.find_element(By.ID, "verdict").text
+    errors()
+    sign_out()
+
+    # An analyst sees who may read the dataset.
+    sign_in("analyst")
+    driver.get(base + "/datasets/enterprises")
+    out["consumers"] = [tr.find_elements(By.TAG_NAME, "td")[1].text for tr in driver.find_elements(By.CSS_SELECTOR, "#consumers tbody tr")]
     errors()
     driver.get(base + "/lang/en")
     out["english"] = driver.find_element(By.TAG_NAME, "h1").text

@@ -181,23 +181,76 @@ pub(super) async fn add_grant(
 struct Audit {
     w: &'static Words,
     person: Option<Person>,
+    csrf: String,
+    /// The search as asked: actor, dataset, status, from, to.
+    q: [String; 5],
     entries: Vec<crate::store::AuditRow>,
+    /// The result of `verify`, when asked for.
+    verdict: Option<(bool, String)>,
 }
 
-/// `GET /audit`: the newest 100 entries of the audit log.
-pub(super) async fn audit(State(state): State<AppState>, person: Person) -> Response {
-    if let Some(r) = person.refusal(Area::Audit) {
-        return r;
-    }
-    let head = match state.store.last_audit().await {
-        Ok(h) => h.map_or(0, |h| h.seq),
-        Err(e) => return server_error(&e),
+async fn audit_page(
+    state: &AppState,
+    person: Person,
+    q: &HashMap<String, String>,
+    verdict: Option<(bool, String)>,
+) -> Response {
+    let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let asked = [get("actor"), get("dataset"), get("status"), get("from"), get("to")];
+    let status = asked[2].parse::<i64>().ok();
+    // A day given as its date covers the whole day.
+    let to = match asked[4].len() == 10 {
+        true => chrono::NaiveDate::parse_from_str(&asked[4], "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.succ_opt())
+            .map_or(asked[4].clone(), |d| d.to_string()),
+        false => asked[4].clone(),
     };
-    match state.store.audit_page((head - 100).max(0), 100).await {
-        Ok(mut entries) => {
-            entries.reverse();
-            page(StatusCode::OK, &Audit { w: person.w, person: Some(person), entries })
+    match state.store.search_audit(&asked[0], &asked[1], status, &asked[3], &to, 200).await {
+        Ok(entries) => {
+            let data =
+                Audit { w: person.w, csrf: person.csrf.clone(), q: asked, entries, verdict, person: Some(person) };
+            page(StatusCode::OK, &data)
         }
         Err(e) => server_error(&e),
     }
+}
+
+/// `GET /audit?actor=&dataset=&status=&from=&to=`: the newest 200 entries that match.
+pub(super) async fn audit(
+    State(state): State<AppState>,
+    person: Person,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = person.refusal(Area::Audit) {
+        return r;
+    }
+    audit_page(&state, person, &q, None).await
+}
+
+/// `POST /audit/verify`: checks every entry against the key and the newest checkpoint, as
+/// `lgsp audit verify` does; the verification is itself an entry.
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    person: Person,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if form.get("csrf") != Some(&person.csrf) {
+        return forged(person.w);
+    }
+    if let Some(r) = person.refusal(Area::Audit) {
+        return r;
+    }
+    let verdict = match crate::audit::verify_with_checkpoints(&state.store, &state.objects).await {
+        Ok(v) => match v.broken {
+            None => (true, format!("{} · {} rows · head {}", person.w.verified, v.rows, v.head)),
+            Some((row, why)) => (false, format!("{} {row}: {why}", person.w.broken_at)),
+        },
+        Err(e) => (false, e.to_string()),
+    };
+    let detail = serde_json::json!({ "intact": verdict.0, "result": verdict.1 });
+    if !logged(&state, &person, "audit verify", "", detail).await {
+        return server_error(&"the audit log cannot be written");
+    }
+    audit_page(&state, person, &HashMap::new(), Some(verdict)).await
 }

@@ -3,10 +3,9 @@
 //! and deleted.
 
 use super::super::AppState;
-use super::quarantine::{version_of, Wanted};
+use super::quarantine::{opened, Opened};
 use super::words::Words;
 use super::{page, server_error, Person};
-use crate::console::Area;
 use crate::quarantine::text;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -79,12 +78,8 @@ pub(super) async fn changes(
     Path(name): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = person.refusal(Area::Datasets) {
-        return r;
-    }
-    let wanted = Wanted::of(&q);
-    let (d, _, row) = match version_of(&state, &name, &wanted).await {
-        Ok(v) => v,
+    let Opened { wanted, dataset: d, row, .. } = match opened(&state, &person, &name, &q).await {
+        Ok(o) => o,
         Err(r) => return r,
     };
     let df = match crate::versions::read_parquet(&state.objects, &format!("{}/changes.parquet", row.prefix)).await {

@@ -44,6 +44,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/access/clients", post(access::create_client))
         .route("/access/grants", post(access::add_grant))
         .route("/audit", get(access::audit))
+        .route("/audit/verify", post(access::verify))
         .route("/review", get(review::queue))
         .route("/review/{id}", get(review::pair).post(review::decide))
         .layer(axum::middleware::map_response(secure_headers))

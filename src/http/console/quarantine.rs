@@ -46,6 +46,8 @@ struct DatasetPage {
     rows: Vec<QuarantineLine>,
     previous: Option<String>,
     next: Option<String>,
+    /// Who may read the dataset and the last version each received whole.
+    consumers: Vec<crate::store::DatasetGrant>,
 }
 
 /// What the quarantine browser shows: `?version=&reason=&field=&page=`.
@@ -92,18 +94,31 @@ pub(super) async fn quarantine_of(state: &AppState, row: &VersionRow) -> Result<
     }
 }
 
-/// The dataset and version asked for.
-pub(super) async fn version_of(
+/// A dataset page as asked for: the selection, the dataset, its versions and the version.
+pub(super) struct Opened {
+    pub(super) wanted: Wanted,
+    pub(super) dataset: crate::store::DatasetRow,
+    pub(super) versions: Vec<VersionRow>,
+    pub(super) row: VersionRow,
+}
+
+/// The dataset and version a page asks for, when the person's role may open datasets.
+pub(super) async fn opened(
     state: &AppState,
+    person: &Person,
     name: &str,
-    wanted: &Wanted,
-) -> Result<(crate::store::DatasetRow, Vec<VersionRow>, VersionRow), Response> {
+    q: &HashMap<String, String>,
+) -> Result<Opened, Response> {
+    if let Some(r) = person.refusal(Area::Datasets) {
+        return Err(r);
+    }
+    let wanted = Wanted::of(q);
     let not_found = || (StatusCode::NOT_FOUND, "no such dataset or version").into_response();
-    let d = state.store.dataset(name).await.map_err(|e| server_error(&e))?.ok_or_else(not_found)?;
+    let dataset = state.store.dataset(name).await.map_err(|e| server_error(&e))?.ok_or_else(not_found)?;
     let versions = state.store.list_versions(name).await.map_err(|e| server_error(&e))?;
-    let v = wanted.version.unwrap_or(d.current_version);
+    let v = wanted.version.unwrap_or(dataset.current_version);
     let row = versions.iter().find(|r| r.version == v).cloned().ok_or_else(not_found)?;
-    Ok((d, versions, row))
+    Ok(Opened { wanted, dataset, versions, row })
 }
 
 /// `GET /datasets/{name}`: versions with their counts, and the quarantine of one version
@@ -114,12 +129,8 @@ pub(super) async fn dataset(
     Path(name): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = person.refusal(Area::Datasets) {
-        return r;
-    }
-    let wanted = Wanted::of(&q);
-    let (d, mut versions, row) = match version_of(&state, &name, &wanted).await {
-        Ok(v) => v,
+    let Opened { wanted, dataset: d, mut versions, row } = match opened(&state, &person, &name, &q).await {
+        Ok(o) => o,
         Err(r) => return r,
     };
     let df = match quarantine_of(&state, &row).await {
@@ -146,6 +157,10 @@ pub(super) async fn dataset(
             })
         })
         .collect();
+    let consumers = match state.store.dataset_grants(&name, &crate::catalog::today()).await {
+        Ok(c) => c,
+        Err(e) => return server_error(&e),
+    };
     let path = format!("/datasets/{name}");
     let total = selected.rows.len();
     versions.reverse();
@@ -164,6 +179,7 @@ pub(super) async fn dataset(
         previous: (wanted.page > 0).then(|| wanted.link(&path, row.version, Some(wanted.page - 1))),
         next: (start + PAGE_ROWS < total).then(|| wanted.link(&path, row.version, Some(wanted.page + 1))),
         versions,
+        consumers,
         person: Some(person),
     };
     page(StatusCode::OK, &page_data)
@@ -178,12 +194,8 @@ pub(super) async fn quarantine_csv(
     Path(name): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = person.refusal(Area::Datasets) {
-        return r;
-    }
-    let wanted = Wanted::of(&q);
-    let (_, _, row) = match version_of(&state, &name, &wanted).await {
-        Ok(v) => v,
+    let Opened { wanted, row, .. } = match opened(&state, &person, &name, &q).await {
+        Ok(o) => o,
         Err(r) => return r,
     };
     let df = match quarantine_of(&state, &row).await {

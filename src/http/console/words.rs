@@ -84,6 +84,14 @@ pub(crate) struct Words {
     pub(crate) accept: &'static str,
     pub(crate) reject: &'static str,
     pub(crate) skip: &'static str,
+    pub(crate) search: &'static str,
+    pub(crate) from: &'static str,
+    pub(crate) to: &'static str,
+    pub(crate) verify: &'static str,
+    pub(crate) verified: &'static str,
+    pub(crate) broken_at: &'static str,
+    pub(crate) consumers: &'static str,
+    pub(crate) last_pull: &'static str,
     /// Freshness against the schedule: on time, late, failed, held, unscheduled, never run.
     pub(crate) freshness_words: [&'static str; 6],
 }
@@ -179,6 +187,14 @@ pub(crate) const VI: Words = Words {
     accept: "Cùng một đối tượng",
     reject: "Khác đối tượng",
     skip: "Bỏ qua",
+    search: "Tìm",
+    from: "Từ ngày",
+    to: "Đến ngày",
+    verify: "Kiểm tra tính toàn vẹn",
+    verified: "Nhật ký toàn vẹn",
+    broken_at: "Nhật ký bị sửa hoặc mất từ bản ghi",
+    consumers: "Cơ quan được khai thác",
+    last_pull: "Phiên bản đã nhận",
     freshness_words: ["Đúng hạn", "Trễ hạn", "Lỗi", "Chờ duyệt", "Không lập lịch", "Chưa chạy"],
 };
 
@@ -265,6 +281,14 @@ pub(crate) const EN: Words = Words {
     accept: "Same entity",
     reject: "Different",
     skip: "Skip",
+    search: "Search",
+    from: "From",
+    to: "To",
+    verify: "Verify the chain",
+    verified: "The log is intact",
+    broken_at: "The log is altered or incomplete from entry",
+    consumers: "Who may read it",
+    last_pull: "Last version received",
     freshness_words: ["On time", "Late", "Failed", "Held", "Unscheduled", "Never run"],
 };
 
