@@ -53,6 +53,8 @@ pub enum Area {
     Datasets,
     /// The matching review queue: stewards.
     Review,
+    /// The history of runs: stewards.
+    Runs,
     /// Agencies, clients, grants: operators.
     Access,
     /// The audit log: auditors.
@@ -87,7 +89,7 @@ impl Role {
             (self, area),
             (_, Area::Overview)
                 | (Role::Steward | Role::Analyst, Area::Datasets)
-                | (Role::Steward, Area::Review)
+                | (Role::Steward, Area::Review | Area::Runs)
                 | (Role::Operator, Area::Access)
                 | (Role::Auditor, Area::Audit)
         )
@@ -171,9 +173,9 @@ mod tests {
     #[test]
     fn each_role_opens_the_overview_and_its_own_areas_only() {
         use Area::*;
-        let all = [Overview, Datasets, Review, Access, Audit];
+        let all = [Overview, Datasets, Review, Runs, Access, Audit];
         let open = |r: Role| all.into_iter().filter(|a| r.may(*a)).collect::<Vec<_>>();
-        assert_eq!(open(Role::Steward), [Overview, Datasets, Review]);
+        assert_eq!(open(Role::Steward), [Overview, Datasets, Review, Runs]);
         assert_eq!(open(Role::Analyst), [Overview, Datasets]);
         assert_eq!(open(Role::Operator), [Overview, Access]);
         assert_eq!(open(Role::Auditor), [Overview, Audit]);

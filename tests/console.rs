@@ -100,6 +100,9 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     assert_eq!(update.len(), 4, "{got}");
     assert_ne!(update[2], update[3], "before and after differ: {got}");
     assert!(got["inserted"].as_u64() > Some(0), "{got}");
+    // Runs filtered by status, and a run's stage timings.
+    assert_eq!(got["run_statuses"], serde_json::json!(["published"]), "{got}");
+    assert!(!got["timings"].as_array().unwrap().is_empty(), "{got}");
     // The pair with each comparison and its waterfall (prior, two comparisons, total); accepted.
     let pair = got["pair"].to_string();
     assert!(

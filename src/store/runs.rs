@@ -153,6 +153,13 @@ impl Store {
         .await?)
     }
 
+    /// A run's stage timings (JSON), if it finished.
+    pub async fn run_timings(&self, id: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT timings FROM runs WHERE id = $1").bind(id).fetch_optional(self.pool()).await?;
+        Ok(row.and_then(|(t,)| t))
+    }
+
     /// One run by id.
     pub async fn get_run(&self, id: &str) -> Result<Option<RunRow>> {
         Ok(sqlx::query_as(

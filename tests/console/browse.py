@@ -116,6 +116,17 @@ try:
     driver.save_screenshot(f"{shots}/diff.png")
     errors()
 
+    # The run history, filtered to published runs, and a run's stage timings.
+    driver.get(base + "/runs")
+    Select(driver.find_element(By.ID, "status")).select_by_value("published")
+    driver.find_element(By.ID, "filter-runs").click()
+    WebDriverWait(driver, 15).until(lambda d: "status=published" in d.current_url)
+    out["run_statuses"] = sorted({tr.find_elements(By.TAG_NAME, "td")[2].text for tr in driver.find_elements(By.CSS_SELECTOR, "#run-list tbody tr")})
+    driver.find_element(By.CSS_SELECTOR, "#run-list tbody a").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "timings"))
+    out["timings"] = [tr.find_elements(By.TAG_NAME, "td")[0].text for tr in driver.find_elements(By.CSS_SELECTOR, "#timings tbody tr")]
+    errors()
+
     # The review queue: a pair side by side with its waterfall, accepted from the keyboard's
     # access key or the button.
     driver.get(base + "/review")

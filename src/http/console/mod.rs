@@ -9,6 +9,7 @@ mod changes;
 mod pages;
 mod quarantine;
 mod review;
+mod runs;
 mod words;
 
 use super::auth::AuditInfo;
@@ -45,6 +46,8 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/access/grants", post(access::add_grant))
         .route("/audit", get(access::audit))
         .route("/audit/verify", post(access::verify))
+        .route("/runs", get(runs::runs))
+        .route("/runs/{id}", get(runs::run))
         .route("/review", get(review::queue))
         .route("/review/{id}", get(review::pair).post(review::decide))
         .layer(axum::middleware::map_response(secure_headers))
@@ -98,6 +101,7 @@ pub(crate) struct Person {
     pub(crate) csrf: String,
     pub(crate) datasets: bool,
     pub(crate) review: bool,
+    pub(crate) runs: bool,
     pub(crate) access: bool,
     pub(crate) audit: bool,
     role_of: Role,
@@ -109,6 +113,7 @@ impl Person {
         Person {
             datasets: s.role.may(Area::Datasets),
             review: s.role.may(Area::Review),
+            runs: s.role.may(Area::Runs),
             access: s.role.may(Area::Access),
             audit: s.role.may(Area::Audit),
             role: s.role.as_str(),

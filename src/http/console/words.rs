@@ -92,6 +92,9 @@ pub(crate) struct Words {
     pub(crate) broken_at: &'static str,
     pub(crate) consumers: &'static str,
     pub(crate) last_pull: &'static str,
+    pub(crate) runs: &'static str,
+    pub(crate) stages: &'static str,
+    pub(crate) stage: &'static str,
     /// Freshness against the schedule: on time, late, failed, held, unscheduled, never run.
     pub(crate) freshness_words: [&'static str; 6],
 }
@@ -195,6 +198,9 @@ pub(crate) const VI: Words = Words {
     broken_at: "Nhật ký bị sửa hoặc mất từ bản ghi",
     consumers: "Cơ quan được khai thác",
     last_pull: "Phiên bản đã nhận",
+    runs: "Các lần chạy",
+    stages: "Thời gian từng bước",
+    stage: "Bước",
     freshness_words: ["Đúng hạn", "Trễ hạn", "Lỗi", "Chờ duyệt", "Không lập lịch", "Chưa chạy"],
 };
 
@@ -289,6 +295,9 @@ pub(crate) const EN: Words = Words {
     broken_at: "The log is altered or incomplete from entry",
     consumers: "Who may read it",
     last_pull: "Last version received",
+    runs: "Runs",
+    stages: "Stage timings",
+    stage: "Stage",
     freshness_words: ["On time", "Late", "Failed", "Held", "Unscheduled", "Never run"],
 };
 
