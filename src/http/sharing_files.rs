@@ -13,6 +13,7 @@ use super::AppState;
 use crate::access::{find_grant, granted_fields};
 use crate::sharing::{file_line, millis, protocol_line, FileKind, FileLine, Link};
 use crate::store::{DatasetRow, GrantRow, VersionRow};
+use crate::versions::Manifest;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -63,12 +64,11 @@ struct Listing<'a> {
 }
 
 impl Listing<'_> {
-    /// The line listing one file of `row` (`file` or `cdf`).
-    async fn line(&self, row: &VersionRow, kind: FileKind) -> Result<(String, u64), ApiError> {
-        crate::versions::ensure_kept(&self.state.store, &row.dataset, row.version).await?;
+    /// The line listing one file (`file` or `cdf`) of `row`, whose manifest is `m` (the
+    /// caller checked that retention kept its files).
+    async fn line(&self, row: &VersionRow, m: &Manifest, kind: FileKind) -> Result<(String, u64), ApiError> {
         let (size, id, rows) = match restricted(self.grant) {
             false => {
-                let m = manifest(self.state, row).await?;
                 let f = m
                     .files
                     .get(kind.manifest_key())
@@ -173,8 +173,9 @@ pub(crate) async fn post_query(
         (None, None) => d.current_version,
     };
     let row = version_row(&state, &d, version).await?;
+    crate::versions::ensure_kept(&state.store, &d.name, version).await?;
     let m = manifest(&state, &row).await?;
-    let (file, rows) = listing(&state, &caller, grant, &headers).line(&row, FileKind::Snapshot).await?;
+    let (file, rows) = listing(&state, &caller, grant, &headers).line(&row, &m, FileKind::Snapshot).await?;
     super::data::note(&audit, grant, Some(version), 0);
     tracing::debug!(dataset = %d.name, version, rows, "delta sharing query");
     Ok(ndjson(vec![protocol_line(), metadata(&d, &m, &caller), file], version))
@@ -230,14 +231,20 @@ pub(crate) async fn get_changes(
     if end < start {
         return Err(ApiError::bad_request(format!("endingVersion {end} is before startingVersion {start}")));
     }
+    // Retention keeps the newest versions: the starting one kept, every later one is.
     crate::versions::ensure_kept(&state.store, &d.name, start).await?;
-    let last = version_row(&state, &d, end).await?;
-    let m = manifest(&state, &last).await?;
     let list = listing(&state, &caller, grant, &headers);
-    let mut lines = vec![protocol_line(), metadata(&d, &m, &caller)];
+    let (mut files, mut last) = (Vec::new(), None);
     for v in start..=end {
-        lines.push(list.line(&version_row(&state, &d, v).await?, FileKind::Changes).await?.0);
+        let row = version_row(&state, &d, v).await?;
+        let m = manifest(&state, &row).await?;
+        files.push(list.line(&row, &m, FileKind::Changes).await?.0);
+        last = Some(m);
     }
+    // The metadata is the ending version's (start <= end: there is one).
+    let m = last.ok_or_else(|| ApiError::internal("no version between start and end"))?;
+    let mut lines = vec![protocol_line(), metadata(&d, &m, &caller)];
+    lines.extend(files);
     super::data::note(&audit, grant, Some(end), 0);
     Ok(ndjson(lines, start))
 }
