@@ -7,7 +7,7 @@ use crate::objects::{self, Objects};
 use crate::store::Store;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use sqlx::{Column, Row};
+use sqlx::{Column, Row, TypeInfo};
 
 /// Errors of backup and restore.
 #[derive(Debug, thiserror::Error)]
@@ -82,49 +82,64 @@ pub struct FileEntry {
 const FORMAT: &str = "lgsp-backup/1";
 
 /// Column `i` of `row` as JSON: an integer, a float or a text (the store's column types); a
-/// value of any other type is an error rather than a null in the backup.
-fn json_value(row: &sqlx::any::AnyRow, i: usize) -> Result<serde_json::Value> {
-    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
-        return Ok(v.map(Into::into).unwrap_or(serde_json::Value::Null));
-    }
-    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
-        return Ok(v.map(Into::into).unwrap_or(serde_json::Value::Null));
-    }
-    Ok(row.try_get::<Option<String>, _>(i)?.map(Into::into).unwrap_or(serde_json::Value::Null))
+/// value of any other type is an error rather than a null in the backup. A macro, as the row is
+/// either engine's.
+macro_rules! json_value {
+    ($row:expr, $i:expr) => {{
+        let ty = $row.columns()[$i].type_info().name().to_string();
+        if ty == "TIMESTAMPTZ" {
+            Ok($row
+                .try_get::<Option<crate::store::Ts>, _>($i)?
+                .map(|t| t.text().into())
+                .unwrap_or(serde_json::Value::Null))
+        } else if ty == "JSONB" {
+            Ok($row.try_get::<crate::store::OptDoc, _>($i)?.0.map(Into::into).unwrap_or(serde_json::Value::Null))
+        } else if let Ok(v) = $row.try_get::<Option<i64>, _>($i) {
+            Ok::<_, Error>(v.map(Into::into).unwrap_or(serde_json::Value::Null))
+        } else if let Ok(v) = $row.try_get::<Option<f64>, _>($i) {
+            Ok(v.map(Into::into).unwrap_or(serde_json::Value::Null))
+        } else {
+            Ok($row.try_get::<Option<String>, _>($i)?.map(Into::into).unwrap_or(serde_json::Value::Null))
+        }
+    }};
 }
 
 /// Writes a backup of `store` and `objects` to `to` (a folder or an object-store URL).
 pub async fn create(store: &Store, objects: &Objects, to: &str, with_files: bool) -> Result<BackupManifest> {
     let target = objects::open(to)?;
-    let mut tx = store.pool().begin().await?;
-    if store.is_postgres() {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-    }
-    let mut tables = Vec::new();
-    for table in TABLES {
-        let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY 1, 2")).fetch_all(&mut *tx).await?;
-        let mut body = Vec::new();
-        let columns: Vec<String> =
-            rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();
-        serde_json::to_writer(&mut body, &columns)
-            .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
-        body.push(b'\n');
-        for row in &rows {
-            let values = (0..columns.len()).map(|i| json_value(row, i)).collect::<Result<Vec<_>>>()?;
-            serde_json::to_writer(&mut body, &values)
+    let tables = crate::store::on_db!(store, |pool| async {
+        let mut tx = pool.begin().await?;
+        if store.is_postgres() {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        }
+        let mut tables = Vec::new();
+        for table in TABLES {
+            let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY 1, 2")).fetch_all(&mut *tx).await?;
+            let mut body = Vec::new();
+            let columns: Vec<String> =
+                rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();
+            serde_json::to_writer(&mut body, &columns)
                 .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
             body.push(b'\n');
+            for row in &rows {
+                let values = (0..columns.len()).map(|i| json_value!(row, i)).collect::<Result<Vec<_>>>()?;
+                serde_json::to_writer(&mut body, &values)
+                    .map_err(|e| Error::Damaged { location: to.into(), message: e.to_string() })?;
+                body.push(b'\n');
+            }
+            let entry = FileEntry {
+                name: table.to_string(),
+                rows: rows.len() as u64,
+                bytes: body.len() as u64,
+                sha256: crate::digest::sha256_hex(&body),
+            };
+            objects::put(&target, &format!("tables/{table}.ndjson"), body).await?;
+            tables.push(entry);
         }
-        let entry = FileEntry {
-            name: table.to_string(),
-            rows: rows.len() as u64,
-            bytes: body.len() as u64,
-            sha256: crate::digest::sha256_hex(&body),
-        };
-        objects::put(&target, &format!("tables/{table}.ndjson"), body).await?;
-        tables.push(entry);
+        tx.commit().await?;
+        Ok::<_, Error>(tables)
     }
-    tx.commit().await?;
+    .await)?;
     let listed: Vec<_> = objects.list(None).try_collect().await?;
     let mut copied = Vec::new();
     for meta in listed {
@@ -209,59 +224,66 @@ pub async fn restore(store: &Store, objects: &Objects, from: &str) -> Result<Bac
     let m = verify(from).await?;
     let source = objects::open(from)?;
     for table in TABLES {
-        let (rows,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(store.pool()).await?;
+        let q = format!("SELECT COUNT(*) FROM {table}");
+        let (rows,): (i64,) = crate::store::on_db!(store, |pool| sqlx::query_as(&q).fetch_one(pool).await)?;
         if rows > 0 {
             return Err(Error::NotEmpty { table: table.to_string(), rows });
         }
     }
-    let mut tx = store.pool().begin().await?;
-    for t in &m.tables {
-        let bytes = objects::get(&source, &format!("tables/{}.ndjson", t.name)).await?;
-        let mut lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty());
-        let damaged =
-            |e: serde_json::Error| Error::Damaged { location: from.into(), message: format!("table {}: {e}", t.name) };
-        let columns: Vec<String> = match lines.next() {
-            Some(l) => serde_json::from_slice(l).map_err(damaged)?,
-            None => continue,
-        };
-        if columns.is_empty() {
-            continue;
-        }
-        let types = store.column_types(&t.name).await?;
-        let rows: Vec<Vec<serde_json::Value>> =
-            lines.map(|l| serde_json::from_slice(l).map_err(damaged)).collect::<Result<_>>()?;
-        let per = (30_000 / columns.len()).max(1);
-        for chunk in rows.chunks(per) {
-            let mut sql = format!("INSERT INTO {} ({}) VALUES ", t.name, columns.join(", "));
-            let mut n = 0;
-            for (r, _) in chunk.iter().enumerate() {
-                sql.push_str(if r == 0 { "(" } else { ", (" });
-                for (c, col) in columns.iter().enumerate() {
-                    n += 1;
-                    let p = store.placeholder(n);
-                    let cast = types
-                        .get(col)
-                        .filter(|_| store.is_postgres())
-                        .map(|ty| format!("CAST({p} AS {ty})"))
-                        .unwrap_or(p);
-                    sql.push_str(&if c == 0 { cast } else { format!(", {cast}") });
-                }
-                sql.push(')');
+    crate::store::on_db!(store, |pool| async {
+        let mut tx = pool.begin().await?;
+        for t in &m.tables {
+            let bytes = objects::get(&source, &format!("tables/{}.ndjson", t.name)).await?;
+            let mut lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+            let damaged = |e: serde_json::Error| Error::Damaged {
+                location: from.into(),
+                message: format!("table {}: {e}", t.name),
+            };
+            let columns: Vec<String> = match lines.next() {
+                Some(l) => serde_json::from_slice(l).map_err(damaged)?,
+                None => continue,
+            };
+            if columns.is_empty() {
+                continue;
             }
-            let mut q = sqlx::query(&sql);
-            for row in chunk {
-                for v in row {
-                    q = q.bind(match v {
-                        serde_json::Value::Null => None,
-                        serde_json::Value::String(s) => Some(s.clone()),
-                        other => Some(other.to_string()),
-                    });
+            let types = store.column_types(&t.name).await?;
+            let rows: Vec<Vec<serde_json::Value>> =
+                lines.map(|l| serde_json::from_slice(l).map_err(damaged)).collect::<Result<_>>()?;
+            let per = (30_000 / columns.len()).max(1);
+            for chunk in rows.chunks(per) {
+                let mut sql = format!("INSERT INTO {} ({}) VALUES ", t.name, columns.join(", "));
+                let mut n = 0;
+                for (r, _) in chunk.iter().enumerate() {
+                    sql.push_str(if r == 0 { "(" } else { ", (" });
+                    for (c, col) in columns.iter().enumerate() {
+                        n += 1;
+                        let p = store.placeholder(n);
+                        let cast = types
+                            .get(col)
+                            .filter(|_| store.is_postgres())
+                            .map(|ty| format!("CAST({p} AS {ty})"))
+                            .unwrap_or(p);
+                        sql.push_str(&if c == 0 { cast } else { format!(", {cast}") });
+                    }
+                    sql.push(')');
                 }
+                let mut q = sqlx::query(&sql);
+                for row in chunk {
+                    for v in row {
+                        q = q.bind(match v {
+                            serde_json::Value::Null => None,
+                            serde_json::Value::String(s) => Some(s.clone()),
+                            other => Some(other.to_string()),
+                        });
+                    }
+                }
+                q.execute(&mut *tx).await?;
             }
-            q.execute(&mut *tx).await?;
         }
+        tx.commit().await?;
+        Ok::<_, Error>(())
     }
-    tx.commit().await?;
+    .await)?;
     for o in &m.objects {
         let bytes = objects::get(&source, &format!("objects/{}", o.name)).await?;
         objects::put(objects, &o.name, bytes.to_vec()).await?;

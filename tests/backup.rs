@@ -8,13 +8,14 @@ use common::{repo, Hub};
 const TABLES: &[(&str, &str)] = &[
     ("versions", "dataset, version, row_count, inserted, updated, deleted, manifest_sha256"),
     ("records", "dataset, record_key, valid_from, valid_to, row_hash, data"),
-    ("audit_log", "seq, at, kind, actor, action, prev_hash, hash"),
+    ("audit_log", "seq, {at}, kind, actor, action, prev_hash, hash"),
     ("grants", "id, client_id, dataset, scope, basis"),
     ("catalog_items", "catalog, code, valid_from, name"),
 ];
 
-/// The rows, sorted here (engines collate text differently).
+/// The rows, sorted here (engines collate text differently); points in time as text.
 fn dump(hub: &Hub, table: &str, columns: &str) -> Vec<String> {
+    let columns = columns.replace("{at}", &hub.time_text("at"));
     let mut rows: Vec<String> =
         hub.query(&format!("SELECT {columns} FROM {table}")).lines().map(str::to_string).collect();
     rows.sort();

@@ -24,13 +24,13 @@ fn seed(hub: &Hub) {
         [(PLAN, "Sở Kế hoạch và Đầu tư"), (HEALTH, "Sở Y tế"), (FINANCE, "Bộ Tài chính"), (TAX, "Cục Thuế")]
     {
         sql.push(format!(
-            "INSERT INTO agencies (code, name, created_at) VALUES ('{code}', '{name}', '2026-04-01T00:00:00Z')"
+            "INSERT INTO agencies (code, name, created_at) VALUES ('{code}', '{name}', '2026-04-01T00:00:00.000000Z')"
         ));
-        sql.push(format!("INSERT INTO clients (id, agency, secret_hash, created_at) VALUES ('c-{code}', '{code}', 'x', '2026-04-01T00:00:00Z')"));
+        sql.push(format!("INSERT INTO clients (id, agency, secret_hash, created_at) VALUES ('c-{code}', '{code}', 'x', '2026-04-01T00:00:00.000000Z')"));
     }
     for (name, owner) in [("enterprises", PLAN), ("health_facilities", HEALTH)] {
         sql.push(format!(
-            "INSERT INTO datasets (name, pipeline, owner, key_fields, schema_json, current_version, updated_at) VALUES ('{name}', '{name}', '{owner}', '[]', '[]', 1, '2026-04-01T00:00:00Z')"
+            "INSERT INTO datasets (name, pipeline, owner, key_fields, schema_json, current_version, updated_at) VALUES ('{name}', '{name}', '{owner}', '[]', '[]', 1, '2026-04-01T00:00:00.000000Z')"
         ));
     }
     // Enterprises run daily at 02:00 Vietnam time (19:00 UTC); health facilities by hand.
@@ -39,8 +39,8 @@ fn seed(hub: &Hub) {
         (
             "r1",
             "enterprises",
-            "2026-05-10T19:00:05Z",
-            "2026-05-10T19:04:00Z",
+            "2026-05-10T19:00:05.000000Z",
+            "2026-05-10T19:04:00.000000Z",
             "published",
             daily,
             1000,
@@ -51,8 +51,8 @@ fn seed(hub: &Hub) {
         (
             "r2",
             "enterprises",
-            "2026-08-01T19:00:05Z",
-            "2026-08-01T19:05:00Z",
+            "2026-08-01T19:00:05.000000Z",
+            "2026-08-01T19:05:00.000000Z",
             "published",
             daily,
             1200,
@@ -60,13 +60,35 @@ fn seed(hub: &Hub) {
             3,
             r#"{"required:ten_doanh_nghiep":12}"#,
         ),
-        ("r3", "enterprises", "2026-08-02T19:00:05Z", "2026-08-02T19:00:10Z", "failed", daily, 0, 0, 0, "{}"),
-        ("r4", "enterprises", "2026-08-03T19:00:05Z", "2026-08-03T19:03:00Z", "published", daily, 1100, 0, 0, "{}"),
+        (
+            "r3",
+            "enterprises",
+            "2026-08-02T19:00:05.000000Z",
+            "2026-08-02T19:00:10.000000Z",
+            "failed",
+            daily,
+            0,
+            0,
+            0,
+            "{}",
+        ),
+        (
+            "r4",
+            "enterprises",
+            "2026-08-03T19:00:05.000000Z",
+            "2026-08-03T19:03:00.000000Z",
+            "published",
+            daily,
+            1100,
+            0,
+            0,
+            "{}",
+        ),
         (
             "r5",
             "health_facilities",
-            "2026-09-15T03:00:00Z",
-            "2026-09-15T03:01:00Z",
+            "2026-09-15T03:00:00.000000Z",
+            "2026-09-15T03:01:00.000000Z",
             "published",
             "NULL",
             400,
@@ -84,10 +106,10 @@ fn seed(hub: &Hub) {
     }
     // The versions those runs published.
     let versions = [
-        ("enterprises", 1, "r1", "2026-05-10T19:04:00Z", 985, 985, 0, 0),
-        ("enterprises", 2, "r2", "2026-08-01T19:05:00Z", 1190, 210, 40, 5),
-        ("enterprises", 3, "r4", "2026-08-03T19:03:00Z", 1180, 0, 30, 10),
-        ("health_facilities", 1, "r5", "2026-09-15T03:01:00Z", 396, 396, 0, 0),
+        ("enterprises", 1, "r1", "2026-05-10T19:04:00.000000Z", 985, 985, 0, 0),
+        ("enterprises", 2, "r2", "2026-08-01T19:05:00.000000Z", 1190, 210, 40, 5),
+        ("enterprises", 3, "r4", "2026-08-03T19:03:00.000000Z", 1180, 0, 30, 10),
+        ("health_facilities", 1, "r5", "2026-09-15T03:01:00.000000Z", 396, 396, 0, 0),
     ];
     for (ds, v, run, at, rows, ins, upd, del) in versions {
         sql.push(format!(
@@ -95,21 +117,21 @@ fn seed(hub: &Hub) {
              VALUES ('{ds}', {v}, '{run}', '{at}', 'x', {rows}, {ins}, {upd}, {del}, 0, 'datasets/{ds}/v{v}', 'x')"
         ));
     }
-    sql.push(format!("INSERT INTO grants (id, client_id, dataset, scope, basis, created_at) VALUES ('g1', 'c-{FINANCE}', 'enterprises', 'snapshot', 'Điều 9', '2026-07-05T00:00:00Z')"));
-    sql.push(format!("INSERT INTO grants (id, client_id, dataset, scope, basis, until, created_at) VALUES ('g2', 'c-{FINANCE}', 'enterprises', 'changes', 'Điều 9', '2026-08-31', '2026-04-02T00:00:00Z')"));
+    sql.push(format!("INSERT INTO grants (id, client_id, dataset, scope, basis, created_at) VALUES ('g1', 'c-{FINANCE}', 'enterprises', 'snapshot', 'Điều 9', '2026-07-05T00:00:00.000000Z')"));
+    sql.push(format!("INSERT INTO grants (id, client_id, dataset, scope, basis, until, created_at) VALUES ('g2', 'c-{FINANCE}', 'enterprises', 'changes', 'Điều 9', '2026-08-31', '2026-04-02T00:00:00.000000Z')"));
 
     let last = hub.query("SELECT seq || '|' || hash FROM audit_log ORDER BY seq DESC LIMIT 1");
     let (mut seq, mut prev) =
         last.split_once('|').map(|(s, h)| (s.parse::<i64>().unwrap(), h.to_string())).unwrap_or((0, "0".repeat(64)));
     let calls = [
-        ("2026-06-10T08:00:00Z", FINANCE, "/api/v1/datasets/{name}/snapshot", "enterprises", 200, 1000, 50_000),
-        ("2026-07-10T08:00:00Z", FINANCE, "/api/v1/datasets/{name}/snapshot", "enterprises", 200, 1100, 55_000),
-        ("2026-08-05T08:00:00Z", FINANCE, "/api/v1/datasets/{name}/changes", "enterprises", 200, 100, 5_000),
-        ("2026-08-06T08:00:00Z", TAX, "/api/v1/datasets/{name}/snapshot", "health_facilities", 403, 0, 0),
-        ("2026-08-07T08:00:00Z", TAX, "/api/v1/datasets/{name}/snapshot", "health_facilities", 403, 0, 0),
-        ("2026-09-20T08:00:00Z", TAX, "/api/v1/datasets/{name}/snapshot", "enterprises", 200, 1100, 55_000),
-        ("2026-09-21T08:00:00Z", FINANCE, "/api/v1/me", "", 200, 0, 0),
-        ("2026-09-22T08:00:00Z", "", "/api/v1/datasets", "", 401, 0, 0),
+        ("2026-06-10T08:00:00.000000Z", FINANCE, "/api/v1/datasets/{name}/snapshot", "enterprises", 200, 1000, 50_000),
+        ("2026-07-10T08:00:00.000000Z", FINANCE, "/api/v1/datasets/{name}/snapshot", "enterprises", 200, 1100, 55_000),
+        ("2026-08-05T08:00:00.000000Z", FINANCE, "/api/v1/datasets/{name}/changes", "enterprises", 200, 100, 5_000),
+        ("2026-08-06T08:00:00.000000Z", TAX, "/api/v1/datasets/{name}/snapshot", "health_facilities", 403, 0, 0),
+        ("2026-08-07T08:00:00.000000Z", TAX, "/api/v1/datasets/{name}/snapshot", "health_facilities", 403, 0, 0),
+        ("2026-09-20T08:00:00.000000Z", TAX, "/api/v1/datasets/{name}/snapshot", "enterprises", 200, 1100, 55_000),
+        ("2026-09-21T08:00:00.000000Z", FINANCE, "/api/v1/me", "", 200, 0, 0),
+        ("2026-09-22T08:00:00.000000Z", "", "/api/v1/datasets", "", 401, 0, 0),
     ];
     for (at, agency, action, dataset, status, rows, bytes) in calls {
         seq += 1;
@@ -171,7 +193,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
         assert_eq!((n(f, "expected_runs"), n(f, "on_schedule"), n(f, "failure_spells")), (31, 2, 1), "[{k}] {f}");
         assert_eq!(
             (f["downtime_hours"].as_f64(), f["max_age_hours"].as_f64(), f["last_success"].as_str()),
-            (Some(24.05), Some(676.95), Some("2026-08-03T19:03:00Z")),
+            (Some(24.05), Some(676.95), Some("2026-08-03T19:03:00.000000Z")),
             "[{k}] {f}"
         );
         assert_eq!(
@@ -351,7 +373,7 @@ fn two_seeded_quarters_give_the_exact_numbers_in_every_format() {
             );
             assert_eq!(
                 cells("do_cap_nhat", 1)[3..],
-                ["31", "2", "2026-08-03T19:03:00Z", "676.95", "1", "24.05"],
+                ["31", "2", "2026-08-03T19:03:00.000000Z", "676.95", "1", "24.05"],
                 "[{k}]"
             );
             assert_eq!(cells("de_xuat_chia_se", 1), ["000.00.31.H48", "health_facilities", "2"], "[{k}]");

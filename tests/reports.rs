@@ -53,7 +53,7 @@ fn the_monthly_report_counts_runs_versions_pulls_and_errors() {
                 .unwrap();
         }
         drop(_server);
-        let month = hub.query("SELECT substr(MIN(at), 1, 7) FROM audit_log");
+        let month = hub.query(&format!("SELECT substr({}, 1, 7) FROM audit_log", hub.time_text("MIN(at)")));
         let r = hub.ok_json(&["report", "monthly", "--month", &month]);
         let p = &r["provided"][0];
         let n = |v: &serde_json::Value, key: &str| v[key].as_i64().unwrap();

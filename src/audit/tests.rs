@@ -13,7 +13,7 @@ fn entry(n: usize) -> AuditRow {
 }
 
 async fn sql(store: &Store, statement: &str) {
-    sqlx::query(statement).execute(store.pool()).await.unwrap();
+    crate::store::on_db!(store, |pool| sqlx::query(statement).execute(pool).await.map(|_| ())).unwrap();
 }
 
 /// Five entries through the batched writer: a chain of seq 1..=5.

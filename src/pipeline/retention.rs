@@ -56,7 +56,7 @@ impl Removed {
 
 /// The time `days` ago (RFC 3339, as the store writes times).
 fn days_ago(days: u32) -> String {
-    (chrono::Utc::now() - chrono::Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    (chrono::Utc::now() - chrono::Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// Applies the pipeline's retention to its dataset, whose current version is `current`.

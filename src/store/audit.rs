@@ -7,6 +7,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
 pub struct AuditRow {
     pub seq: i64,
+    #[sqlx(try_from = "super::TsText")]
     pub at: String,
     /// `request`, `admin` or `run`.
     pub kind: String,
@@ -35,7 +36,7 @@ impl Store {
     /// The last entry of the log.
     pub(crate) async fn last_audit(&self) -> Result<Option<AuditRow>> {
         let q = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1");
-        Ok(sqlx::query_as(&q).fetch_optional(self.pool()).await?)
+        Ok(super::on_db!(self, |pool| sqlx::query_as(&q).fetch_optional(pool).await)?)
     }
 
     /// Appends an entry whose `seq`, `prev_hash` and `hash` the caller computed; fails when
@@ -53,28 +54,39 @@ impl Store {
             "INSERT INTO audit_log ({COLUMNS}) VALUES {}",
             super::values_placeholders(self.backend(), rows.len(), 17, 0)
         );
-        let mut query = sqlx::query(&q);
+        let mut at = Vec::with_capacity(rows.len());
         for r in rows {
-            query = query
-                .bind(r.seq)
-                .bind(&r.at)
-                .bind(&r.kind)
-                .bind(&r.actor)
-                .bind(&r.agency)
-                .bind(&r.action)
-                .bind(&r.dataset)
-                .bind(r.version)
-                .bind(r.rows_out)
-                .bind(r.bytes_out)
-                .bind(r.status)
-                .bind(r.duration_ms)
-                .bind(&r.request_id)
-                .bind(&r.detail)
-                .bind(&r.prev_hash)
-                .bind(&r.hash)
-                .bind(&r.peer);
+            // The chain hashes the text: it must read back exactly as written.
+            let t = super::ts(&r.at)?;
+            if t.text() != r.at {
+                return Err(super::Error::Timestamp(r.at.clone()));
+            }
+            at.push(t);
         }
-        query.execute(self.pool()).await?;
+        super::on_db!(self, |pool| {
+            let mut query = sqlx::query(&q);
+            for (r, at) in rows.iter().zip(&at) {
+                query = query
+                    .bind(r.seq)
+                    .bind(at)
+                    .bind(&r.kind)
+                    .bind(&r.actor)
+                    .bind(&r.agency)
+                    .bind(&r.action)
+                    .bind(&r.dataset)
+                    .bind(r.version)
+                    .bind(r.rows_out)
+                    .bind(r.bytes_out)
+                    .bind(r.status)
+                    .bind(r.duration_ms)
+                    .bind(&r.request_id)
+                    .bind(&r.detail)
+                    .bind(&r.prev_hash)
+                    .bind(&r.hash)
+                    .bind(&r.peer);
+            }
+            query.execute(pool).await.map(|_| ())
+        })?;
         Ok(())
     }
 
@@ -82,7 +94,7 @@ impl Store {
     /// checkpoints).
     pub(crate) async fn current_version_prefixes(&self) -> Result<Vec<String>> {
         let q = "SELECT v.prefix FROM versions v JOIN datasets d ON d.name = v.dataset AND v.version = d.current_version ORDER BY v.dataset";
-        let rows: Vec<(String,)> = sqlx::query_as(q).fetch_all(self.pool()).await?;
+        let rows: Vec<(String,)> = super::on_db!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?;
         Ok(rows.into_iter().map(|(p,)| p).collect())
     }
 
@@ -99,10 +111,11 @@ impl Store {
     ) -> Result<Vec<AuditRow>> {
         let q = format!(
             "SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR actor = $2) AND ($3 = '' OR dataset = $4) \
-             AND ($5 < 0 OR status = $6) AND ($7 = '' OR at >= $8) AND ($9 = '' OR at < $10) ORDER BY seq DESC LIMIT $11"
+             AND ($5 < 0 OR status = $6) AND ($7 IS NULL OR at >= $8) AND ($9 IS NULL OR at < $10) ORDER BY seq DESC LIMIT $11"
         );
         let status = status.unwrap_or(-1);
-        Ok(sqlx::query_as(&q)
+        let (from, to) = (super::opt_ts(Some(from))?, super::opt_ts(Some(to))?);
+        Ok(super::on_db!(self, |pool| sqlx::query_as(&q)
             .bind(actor)
             .bind(actor)
             .bind(dataset)
@@ -114,13 +127,13 @@ impl Store {
             .bind(to)
             .bind(to)
             .bind(limit)
-            .fetch_all(self.pool())
-            .await?)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Entries in order, from `after` (exclusive), at most `limit`.
     pub async fn audit_page(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
         let q = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-        Ok(sqlx::query_as(&q).bind(after).bind(limit).fetch_all(self.pool()).await?)
+        Ok(super::on_db!(self, |pool| sqlx::query_as(&q).bind(after).bind(limit).fetch_all(pool).await)?)
     }
 }

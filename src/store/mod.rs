@@ -12,6 +12,10 @@ pub(crate) use reports::RunSpan;
 pub use reports::{Calls, Consumed, Denied, Provided};
 mod audit;
 mod catalogs;
+mod document;
+mod instant;
+mod placeholders;
+pub(crate) use placeholders::{ph, values_placeholders};
 mod pg_publish;
 mod publish_tx;
 mod record_changes;
@@ -21,6 +25,9 @@ mod runs;
 mod sqlite_publication;
 mod sqlite_publish;
 mod subjects;
+pub(crate) use document::doc;
+pub use document::{Doc, DocText, OptDoc};
+pub use instant::{OptTs, Ts, TsText};
 
 pub use access::{ClientRow, DatasetGrant, GrantRow};
 pub use audit::AuditRow;
@@ -38,8 +45,7 @@ pub use runs::RunRow;
 pub(crate) use runs::{RunEnd, RunStart};
 pub use subjects::HeldRow;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::Executor;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -64,6 +70,9 @@ pub enum Error {
     /// The record changes of a version could not be produced.
     #[error("preparing record changes: {0}")]
     Changes(String),
+    /// A point in time given to the store is not RFC 3339 (nor a date).
+    #[error("'{0}' is not a point in time: give RFC 3339 (2026-12-07T08:30:00+07:00) or a date (2026-12-07)")]
+    Timestamp(String),
     /// The folder of the SQLite file cannot be created.
     #[error("store folder {}: {source}", path.display())]
     Folder { path: std::path::PathBuf, source: std::io::Error },
@@ -81,13 +90,32 @@ pub(crate) enum Backend {
     Postgres,
 }
 
+/// The store's connection pool, native to its engine (each engine's own types and bulk paths).
+#[derive(Clone)]
+pub(crate) enum Db {
+    /// SQLite file.
+    Sqlite(sqlx::SqlitePool),
+    /// PostgreSQL server.
+    Postgres(sqlx::PgPool),
+}
+
+/// Evaluates `$body` with `$pool` bound to the store's native pool: the body is compiled once
+/// per engine, so both arms must give the same type (map engine-specific results inside).
+macro_rules! on_db {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store.db() {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_db;
+
 /// A connection pool to the master-data store.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    db: Db,
     backend: Backend,
-    /// A native pool beside, on PostgreSQL (publications stream records with `COPY`).
-    pg: Option<sqlx::PgPool>,
     /// The database file, on SQLite (publications write through a connection of their own).
     sqlite_file: Option<std::path::PathBuf>,
     /// Connected for a long-running server (see [`Store::connect_serving`]).
@@ -142,7 +170,7 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return;
         }
-        let pool = self.pool.clone();
+        let Db::Sqlite(pool) = self.db.clone() else { return };
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -157,7 +185,6 @@ impl Store {
     }
 
     async fn connect_with(url: &str, serving: bool) -> Result<Store> {
-        sqlx::any::install_default_drivers();
         let mut sqlite_file = None;
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let file = path.split('?').next().unwrap_or(path);
@@ -179,31 +206,30 @@ impl Store {
         } else {
             return Err(Error::Scheme(crate::settings::redact(url)));
         };
-        let opts = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(SQLITE_PRAGMAS).await?;
-                        if serving {
-                            conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await?;
-        let pg = match backend {
-            Backend::Postgres => Some(
-                sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(2)
-                    .connect_lazy_with(sqlx::postgres::PgConnectOptions::from_str(&url)?),
+        let db = match backend {
+            Backend::Sqlite => Db::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                            if serving {
+                                conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect_with(sqlx::sqlite::SqliteConnectOptions::from_str(&url)?)
+                    .await?,
             ),
-            Backend::Sqlite => None,
+            Backend::Postgres => Db::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(10)
+                    .connect_with(sqlx::postgres::PgConnectOptions::from_str(&url)?)
+                    .await?,
+            ),
         };
-        Ok(Store { pool, backend, pg, sqlite_file, serving, audit: Arc::default() })
+        Ok(Store { db, backend, sqlite_file, serving, audit: Arc::default() })
     }
 
     /// Sets the audit log's key (once; a second key is ignored: one process, one key).
@@ -220,9 +246,9 @@ impl Store {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => MIGRATE_SQLITE.run(&self.pool).await?,
-            Backend::Postgres => MIGRATE_POSTGRES.run(&self.pool).await?,
+        match &self.db {
+            Db::Sqlite(pool) => MIGRATE_SQLITE.run(pool).await?,
+            Db::Postgres(pool) => MIGRATE_POSTGRES.run(pool).await?,
         }
         Ok(())
     }
@@ -232,9 +258,9 @@ impl Store {
         self.backend
     }
 
-    /// The connection pool (for store submodules).
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// The native connection pool (see [`on_db`]).
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
     }
 
     /// Whether the store is PostgreSQL.
@@ -253,13 +279,13 @@ impl Store {
             Backend::Sqlite => "SELECT name, type FROM pragma_table_info(?)",
             Backend::Postgres => "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
         };
-        let rows: Vec<(String, String)> = sqlx::query_as(q).bind(table).fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String)> = on_db!(self, |pool| sqlx::query_as(q).bind(table).fetch_all(pool).await)?;
         Ok(rows.into_iter().collect())
     }
 
     /// Checks that the store answers.
     pub(crate) async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_db!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 }
@@ -269,40 +295,12 @@ pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-/// Placeholder number `n` (1-based): `$n` for PostgreSQL, `?` for SQLite (SQLite looks numbered
-/// parameters up by name, which is quadratic in the number of parameters of a statement).
-pub(crate) fn ph(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".into(),
-        Backend::Postgres => format!("${n}"),
-    }
+/// `s` as a point in time (RFC 3339 or a date), for a parameter compared with a stored one.
+pub(crate) fn ts(s: &str) -> Result<Ts> {
+    Ts::parse(s).ok_or_else(|| Error::Timestamp(s.to_string()))
 }
 
-/// `(p1, p2), (p3, p4), …` for `rows` rows of `cols` values, numbered from `start + 1`.
-pub(crate) fn values_placeholders(backend: Backend, rows: usize, cols: usize, start: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 6);
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            s.push_str(&ph(backend, start + r * cols + c + 1));
-        }
-        s.push(')');
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_are_numbered_row_by_row() {
-        use super::Backend;
-        assert_eq!(super::values_placeholders(Backend::Postgres, 2, 2, 1), "($2, $3), ($4, $5)");
-        assert_eq!(super::values_placeholders(Backend::Sqlite, 1, 2, 0), "(?, ?)");
-    }
+/// An optional point in time (empty: none).
+pub(crate) fn opt_ts(s: Option<&str>) -> Result<Option<Ts>> {
+    s.filter(|s| !s.is_empty()).map(ts).transpose()
 }

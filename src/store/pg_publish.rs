@@ -23,7 +23,7 @@ impl PgPublish {
     /// longer at the version before).
     pub(super) async fn begin(pool: &PgPool, p: &PublishTx) -> Result<PgPublish> {
         let mut tx = pool.begin().await?;
-        let now = super::now();
+        let now = super::Ts::now();
         sqlx::query(UPSERT_DATASET)
             .bind(&p.dataset)
             .bind(&p.pipeline)
@@ -32,7 +32,7 @@ impl PgPublish {
             .bind(&p.description)
             .bind(&p.key_fields)
             .bind(&p.schema_json)
-            .bind(&now)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
         let moved = sqlx::query(MOVE_DATASET)
@@ -43,7 +43,7 @@ impl PgPublish {
             .bind(&p.description)
             .bind(&p.key_fields)
             .bind(&p.schema_json)
-            .bind(&now)
+            .bind(now)
             .bind(&p.dataset)
             .bind(p.version - 1)
             .execute(&mut *tx)
@@ -100,7 +100,7 @@ impl PgPublish {
             .bind(&p.dataset)
             .bind(p.version)
             .bind(&p.run_id)
-            .bind(super::now())
+            .bind(super::Ts::now())
             .bind(&p.input_sha256)
             .bind(sql_count(p.counts.rows))
             .bind(sql_count(p.counts.inserted))

@@ -12,6 +12,7 @@ pub struct VersionRow {
     pub dataset: String,
     pub version: i64,
     pub run_id: String,
+    #[sqlx(try_from = "super::TsText")]
     pub created_at: String,
     pub input_sha256: String,
     pub row_count: i64,
@@ -22,6 +23,7 @@ pub struct VersionRow {
     pub prefix: String,
     pub manifest_sha256: String,
     /// When retention removed the version's files (the row stays).
+    #[sqlx(try_from = "super::OptTs")]
     pub pruned_at: Option<String>,
 }
 
@@ -30,23 +32,28 @@ impl Store {
     /// pruned; returns them (their files are to be removed).
     pub(crate) async fn prune_versions(&self, dataset: &str, keep_from: i64) -> Result<Vec<VersionRow>> {
         let q = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE dataset = $1 AND version < $2 AND pruned_at IS NULL ORDER BY version");
-        let rows: Vec<VersionRow> = sqlx::query_as(&q).bind(dataset).bind(keep_from).fetch_all(self.pool()).await?;
-        sqlx::query("UPDATE versions SET pruned_at = $1 WHERE dataset = $2 AND version < $3 AND pruned_at IS NULL")
-            .bind(super::now())
-            .bind(dataset)
-            .bind(keep_from)
-            .execute(self.pool())
-            .await?;
+        let rows: Vec<VersionRow> =
+            super::on_db!(self, |pool| sqlx::query_as(&q).bind(dataset).bind(keep_from).fetch_all(pool).await)?;
+        super::on_db!(self, |pool| sqlx::query(
+            "UPDATE versions SET pruned_at = $1 WHERE dataset = $2 AND version < $3 AND pruned_at IS NULL"
+        )
+        .bind(super::Ts::now())
+        .bind(dataset)
+        .bind(keep_from)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected()))?;
         Ok(rows)
     }
 
     /// The oldest version of `dataset` whose files are kept.
     pub(crate) async fn oldest_kept_version(&self, dataset: &str) -> Result<Option<i64>> {
-        let row: (Option<i64>,) =
-            sqlx::query_as("SELECT MIN(version) FROM versions WHERE dataset = $1 AND pruned_at IS NULL")
-                .bind(dataset)
-                .fetch_one(self.pool())
-                .await?;
+        let row: (Option<i64>,) = super::on_db!(self, |pool| sqlx::query_as(
+            "SELECT MIN(version) FROM versions WHERE dataset = $1 AND pruned_at IS NULL"
+        )
+        .bind(dataset)
+        .fetch_one(pool)
+        .await)?;
         Ok(row.0)
     }
 
@@ -55,38 +62,41 @@ impl Store {
         let q = format!(
             "SELECT {VERSION_COLUMNS} FROM versions WHERE dataset = $1 AND version = (SELECT current_version FROM datasets WHERE name = $2)"
         );
-        Ok(sqlx::query_as(&q).bind(dataset).bind(dataset).fetch_optional(self.pool()).await?)
+        Ok(super::on_db!(self, |pool| sqlx::query_as(&q).bind(dataset).bind(dataset).fetch_optional(pool).await)?)
     }
 
     /// All versions of `dataset`, newest first.
     pub async fn list_versions(&self, dataset: &str) -> Result<Vec<VersionRow>> {
         let q = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE dataset = $1 ORDER BY version DESC");
-        Ok(sqlx::query_as(&q).bind(dataset).fetch_all(self.pool()).await?)
+        Ok(super::on_db!(self, |pool| sqlx::query_as(&q).bind(dataset).fetch_all(pool).await)?)
     }
 
     /// One version of `dataset`.
     pub async fn version(&self, dataset: &str, version: i64) -> Result<Option<VersionRow>> {
         let q = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE dataset = $1 AND version = $2");
-        Ok(sqlx::query_as(&q).bind(dataset).bind(version).fetch_optional(self.pool()).await?)
+        Ok(super::on_db!(self, |pool| sqlx::query_as(&q).bind(dataset).bind(version).fetch_optional(pool).await)?)
     }
 
     /// The current master record of `key`, as its JSON data.
     pub(crate) async fn current_record(&self, dataset: &str, key: &str) -> Result<Option<String>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT data FROM records WHERE dataset = $1 AND record_key = $2 AND valid_to IS NULL")
-                .bind(dataset)
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?;
+        let row: Option<(String,)> = super::on_db!(self, |pool| sqlx::query_as(
+            "SELECT data FROM records WHERE dataset = $1 AND record_key = $2 AND valid_to IS NULL"
+        )
+        .bind(dataset)
+        .bind(key)
+        .fetch_optional(pool)
+        .await)?;
         Ok(row.map(|(d,)| d))
     }
 
     /// Number of current master records of `dataset`.
     pub async fn count_current_records(&self, dataset: &str) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM records WHERE dataset = $1 AND valid_to IS NULL")
-            .bind(dataset)
-            .fetch_one(self.pool())
-            .await?;
+        let (n,): (i64,) = super::on_db!(self, |pool| sqlx::query_as(
+            "SELECT COUNT(*) FROM records WHERE dataset = $1 AND valid_to IS NULL"
+        )
+        .bind(dataset)
+        .fetch_one(pool)
+        .await)?;
         Ok(n)
     }
 
@@ -100,7 +110,9 @@ impl Store {
                 super::sqlite_publish::SqlitePublish::begin(file, self.serving, p).await?,
             )));
         }
-        let pg = self.pg.as_ref().ok_or(Error::Scheme("a store that is neither SQLite nor PostgreSQL".into()))?;
+        let super::Db::Postgres(pg) = self.db() else {
+            return Err(Error::Scheme("a SQLite store without its file".into()));
+        };
         Ok(PendingPublish(Pending::Pg(super::pg_publish::PgPublish::begin(pg, p).await?)))
     }
 }
@@ -147,26 +159,31 @@ pub struct DatasetRow {
     /// JSON array of `{name, type, required, description}`.
     pub schema_json: String,
     pub current_version: i64,
+    #[sqlx(try_from = "super::TsText")]
     pub updated_at: String,
 }
 
 impl Store {
     /// One dataset's description.
     pub async fn dataset(&self, name: &str) -> Result<Option<DatasetRow>> {
-        Ok(sqlx::query_as(
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at FROM datasets WHERE name = $1",
         )
         .bind(name)
-        .fetch_optional(self.pool())
-        .await?)
+        .fetch_optional(pool)
+        .await
+        })?)
     }
 
     /// Every published dataset, by name.
     pub async fn list_datasets(&self) -> Result<Vec<DatasetRow>> {
-        Ok(sqlx::query_as(
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT name, pipeline, owner, title, description, key_fields, schema_json, current_version, updated_at FROM datasets ORDER BY name",
         )
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_all(pool)
+        .await
+        })?)
     }
 }

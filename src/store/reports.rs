@@ -68,11 +68,14 @@ pub struct Calls {
 pub(crate) struct RunSpan {
     pub owner: String,
     pub dataset: String,
+    #[sqlx(try_from = "super::TsText")]
     pub started_at: String,
+    #[sqlx(try_from = "super::OptTs")]
     pub finished_at: Option<String>,
     pub status: String,
     pub schedule: Option<String>,
     pub rows_read: Option<i64>,
+    #[sqlx(try_from = "super::OptDoc")]
     pub quarantine_reasons: Option<String>,
 }
 
@@ -88,6 +91,7 @@ impl Store {
     /// Finished runs that started in the period, in order per dataset, and the last run of each
     /// dataset before it (what state the period began in).
     pub(crate) async fn report_runs(&self, from: &str, to: &str) -> Result<(Vec<RunSpan>, Vec<RunSpan>)> {
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
         const COLS: &str = "d.owner AS owner, r.dataset AS dataset, r.started_at AS started_at, r.finished_at AS finished_at, \
              r.status AS status, r.schedule AS schedule, r.rows_read AS rows_read, r.quarantine_reasons AS quarantine_reasons";
         let within = format!(
@@ -99,35 +103,41 @@ impl Store {
              (SELECT MAX(p.started_at) FROM runs p WHERE p.dataset = r.dataset AND p.started_at < $1 AND p.status <> 'running') \
              ORDER BY r.dataset, r.id"
         );
-        let within = sqlx::query_as(&within).bind(from).bind(to).fetch_all(self.pool()).await?;
-        let before = sqlx::query_as(&before).bind(from).fetch_all(self.pool()).await?;
+        let within = super::on_db!(self, |pool| sqlx::query_as(&within).bind(from).bind(to).fetch_all(pool).await)?;
+        let before = super::on_db!(self, |pool| sqlx::query_as(&before).bind(from).fetch_all(pool).await)?;
         Ok((within, before))
     }
 
     /// Data requests answered 403 (no grant), per calling agency and dataset.
     pub(crate) async fn report_denied(&self, from: &str, to: &str) -> Result<Vec<Denied>> {
-        Ok(sqlx::query_as(
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
+        Ok(super::on_db!(self, |pool| sqlx::query_as(
             "SELECT agency, dataset, COUNT(*) AS requests FROM audit_log \
              WHERE kind = 'request' AND status = 403 AND agency <> '' AND dataset <> '' AND at >= $1 AND at < $2 \
              GROUP BY agency, dataset ORDER BY agency, dataset",
         )
         .bind(from)
         .bind(to)
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// The time of the latest thing the store knows happened (a run or an audit entry).
     pub(crate) async fn latest_event(&self) -> Result<Option<String>> {
-        let runs: (Option<String>,) =
-            sqlx::query_as("SELECT MAX(COALESCE(finished_at, started_at)) FROM runs").fetch_one(self.pool()).await?;
-        let audit: (Option<String>,) = sqlx::query_as("SELECT MAX(at) FROM audit_log").fetch_one(self.pool()).await?;
-        Ok(runs.0.max(audit.0))
+        let runs: (super::OptTs,) =
+            super::on_db!(self, |pool| sqlx::query_as("SELECT MAX(COALESCE(finished_at, started_at)) FROM runs")
+                .fetch_one(pool)
+                .await)?;
+        let audit: (super::OptTs,) =
+            super::on_db!(self, |pool| sqlx::query_as("SELECT MAX(at) FROM audit_log").fetch_one(pool).await)?;
+        Ok(runs.0 .0.max(audit.0 .0))
     }
 
     /// Runs and versions per dataset, with its owner.
     pub(crate) async fn report_provided(&self, from: &str, to: &str) -> Result<Vec<Provided>> {
-        Ok(sqlx::query_as(
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT d.owner AS owner, r.dataset AS dataset, COUNT(*) AS runs, \
              CAST(SUM(CASE WHEN r.status = 'failed' THEN 1 ELSE 0 END) AS BIGINT) AS failed_runs, \
              CAST(SUM(CASE WHEN r.status = 'published' THEN 1 ELSE 0 END) AS BIGINT) AS versions, \
@@ -142,78 +152,95 @@ impl Store {
         )
         .bind(from)
         .bind(to)
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_all(pool)
+        .await
+        })?)
     }
 
     /// Per dataset, the versions published in the period: the last one's rows and the keys
     /// inserted, updated and deleted.
     pub(crate) async fn report_published(&self, from: &str, to: &str) -> Result<Vec<Published>> {
-        Ok(sqlx::query_as(
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT v.dataset AS dataset, \
              CAST(COALESCE((SELECT x.row_count FROM versions x WHERE x.dataset = v.dataset AND x.created_at >= $1 AND x.created_at < $2 \
                  ORDER BY x.version DESC LIMIT 1), 0) AS BIGINT) AS rows, \
              CAST(SUM(v.inserted) AS BIGINT) AS inserted, CAST(SUM(v.updated) AS BIGINT) AS updated, CAST(SUM(v.deleted) AS BIGINT) AS deleted \
              FROM versions v WHERE v.created_at >= $1 AND v.created_at < $2 GROUP BY v.dataset ORDER BY v.dataset",
         )
-        .bind(from).bind(to).fetch_all(self.pool()).await?)
+        .bind(from).bind(to).fetch_all(pool).await
+        })?)
     }
 
     /// Successful data pulls (snapshots, changes, record lookups) per consumer agency and
     /// dataset, from the audit log: calls are requests; rows and bytes are what was actually
     /// sent (a download's `delivery` entry; rows only for a whole body, never for a range).
     pub(crate) async fn report_consumed(&self, from: &str, to: &str) -> Result<Vec<Consumed>> {
-        Ok(sqlx::query_as(
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT agency AS consumer, dataset, CAST(SUM(CASE WHEN kind = 'request' THEN 1 ELSE 0 END) AS BIGINT) AS calls, \
              CAST(COALESCE(SUM(rows_out), 0) AS BIGINT) AS rows, CAST(COALESCE(SUM(bytes_out), 0) AS BIGINT) AS bytes FROM audit_log \
              WHERE kind IN ('request', 'delivery') AND dataset <> '' AND status >= 200 AND status < 300 AND at >= $1 AND at < $2 \
              AND (action LIKE '%/snapshot' OR action LIKE '%/changes' OR action LIKE '%/records/%') GROUP BY agency, dataset ORDER BY agency, dataset",
         )
-        .bind(from).bind(to).fetch_all(self.pool()).await?)
+        .bind(from).bind(to).fetch_all(pool).await
+        })?)
     }
 
     /// API calls and errors per calling agency (`-` for calls without a valid token).
     pub(crate) async fn report_calls(&self, from: &str, to: &str) -> Result<Vec<Calls>> {
-        Ok(sqlx::query_as(
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT CASE WHEN agency = '' THEN '-' ELSE agency END AS agency, COUNT(*) AS calls, \
              CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors FROM audit_log \
              WHERE kind = 'request' AND at >= $1 AND at < $2 GROUP BY CASE WHEN agency = '' THEN '-' ELSE agency END ORDER BY 1",
         )
-        .bind(from).bind(to).fetch_all(self.pool()).await?)
+        .bind(from).bind(to).fetch_all(pool).await
+        })?)
     }
 
     /// Grants added in the period per agency of the client, and grants whose last day falls in it.
     pub(crate) async fn report_grants(&self, from: &str, to: &str) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
-        let added = sqlx::query_as(
+        let (day_from, day_to) = (from.get(..10).unwrap_or(from), to.get(..10).unwrap_or(to));
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
+        let added = super::on_db!(self, |pool| sqlx::query_as(
             "SELECT c.agency, COUNT(*) FROM grants g JOIN clients c ON c.id = g.client_id \
              WHERE g.created_at >= $1 AND g.created_at < $2 GROUP BY c.agency ORDER BY c.agency",
         )
         .bind(from)
         .bind(to)
-        .fetch_all(self.pool())
-        .await?;
-        let expired = sqlx::query_as(
+        .fetch_all(pool)
+        .await)?;
+        let expired = super::on_db!(self, |pool| sqlx::query_as(
             "SELECT c.agency, COUNT(*) FROM grants g JOIN clients c ON c.id = g.client_id \
              WHERE g.until IS NOT NULL AND g.until >= $1 AND g.until < $2 GROUP BY c.agency ORDER BY c.agency",
         )
-        .bind(&from[..10])
-        .bind(&to[..10])
-        .fetch_all(self.pool())
-        .await?;
+        .bind(day_from)
+        .bind(day_to)
+        .fetch_all(pool)
+        .await)?;
         Ok((added, expired))
     }
 
     /// The audit entries of the period: (first seq, last seq, hash of the last), if any.
     pub(crate) async fn audit_range(&self, from: &str, to: &str) -> Result<Option<(i64, i64, String)>> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM audit_log WHERE at >= $1 AND at < $2 HAVING COUNT(*) > 0")
-                .bind(from)
-                .bind(to)
-                .fetch_optional(self.pool())
-                .await?;
+        let (from, to) = (super::ts(from)?, super::ts(to)?);
+        let row: Option<(i64, i64)> = super::on_db!(self, |pool| sqlx::query_as(
+            "SELECT MIN(seq), MAX(seq) FROM audit_log WHERE at >= $1 AND at < $2 HAVING COUNT(*) > 0"
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_optional(pool)
+        .await)?;
         let Some((first, last)) = row else { return Ok(None) };
         let (hash,): (String,) =
-            sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1").bind(last).fetch_one(self.pool()).await?;
+            super::on_db!(self, |pool| sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1")
+                .bind(last)
+                .fetch_one(pool)
+                .await)?;
         Ok(Some((first, last, hash)))
     }
 }

@@ -53,7 +53,9 @@ pub struct RunRow {
     pub pipeline: String,
     pub dataset: String,
     pub trigger_kind: String,
+    #[sqlx(try_from = "super::TsText")]
     pub started_at: String,
+    #[sqlx(try_from = "super::OptTs")]
     pub finished_at: Option<String>,
     pub status: String,
     pub input_path: String,
@@ -68,6 +70,7 @@ pub struct RunRow {
     pub version: Option<i64>,
     pub error: Option<String>,
     /// The quality gates a held run tripped (a JSON array).
+    #[sqlx(try_from = "super::OptDoc")]
     pub gates: Option<String>,
     /// Who approved or rejected a held run.
     pub decided_by: Option<String>,
@@ -83,7 +86,8 @@ fn count(e: &RunEnd, pick: impl Fn(&RunCounts) -> u64) -> Option<i64> {
 impl Store {
     /// Records the start of a run (status `running`).
     pub(crate) async fn start_run(&self, r: &RunStart) -> Result<()> {
-        sqlx::query(
+        super::on_db!(self, |pool| {
+            sqlx::query(
             "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path, schedule, encoding) \
              VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8)",
         )
@@ -91,24 +95,26 @@ impl Store {
         .bind(&r.pipeline)
         .bind(&r.dataset)
         .bind(&r.trigger)
-        .bind(super::now())
+        .bind(super::Ts::now())
         .bind(&r.input_path)
         .bind(&r.schedule)
         .bind(&r.encoding)
-        .execute(self.pool())
-        .await?;
+        .execute(pool)
+        .await.map(|d| d.rows_affected())
+        })?;
         Ok(())
     }
 
     /// Records the end of a run.
     pub(crate) async fn finish_run(&self, id: &str, e: &RunEnd) -> Result<()> {
-        sqlx::query(
+        super::on_db!(self, |pool| {
+            sqlx::query(
             "UPDATE runs SET finished_at = $1, status = $2, input_sha256 = $3, input_bytes = $4, rows_read = $5, rows_valid = $6, \
              rows_quarantined = $7, duplicates_collapsed = $8, inserted = $9, updated = $10, deleted = $11, version = $12, \
              timings = $13, error = $14, quarantine_reasons = $15, gates = $16, \
              kept_previous = $17, withdrawn = $18 WHERE id = $19",
         )
-        .bind(super::now())
+        .bind(super::Ts::now())
         .bind(e.status.as_str())
         .bind(&e.input_sha256)
         .bind(e.input_bytes)
@@ -120,15 +126,16 @@ impl Store {
         .bind(count(e, |c| c.updated))
         .bind(count(e, |c| c.deleted))
         .bind(e.version)
-        .bind(&e.timings)
+        .bind(super::doc(&e.timings))
         .bind(&e.error)
-        .bind(&e.quarantine_reasons)
-        .bind(&e.gates)
+        .bind(super::doc(&e.quarantine_reasons))
+        .bind(super::doc(&e.gates))
         .bind(count(e, |c| c.kept_previous))
         .bind(count(e, |c| c.withdrawn))
         .bind(id)
-        .execute(self.pool())
-        .await?;
+        .execute(pool)
+        .await.map(|d| d.rows_affected())
+        })?;
         Ok(())
     }
 
@@ -139,7 +146,8 @@ impl Store {
         status: Option<RunStatus>,
         limit: i64,
     ) -> Result<Vec<RunRow>> {
-        Ok(sqlx::query_as(
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT id, pipeline, dataset, trigger_kind, started_at, finished_at, status, input_path, input_sha256, rows_read, \
              rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by, \
              encoding FROM runs WHERE ($1 = '' OR pipeline = $2) AND ($3 = '' OR status = $4) ORDER BY started_at DESC, id DESC LIMIT $5",
@@ -149,50 +157,60 @@ impl Store {
         .bind(status.map_or("", RunStatus::as_str))
         .bind(status.map_or("", RunStatus::as_str))
         .bind(limit)
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_all(pool)
+        .await
+        })?)
     }
 
     /// A run's stage timings (JSON), if it finished.
     pub async fn run_timings(&self, id: &str) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT timings FROM runs WHERE id = $1").bind(id).fetch_optional(self.pool()).await?;
-        Ok(row.and_then(|(t,)| t))
+        let row: Option<(super::OptDoc,)> =
+            super::on_db!(self, |pool| sqlx::query_as("SELECT timings FROM runs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await)?;
+        Ok(row.and_then(|(t,)| t.0))
     }
 
     /// One run by id.
     pub async fn get_run(&self, id: &str) -> Result<Option<RunRow>> {
-        Ok(sqlx::query_as(
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT id, pipeline, dataset, trigger_kind, started_at, finished_at, status, input_path, input_sha256, rows_read, \
              rows_valid, rows_quarantined, duplicates_collapsed, inserted, updated, deleted, version, error, gates, decided_by, \
              encoding FROM runs WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(self.pool())
-        .await?)
+        .fetch_optional(pool)
+        .await
+        })?)
     }
 
     /// Records a steward's decision on a held run; false when the run is not held (any more).
     pub async fn decide_run(&self, id: &str, decision: RunStatus, by: &str) -> Result<bool> {
-        let done = sqlx::query(
+        let done = super::on_db!(self, |pool| sqlx::query(
             "UPDATE runs SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'held'",
         )
         .bind(decision.as_str())
         .bind(by)
-        .bind(super::now())
+        .bind(super::Ts::now())
         .bind(id)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// Notes that run `id` is alive.
     pub(crate) async fn heartbeat(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE runs SET heartbeat_at = $1 WHERE id = $2 AND status = 'running'")
-            .bind(super::now())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        super::on_db!(self, |pool| sqlx::query(
+            "UPDATE runs SET heartbeat_at = $1 WHERE id = $2 AND status = 'running'"
+        )
+        .bind(super::Ts::now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|d| d.rows_affected()))?;
         Ok(())
     }
 
@@ -200,28 +218,31 @@ impl Store {
     /// alive for longer than `lease`: its process died. Returns the runs marked.
     pub async fn mark_interrupted(&self, pipeline: Option<&str>, lease: std::time::Duration) -> Result<Vec<String>> {
         let cutoff = chrono::Utc::now() - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
-        let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let stale: Vec<(String, String)> = sqlx::query_as(
+        let cutoff = super::Ts::from(cutoff);
+        let stale: Vec<(String, super::TsText)> = super::on_db!(self, |pool| sqlx::query_as(
             "SELECT id, COALESCE(heartbeat_at, started_at) FROM runs WHERE status = 'running' \
              AND ($1 = '' OR pipeline = $2) AND COALESCE(heartbeat_at, started_at) < $3",
         )
         .bind(pipeline.unwrap_or(""))
         .bind(pipeline.unwrap_or(""))
-        .bind(&cutoff)
-        .fetch_all(self.pool())
-        .await?;
+        .bind(cutoff)
+        .fetch_all(pool)
+        .await)?;
         let mut marked = Vec::new();
         for (id, seen) in stale {
-            let error = format!("the process running it stopped (last seen alive at {seen}); nothing was published");
-            let done = sqlx::query(
+            let error =
+                format!("the process running it stopped (last seen alive at {}); nothing was published", seen.0);
+            let done = super::on_db!(self, |pool| {
+                sqlx::query(
                 "UPDATE runs SET status = 'interrupted', finished_at = $1, error = $2 WHERE id = $3 AND status = 'running'",
             )
-            .bind(super::now())
+            .bind(super::Ts::now())
             .bind(&error)
             .bind(&id)
-            .execute(self.pool())
-            .await?;
-            if done.rows_affected() == 1 {
+            .execute(pool)
+            .await.map(|d| d.rows_affected())
+            })?;
+            if done == 1 {
                 marked.push(id);
             }
         }

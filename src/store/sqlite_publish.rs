@@ -136,8 +136,15 @@ mod tests {
         Box::new(std::iter::once(Ok(out)))
     }
 
+    fn pool(store: &Store) -> &sqlx::SqlitePool {
+        match store.db() {
+            crate::store::Db::Sqlite(pool) => pool,
+            crate::store::Db::Postgres(_) => panic!("a SQLite store"),
+        }
+    }
+
     async fn count(store: &Store, sql: &str) -> i64 {
-        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(store.pool()).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(pool(store)).await.unwrap();
         n
     }
 
@@ -179,15 +186,15 @@ mod tests {
         assert_eq!(count(&store, "SELECT COUNT(*) FROM record_data").await, 5);
 
         // A publication that died leaves its rows and an expired lease: the next one removes them.
-        sqlx::query("INSERT INTO record_data (id, data) VALUES (99, '{}')").execute(store.pool()).await.unwrap();
-        sqlx::query("INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES ('d', 'z', 2, 'h', 99)").execute(store.pool()).await.unwrap();
+        sqlx::query("INSERT INTO record_data (id, data) VALUES (99, '{}')").execute(pool(&store)).await.unwrap();
+        sqlx::query("INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES ('d', 'z', 2, 'h', 99)").execute(pool(&store)).await.unwrap();
         sqlx::query("UPDATE record_versions SET valid_to = 2 WHERE record_key = 'e'")
-            .execute(store.pool())
+            .execute(pool(&store))
             .await
             .unwrap();
         sqlx::query("INSERT INTO leases (name, holder, expires_at) VALUES ('publish:d', 'gone', ?1)")
             .bind(now_minus_an_hour())
-            .execute(store.pool())
+            .execute(pool(&store))
             .await
             .unwrap();
         let v2 = SqlitePublish::begin_in_parts_of(&file, false, &tx(2, 1, 0), 2).await.unwrap();
@@ -195,7 +202,7 @@ mod tests {
         v2.commit("sha").await.unwrap();
         let keys: Vec<(String,)> =
             sqlx::query_as("SELECT record_key FROM records WHERE dataset = 'd' AND valid_to IS NULL ORDER BY 1")
-                .fetch_all(store.pool())
+                .fetch_all(pool(&store))
                 .await
                 .unwrap();
         assert_eq!(keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["a", "b", "c", "d", "e", "f"]);
@@ -206,7 +213,7 @@ mod tests {
         sqlx::query(
             "INSERT INTO leases (name, holder, expires_at) VALUES ('publish:d', 'busy', '9999-12-31T00:00:00Z')",
         )
-        .execute(store.pool())
+        .execute(pool(&store))
         .await
         .unwrap();
         let err = SqlitePublish::begin_in_parts_of(&file, false, &tx(3, 1, 0), 2).await.err().unwrap();

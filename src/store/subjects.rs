@@ -22,48 +22,52 @@ fn like_escaped(value: &str) -> String {
 impl Store {
     /// Every version of the record `key` of `dataset`.
     pub(crate) async fn held_by_key(&self, dataset: &str, key: &str) -> Result<Vec<HeldRow>> {
-        Ok(sqlx::query_as(
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT dataset, record_key, valid_from, valid_to FROM records WHERE dataset = $1 AND record_key = $2 ORDER BY valid_from",
         )
         .bind(dataset)
         .bind(key)
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_all(pool)
+        .await
+        })?)
     }
 
     /// Every version of a record of `dataset` holding `value` as a whole JSON string value
     /// (a CCCD number in a field that is not the key); one pass over the dataset's records.
     pub(crate) async fn held_by_value(&self, dataset: &str, value: &str) -> Result<Vec<HeldRow>> {
         let pattern = format!("%\"{}\"%", like_escaped(value));
-        Ok(sqlx::query_as(
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT dataset, record_key, valid_from, valid_to FROM records WHERE dataset = $1 AND data LIKE $2 ESCAPE '\\' ORDER BY record_key, valid_from",
         )
         .bind(dataset)
         .bind(pattern)
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_all(pool)
+        .await
+        })?)
     }
 
     /// The master ids whose entity holds `key` as a master id or as a source record's key.
     pub(crate) async fn masters_of(&self, key: &str) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = super::on_db!(self, |pool| sqlx::query_as(
             "SELECT DISTINCT master_id FROM entity_xref WHERE master_id = $1 OR source_key = $2 ORDER BY master_id",
         )
         .bind(key)
         .bind(key)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(pool)
+        .await)?;
         Ok(rows.into_iter().map(|(m,)| m).collect())
     }
 
     /// The source records (source, key) of a master id.
     pub(crate) async fn members_of(&self, master_id: &str) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
+        Ok(super::on_db!(self, |pool| sqlx::query_as(
             "SELECT source, source_key FROM entity_xref WHERE master_id = $1 ORDER BY source, source_key",
         )
         .bind(master_id)
-        .fetch_all(self.pool())
-        .await?)
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// The data requests of `dataset` that sent data (whole or a range): snapshots and change
@@ -79,11 +83,13 @@ impl Store {
              AND (action LIKE '%/snapshot' OR action LIKE '%/changes'{looked_up}))) ORDER BY seq",
             super::audit::COLUMNS
         );
-        let mut query = sqlx::query_as(&q).bind(dataset);
-        for l in lookups {
-            query = query.bind(l);
-        }
-        Ok(query.fetch_all(self.pool()).await?)
+        Ok(super::on_db!(self, |pool| {
+            let mut query = sqlx::query_as(&q).bind(dataset);
+            for l in lookups {
+                query = query.bind(l);
+            }
+            query.fetch_all(pool).await
+        })?)
     }
 }
 

@@ -322,6 +322,15 @@ pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
 }
 
 impl Hub {
+    /// An SQL expression giving the point in time `column` as the hub prints it (RFC 3339 in
+    /// UTC with microseconds): the column itself on SQLite, formatted `timestamptz` on PostgreSQL.
+    pub fn time_text(&self, column: &str) -> String {
+        match self.pg {
+            Some(_) => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"),
+            None => column.to_string(),
+        }
+    }
+
     /// Runs one SQL query on this hub's database; returns its rows, `|`-separated, one a line.
     pub fn query(&self, statement: &str) -> String {
         let out = if self.pg.is_some() {
