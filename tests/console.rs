@@ -51,6 +51,11 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     hub.ok(&["init"]);
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v1.csv")));
     hub.run_json("enterprises", Some(&repo().join("data/samples/enterprises_v2.csv")));
+    // A truncated file: held by its delete gate, for a steward to decide in the console.
+    let v1 = std::fs::read_to_string(repo().join("data/samples/enterprises_v1.csv")).unwrap();
+    let truncated = hub.dir.path().join("truncated.csv");
+    std::fs::write(&truncated, v1.lines().take(101).map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    assert_eq!(hub.lgsp(&["run", "enterprises", "--input", truncated.to_str().unwrap()]).status.code(), Some(3));
     hub.ok(&["agency", "add", "000.00.15.H29", "Sở Kế hoạch"]);
     for role in ["steward", "analyst", "operator", "auditor"] {
         add_user(&hub, role, role);
@@ -84,7 +89,19 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     assert!(got["overview_datasets"].as_array().unwrap().iter().any(|d| d == "enterprises"), "{got}");
     // The rows the browser found are the ones the command line finds for that reason.
     let reason = got["reason"].as_str().unwrap();
-    let cli = hub.ok(&["quarantine", "show", "enterprises", "--reason", reason, "--json", "--limit", "100000"]);
+    // Version 2 was current when the browser read it (run now published another since).
+    let cli = hub.ok(&[
+        "quarantine",
+        "show",
+        "enterprises",
+        "--version",
+        "2",
+        "--reason",
+        reason,
+        "--json",
+        "--limit",
+        "100000",
+    ]);
     let first: serde_json::Value = serde_json::from_str(cli.lines().next().unwrap()).unwrap();
     assert_eq!(got["first_line"], first["line"], "{got}");
     assert_eq!(got["shown_reasons"], serde_json::json!([reason]), "{got}");
@@ -103,6 +120,17 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     // Runs filtered by status, and a run's stage timings.
     assert_eq!(got["run_statuses"], serde_json::json!(["published"]), "{got}");
     assert!(!got["timings"].as_array().unwrap().is_empty(), "{got}");
+    // The held run, rejected in the page: recorded with who and why, after its audit entry.
+    let held = got["held_run"].as_str().unwrap();
+    assert_eq!(got["decided_status"], serde_json::json!(["rejected"]), "{got}");
+    assert_eq!(hub.query(&format!("SELECT status, decided_by FROM runs WHERE id = '{held}'")), "rejected|user:steward");
+    let entry = hub.query("SELECT detail FROM audit_log WHERE actor = 'user:steward' AND action = 'run_reject'");
+    assert!(entry.contains(held) && entry.contains("tệp bị cắt cụt"), "{entry}");
+    // Run now: one more run of the pipeline, started from the console and logged.
+    let counts: Vec<u64> = serde_json::from_value(got["runs_after_run_now"].clone()).unwrap();
+    assert_eq!(counts[1], counts[0] + 1, "{got}");
+    assert_eq!(hub.query("SELECT COUNT(*) FROM runs WHERE trigger_kind = 'console'"), "1");
+    assert_eq!(hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:steward' AND action = 'run_now'"), "1");
     // The pair with each comparison and its waterfall (prior, two comparisons, total); accepted.
     let pair = got["pair"].to_string();
     assert!(

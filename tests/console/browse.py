@@ -8,6 +8,7 @@ downloads it; forges a sign-out without the form's token. Prints one JSON object
 """
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -125,6 +126,31 @@ try:
     driver.find_element(By.CSS_SELECTOR, "#run-list tbody a").click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "timings"))
     out["timings"] = [tr.find_elements(By.TAG_NAME, "td")[0].text for tr in driver.find_elements(By.CSS_SELECTOR, "#timings tbody tr")]
+    errors()
+
+    # A run held by its delete gate, rejected from its page with a note.
+    driver.get(base + "/runs?status=held")
+    driver.find_element(By.CSS_SELECTOR, "#run-list tbody a").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "decision"))
+    out["held_run"] = driver.current_url.rsplit("/", 1)[-1]
+    driver.find_element(By.ID, "note").send_keys("tệp bị cắt cụt")
+    driver.find_element(By.ID, "reject").click()
+    WebDriverWait(driver, 15).until(lambda d: not d.find_elements(By.ID, "decision"))
+    out["decided_status"] = [tr.find_element(By.TAG_NAME, "td").text for tr in driver.find_elements(By.CSS_SELECTOR, "#run tbody tr") if tr.find_element(By.TAG_NAME, "th").text == "status"]
+    errors()
+
+    # Run now: the pipeline runs in the background and its run joins the history.
+    driver.get(base + "/runs?pipeline=enterprises")
+    before = len(driver.find_elements(By.CSS_SELECTOR, "#run-list tbody tr"))
+    Select(driver.find_element(By.ID, "run-pipeline")).select_by_value("enterprises")
+    driver.find_element(By.ID, "run-now").click()
+    for _ in range(60):
+        driver.get(base + "/runs?pipeline=enterprises")
+        rows = driver.find_elements(By.CSS_SELECTOR, "#run-list tbody tr")
+        if len(rows) > before and "running" not in rows[0].text:
+            break
+        time.sleep(0.5)
+    out["runs_after_run_now"] = [before, len(driver.find_elements(By.CSS_SELECTOR, "#run-list tbody tr"))]
     errors()
 
     # The review queue: a pair side by side with its waterfall, accepted from the keyboard's

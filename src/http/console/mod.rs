@@ -5,6 +5,7 @@
 //! under `user:<name>`, like any request.
 
 mod access;
+mod actions;
 mod changes;
 mod pages;
 mod quarantine;
@@ -47,7 +48,9 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/audit", get(access::audit))
         .route("/audit/verify", post(access::verify))
         .route("/runs", get(runs::runs))
+        .route("/runs/now", post(actions::run_now))
         .route("/runs/{id}", get(runs::run))
+        .route("/runs/{id}/decision", post(actions::decide))
         .route("/review", get(review::queue))
         .route("/review/{id}", get(review::pair).post(review::decide))
         .layer(axum::middleware::map_response(secure_headers))

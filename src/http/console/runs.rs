@@ -21,6 +21,7 @@ type Line = (String, String, String, String, String, String, String, String, Str
 struct Runs {
     w: &'static Words,
     person: Option<Person>,
+    csrf: String,
     pipelines: Vec<String>,
     statuses: Vec<String>,
     pipeline: String,
@@ -71,7 +72,8 @@ pub(super) async fn runs(
         .collect();
     let pipelines = state.specs.iter().map(|s| s.id.as_str().to_string()).collect();
     let statuses = STATUSES.iter().map(|s| s.to_string()).collect();
-    page(StatusCode::OK, &Runs { w: person.w, person: Some(person), pipelines, statuses, pipeline, status, runs })
+    let csrf = person.csrf.clone();
+    page(StatusCode::OK, &Runs { w: person.w, person: Some(person), csrf, pipelines, statuses, pipeline, status, runs })
 }
 
 #[derive(Template)]
@@ -80,6 +82,9 @@ struct RunPage {
     w: &'static Words,
     person: Option<Person>,
     id: String,
+    csrf: String,
+    /// Held by a quality gate: the steward approves or rejects it here.
+    held: bool,
     facts: Vec<(&'static str, String)>,
     timings: Vec<(String, String)>,
 }
@@ -94,6 +99,7 @@ pub(super) async fn run(State(state): State<AppState>, person: Person, Path(id):
         (Ok(None), _) => return (StatusCode::NOT_FOUND, "no such run").into_response(),
         (Err(e), _) | (_, Err(e)) => return server_error(&e),
     };
+    let held = row.status == RunStatus::Held.as_str();
     let facts = vec![
         ("pipeline", row.pipeline),
         ("dataset", row.dataset),
@@ -119,5 +125,6 @@ pub(super) async fn run(State(state): State<AppState>, person: Person, Path(id):
     let timings: serde_json::Map<String, serde_json::Value> =
         timings.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
     let timings = timings.into_iter().map(|(k, v)| (k, v.to_string())).collect();
-    page(StatusCode::OK, &RunPage { w: person.w, person: Some(person), id, facts, timings })
+    let csrf = person.csrf.clone();
+    page(StatusCode::OK, &RunPage { w: person.w, person: Some(person), id, csrf, held, facts, timings })
 }

@@ -1,0 +1,123 @@
+//! The console's words in Vietnamese (default) and English.
+
+/// Every label of the console, in one language.
+pub(crate) struct Words {
+    pub(crate) lang: &'static str,
+    pub(crate) other_lang: &'static str,
+    pub(crate) other_lang_name: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) sign_in: &'static str,
+    pub(crate) sign_out: &'static str,
+    pub(crate) user: &'static str,
+    pub(crate) password: &'static str,
+    pub(crate) wrong: &'static str,
+    pub(crate) overview: &'static str,
+    pub(crate) datasets: &'static str,
+    pub(crate) access: &'static str,
+    pub(crate) audit: &'static str,
+    pub(crate) dataset: &'static str,
+    pub(crate) owner: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) records: &'static str,
+    pub(crate) freshness: &'static str,
+    pub(crate) last_run: &'static str,
+    pub(crate) next_run: &'static str,
+    pub(crate) recent_runs: &'static str,
+    pub(crate) started: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) read: &'static str,
+    pub(crate) quarantined: &'static str,
+    pub(crate) versions: &'static str,
+    pub(crate) published: &'static str,
+    pub(crate) inserted: &'static str,
+    pub(crate) updated: &'static str,
+    pub(crate) deleted: &'static str,
+    pub(crate) quarantine: &'static str,
+    pub(crate) reason: &'static str,
+    pub(crate) field: &'static str,
+    pub(crate) line: &'static str,
+    pub(crate) value: &'static str,
+    pub(crate) message: &'static str,
+    pub(crate) filter: &'static str,
+    pub(crate) all: &'static str,
+    pub(crate) download_csv: &'static str,
+    pub(crate) rows_of: &'static str,
+    pub(crate) previous: &'static str,
+    pub(crate) next: &'static str,
+    pub(crate) denied: &'static str,
+    pub(crate) denied_text: &'static str,
+    pub(crate) agencies: &'static str,
+    pub(crate) clients: &'static str,
+    pub(crate) created: &'static str,
+    pub(crate) revoked: &'static str,
+    pub(crate) time: &'static str,
+    pub(crate) actor: &'static str,
+    pub(crate) action: &'static str,
+    pub(crate) audit_head: &'static str,
+    pub(crate) signed_in_as: &'static str,
+    pub(crate) none: &'static str,
+    pub(crate) new_client: &'static str,
+    pub(crate) secret_once: &'static str,
+    pub(crate) new_grant: &'static str,
+    pub(crate) create: &'static str,
+    pub(crate) scope: &'static str,
+    pub(crate) fields: &'static str,
+    pub(crate) until: &'static str,
+    pub(crate) basis: &'static str,
+    pub(crate) purpose: &'static str,
+    pub(crate) sensitive: &'static str,
+    pub(crate) granted: &'static str,
+    pub(crate) changes_of: &'static str,
+    pub(crate) key: &'static str,
+    pub(crate) before: &'static str,
+    pub(crate) after: &'static str,
+    pub(crate) review: &'static str,
+    pub(crate) review_order: &'static str,
+    pub(crate) entity: &'static str,
+    pub(crate) probability: &'static str,
+    pub(crate) comparison: &'static str,
+    pub(crate) level: &'static str,
+    pub(crate) weight: &'static str,
+    pub(crate) prior: &'static str,
+    pub(crate) total: &'static str,
+    pub(crate) waterfall: &'static str,
+    pub(crate) accept: &'static str,
+    pub(crate) reject: &'static str,
+    pub(crate) skip: &'static str,
+    pub(crate) search: &'static str,
+    pub(crate) from: &'static str,
+    pub(crate) to: &'static str,
+    pub(crate) verify: &'static str,
+    pub(crate) verified: &'static str,
+    pub(crate) broken_at: &'static str,
+    pub(crate) consumers: &'static str,
+    pub(crate) last_pull: &'static str,
+    pub(crate) runs: &'static str,
+    pub(crate) stages: &'static str,
+    pub(crate) stage: &'static str,
+    pub(crate) run_now: &'static str,
+    pub(crate) approve_run: &'static str,
+    pub(crate) reject_run: &'static str,
+    pub(crate) note: &'static str,
+    /// Freshness against the schedule: on time, late, failed, held, unscheduled, never run.
+    pub(crate) freshness_words: [&'static str; 6],
+}
+
+mod en;
+mod vi;
+
+impl Words {
+    /// The label of a freshness code (`on_time`, …).
+    pub(crate) fn freshness_label(&self, code: &str) -> &'static str {
+        let i = ["on_time", "late", "failed", "held", "unscheduled", "never_run"].iter().position(|c| *c == code);
+        i.map_or("", |i| self.freshness_words[i])
+    }
+}
+
+/// The words of language `code` (Vietnamese unless `en`).
+pub(crate) fn of(code: Option<&str>) -> &'static Words {
+    match code {
+        Some("en") => &en::EN,
+        _ => &vi::VI,
+    }
+}
