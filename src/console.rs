@@ -59,6 +59,8 @@ pub enum Area {
     Access,
     /// The audit log: auditors.
     Audit,
+    /// The monthly and quarterly reports: analysts.
+    Reports,
 }
 
 impl Role {
@@ -92,6 +94,7 @@ impl Role {
                 | (Role::Steward, Area::Review | Area::Runs)
                 | (Role::Operator, Area::Access)
                 | (Role::Auditor, Area::Audit)
+                | (Role::Analyst, Area::Reports)
         )
     }
 }

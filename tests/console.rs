@@ -87,6 +87,7 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
         assert_eq!((r["denied"].as_bool(), r["opens"].as_bool()), (Some(true), Some(true)), "{role}: {got}");
     }
     assert!(got["overview_datasets"].as_array().unwrap().iter().any(|d| d == "enterprises"), "{got}");
+    assert!(got["trends"].as_u64() >= Some(1), "the quarantine trend of the runs so far: {got}");
     // The rows the browser found are the ones the command line finds for that reason.
     let reason = got["reason"].as_str().unwrap();
     // Version 2 was current when the browser read it (run now published another since).
@@ -111,6 +112,18 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     assert_eq!(got["forged_status"], 403, "a forged form is refused");
     assert_eq!(got["still_signed_in"], true);
     assert_eq!(got["english"], "Overview");
+    // The monthly report, in the page and as downloads.
+    assert!(got["report_title"].as_str().is_some_and(|t| !t.is_empty()), "{got}");
+    assert!(got["report_tables"].as_u64() >= Some(1), "{got}");
+    assert_eq!(got["report_csv"][0], 200, "{got}");
+    assert!(got["report_csv"][1].as_u64() > Some(1), "{got}");
+    assert_eq!(got["report_xlsx"], 200, "{got}");
+    // Catalogs: found without diacritics; a retired code names the one that replaced it.
+    let found: Vec<String> = serde_json::from_value(got["catalog_found"].clone()).unwrap();
+    assert!(found.iter().any(|n| n == "Xã Hòa Tiến"), "{got}");
+    assert_eq!(got["lookup_status"], "retired", "{got}");
+    assert!(got["successors"][0].as_str().is_some_and(|s| s.starts_with("00097")), "{got}");
+    assert!(got["history_rows"].as_u64() >= Some(1), "{got}");
     assert_eq!(got["console_errors"], serde_json::json!([]), "{got}");
     // The version diff shows an update field by field.
     let update: Vec<String> = serde_json::from_value(got["update"].clone()).unwrap();
@@ -120,6 +133,11 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     // Runs filtered by status, and a run's stage timings.
     assert_eq!(got["run_statuses"], serde_json::json!(["published"]), "{got}");
     assert!(!got["timings"].as_array().unwrap().is_empty(), "{got}");
+    // Pipelines: the loaded ones listed; a pasted file's mistake named with its line.
+    assert!(got["pipelines"].as_array().unwrap().iter().any(|p| p == "enterprises"), "{got}");
+    let bad = got["checked_bad"].as_str().unwrap();
+    assert!(bad.contains("shedule") && bad.contains("line"), "{bad}");
+    assert!(got["checked_good"].as_str().unwrap().contains("enterprises → enterprises"), "{got}");
     // The held run, rejected in the page: recorded with who and why, after its audit entry.
     let held = got["held_run"].as_str().unwrap();
     assert_eq!(got["decided_status"], serde_json::json!(["rejected"]), "{got}");
@@ -161,6 +179,19 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
         &format!("{base}/token"),
     ]);
     assert!(String::from_utf8_lossy(&token).contains("access_token"));
+    // The revoked client gets no token, and its revocation is the operator's entry.
+    let (gone, secret2) = (got["revoked_client"].as_str().unwrap(), got["revoked_secret"].as_str().unwrap());
+    assert_eq!(got["revoke_buttons_left"], 0, "{got}");
+    let (status, _, _) = common::curl(&[
+        "-u",
+        &format!("{gone}:{secret2}"),
+        "-d",
+        "grant_type=client_credentials",
+        &format!("{base}/token"),
+    ]);
+    assert_eq!(status, 401, "a revoked client is refused a token");
+    let entry = hub.query("SELECT detail FROM audit_log WHERE actor = 'user:operator' AND action = 'client revoke'");
+    assert!(entry.contains(gone), "{entry}");
     assert_eq!(got["audit_actions"], serde_json::json!(["client create", "grant add"]), "{got}");
     assert_eq!(
         got["audit_actors"],

@@ -197,8 +197,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut state =
                 lgsp_hub::http::AppState::new(store.clone(), objects.clone(), settings.api_requests_per_minute);
             state.install_metrics();
-            let specs = ops::load_pipelines(&settings).map(|(specs, _)| specs).unwrap_or_default();
+            let (specs, broken) = ops::load_pipelines(&settings).unwrap_or_default();
             state.specs = std::sync::Arc::new(specs.clone());
+            state.pipeline_errors = std::sync::Arc::new(broken);
             let grace = chrono::Duration::seconds(settings.stale_after_seconds.min(i64::MAX as u64) as i64);
             lgsp_hub::events::spawn(
                 store.clone(),

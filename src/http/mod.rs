@@ -61,6 +61,8 @@ pub struct AppState {
     pub sharing_link_seconds: i64,
     /// The pipelines, for the console's freshness of each dataset.
     pub specs: Arc<Vec<crate::pipeline::PipelineSpec>>,
+    /// The pipeline files that did not load, with their error (the console shows them).
+    pub pipeline_errors: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             public_url: None,
             sharing_link_seconds: 900,
             specs: Arc::default(),
+            pipeline_errors: Arc::default(),
         }
     }
 }

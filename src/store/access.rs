@@ -274,4 +274,16 @@ impl Store {
         .await)?;
         Ok(row.map(|(v,)| v))
     }
+
+    /// The newest pulls of whole versions: (agency, client, dataset, version, when), newest first.
+    pub async fn latest_pulls(&self, limit: i64) -> Result<Vec<(String, String, String, i64, String)>> {
+        let rows: Vec<(String, String, String, i64, super::TsText)> = super::on_db!(self, |pool| sqlx::query_as(
+            "SELECT c.agency, p.client_id, p.dataset, p.version, p.pulled_at FROM client_pulls p \
+             JOIN clients c ON c.id = p.client_id ORDER BY p.pulled_at DESC, p.client_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(|(a, c, d, v, at)| (a, c, d, v, at.0)).collect())
+    }
 }

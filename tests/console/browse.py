@@ -7,6 +7,7 @@ each role may not; as the steward, filters the quarantine of enterprises by its 
 downloads it; forges a sign-out without the form's token. Prints one JSON object.
 """
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -63,7 +64,7 @@ def fetch(path, data=None):
     req = urllib.request.Request(base + path, data=data, headers={"Cookie": cookies})
     try:
         with urllib.request.urlopen(req) as r:
-            return r.status, r.read().decode("utf-8-sig")
+            return r.status, r.read().decode("utf-8-sig", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
 
@@ -87,6 +88,7 @@ try:
     sign_in("steward")
     driver.get(base + "/")
     out["overview_datasets"] = [r.text.split()[0] for r in driver.find_elements(By.CSS_SELECTOR, "#datasets tbody tr")]
+    out["trends"] = len(driver.find_elements(By.CSS_SELECTOR, "#datasets svg.trend"))
     driver.save_screenshot(f"{shots}/overview.png")
     driver.find_element(By.LINK_TEXT, "enterprises").click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "reason"))
@@ -126,6 +128,22 @@ try:
     driver.find_element(By.CSS_SELECTOR, "#run-list tbody a").click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "timings"))
     out["timings"] = [tr.find_elements(By.TAG_NAME, "td")[0].text for tr in driver.find_elements(By.CSS_SELECTOR, "#timings tbody tr")]
+    errors()
+
+    # Pipelines: the loaded files with their schedules; a pasted file checked without saving it,
+    # first with a mistake (named with its key and line), then as it is.
+    driver.get(base + "/pipelines")
+    out["pipelines"] = [tr.find_element(By.TAG_NAME, "td").text for tr in driver.find_elements(By.CSS_SELECTOR, "#pipelines tbody tr")]
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "pipelines", "enterprises.toml"), encoding="utf-8") as f:
+        good = f.read()
+    bad = good.replace('dataset = "enterprises"', 'dataset = "enterprises"\nshedule = "0 0 2 * * *"', 1)
+    for name, text in (("bad", bad), ("good", good)):
+        box = driver.find_element(By.ID, "text")
+        driver.execute_script("arguments[0].value = arguments[1];", box, text)
+        driver.find_element(By.ID, "check").click()
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "checked"))
+        out["checked_" + name] = driver.find_element(By.ID, "checked").text
     errors()
 
     # A run held by its delete gate, rejected from its page with a note.
@@ -183,6 +201,17 @@ try:
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice") or d.find_elements(By.ID, "problem"))
     out["granted"] = " ".join(e.text for e in driver.find_elements(By.ID, "notice") + driver.find_elements(By.ID, "problem"))
     errors()
+    # A second client, revoked from its row.
+    driver.get(base + "/access")
+    driver.find_element(By.ID, "create-client").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "secret"))
+    out["revoked_client"] = driver.find_element(By.ID, "client-id").text
+    out["revoked_secret"] = driver.find_element(By.ID, "secret").text
+    driver.get(base + "/access")
+    driver.find_element(By.ID, "revoke-" + out["revoked_client"]).click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice"))
+    out["revoke_buttons_left"] = len(driver.find_elements(By.ID, "revoke-" + out["revoked_client"]))
+    errors()
     sign_out()
 
     # The auditor finds both actions in the log by their actor, then verifies the chain.
@@ -204,6 +233,36 @@ try:
     sign_in("analyst")
     driver.get(base + "/datasets/enterprises")
     out["consumers"] = [tr.find_elements(By.TAG_NAME, "td")[1].text for tr in driver.find_elements(By.CSS_SELECTOR, "#consumers tbody tr")]
+    errors()
+    # The monthly report of this month in the page, and its CSV and Excel downloads.
+    month = time.strftime("%Y-%m", time.gmtime())
+    driver.get(base + "/reports")
+    driver.find_element(By.ID, "period").clear()
+    driver.find_element(By.ID, "period").send_keys(month)
+    driver.find_element(By.ID, "show-report").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#report h1") or d.find_elements(By.ID, "problem"))
+    out["report_title"] = " ".join(e.text for e in driver.find_elements(By.CSS_SELECTOR, "#report h1") + driver.find_elements(By.ID, "problem"))
+    out["report_tables"] = len(driver.find_elements(By.CSS_SELECTOR, "#report table"))
+    link = driver.find_element(By.ID, "report-csv").get_attribute("href").replace(base, "")
+    status, body = fetch(link)
+    out["report_csv"] = [status, len(body.splitlines())]
+    status, _ = fetch(link.replace("format=csv", "format=xlsx"))
+    out["report_xlsx"] = status
+    errors()
+
+    # Shared catalogs: a search without diacritics, and a code retired by the 2025 reform with
+    # the code that replaced it.
+    driver.get(base + "/catalogs")
+    driver.find_element(By.LINK_TEXT, "communes").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "items"))
+    driver.find_element(By.ID, "q").send_keys("hoa tien")
+    driver.find_element(By.ID, "look").click()
+    WebDriverWait(driver, 15).until(lambda d: "q=" in d.current_url)
+    out["catalog_found"] = [tr.find_elements(By.TAG_NAME, "td")[1].text for tr in driver.find_elements(By.CSS_SELECTOR, "#items tbody tr")]
+    driver.get(base + "/catalogs/communes?code=00001&as_of=2025-07-01")
+    out["lookup_status"] = driver.find_element(By.CSS_SELECTOR, "#lookup .badge").text
+    out["successors"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#successors li")]
+    out["history_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#history tbody tr"))
     errors()
     driver.get(base + "/lang/en")
     out["english"] = driver.find_element(By.TAG_NAME, "h1").text

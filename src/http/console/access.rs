@@ -31,14 +31,14 @@ struct Access {
 
 /// What the access page says after an action.
 #[derive(Default)]
-struct Outcome {
-    status: Option<StatusCode>,
-    notice: String,
-    problem: String,
-    created: Option<(String, String)>,
+pub(super) struct Outcome {
+    pub(super) status: Option<StatusCode>,
+    pub(super) notice: String,
+    pub(super) problem: String,
+    pub(super) created: Option<(String, String)>,
 }
 
-async fn render(state: &AppState, person: Person, outcome: Outcome) -> Response {
+pub(super) async fn render(state: &AppState, person: Person, outcome: Outcome) -> Response {
     let agencies = match state.store.agencies().await {
         Ok(a) => a,
         Err(e) => return server_error(&e),
@@ -80,7 +80,7 @@ pub(super) async fn access(State(state): State<AppState>, person: Person) -> Res
 }
 
 /// The refusal of a form posted without its session's token, or by a role that may not.
-fn refused(person: &Person, form: &HashMap<String, String>) -> Option<Response> {
+pub(super) fn refused(person: &Person, form: &HashMap<String, String>) -> Option<Response> {
     if form.get("csrf") != Some(&person.csrf) {
         return Some(forged(person.w));
     }
@@ -88,7 +88,13 @@ fn refused(person: &Person, form: &HashMap<String, String>) -> Option<Response> 
 }
 
 /// Writes the admin entry of an action; false (and logged) when the log cannot take it.
-async fn logged(state: &AppState, person: &Person, action: &str, agency: &str, detail: serde_json::Value) -> bool {
+pub(super) async fn logged(
+    state: &AppState,
+    person: &Person,
+    action: &str,
+    agency: &str,
+    detail: serde_json::Value,
+) -> bool {
     let entry = crate::audit::admin_entry(&format!("user:{}", person.user), action, agency, detail);
     match state.audit.append(entry).await {
         Ok(_) => true,
@@ -99,7 +105,7 @@ async fn logged(state: &AppState, person: &Person, action: &str, agency: &str, d
     }
 }
 
-fn problem(text: String) -> Outcome {
+pub(super) fn problem(text: String) -> Outcome {
     Outcome { status: Some(StatusCode::BAD_REQUEST), problem: text, ..Outcome::default() }
 }
 

@@ -6,10 +6,14 @@
 
 mod access;
 mod actions;
+mod catalogs;
 mod changes;
 mod pages;
+mod pipelines;
 mod quarantine;
+mod reports;
 mod review;
+mod revoke;
 mod runs;
 mod words;
 
@@ -45,8 +49,15 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/access", get(access::access))
         .route("/access/clients", post(access::create_client))
         .route("/access/grants", post(access::add_grant))
+        .route("/access/clients/{id}/revoke", post(revoke::revoke_client))
         .route("/audit", get(access::audit))
         .route("/audit/verify", post(access::verify))
+        .route("/catalogs", get(catalogs::catalogs))
+        .route("/catalogs/{id}", get(catalogs::catalog))
+        .route("/pipelines", get(pipelines::pipelines))
+        .route("/pipelines/check", post(pipelines::check))
+        .route("/reports", get(reports::reports))
+        .route("/reports/download", get(reports::download))
         .route("/runs", get(runs::runs))
         .route("/runs/now", post(actions::run_now))
         .route("/runs/{id}", get(runs::run))
@@ -107,6 +118,7 @@ pub(crate) struct Person {
     pub(crate) runs: bool,
     pub(crate) access: bool,
     pub(crate) audit: bool,
+    pub(crate) reports: bool,
     role_of: Role,
     pub(crate) w: &'static Words,
 }
@@ -119,6 +131,7 @@ impl Person {
             runs: s.role.may(Area::Runs),
             access: s.role.may(Area::Access),
             audit: s.role.may(Area::Audit),
+            reports: s.role.may(Area::Reports),
             role: s.role.as_str(),
             role_of: s.role,
             user: s.user,

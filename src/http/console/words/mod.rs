@@ -99,6 +99,43 @@ pub(crate) struct Words {
     pub(crate) approve_run: &'static str,
     pub(crate) reject_run: &'static str,
     pub(crate) note: &'static str,
+    pub(crate) pipelines: &'static str,
+    pub(crate) schedule: &'static str,
+    pub(crate) check_file: &'static str,
+    pub(crate) check: &'static str,
+    pub(crate) new_pipeline: &'static str,
+    pub(crate) replaces_pipeline: &'static str,
+    pub(crate) broken_files: &'static str,
+    pub(crate) save_note: &'static str,
+
+    pub(crate) quarantine_trend: &'static str,
+    pub(crate) latest_pulls: &'static str,
+
+    pub(crate) revoke: &'static str,
+
+    pub(crate) reports: &'static str,
+    pub(crate) report_kind: &'static str,
+    pub(crate) monthly: &'static str,
+    pub(crate) quarterly: &'static str,
+    pub(crate) period: &'static str,
+    pub(crate) download: &'static str,
+
+    pub(crate) catalogs: &'static str,
+    pub(crate) code: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) authority: &'static str,
+    pub(crate) as_of: &'static str,
+    pub(crate) successors: &'static str,
+    pub(crate) history: &'static str,
+    pub(crate) parent: &'static str,
+    pub(crate) valid_from: &'static str,
+    pub(crate) valid_to: &'static str,
+    pub(crate) items_on: &'static str,
+    pub(crate) items: &'static str,
+    pub(crate) added: &'static str,
+    pub(crate) changed: &'static str,
+    pub(crate) retired: &'static str,
+
     /// Freshness against the schedule: on time, late, failed, held, unscheduled, never run.
     pub(crate) freshness_words: [&'static str; 6],
 }

@@ -1,0 +1,108 @@
+//! The steward's pipelines: each pipeline file the hub loaded with its schedule and next fire
+//! time, the files that do not load with their `check` error, and a form to check a pipeline
+//! file before anyone saves it (pasted or uploaded as text: its errors name the key and line).
+//! Nothing is saved or run from here: an operator puts a checked file in the pipelines folder.
+
+use super::super::AppState;
+use super::words::Words;
+use super::{forged, page, Person};
+use crate::console::Area;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use std::collections::HashMap;
+
+/// A pipeline's line: id, dataset, owner, schedule, next fire time, fields.
+type Line = (String, String, String, String, String, usize);
+
+#[derive(Template)]
+#[template(path = "console/pipelines.html")]
+struct Pipelines {
+    w: &'static Words,
+    person: Option<Person>,
+    csrf: String,
+    pipelines: Vec<Line>,
+    /// The files of the pipelines folder that did not load, with their error.
+    broken: Vec<String>,
+    /// The text checked, as sent back into the form.
+    text: String,
+    /// The check's answer: (passed, what it says).
+    checked: Option<(bool, String)>,
+}
+
+fn lines(state: &AppState) -> Vec<Line> {
+    let now = chrono::Utc::now();
+    state
+        .specs
+        .iter()
+        .map(|s| {
+            let next = s.schedule.as_ref().and_then(|c| {
+                c.fire_times(now + chrono::Duration::seconds(1), now + chrono::Duration::days(400), 1).first().copied()
+            });
+            (
+                s.id.to_string(),
+                s.dataset.to_string(),
+                s.owner().to_string(),
+                s.schedule.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default(),
+                next.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default(),
+                s.fields.len(),
+            )
+        })
+        .collect()
+}
+
+/// The page; a check that found mistakes is still a 200: the check itself worked.
+fn render(state: &AppState, person: Person, text: String, checked: Option<(bool, String)>) -> Response {
+    let data = Pipelines {
+        w: person.w,
+        csrf: person.csrf.clone(),
+        pipelines: lines(state),
+        broken: state.pipeline_errors.to_vec(),
+        text,
+        checked,
+        person: Some(person),
+    };
+    page(StatusCode::OK, &data)
+}
+
+/// `GET /pipelines`.
+pub(super) async fn pipelines(State(state): State<AppState>, person: Person) -> Response {
+    if let Some(r) = person.refusal(Area::Runs) {
+        return r;
+    }
+    render(&state, person, String::new(), None)
+}
+
+/// Largest pipeline file checked here.
+const MAX_TEXT: usize = 256 * 1024;
+
+/// `POST /pipelines/check` `text`: `lgsp check` on the text, without saving it.
+pub(super) async fn check(
+    State(state): State<AppState>,
+    person: Person,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if form.get("csrf") != Some(&person.csrf) {
+        return forged(person.w);
+    }
+    if let Some(r) = person.refusal(Area::Runs) {
+        return r;
+    }
+    let text = form.get("text").cloned().unwrap_or_default();
+    if text.len() > MAX_TEXT {
+        let said = format!("the file is {} bytes: a pipeline file is at most {MAX_TEXT}", text.len());
+        return render(&state, person, String::new(), Some((false, said)));
+    }
+    let name = std::path::Path::new("pasted.toml");
+    let checked = match crate::pipeline::check::parse(name, &text) {
+        Ok(spec) => {
+            let known = state.specs.iter().any(|s| s.id == spec.id);
+            let kind = if known { person.w.replaces_pipeline } else { person.w.new_pipeline };
+            (true, format!("{kind}: {} → {} ({} fields)", spec.id, spec.dataset, spec.fields.len()))
+        }
+        Err(e) => (false, e.to_string()),
+    };
+    render(&state, person, text, Some(checked))
+}

@@ -1,0 +1,135 @@
+//! The analyst's reports in the console: the monthly operation report and the quarterly
+//! per-agency sharing report rendered in the page, with downloads in every format (CSV, Excel,
+//! HTML, JSON). Built from the run history and the audit log like `lgsp report`.
+
+use super::super::AppState;
+use super::words::Words;
+use super::{page, server_error, Person};
+use crate::console::Area;
+use crate::report::{self, Period};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "console/reports.html")]
+struct Reports {
+    w: &'static Words,
+    person: Option<Person>,
+    kind: String,
+    period: String,
+    agency: String,
+    problem: String,
+    /// The report's own HTML (its body), already escaped by the report's writer.
+    body: String,
+    /// The query of the downloads (`kind=…&period=…&agency=…`).
+    link: String,
+}
+
+/// The last finished month (`yyyy-mm`) and quarter (`yyyy-Qn`) before today.
+fn last_periods() -> (String, String) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let (y, m) = if today.month() == 1 { (today.year() - 1, 12) } else { (today.year(), today.month() - 1) };
+    let q = (today.month() - 1) / 3;
+    let (qy, q) = if q == 0 { (today.year() - 1, 4) } else { (today.year(), q) };
+    (format!("{y}-{m:02}"), format!("{qy}-Q{q}"))
+}
+
+/// The report asked for, or why it cannot be made.
+async fn build(state: &AppState, kind: &str, period: &str, agency: &str) -> Result<report::Report, String> {
+    let quarter = period.contains(['Q', 'q']);
+    match (kind, quarter) {
+        ("monthly", false) | ("quarterly", true) => {}
+        ("monthly", true) => return Err(format!("'{period}': a monthly report takes a month, yyyy-mm")),
+        ("quarterly", false) => return Err(format!("'{period}': a quarterly report takes a quarter, yyyy-Qn")),
+        _ => return Err(format!("no report '{kind}': the reports are monthly and quarterly")),
+    }
+    let period = Period::parse(period).map_err(|e| e.to_string())?;
+    let agency = Some(agency).filter(|a| !a.is_empty());
+    report::build(&state.store, kind, period, agency, &indicatif::ProgressBar::hidden())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// What the form asked: kind, period, agency.
+fn asked(q: &HashMap<String, String>) -> (String, String, String) {
+    let kind = q.get("kind").cloned().unwrap_or_else(|| "monthly".into());
+    let (month, quarter) = last_periods();
+    let fallback = if kind == "quarterly" { quarter } else { month };
+    let period = q.get("period").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).unwrap_or(fallback);
+    let agency = q.get("agency").map(|a| a.trim().to_string()).unwrap_or_default();
+    (kind, period, agency)
+}
+
+/// `GET /reports?kind=monthly|quarterly&period=&agency=`.
+pub(super) async fn reports(
+    State(state): State<AppState>,
+    person: Person,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = person.refusal(Area::Reports) {
+        return r;
+    }
+    let (kind, period, agency) = asked(&q);
+    let english = person.w.lang == "en";
+    let (body, problem) = match build(&state, &kind, &period, &agency).await {
+        Ok(r) => (body_of(&report::to_html(&r, english)), String::new()),
+        Err(e) => (String::new(), e),
+    };
+    let link = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("kind", &kind), ("period", &period), ("agency", &agency)])
+        .finish();
+    let data = Reports { w: person.w, person: Some(person), kind, period, agency, problem, body, link };
+    page(StatusCode::OK, &data)
+}
+
+/// The inside of the report document's `<body>` (its styles stay out: the console has its own).
+fn body_of(html: &str) -> String {
+    let start = html.find("<body>").map_or(0, |i| i + "<body>".len());
+    let end = html.rfind("</body>").unwrap_or(html.len());
+    html.get(start..end).unwrap_or_default().to_string()
+}
+
+/// `GET /reports/download?kind=&period=&agency=&format=csv|xlsx|html|json`.
+pub(super) async fn download(
+    State(state): State<AppState>,
+    person: Person,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = person.refusal(Area::Reports) {
+        return r;
+    }
+    let (kind, period, agency) = asked(&q);
+    let english = person.w.lang == "en";
+    let r = match build(&state, &kind, &period, &agency).await {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
+    };
+    let format = q.get("format").map(String::as_str).unwrap_or("csv");
+    let (body, mime, ext): (Vec<u8>, &str, &str) = match format {
+        "csv" => (report::to_csv(&r, english).into_bytes(), "text/csv; charset=utf-8", "csv"),
+        "html" => (report::to_html(&r, english).into_bytes(), "text/html; charset=utf-8", "html"),
+        "json" => match serde_json::to_vec_pretty(&r) {
+            Ok(b) => (b, "application/json", "json"),
+            Err(e) => return server_error(&e),
+        },
+        "xlsx" => match report::to_xlsx(&r, english) {
+            Ok(b) => (b, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+            Err(e) => return server_error(&e),
+        },
+        other => {
+            return (StatusCode::BAD_REQUEST, format!("format '{other}': use csv, xlsx, html or json")).into_response()
+        }
+    };
+    let name = format!("lgsp-{kind}-{}.{ext}", period.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert("content-type", HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert("content-disposition", v);
+    }
+    response
+}
