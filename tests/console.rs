@@ -112,6 +112,11 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     assert_eq!(got["forged_status"], 403, "a forged form is refused");
     assert_eq!(got["still_signed_in"], true);
     assert_eq!(got["english"], "Overview");
+    // The data dictionary and the snapshot: a page of 50, the next one, one key by its value.
+    assert!(got["dictionary"].as_array().unwrap().iter().any(|f| f == "ma_so_thue"), "{got}");
+    assert_eq!(got["page_rows"], 50, "{got}");
+    assert_eq!(got["second_page_first"], "51", "{got}");
+    assert_eq!(got["filtered"], serde_json::json!([got["filtered_key"]]), "{got}");
     // The monthly report, in the page and as downloads.
     assert!(got["report_title"].as_str().is_some_and(|t| !t.is_empty()), "{got}");
     assert!(got["report_tables"].as_u64() >= Some(1), "{got}");

@@ -234,6 +234,26 @@ try:
     driver.get(base + "/datasets/enterprises")
     out["consumers"] = [tr.find_elements(By.TAG_NAME, "td")[1].text for tr in driver.find_elements(By.CSS_SELECTOR, "#consumers tbody tr")]
     errors()
+    # The data dictionary and the snapshot a page at a time, then filtered by one field's value.
+    driver.get(base + "/datasets/enterprises")
+    driver.find_element(By.ID, "data").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "rows"))
+    out["dictionary"] = [tr.find_element(By.TAG_NAME, "td").text for tr in driver.find_elements(By.CSS_SELECTOR, "#dictionary tbody tr")]
+    page1 = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in driver.find_elements(By.CSS_SELECTOR, "#rows tbody tr")]
+    heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#rows thead th")]
+    out["page_rows"] = len(page1)
+    driver.find_element(By.ID, "next").click()
+    WebDriverWait(driver, 15).until(lambda d: "page=1" in d.current_url)
+    out["second_page_first"] = driver.find_element(By.CSS_SELECTOR, "#rows tbody td").text
+    key = page1[3][heads.index("ma_so_thue")]
+    Select(driver.find_element(By.ID, "field")).select_by_value("ma_so_thue")
+    driver.find_element(By.ID, "value").send_keys(key)
+    driver.find_element(By.ID, "filter-rows").click()
+    WebDriverWait(driver, 15).until(lambda d: "field=ma_so_thue" in d.current_url)
+    out["filtered"] = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")][heads.index("ma_so_thue")] for tr in driver.find_elements(By.CSS_SELECTOR, "#rows tbody tr")]
+    out["filtered_key"] = key
+    errors()
+
     # The monthly report of this month in the page, and its CSV and Excel downloads.
     month = time.strftime("%Y-%m", time.gmtime())
     driver.get(base + "/reports")

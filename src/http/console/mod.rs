@@ -14,6 +14,7 @@ mod quarantine;
 mod reports;
 mod review;
 mod revoke;
+mod rows;
 mod runs;
 mod words;
 
@@ -46,6 +47,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/datasets/{name}", get(quarantine::dataset))
         .route("/datasets/{name}/quarantine.csv", get(quarantine::quarantine_csv))
         .route("/datasets/{name}/changes", get(changes::changes))
+        .route("/datasets/{name}/rows", get(rows::rows))
         .route("/access", get(access::access))
         .route("/access/clients", post(access::create_client))
         .route("/access/grants", post(access::add_grant))

@@ -99,6 +99,12 @@ pub(crate) struct Words {
     pub(crate) approve_run: &'static str,
     pub(crate) reject_run: &'static str,
     pub(crate) note: &'static str,
+    pub(crate) data: &'static str,
+    pub(crate) dictionary: &'static str,
+    pub(crate) type_: &'static str,
+    pub(crate) required: &'static str,
+    pub(crate) meaning: &'static str,
+
     pub(crate) pipelines: &'static str,
     pub(crate) schedule: &'static str,
     pub(crate) check_file: &'static str,
