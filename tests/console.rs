@@ -7,8 +7,7 @@
 mod common;
 
 use common::{repo, Hub};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const PASSWORD: &str = "mật khẩu đủ dài 2026";
 
@@ -26,20 +25,7 @@ fn browser() -> bool {
 }
 
 fn add_user(hub: &Hub, name: &str, role: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
-        .args(["user", "add", name, "--role", role, "--password-stdin"])
-        .current_dir(repo())
-        .env("LGSP_STORE_URL", &hub.store_url)
-        .env("LGSP_OBJECT_STORE_URL", hub.objects())
-        .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    hub.add_user(name, role, PASSWORD);
 }
 
 #[test]

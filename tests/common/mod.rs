@@ -2,6 +2,8 @@
 //! or on a fresh PostgreSQL database.
 #![allow(dead_code)]
 
+pub mod persons;
+
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -322,6 +324,25 @@ pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
 }
 
 impl Hub {
+    /// Adds a console account (`lgsp user add NAME --role ROLE --password-stdin`).
+    pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lgsp"))
+            .args(["user", "add", name, "--role", role, "--password-stdin"])
+            .current_dir(repo())
+            .env("LGSP_STORE_URL", &self.store_url)
+            .env("LGSP_OBJECT_STORE_URL", self.objects())
+            .env("LGSP_AUDIT_KEY_FILE", self.audit_key_file())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("lgsp user add");
+        child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("the password");
+        let out = child.wait_with_output().expect("lgsp user add");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// An SQL expression giving the point in time `column` as the hub prints it (RFC 3339 in
     /// UTC with microseconds): the column itself on SQLite, formatted `timestamptz` on PostgreSQL.
     pub fn time_text(&self, column: &str) -> String {
@@ -344,4 +365,50 @@ impl Hub {
         assert!(out.status.success(), "{statement}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
+}
+
+/// `curl ARGS` with its response headers as sent (the cookies' values keep their case): status,
+/// headers, body.
+fn curl_raw(args: &[&str]) -> (u16, String, String) {
+    let out = Command::new("curl").args(["-s", "-D", "-", "-o", "/dev/stdout"]).args(args).output().expect("curl");
+    let raw = String::from_utf8_lossy(&out.stdout).to_string();
+    let (headers, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = headers.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, headers.to_string(), body.to_string())
+}
+
+/// The value of `name=` in a `Set-Cookie` of `headers`.
+fn set_cookie(headers: &str, name: &str) -> Option<String> {
+    headers
+        .lines()
+        .filter_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.trim()))
+        .filter_map(|c| c.split(';').next()?.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The CSRF token of the first form of a console page.
+pub fn csrf_of(page: &str) -> String {
+    page.split(r#"name="csrf" value=""#).nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_string()
+}
+
+/// Signs in to the console at `base` as a browser would (the sign-in form's token, then the
+/// form): the `Cookie` header of the session.
+pub fn console_session(base: &str, user: &str, password: &str) -> String {
+    let (_, headers, body) = curl_raw(&[&format!("{base}/login")]);
+    let login = set_cookie(&headers, "lgsp_login").expect("the sign-in form's cookie");
+    let token = csrf_of(&body);
+    let (status, headers, _) = curl_raw(&[
+        "-H",
+        &format!("Cookie: lgsp_login={login}"),
+        "--data-urlencode",
+        &format!("csrf={token}"),
+        "--data-urlencode",
+        &format!("name={user}"),
+        "--data-urlencode",
+        &format!("password={password}"),
+        &format!("{base}/login"),
+    ]);
+    let session = set_cookie(&headers, "lgsp_session").unwrap_or_else(|| panic!("signed in ({status}): {headers}"));
+    format!("Cookie: lgsp_session={session}")
 }

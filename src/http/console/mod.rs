@@ -8,6 +8,7 @@ mod access;
 mod actions;
 mod catalogs;
 mod changes;
+mod entities;
 mod pages;
 mod pipelines;
 mod quarantine;
@@ -64,6 +65,9 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/runs/now", post(actions::run_now))
         .route("/runs/{id}", get(runs::run))
         .route("/runs/{id}/decision", post(actions::decide))
+        .route("/entities", get(entities::first))
+        .route("/entities/{entity}", get(entities::entities))
+        .route("/entities/{entity}/correct", post(entities::correct))
         .route("/review", get(review::queue))
         .route("/review/{id}", get(review::pair).post(review::decide))
         .layer(axum::middleware::map_response(secure_headers))

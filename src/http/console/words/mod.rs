@@ -99,6 +99,13 @@ pub(crate) struct Words {
     pub(crate) approve_run: &'static str,
     pub(crate) reject_run: &'static str,
     pub(crate) note: &'static str,
+    pub(crate) entities: &'static str,
+    pub(crate) find_entity: &'static str,
+    pub(crate) source: &'static str,
+    pub(crate) since: &'static str,
+    pub(crate) detach: &'static str,
+    pub(crate) unmerge: &'static str,
+
     pub(crate) data: &'static str,
     pub(crate) dictionary: &'static str,
     pub(crate) type_: &'static str,
