@@ -170,6 +170,12 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
         &format!("{base}/token"),
     ]);
     assert!(String::from_utf8_lossy(&token).contains("access_token"));
+    assert!(got["grants_listed"].as_array().unwrap().iter().any(|d| d == "enterprises"), "{got}");
+    assert_eq!((got["second_grants"].as_u64(), got["second_grants_after"].as_u64()), (Some(1), Some(0)), "{got}");
+    assert_eq!(
+        hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:operator' AND action = 'grant revoke'"),
+        "1"
+    );
     // The revoked client gets no token, and its revocation is the operator's entry.
     let (gone, secret2) = (got["revoked_client"].as_str().unwrap(), got["revoked_secret"].as_str().unwrap());
     assert_eq!(got["revoke_buttons_left"], 0, "{got}");

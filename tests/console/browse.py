@@ -16,6 +16,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, shots, password = sys.argv[1:4]
@@ -142,6 +143,7 @@ try:
         box = driver.find_element(By.ID, "text")
         driver.execute_script("arguments[0].value = arguments[1];", box, text)
         driver.find_element(By.ID, "check").click()
+        WebDriverWait(driver, 15).until(EC.staleness_of(box))
         WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "checked"))
         out["checked_" + name] = driver.find_element(By.ID, "checked").text
     errors()
@@ -201,14 +203,31 @@ try:
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice") or d.find_elements(By.ID, "problem"))
     out["granted"] = " ".join(e.text for e in driver.find_elements(By.ID, "notice") + driver.find_elements(By.ID, "problem"))
     errors()
+    out["grants_listed"] = [tr.find_elements(By.TAG_NAME, "td")[1].text for tr in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr")]
     # A second client, revoked from its row.
     driver.get(base + "/access")
     driver.find_element(By.ID, "create-client").click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "secret"))
     out["revoked_client"] = driver.find_element(By.ID, "client-id").text
     out["revoked_secret"] = driver.find_element(By.ID, "secret").text
+    # ... given a grant first, which is revoked from its row.
     driver.get(base + "/access")
-    driver.find_element(By.ID, "revoke-" + out["revoked_client"]).click()
+    driver.find_element(By.ID, "client").send_keys(out["revoked_client"])
+    Select(driver.find_element(By.ID, "dataset")).select_by_value("enterprises")
+    driver.find_element(By.ID, "fields").send_keys("ma_so_thue")
+    driver.find_element(By.ID, "basis").send_keys("Quyết định 02/QĐ-UBND")
+    driver.find_element(By.ID, "add-grant").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice") or d.find_elements(By.ID, "problem"))
+    rows = [tr for tr in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr") if out["revoked_client"] in tr.text]
+    out["second_grants"] = len(rows)
+    button = rows[0].find_element(By.CSS_SELECTOR, "button.revoke-grant")
+    button.click()
+    WebDriverWait(driver, 15).until(EC.staleness_of(button))
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice"))
+    out["second_grants_after"] = len([tr for tr in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr") if out["revoked_client"] in tr.text])
+    button = driver.find_element(By.ID, "revoke-" + out["revoked_client"])
+    button.click()
+    WebDriverWait(driver, 15).until(EC.staleness_of(button))
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice"))
     out["revoke_buttons_left"] = len(driver.find_elements(By.ID, "revoke-" + out["revoked_client"]))
     errors()

@@ -27,6 +27,8 @@ struct Access {
     agencies: Vec<(String, String)>,
     datasets: Vec<String>,
     clients: Vec<(String, String, String, String)>,
+    /// Active grants of the active clients.
+    grants: Vec<crate::store::GrantRow>,
 }
 
 /// What the access page says after an action.
@@ -44,14 +46,22 @@ pub(super) async fn render(state: &AppState, person: Person, outcome: Outcome) -
         Err(e) => return server_error(&e),
     };
     let mut clients = Vec::new();
+    let mut grants = Vec::new();
+    let today = crate::catalog::today();
     for (code, name) in &agencies {
-        match state.store.clients_of(code).await {
-            Ok(cs) => clients.extend(
-                cs.into_iter()
-                    .map(|c| (format!("{code} · {name}"), c.id, c.created_at, c.revoked_at.unwrap_or_default())),
-            ),
+        let cs = match state.store.clients_of(code).await {
+            Ok(cs) => cs,
             Err(e) => return server_error(&e),
+        };
+        for c in cs.iter().filter(|c| c.revoked_at.is_none()) {
+            match state.store.active_grants(&c.id, &today).await {
+                Ok(g) => grants.extend(g),
+                Err(e) => return server_error(&e),
+            }
         }
+        clients.extend(
+            cs.into_iter().map(|c| (format!("{code} · {name}"), c.id, c.created_at, c.revoked_at.unwrap_or_default())),
+        );
     }
     let datasets = match state.store.list_datasets().await {
         Ok(d) => d.into_iter().map(|d| d.name).collect(),
@@ -66,6 +76,7 @@ pub(super) async fn render(state: &AppState, person: Person, outcome: Outcome) -
         agencies,
         datasets,
         clients,
+        grants,
         person: Some(person),
     };
     page(outcome.status.unwrap_or(StatusCode::OK), &page_data)

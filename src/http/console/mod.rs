@@ -53,6 +53,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/access/clients", post(access::create_client))
         .route("/access/grants", post(access::add_grant))
         .route("/access/clients/{id}/revoke", post(revoke::revoke_client))
+        .route("/access/grants/{id}/revoke", post(revoke::revoke_grant))
         .route("/audit", get(access::audit))
         .route("/audit/verify", post(access::verify))
         .route("/catalogs", get(catalogs::catalogs))

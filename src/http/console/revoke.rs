@@ -1,5 +1,6 @@
-//! An operator revokes a client from the access page: the client and its tokens stop working at
-//! once. Logged as an `admin` entry (`client revoke`) before it takes effect.
+//! An operator revokes a client (it and its tokens stop working at once) or one grant from the
+//! access page. Logged as an `admin` entry (`client revoke`, `grant revoke`) before it takes
+//! effect.
 
 use super::super::AppState;
 use super::access::{logged, problem, refused, render, Outcome};
@@ -34,4 +35,34 @@ pub(super) async fn revoke_client(
     };
     state.callers.clear();
     render(&state, person, outcome).await
+}
+
+/// `POST /access/grants/{id}/revoke`.
+pub(super) async fn revoke_grant(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = refused(&person, &form) {
+        return r;
+    }
+    let grant = match state.store.grant(&id).await {
+        Ok(Some(g)) if g.revoked_at.is_none() => g,
+        Ok(_) => return render(&state, person, problem(format!("no active grant '{id}'"))).await,
+        Err(e) => return server_error(&e),
+    };
+    let agency = state.store.client(&grant.client_id).await.ok().flatten().map(|c| c.agency).unwrap_or_default();
+    let detail =
+        serde_json::json!({ "grant": id, "client": grant.client_id, "dataset": grant.dataset, "scope": grant.scope });
+    // Logged first: no revocation without its entry.
+    if !logged(&state, &person, "grant revoke", &agency, detail).await {
+        return server_error(&"the audit log cannot be written");
+    }
+    if let Err(e) = state.store.revoke_grant(&id).await {
+        return server_error(&e);
+    }
+    state.callers.clear();
+    let notice = format!("{}: {} · {} · {}", person.w.revoked, grant.client_id, grant.scope, grant.dataset);
+    render(&state, person, Outcome { notice, ..Outcome::default() }).await
 }

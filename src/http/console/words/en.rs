@@ -100,6 +100,7 @@ pub(crate) const EN: Words = Words {
     approve_run: "Approve and publish",
     reject_run: "Reject",
     note: "Note",
+    grants: "Active grants",
     entities: "Master entities",
     find_entity: "Entity or record",
     source: "Source",

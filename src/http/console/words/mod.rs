@@ -99,6 +99,8 @@ pub(crate) struct Words {
     pub(crate) approve_run: &'static str,
     pub(crate) reject_run: &'static str,
     pub(crate) note: &'static str,
+    pub(crate) grants: &'static str,
+
     pub(crate) entities: &'static str,
     pub(crate) find_entity: &'static str,
     pub(crate) source: &'static str,

@@ -100,6 +100,7 @@ pub(crate) const VI: Words = Words {
     approve_run: "Duyệt và công bố",
     reject_run: "Từ chối",
     note: "Ghi chú",
+    grants: "Quyền khai thác đang hiệu lực",
     entities: "Thực thể chủ",
     find_entity: "Mã thực thể hoặc bản ghi",
     source: "Nguồn",
