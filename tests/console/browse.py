@@ -16,7 +16,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, shots, password = sys.argv[1:4]
@@ -57,6 +57,20 @@ def sign_out():
     driver.find_element(By.CSS_SELECTOR, "form.who button").click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "sign-in"))
     errors()
+
+
+def replaced(element):
+    """Waits until the page that held `element` is replaced (after a form is posted)."""
+    def gone(_):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException:
+            # The page is between two documents: ask again.
+            return False
+    WebDriverWait(driver, 15).until(gone)
 
 
 def fetch(path, data=None):
@@ -143,7 +157,7 @@ try:
         box = driver.find_element(By.ID, "text")
         driver.execute_script("arguments[0].value = arguments[1];", box, text)
         driver.find_element(By.ID, "check").click()
-        WebDriverWait(driver, 15).until(EC.staleness_of(box))
+        replaced(box)
         WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "checked"))
         out["checked_" + name] = driver.find_element(By.ID, "checked").text
     errors()
@@ -222,12 +236,12 @@ try:
     out["second_grants"] = len(rows)
     button = rows[0].find_element(By.CSS_SELECTOR, "button.revoke-grant")
     button.click()
-    WebDriverWait(driver, 15).until(EC.staleness_of(button))
+    replaced(button)
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice"))
     out["second_grants_after"] = len([tr for tr in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr") if out["revoked_client"] in tr.text])
     button = driver.find_element(By.ID, "revoke-" + out["revoked_client"])
     button.click()
-    WebDriverWait(driver, 15).until(EC.staleness_of(button))
+    replaced(button)
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice"))
     out["revoke_buttons_left"] = len(driver.find_elements(By.ID, "revoke-" + out["revoked_client"]))
     errors()

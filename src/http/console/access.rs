@@ -4,7 +4,7 @@
 
 use super::super::AppState;
 use super::words::Words;
-use super::{forged, page, server_error, Person};
+use super::{page, server_error, Person};
 use crate::access::GrantRequest;
 use crate::console::Area;
 use askama::Template;
@@ -90,14 +90,6 @@ pub(super) async fn access(State(state): State<AppState>, person: Person) -> Res
     render(&state, person, Outcome::default()).await
 }
 
-/// The refusal of a form posted without its session's token, or by a role that may not.
-pub(super) fn refused(person: &Person, form: &HashMap<String, String>) -> Option<Response> {
-    if form.get("csrf") != Some(&person.csrf) {
-        return Some(forged(person.w));
-    }
-    person.refusal(Area::Access)
-}
-
 /// Writes the admin entry of an action; false (and logged) when the log cannot take it.
 pub(super) async fn logged(
     state: &AppState,
@@ -126,7 +118,7 @@ pub(super) async fn create_client(
     person: Person,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = refused(&person, &form) {
+    if let Some(r) = person.form_refusal(&form, Area::Access) {
         return r;
     }
     let agency = form.get("agency").cloned().unwrap_or_default();
@@ -153,7 +145,7 @@ pub(super) async fn add_grant(
     person: Person,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = refused(&person, &form) {
+    if let Some(r) = person.form_refusal(&form, Area::Access) {
         return r;
     }
     let field = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
@@ -252,10 +244,7 @@ pub(super) async fn verify(
     person: Person,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if form.get("csrf") != Some(&person.csrf) {
-        return forged(person.w);
-    }
-    if let Some(r) = person.refusal(Area::Audit) {
+    if let Some(r) = person.form_refusal(&form, Area::Audit) {
         return r;
     }
     let verdict = match crate::audit::verify_with_checkpoints(&state.store, &state.objects).await {

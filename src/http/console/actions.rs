@@ -3,7 +3,7 @@
 //! effect; runs go on in the background and show up on the runs page.
 
 use super::super::AppState;
-use super::{forged, server_error, Person};
+use super::{server_error, Person};
 use crate::console::Area;
 use crate::outcome::RunStatus;
 use crate::pipeline::{Approval, PipelineSpec, RunOptions};
@@ -42,21 +42,13 @@ fn spawn_run(state: &AppState, spec: PipelineSpec, opts: RunOptions, approved: O
     });
 }
 
-/// Checks the form's token and the role; the pipeline the form names.
-fn allowed(person: &Person, form: &HashMap<String, String>) -> Option<Response> {
-    if form.get("csrf") != Some(&person.csrf) {
-        return Some(forged(person.w));
-    }
-    person.refusal(Area::Runs)
-}
-
 /// `POST /runs/now` `pipeline=ID`: runs the pipeline now, in the background.
 pub(super) async fn run_now(
     State(state): State<AppState>,
     person: Person,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = allowed(&person, &form) {
+    if let Some(r) = person.form_refusal(&form, Area::Runs) {
         return r;
     }
     let id = form.get("pipeline").map(String::as_str).unwrap_or_default();
@@ -65,8 +57,8 @@ pub(super) async fn run_now(
     };
     let by = format!("user:{}", person.user);
     let detail = serde_json::json!({ "pipeline": id, "dataset": spec.dataset.as_str(), "by": by });
-    if let Err(e) = state.audit.append(crate::audit::admin_entry(&by, "run_now", spec.owner(), detail)).await {
-        return server_error(&e);
+    if let Err(r) = person.log_action(&state, "run_now", spec.owner(), detail).await {
+        return r;
     }
     let opts = RunOptions { trigger: Some("console".into()), lease: Some(RUN_LEASE), ..Default::default() };
     spawn_run(&state, spec, opts, None);
@@ -85,7 +77,7 @@ pub(super) async fn decide(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = allowed(&person, &form) {
+    if let Some(r) = person.form_refusal(&form, Area::Runs) {
         return r;
     }
     let run = match state.store.get_run(&id).await {
@@ -110,9 +102,8 @@ pub(super) async fn decide(
     };
     let action = if approve { "run_approve" } else { "run_reject" };
     let detail = serde_json::json!({ "run": id, "pipeline": run.pipeline, "dataset": run.dataset, "by": by, "note": note, "input_sha256": run.input_sha256 });
-    // Logged first: no decision without its entry.
-    if let Err(e) = state.audit.append(crate::audit::admin_entry(&by, action, spec.owner(), detail)).await {
-        return server_error(&e);
+    if let Err(r) = person.log_action(&state, action, spec.owner(), detail).await {
+        return r;
     }
     if !approve {
         return match state.store.decide_run(&id, RunStatus::Rejected, &by).await {

@@ -6,7 +6,7 @@
 
 use super::super::AppState;
 use super::words::Words;
-use super::{forged, page, server_error, Person};
+use super::{page, server_error, Person};
 use crate::console::Area;
 use crate::store::XrefRow;
 use askama::Template;
@@ -106,10 +106,7 @@ pub(super) async fn correct(
     Path(entity): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if form.get("csrf") != Some(&person.csrf) {
-        return forged(person.w);
-    }
-    if let Some(r) = person.refusal(Area::Review) {
+    if let Some(r) = person.form_refusal(&form, Area::Review) {
         return r;
     }
     let by = format!("user:{}", person.user);
@@ -120,9 +117,8 @@ pub(super) async fn correct(
         _ => return (StatusCode::BAD_REQUEST, "action is unmerge or detach").into_response(),
     };
     let detail = serde_json::json!({ "entity": entity, "subject": subject, "by": by });
-    // Logged first: no correction without its entry.
-    if let Err(e) = state.audit.append(crate::audit::admin_entry(&by, action, "", detail)).await {
-        return server_error(&e);
+    if let Err(r) = person.log_action(&state, action, "", detail).await {
+        return r;
     }
     let done = match action {
         "entity unmerge" => crate::entity::unmerge(&state.store, &entity, &subject).await.map(|_| subject.clone()),

@@ -152,6 +152,28 @@ impl Person {
         (!self.role_of.may(area))
             .then(|| page(StatusCode::FORBIDDEN, &pages::Denied { w: self.w, person: Some(self.clone()) }))
     }
+
+    /// The refusal of a form posted without this session's token, or by a role that may not
+    /// act in `area`.
+    pub(crate) fn form_refusal(&self, form: &HashMap<String, String>, area: Area) -> Option<Response> {
+        if form.get("csrf") != Some(&self.csrf) {
+            return Some(forged(self.w));
+        }
+        self.refusal(area)
+    }
+
+    /// Appends the `admin` entry of this person's action (before the action: none without its
+    /// entry); the answer to give when the log cannot take it.
+    pub(crate) async fn log_action(
+        &self,
+        state: &AppState,
+        action: &str,
+        agency: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), Response> {
+        let entry = crate::audit::admin_entry(&format!("user:{}", self.user), action, agency, detail);
+        state.audit.append(entry).await.map(|_| ()).map_err(|e| server_error(&e))
+    }
 }
 
 impl FromRequestParts<AppState> for Person {

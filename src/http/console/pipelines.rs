@@ -5,7 +5,7 @@
 
 use super::super::AppState;
 use super::words::Words;
-use super::{forged, page, Person};
+use super::{page, Person};
 use crate::console::Area;
 use askama::Template;
 use axum::extract::State;
@@ -84,10 +84,7 @@ pub(super) async fn check(
     person: Person,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if form.get("csrf") != Some(&person.csrf) {
-        return forged(person.w);
-    }
-    if let Some(r) = person.refusal(Area::Runs) {
+    if let Some(r) = person.form_refusal(&form, Area::Runs) {
         return r;
     }
     let text = form.get("text").cloned().unwrap_or_default();

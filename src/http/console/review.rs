@@ -6,7 +6,7 @@
 
 use super::super::AppState;
 use super::words::Words;
-use super::{forged, page, server_error, Person};
+use super::{page, server_error, Person};
 use crate::console::Area;
 use crate::store::ReviewRow;
 use askama::Template;
@@ -157,10 +157,7 @@ pub(super) async fn decide(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if form.get("csrf") != Some(&person.csrf) {
-        return forged(person.w);
-    }
-    if let Some(r) = person.refusal(Area::Review) {
+    if let Some(r) = person.form_refusal(&form, Area::Review) {
         return r;
     }
     let decision = match form.get("decision").map(String::as_str) {
@@ -176,10 +173,8 @@ pub(super) async fn decide(
     let by = format!("user:{}", person.user);
     let detail =
         serde_json::json!({ "entity": item.entity, "a": item.a, "b": item.b, "probability": item.probability });
-    // Logged first: no decision without its entry.
-    if let Err(e) = state.audit.append(crate::audit::admin_entry(&by, &format!("review {decision}"), "", detail)).await
-    {
-        return server_error(&e);
+    if let Err(r) = person.log_action(&state, &format!("review {decision}"), "", detail).await {
+        return r;
     }
     if let Err(e) = state.store.decide(&item.entity, &item.a, &item.b, decision, &by).await {
         return server_error(&e);

@@ -3,8 +3,9 @@
 //! effect.
 
 use super::super::AppState;
-use super::access::{logged, problem, refused, render, Outcome};
+use super::access::{logged, problem, render, Outcome};
 use super::{server_error, Person};
+use crate::console::Area;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
@@ -17,7 +18,7 @@ pub(super) async fn revoke_client(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = refused(&person, &form) {
+    if let Some(r) = person.form_refusal(&form, Area::Access) {
         return r;
     }
     let client = match state.store.client(&id).await {
@@ -44,7 +45,7 @@ pub(super) async fn revoke_grant(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = refused(&person, &form) {
+    if let Some(r) = person.form_refusal(&form, Area::Access) {
         return r;
     }
     let grant = match state.store.grant(&id).await {
