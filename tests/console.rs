@@ -54,7 +54,26 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
         "INSERT INTO review_queue (id, entity, a, b, probability, status, created_at, detail) \
          VALUES ('r-1', 'person', 'health|7', 'education|9', 0.9019, 'pending', '2026-12-01T00:00:00Z', '{detail}')"
     ));
+    // A consumer that has pulled a snapshot: its use shows on the access page.
+    let (consumer, consumer_secret) = hub.new_client("000.00.00.G12", "Bộ Tài chính");
+    hub.ok(&[
+        "grant",
+        "add",
+        "--client",
+        &consumer,
+        "--dataset",
+        "enterprises",
+        "--scope",
+        "snapshot",
+        "--fields",
+        "ma_so_thue",
+        "--basis",
+        "Điều 9",
+    ]);
     let (_server, base) = hub.serve(&[]);
+    let auth = common::bearer(&base, &consumer, &consumer_secret);
+    let (status, _, _) = common::curl(&["-H", &auth, &format!("{base}/api/v1/datasets/enterprises/snapshot")]);
+    assert_eq!(status, 200);
     let shots = hub.objects().with_file_name("shots");
     std::fs::create_dir_all(&shots).unwrap();
     let run = Command::new("python3")
@@ -171,6 +190,10 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     ]);
     assert!(String::from_utf8_lossy(&token).contains("access_token"));
     assert!(got["grants_listed"].as_array().unwrap().iter().any(|d| d == "enterprises"), "{got}");
+    assert_eq!(
+        got["usage"][&consumer], "2",
+        "the consumer's calls of the last 30 days, its token and its snapshot: {got}"
+    );
     assert_eq!((got["second_grants"].as_u64(), got["second_grants_after"].as_u64()), (Some(1), Some(0)), "{got}");
     assert_eq!(
         hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:operator' AND action = 'grant revoke'"),
@@ -196,7 +219,11 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
         "the search keeps the actor asked for: {got}"
     );
     assert!(got["verdict"].as_str().unwrap().starts_with("Nhật ký toàn vẹn"), "{got}");
-    assert_eq!(got["consumers"], serde_json::json!([id]), "the dataset page lists its consumer: {got}");
+    let consumers: Vec<String> = serde_json::from_value(got["consumers"].clone()).unwrap();
+    assert!(
+        consumers.contains(&id.to_string()) && consumers.contains(&consumer) && consumers.len() == 2,
+        "the dataset page lists its consumers: {got}"
+    );
     // Every page and the download are audit entries of the user.
     let entries = hub.query("SELECT COUNT(*) FROM audit_log WHERE actor = 'user:steward' AND action LIKE 'GET /datasets/enterprises/quarantine.csv%' AND status = 200");
     assert_eq!(entries, "1");

@@ -203,6 +203,7 @@ fn a_steward_detaches_a_record_undoes_it_and_stale_queue_items_expire() {
         .args(["review", "list", "--all"])
         .env("LGSP_STORE_URL", &hub.store_url)
         .env("LGSP_OBJECT_STORE_URL", hub.objects())
+        .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

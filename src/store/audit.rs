@@ -136,4 +136,34 @@ impl Store {
         let q = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
         Ok(super::on_db!(self, |pool| sqlx::query_as(&q).bind(after).bind(limit).fetch_all(pool).await)?)
     }
+
+    /// Each caller's use of the API since `since`: (actor, calls, calls refused or failed, rows
+    /// and bytes sent, last call), from the request and delivery entries.
+    pub async fn usage_by_actor(&self, since: &str) -> Result<Vec<Usage>> {
+        let since = super::ts(since)?;
+        Ok(super::on_db!(self, |pool| {
+            sqlx::query_as(
+            "SELECT actor, CAST(SUM(CASE WHEN kind = 'request' THEN 1 ELSE 0 END) AS BIGINT) AS calls, \
+             CAST(SUM(CASE WHEN kind = 'request' AND status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors, \
+             CAST(COALESCE(SUM(CASE WHEN status < 300 THEN rows_out ELSE 0 END), 0) AS BIGINT) AS rows, \
+             CAST(COALESCE(SUM(CASE WHEN status < 300 THEN bytes_out ELSE 0 END), 0) AS BIGINT) AS bytes, MAX(at) AS last \
+             FROM audit_log WHERE kind IN ('request', 'delivery') AND actor <> '' AND at >= $1 GROUP BY actor ORDER BY actor",
+        )
+        .bind(since)
+        .fetch_all(pool)
+        .await
+        })?)
+    }
+}
+
+/// A caller's use of the API (see [`Store::usage_by_actor`]).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Usage {
+    pub actor: String,
+    pub calls: i64,
+    pub errors: i64,
+    pub rows: i64,
+    pub bytes: i64,
+    #[sqlx(try_from = "super::OptTs")]
+    pub last: Option<String>,
 }

@@ -30,7 +30,7 @@ pub use document::{Doc, DocText, OptDoc};
 pub use instant::{OptTs, Ts, TsText};
 
 pub use access::{ClientRow, DatasetGrant, GrantRow};
-pub use audit::AuditRow;
+pub use audit::{AuditRow, Usage};
 pub use catalogs::CatalogItem;
 pub(crate) use catalogs::{CatalogLoad, CatalogRow, CatalogVersion, Successor, ALWAYS_FROM, ALWAYS_TO};
 pub use console::{SessionRow, UserRow};

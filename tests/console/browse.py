@@ -217,6 +217,7 @@ try:
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "notice") or d.find_elements(By.ID, "problem"))
     out["granted"] = " ".join(e.text for e in driver.find_elements(By.ID, "notice") + driver.find_elements(By.ID, "problem"))
     errors()
+    out["usage"] = {tds[1].text: tds[4].text for tds in ([td for td in tr.find_elements(By.TAG_NAME, "td")] for tr in driver.find_elements(By.CSS_SELECTOR, "#clients tbody tr"))}
     out["grants_listed"] = [tr.find_elements(By.TAG_NAME, "td")[1].text for tr in driver.find_elements(By.CSS_SELECTOR, "#grants tbody tr")]
     # A second client, revoked from its row.
     driver.get(base + "/access")

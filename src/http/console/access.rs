@@ -27,6 +27,8 @@ struct Access {
     agencies: Vec<(String, String)>,
     datasets: Vec<String>,
     clients: Vec<(String, String, String, String)>,
+    /// Each client's use of the API over the last 30 days, by client id.
+    usage: std::collections::HashMap<String, crate::store::Usage>,
     /// Active grants of the active clients.
     grants: Vec<crate::store::GrantRow>,
 }
@@ -67,7 +69,13 @@ pub(super) async fn render(state: &AppState, person: Person, outcome: Outcome) -
         Ok(d) => d.into_iter().map(|d| d.name).collect(),
         Err(e) => return server_error(&e),
     };
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339();
+    let usage = match state.store.usage_by_actor(&month_ago).await {
+        Ok(u) => u.into_iter().map(|u| (u.actor.clone(), u)).collect(),
+        Err(e) => return server_error(&e),
+    };
     let page_data = Access {
+        usage,
         w: person.w,
         csrf: person.csrf.clone(),
         notice: outcome.notice,

@@ -99,6 +99,11 @@ pub(crate) struct Words {
     pub(crate) approve_run: &'static str,
     pub(crate) reject_run: &'static str,
     pub(crate) note: &'static str,
+    pub(crate) calls_30d: &'static str,
+    pub(crate) errors: &'static str,
+    pub(crate) rows_sent: &'static str,
+    pub(crate) last_call: &'static str,
+
     pub(crate) grants: &'static str,
 
     pub(crate) entities: &'static str,
