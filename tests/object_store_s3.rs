@@ -14,6 +14,7 @@ fn versions_publish_to_an_s3_compatible_store() {
             .args(args)
             .current_dir(repo())
             .env("LGSP_STORE_URL", &hub.store_url)
+            .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
             .env("LGSP_OBJECT_STORE_URL", "s3://lgsp/hub")
             .env("AWS_ENDPOINT", &endpoint)
             .env("AWS_ALLOW_HTTP", "true")

@@ -29,6 +29,7 @@ fn spawn(hub: &Hub, args: &[&str], env: &[(&str, String)]) -> Child {
             .args(args)
             .current_dir(repo())
             .env("LGSP_STORE_URL", &hub.store_url)
+            .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
             .env("LGSP_OBJECT_STORE_URL", hub.objects())
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
@@ -124,6 +125,7 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
             .args(args)
             .current_dir(repo())
             .env("LGSP_STORE_URL", &hub.store_url)
+            .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .output()
             .unwrap();
@@ -145,6 +147,7 @@ fn two_hub_instances_share_postgres_and_s3_and_publish_each_version_once() {
                 .args(["--listen", &format!("127.0.0.1:{port}")])
                 .current_dir(repo())
                 .env("LGSP_STORE_URL", &hub.store_url)
+                .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
                 .env("LGSP_LEASE_SECONDS", "3")
                 .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
                 .stdout(Stdio::null())
