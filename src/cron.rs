@@ -90,6 +90,11 @@ impl Schedule {
         self.cron.find_previous_occurrence(&local, true).ok().map(|t| t.with_timezone(&Utc))
     }
 
+    /// The first fire time after `now` (within 400 days).
+    pub(crate) fn next(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.fire_times(now + chrono::Duration::seconds(1), now + chrono::Duration::days(400), 1).first().copied()
+    }
+
     /// The fire times in `[from, to)`, at most `cap` of them.
     pub(crate) fn fire_times(&self, from: DateTime<Utc>, to: DateTime<Utc>, cap: usize) -> Vec<DateTime<Utc>> {
         let mut out = Vec::new();

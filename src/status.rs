@@ -91,9 +91,7 @@ pub async fn of(store: &Store, specs: &[PipelineSpec], now: DateTime<Utc>) -> cr
         let runs = store.list_runs(Some(&spec.id), None, 20).await?;
         let held = store.list_runs(Some(&spec.id), Some(RunStatus::Held), 1000).await?.len();
         let due = spec.schedule.as_ref().and_then(|s| s.previous(now));
-        let next = spec.schedule.as_ref().and_then(|s| {
-            s.fire_times(now + chrono::Duration::seconds(1), now + chrono::Duration::days(400), 1).first().copied()
-        });
+        let next = spec.schedule.as_ref().and_then(|s| s.next(now));
         out.push(DatasetStatus {
             pipeline: spec.id.to_string(),
             dataset: spec.dataset.to_string(),

@@ -2,11 +2,13 @@
 //! run history and the audit log. The same store gives a byte-identical report: the report
 //! says which audit entries (and which chain hash) it was computed from, and holds no clock time.
 
+mod asked;
 mod display;
 mod health;
 pub(crate) mod html;
 mod tables;
 
+pub use asked::{period_of, render};
 pub use health::{Freshness, Quality};
 pub use html::to_html;
 pub use tables::{to_csv, to_xlsx};
@@ -21,6 +23,16 @@ pub enum Error {
     Period(String),
     #[error("agency '{code}' is not registered; the agencies are: {known}")]
     UnknownAgency { code: String, known: String },
+    /// A period that does not suit the kind of report.
+    #[error("{0}")]
+    Mismatch(String),
+    #[error("no report '{0}': the reports are 'monthly' and 'quarterly'")]
+    Kind(String),
+    #[error("format '{0}': use json, csv, xlsx or html")]
+    Format(String),
+    /// Writing the report in its format failed.
+    #[error("writing the report: {0}")]
+    Write(String),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
 }

@@ -38,9 +38,7 @@ fn lines(state: &AppState) -> Vec<Line> {
         .specs
         .iter()
         .map(|s| {
-            let next = s.schedule.as_ref().and_then(|c| {
-                c.fire_times(now + chrono::Duration::seconds(1), now + chrono::Duration::days(400), 1).first().copied()
-            });
+            let next = s.schedule.as_ref().and_then(|c| c.next(now));
             (
                 s.id.to_string(),
                 s.dataset.to_string(),

@@ -6,7 +6,7 @@ use super::super::AppState;
 use super::words::Words;
 use super::{page, server_error, Person};
 use crate::console::Area;
-use crate::report::{self, Period};
+use crate::report;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -40,14 +40,7 @@ fn last_periods() -> (String, String) {
 
 /// The report asked for, or why it cannot be made.
 async fn build(state: &AppState, kind: &str, period: &str, agency: &str) -> Result<report::Report, String> {
-    let quarter = period.contains(['Q', 'q']);
-    match (kind, quarter) {
-        ("monthly", false) | ("quarterly", true) => {}
-        ("monthly", true) => return Err(format!("'{period}': a monthly report takes a month, yyyy-mm")),
-        ("quarterly", false) => return Err(format!("'{period}': a quarterly report takes a quarter, yyyy-Qn")),
-        _ => return Err(format!("no report '{kind}': the reports are monthly and quarterly")),
-    }
-    let period = Period::parse(period).map_err(|e| e.to_string())?;
+    let period = report::period_of(kind, period).map_err(|e| e.to_string())?;
     let agency = Some(agency).filter(|a| !a.is_empty());
     report::build(&state.store, kind, period, agency, &indicatif::ProgressBar::hidden())
         .await
@@ -109,20 +102,10 @@ pub(super) async fn download(
         Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
     };
     let format = q.get("format").map(String::as_str).unwrap_or("csv");
-    let (body, mime, ext): (Vec<u8>, &str, &str) = match format {
-        "csv" => (report::to_csv(&r, english).into_bytes(), "text/csv; charset=utf-8", "csv"),
-        "html" => (report::to_html(&r, english).into_bytes(), "text/html; charset=utf-8", "html"),
-        "json" => match serde_json::to_vec_pretty(&r) {
-            Ok(b) => (b, "application/json", "json"),
-            Err(e) => return server_error(&e),
-        },
-        "xlsx" => match report::to_xlsx(&r, english) {
-            Ok(b) => (b, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-            Err(e) => return server_error(&e),
-        },
-        other => {
-            return (StatusCode::BAD_REQUEST, format!("format '{other}': use csv, xlsx, html or json")).into_response()
-        }
+    let (body, mime, ext) = match report::render(&r, format, english) {
+        Ok(written) => written,
+        Err(e @ report::Error::Format(_)) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return server_error(&e),
     };
     let name = format!("lgsp-{kind}-{}.{ext}", period.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
     let mut response = body.into_response();
