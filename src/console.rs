@@ -5,6 +5,8 @@
 
 use crate::store::Store;
 
+pub mod sso;
+
 /// Errors of console accounts.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -114,6 +116,19 @@ pub async fn add_user(store: &Store, name: &str, role: Role, password: &str) -> 
     }
     let hash = crate::access::hash_secret(password)?;
     store.put_user(name, role.as_str(), &hash).await?;
+    Ok(())
+}
+
+/// The password hash of an account that signs in only through single sign-on: no password
+/// matches it.
+const SSO_ONLY: &str = "!sso";
+
+/// Adds an account that signs in only through single sign-on (or makes an existing one so).
+pub async fn add_sso_user(store: &Store, name: &str, role: Role) -> Result<()> {
+    if !valid_name(name) {
+        return Err(Error::Name(name.into()));
+    }
+    store.put_user(name, role.as_str(), SSO_ONLY).await?;
     Ok(())
 }
 

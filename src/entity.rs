@@ -14,6 +14,7 @@ use crate::objects::Objects;
 use crate::pipeline::{PipelineSpec, RunReport};
 use crate::store::{ReviewRow, Store, XrefRow};
 use golden::{golden_rows, xref_table};
+pub(crate) use golden::{pick, Candidate, Why};
 use polars::prelude::*;
 use publish::publish;
 use std::collections::HashMap;

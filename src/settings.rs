@@ -3,6 +3,8 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+pub mod sso;
+
 /// Errors raised while loading settings.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -80,6 +82,9 @@ pub struct Settings {
     /// Events of dataset D go to subject `<prefix>.D` (default `lgsp.events`).
     /// Env: `LGSP_NATS_SUBJECT_PREFIX`.
     pub nats_subject_prefix: String,
+    /// Console sign-in through the province's OpenID Connect provider (`[sso]`, or the
+    /// `LGSP_SSO_*` variables); none by default.
+    pub sso: Option<sso::SsoSettings>,
 }
 
 impl Default for Settings {
@@ -104,6 +109,7 @@ impl Default for Settings {
             nats_url: None,
             nats_stream: "LGSP_EVENTS".into(),
             nats_subject_prefix: "lgsp.events".into(),
+            sso: None,
         }
     }
 }
@@ -234,6 +240,7 @@ impl Settings {
         if let Some(v) = get("LGSP_NATS_SUBJECT_PREFIX") {
             self.nats_subject_prefix = v.trim_end_matches('.').to_string();
         }
+        sso::SsoSettings::apply_env(&mut self.sso, &get);
         Ok(())
     }
 }

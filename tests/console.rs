@@ -148,6 +148,11 @@ fn each_role_signs_in_to_its_pages_and_a_steward_finds_and_downloads_quarantined
     let bad = got["checked_bad"].as_str().unwrap();
     assert!(bad.contains("shedule") && bad.contains("line"), "{bad}");
     assert!(got["checked_good"].as_str().unwrap().contains("enterprises → enterprises"), "{got}");
+    let uploaded = got["checked_upload"].as_str().unwrap();
+    assert!(
+        uploaded.contains("doanh_nghiep.toml") && uploaded.contains("shedule"),
+        "named by the uploaded file: {uploaded}"
+    );
     // The held run, rejected in the page: recorded with who and why, after its audit entry.
     let held = got["held_run"].as_str().unwrap();
     assert_eq!(got["decided_status"], serde_json::json!(["rejected"]), "{got}");

@@ -36,6 +36,33 @@ fn a_steward_opens_an_entity_and_detaches_a_record_in_the_console() {
     let key = record.split('|').nth(1).unwrap();
     assert!(page.contains(master.as_str()) && page.contains(key), "the entity and its records: {page}");
 
+    // Its golden record, field by field: the published value, the record it came from and why.
+    let golden = hub.query(&format!(
+        "SELECT data FROM records WHERE dataset = 'person' AND record_key = '{master}' AND valid_to IS NULL"
+    ));
+    let golden: serde_json::Value = serde_json::from_str(golden.trim()).unwrap();
+    for (column, rule) in [("ho_ten", "most_complete"), ("so_dien_thoai", "source_priority"), ("ma_xa", "most_recent")]
+    {
+        let value = golden[column].as_str().unwrap_or_default();
+        let row = format!("<tr><td>{column}</td><td class=\"after\">{value}</td><td><code>");
+        let at = page.find(&row).unwrap_or_else(|| panic!("{column} = {value} in the golden record: {page}"));
+        let rest = &page[at + row.len()..];
+        let from = &rest[..rest.find("</code>").unwrap()];
+        if !value.is_empty() {
+            assert!(before.get(from) == Some(master), "{column} came from a member record, not '{from}'");
+        }
+        assert!(rest.starts_with(&format!("{from}</code></td><td><code>{rule}</code>")), "{column}: {rest}");
+    }
+    let phone_from = {
+        let row = "<tr><td>so_dien_thoai</td>";
+        let rest = &page[page.find(row).unwrap()..];
+        rest[rest.find("<code>").unwrap() + 6..rest.find("</code>").unwrap()].to_string()
+    };
+    // The page is in Vietnamese by default: source 1 of the priority order health > education.
+    if phone_from.starts_with("health|") {
+        assert!(page.contains("nguồn thứ 1 trong thứ tự ưu tiên health"), "why the health record won: {page}");
+    }
+
     // A forged form changes nothing; the steward's form detaches the record.
     let detach = |csrf: &str| {
         curl(&[

@@ -209,6 +209,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             state.personal_grant_days = settings.personal_grant_days;
             state.public_url = settings.public_url.clone();
             state.sharing_link_seconds = settings.sharing_link_seconds as i64;
+            if let Some(sso) = settings.sso.clone() {
+                let sso = lgsp_hub::console::sso::Sso::new(sso).context("setting up single sign-on")?;
+                state.sso = Some(std::sync::Arc::new(sso));
+            }
             let sched = match no_scheduler {
                 true => None,
                 false => Some(ops::start_scheduler(&settings, store, objects).await?),

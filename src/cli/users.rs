@@ -20,6 +20,10 @@ pub enum UserCommand {
         /// Read the password (12 characters or more) from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// The account signs in only through the province's single sign-on (`[sso]`), as the
+        /// person the provider names NAME; it has no password.
+        #[arg(long, conflicts_with = "password_stdin")]
+        sso: bool,
     },
     /// List the accounts (never their passwords).
     List,
@@ -33,7 +37,14 @@ pub enum UserCommand {
 pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     let store = super::open_store(settings).await?;
     match cmd {
-        UserCommand::Add { name, role, password_stdin } => {
+        UserCommand::Add { name, role, sso: true, .. } => {
+            let role = Role::parse(&role)?;
+            console::add_sso_user(&store, &name, role).await?;
+            let detail = serde_json::json!({ "user": name, "role": role.as_str(), "sign_in": "sso" });
+            super::access::admin(settings, &store, "user add", "", detail).await?;
+            println!("user {name} ({}) can sign in to the console through single sign-on", role.as_str());
+        }
+        UserCommand::Add { name, role, password_stdin, sso: false } => {
             let role = Role::parse(&role)?;
             let (password, made) = match password_stdin {
                 true => {

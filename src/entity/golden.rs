@@ -3,7 +3,7 @@
 
 use super::record_id;
 use crate::matching::records::Records;
-use crate::matching::spec::{GoldenRule, MatchSpec};
+use crate::matching::spec::{GoldenRule, GoldenSpec, MatchSpec};
 use crate::store::XrefRow;
 use std::collections::HashMap;
 
@@ -26,23 +26,20 @@ pub(super) fn golden_rows(
         let id = master.get(&r.ids[c[0]]).copied().unwrap_or_default().to_string();
         let mut row = vec![id, c.len().to_string()];
         for g in &spec.golden {
-            let values: Vec<(&str, &str)> = c
+            let Some(values) = r.raw.get(&g.column) else {
+                row.push(String::new());
+                continue;
+            };
+            let by = g.by.as_ref().and_then(|b| r.raw.get(b));
+            let candidates: Vec<Candidate> = c
                 .iter()
-                .filter_map(|&i| {
-                    let v = r.raw.get(&g.column)?.get(i)?.as_str();
-                    (!v.trim().is_empty()).then(|| (r.ids[i].split('|').next().unwrap_or(""), v))
+                .map(|&i| Candidate {
+                    source: r.ids[i].split('|').next().unwrap_or(""),
+                    value: values[i].as_str(),
+                    by: by.map(|b| b[i].as_str()).unwrap_or(""),
                 })
                 .collect();
-            if g.rule == GoldenRule::MostRecent {
-                let by = g.by.as_ref().and_then(|b| r.raw.get(b));
-                let newest = c
-                    .iter()
-                    .filter(|&&i| r.raw.get(&g.column).is_some_and(|v| !v[i].trim().is_empty()))
-                    .max_by_key(|&&i| by.map(|b| b[i].as_str()).unwrap_or(""));
-                row.push(newest.and_then(|&i| r.raw.get(&g.column).map(|v| v[i].clone())).unwrap_or_default());
-                continue;
-            }
-            row.push(survivor(g.rule, &g.sources, &values));
+            row.push(pick(g, &candidates).value);
         }
         body.push(row);
     }
@@ -51,30 +48,80 @@ pub(super) fn golden_rows(
     rows
 }
 
-/// The surviving value among (source, value) pairs.
-fn survivor(rule: GoldenRule, sources: &[String], values: &[(&str, &str)]) -> String {
-    let longest = |vs: &[&str]| {
-        vs.iter()
-            .copied()
-            .max_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(b.cmp(a)))
-            .unwrap_or("")
-            .to_string()
+/// One source record's value of a golden column.
+pub(crate) struct Candidate<'a> {
+    /// The record's dataset.
+    pub(crate) source: &'a str,
+    /// Its value of the column (blank: no value).
+    pub(crate) value: &'a str,
+    /// `most_recent`: its value of the `by` column.
+    pub(crate) by: &'a str,
+}
+
+/// Why a value won.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Why {
+    /// No record has a value.
+    NoValue,
+    /// `source_priority`: the first listed source with a value (`rank` 1 = first).
+    Priority { rank: usize },
+    /// The longest value (`most_complete`, or `source_priority` when no listed source has one).
+    Longest { chars: usize },
+    /// `most_frequent`: held by `count` of `of` records with a value.
+    Frequent { count: usize, of: usize },
+    /// `most_recent`: the newest by the `by` column, at `at`.
+    Newest { at: String },
+}
+
+/// A golden column's value: which candidate gave it (its first holder) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pick {
+    pub(crate) value: String,
+    /// Index into the candidates.
+    pub(crate) from: Option<usize>,
+    pub(crate) why: Why,
+}
+
+/// The surviving value of golden column `g` among an entity's candidates.
+pub(crate) fn pick(g: &GoldenSpec, candidates: &[Candidate]) -> Pick {
+    let filled: Vec<(usize, &Candidate)> =
+        candidates.iter().enumerate().filter(|(_, c)| !c.value.trim().is_empty()).collect();
+    let first_holder = |value: &str| filled.iter().find(|(_, c)| c.value == value).map(|(i, _)| *i);
+    let longest = |vs: &mut dyn Iterator<Item = &str>| -> Pick {
+        let value = vs.max_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(b.cmp(a))).unwrap_or("");
+        Pick { value: value.to_string(), from: first_holder(value), why: Why::Longest { chars: value.chars().count() } }
     };
-    match rule {
-        GoldenRule::MostComplete | GoldenRule::MostRecent => {
-            longest(&values.iter().map(|(_, v)| *v).collect::<Vec<_>>())
+    if filled.is_empty() {
+        return Pick { value: String::new(), from: None, why: Why::NoValue };
+    }
+    match g.rule {
+        GoldenRule::MostRecent => {
+            let (i, c) = filled.iter().copied().max_by_key(|(_, c)| c.by).unwrap_or(filled[0]);
+            Pick { value: c.value.to_string(), from: Some(i), why: Why::Newest { at: c.by.to_string() } }
         }
-        GoldenRule::SourcePriority => sources
-            .iter()
-            .find_map(|s| values.iter().find(|(src, _)| src == s).map(|(_, v)| v.to_string()))
-            .unwrap_or_else(|| longest(&values.iter().map(|(_, v)| *v).collect::<Vec<_>>())),
+        GoldenRule::MostComplete => longest(&mut filled.iter().map(|(_, c)| c.value)),
+        GoldenRule::SourcePriority => {
+            let ranked = g
+                .sources
+                .iter()
+                .enumerate()
+                .find_map(|(rank, s)| filled.iter().find(|(_, c)| c.source == s).map(|(i, c)| (rank, *i, c.value)));
+            match ranked {
+                Some((rank, i, value)) => {
+                    Pick { value: value.to_string(), from: Some(i), why: Why::Priority { rank: rank + 1 } }
+                }
+                None => longest(&mut filled.iter().map(|(_, c)| c.value)),
+            }
+        }
         GoldenRule::MostFrequent => {
             let mut counts: HashMap<&str, usize> = HashMap::new();
-            for (_, v) in values {
-                *counts.entry(v).or_default() += 1;
+            for (_, c) in &filled {
+                *counts.entry(c.value).or_default() += 1;
             }
             let top = counts.values().copied().max().unwrap_or(0);
-            longest(&counts.into_iter().filter(|(_, n)| *n == top).map(|(v, _)| v).collect::<Vec<_>>())
+            let mut tied = counts.iter().filter(|(_, n)| **n == top).map(|(v, _)| *v);
+            let p = longest(&mut tied);
+            Pick { why: Why::Frequent { count: top, of: filled.len() }, ..p }
         }
     }
 }
@@ -104,18 +151,38 @@ pub(super) fn xref_table(xrefs: &[XrefRow]) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
 
+    fn golden(rule: GoldenRule, sources: &[&str]) -> GoldenSpec {
+        GoldenSpec { column: "ten".into(), rule, sources: sources.iter().map(|s| s.to_string()).collect(), by: None }
+    }
+
+    fn of<'a>(values: &[(&'a str, &'a str)]) -> Vec<Candidate<'a>> {
+        values.iter().map(|(source, value)| Candidate { source, value, by: "" }).collect()
+    }
+
     #[test]
-    fn each_rule_picks_its_survivor() {
-        let values = [("tax", "Công ty A"), ("health", "Công ty A"), ("planning", "Công ty Cổ phần A")];
-        let sources = vec!["health".to_string(), "tax".to_string()];
-        assert_eq!(survivor(GoldenRule::MostComplete, &sources, &values), "Công ty Cổ phần A");
-        assert_eq!(survivor(GoldenRule::MostFrequent, &sources, &values), "Công ty A");
-        assert_eq!(survivor(GoldenRule::SourcePriority, &sources, &[("tax", "B"), ("health", "C")]), "C");
+    fn each_rule_picks_its_survivor_and_says_which_record_and_why() {
+        let values = of(&[("tax", "Công ty A"), ("health", "Công ty A"), ("planning", "Công ty Cổ phần A")]);
+        let priority = golden(GoldenRule::SourcePriority, &["health", "tax"]);
+        let complete = pick(&golden(GoldenRule::MostComplete, &[]), &values);
+        assert_eq!((complete.value.as_str(), complete.from), ("Công ty Cổ phần A", Some(2)));
+        assert_eq!(complete.why, Why::Longest { chars: 17 });
+        let frequent = pick(&golden(GoldenRule::MostFrequent, &[]), &values);
+        assert_eq!((frequent.value.as_str(), frequent.from), ("Công ty A", Some(0)));
+        assert_eq!(frequent.why, Why::Frequent { count: 2, of: 3 });
+        let p = pick(&priority, &of(&[("tax", "B"), ("health", "C")]));
+        assert_eq!((p.value.as_str(), p.from, p.why), ("C", Some(1), Why::Priority { rank: 1 }));
         // No value from a listed source: the most complete one.
-        assert_eq!(
-            survivor(GoldenRule::SourcePriority, &sources, &[("planning", "Dài hơn"), ("edu", "Ngắn")]),
-            "Dài hơn"
-        );
-        assert_eq!(survivor(GoldenRule::MostComplete, &sources, &[]), "");
+        let p = pick(&priority, &of(&[("planning", "Dài hơn"), ("edu", "Ngắn"), ("health", " ")]));
+        assert_eq!((p.value.as_str(), p.from), ("Dài hơn", Some(0)));
+        let none = pick(&golden(GoldenRule::MostComplete, &[]), &[]);
+        assert_eq!((none.value.as_str(), none.from, none.why), ("", None, Why::NoValue));
+        let recent = GoldenSpec { by: Some("ngay".into()), ..golden(GoldenRule::MostRecent, &[]) };
+        let dated = [
+            Candidate { source: "a", value: "cũ", by: "2023-01-01" },
+            Candidate { source: "b", value: "mới", by: "2024-05-01" },
+            Candidate { source: "c", value: "", by: "2025-01-01" },
+        ];
+        let p = pick(&recent, &dated);
+        assert_eq!((p.value.as_str(), p.from, p.why), ("mới", Some(1), Why::Newest { at: "2024-05-01".into() }));
     }
 }

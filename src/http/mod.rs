@@ -63,6 +63,8 @@ pub struct AppState {
     pub specs: Arc<Vec<crate::pipeline::PipelineSpec>>,
     /// The pipeline files that did not load, with their error (the console shows them).
     pub pipeline_errors: Arc<Vec<String>>,
+    /// Console sign-in through the province's single sign-on, when set up.
+    pub sso: Option<Arc<crate::console::sso::Sso>>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             sharing_link_seconds: 900,
             specs: Arc::default(),
             pipeline_errors: Arc::default(),
+            sso: None,
         }
     }
 }

@@ -31,7 +31,7 @@ fn link_key(state: &AppState) -> Result<crate::digest::MacKey, ApiError> {
 }
 
 /// The address consumers reach this hub at: the setting, else the address of the request.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &state.public_url {
         return u.clone();
     }

@@ -8,6 +8,7 @@ downloads it; forges a sign-out without the form's token. Prints one JSON object
 """
 import json
 import os
+import tempfile
 import sys
 import time
 import urllib.error
@@ -160,6 +161,17 @@ try:
         replaced(box)
         WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "checked"))
         out["checked_" + name] = driver.find_element(By.ID, "checked").text
+    # The same mistake in a file uploaded from the steward's computer: named by its file name.
+    with tempfile.TemporaryDirectory() as up:
+        path = os.path.join(up, "doanh_nghiep.toml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(bad)
+        box = driver.find_element(By.ID, "text")
+        driver.find_element(By.ID, "file").send_keys(path)
+        driver.find_element(By.ID, "upload").click()
+        replaced(box)
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "checked"))
+        out["checked_upload"] = driver.find_element(By.ID, "checked").text
     errors()
 
     # A run held by its delete gate, rejected from its page with a note.

@@ -33,6 +33,8 @@ struct Entities {
     total: usize,
     /// The entity opened: its id and records.
     opened: Option<(String, Vec<XrefRow>)>,
+    /// The opened entity's golden record, field by field with where each value came from.
+    golden: Vec<super::golden::Field>,
 }
 
 /// The entity kinds the pipelines match into.
@@ -85,6 +87,13 @@ pub(super) async fn entities(
         let members: Vec<XrefRow> = xrefs.iter().filter(|x| &x.master_id == m).cloned().collect();
         (m.clone(), members)
     });
+    let golden = match &opened {
+        Some((_, members)) => match super::golden::fields(&state, person.w, &entity, members).await {
+            Ok(g) => g,
+            Err(e) => return server_error(&e),
+        },
+        None => Vec::new(),
+    };
     let data = Entities {
         w: person.w,
         csrf: person.csrf.clone(),
@@ -94,6 +103,7 @@ pub(super) async fn entities(
         masters,
         total,
         opened,
+        golden,
         person: Some(person),
     };
     page(StatusCode::OK, &data)

@@ -6,9 +6,12 @@
 
 mod access;
 mod actions;
+mod catalog_changes;
 mod catalogs;
 mod changes;
+mod crosswalk;
 mod entities;
+mod golden;
 mod pages;
 mod pipelines;
 mod quarantine;
@@ -17,6 +20,7 @@ mod review;
 mod revoke;
 mod rows;
 mod runs;
+mod sso;
 mod words;
 
 use super::auth::AuditInfo;
@@ -41,6 +45,8 @@ pub(super) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/", get(pages::overview))
         .route("/login", get(login_page).post(login))
+        .route("/login/sso", get(sso::start))
+        .route("/login/sso/callback", get(sso::callback))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(lang))
         .route("/console.css", get(css))
@@ -58,8 +64,11 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/audit/verify", post(access::verify))
         .route("/catalogs", get(catalogs::catalogs))
         .route("/catalogs/{id}", get(catalogs::catalog))
+        .route("/catalogs/{id}/versions/{version}", get(catalog_changes::version))
+        .route("/catalogs/{id}/crosswalk", get(crosswalk::crosswalk))
         .route("/pipelines", get(pipelines::pipelines))
         .route("/pipelines/check", post(pipelines::check))
+        .route("/pipelines/upload", post(pipelines::upload))
         .route("/reports", get(reports::reports))
         .route("/reports/download", get(reports::download))
         .route("/runs", get(runs::runs))
@@ -231,7 +240,7 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
 fn login_form(state: &AppState, w: &'static Words, failed: bool) -> Response {
     let csrf = crate::access::random_token(24);
     let status = if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
-    let mut r = page(status, &pages::Login { w, person: None, csrf: csrf.clone(), failed });
+    let mut r = page(status, &pages::Login { w, person: None, csrf: csrf.clone(), failed, sso: state.sso.is_some() });
     r.headers_mut().insert("set-cookie", set_cookie(state, LOGIN_COOKIE, &csrf, 3600));
     r
 }

@@ -18,6 +18,8 @@ pub(super) struct Login {
     pub(super) person: Option<Person>,
     pub(super) csrf: String,
     pub(super) failed: bool,
+    /// Whether single sign-on is set up (a link to it).
+    pub(super) sso: bool,
 }
 
 #[derive(Template)]

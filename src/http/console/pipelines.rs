@@ -8,8 +8,10 @@ use super::words::Words;
 use super::{page, Person};
 use crate::console::Area;
 use askama::Template;
+use axum::extract::Multipart;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Form;
 use std::collections::HashMap;
@@ -86,12 +88,53 @@ pub(super) async fn check(
         return r;
     }
     let text = form.get("text").cloned().unwrap_or_default();
-    if text.len() > MAX_TEXT {
-        let said = format!("the file is {} bytes: a pipeline file is at most {MAX_TEXT}", text.len());
-        return render(&state, person, String::new(), Some((false, said)));
+    verdict(&state, person, "pasted.toml", text)
+}
+
+/// `POST /pipelines/upload` (multipart: `csrf`, `file`): the same check on an uploaded file,
+/// its errors naming the file.
+pub(super) async fn upload(State(state): State<AppState>, person: Person, mut parts: Multipart) -> Response {
+    let mut form = HashMap::new();
+    let (mut name, mut bytes) = (String::from("uploaded.toml"), Vec::new());
+    loop {
+        match parts.next_field().await {
+            Ok(Some(field)) => {
+                let field_name = field.name().unwrap_or_default().to_string();
+                if field_name == "file" {
+                    if let Some(f) = field.file_name().filter(|f| !f.is_empty()) {
+                        name = f.rsplit(['/', '\\']).next().unwrap_or(f).to_string();
+                    }
+                }
+                match field.bytes().await {
+                    Ok(b) if field_name == "file" => bytes = b.to_vec(),
+                    Ok(b) => drop(form.insert(field_name, String::from_utf8_lossy(&b).into_owned())),
+                    Err(e) => return (StatusCode::BAD_REQUEST, format!("reading the upload: {e}")).into_response(),
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return (StatusCode::BAD_REQUEST, format!("reading the upload: {e}")).into_response(),
+        }
     }
-    let name = std::path::Path::new("pasted.toml");
-    let checked = match crate::pipeline::check::parse(name, &text) {
+    if let Some(r) = person.form_refusal(&form, Area::Runs) {
+        return r;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => verdict(&state, person, &name, text),
+        Err(e) => {
+            let said =
+                format!("{name}: not UTF-8 text (byte {}): save the file as UTF-8", e.utf8_error().valid_up_to());
+            render(&state, person, String::new(), Some((false, said)))
+        }
+    }
+}
+
+/// `lgsp check` on `text` as file `name`, shown with the text.
+fn verdict(state: &AppState, person: Person, name: &str, text: String) -> Response {
+    if text.len() > MAX_TEXT {
+        let said = format!("{name} is {} bytes: a pipeline file is at most {MAX_TEXT}", text.len());
+        return render(state, person, String::new(), Some((false, said)));
+    }
+    let checked = match crate::pipeline::check::parse(std::path::Path::new(name), &text) {
         Ok(spec) => {
             let known = state.specs.iter().any(|s| s.id == spec.id);
             let kind = if known { person.w.replaces_pipeline } else { person.w.new_pipeline };
@@ -99,5 +142,5 @@ pub(super) async fn check(
         }
         Err(e) => (false, e.to_string()),
     };
-    render(&state, person, text, Some(checked))
+    render(state, person, text, Some(checked))
 }

@@ -51,17 +51,23 @@ fn dictionary(schema_json: &str) -> Vec<Entry> {
         .collect()
 }
 
-/// The version's snapshot as a local file, copied from the object store the first time.
-async fn local_snapshot(state: &AppState, prefix: &str, manifest_sha256: &str) -> Result<PathBuf, String> {
+/// A version's file `<name>.parquet` as a local file, copied from the object store the first
+/// time (versions are immutable; the manifest's checksum is in the name).
+pub(super) async fn local_copy(
+    state: &AppState,
+    prefix: &str,
+    name: &str,
+    manifest_sha256: &str,
+) -> Result<PathBuf, String> {
     let dir = crate::scratch::root().join("lgsp-console-snapshots");
     let key: String = prefix.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    let path = dir.join(format!("{key}-{}.parquet", manifest_sha256.get(..16).unwrap_or(manifest_sha256)));
+    let path = dir.join(format!("{key}-{name}-{}.parquet", manifest_sha256.get(..16).unwrap_or(manifest_sha256)));
     if path.is_file() {
         return Ok(path);
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let part = crate::scratch::file("snapshot", ".parquet").map_err(|e| e.to_string())?;
-    crate::objects::get_file(&state.objects, &format!("{prefix}/snapshot.parquet"), part.path())
+    crate::objects::get_file(&state.objects, &format!("{prefix}/{name}.parquet"), part.path())
         .await
         .map_err(|e| e.to_string())?;
     part.persist(&path).map_err(|e| e.to_string())?;
@@ -117,7 +123,7 @@ pub(super) async fn rows(
             None
         }
     };
-    let path = match local_snapshot(&state, &o.row.prefix, &o.row.manifest_sha256).await {
+    let path = match local_copy(&state, &o.row.prefix, "snapshot", &o.row.manifest_sha256).await {
         Ok(p) => p,
         Err(e) => return server_error(&e),
     };
