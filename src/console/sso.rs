@@ -54,6 +54,8 @@ struct Pending {
 
 /// How long a person has to sign in at the provider.
 const PENDING_FOR: Duration = Duration::from_secs(600);
+/// Sign-ins under way kept at most (anyone may start one): the oldest goes first.
+const MAX_PENDING: usize = 10_000;
 /// Signature algorithms accepted on ID tokens (asymmetric only: never `none` or a shared secret).
 const ALGORITHMS: [Algorithm; 8] = [
     Algorithm::RS256,
@@ -147,6 +149,12 @@ impl Sso {
             .append_pair("code_challenge_method", "S256");
         if let Ok(mut pending) = self.pending.lock() {
             pending.retain(|_, p| p.started.elapsed() < PENDING_FOR);
+            if pending.len() >= MAX_PENDING {
+                let oldest = pending.iter().min_by_key(|(_, p)| p.started).map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    pending.remove(&k);
+                }
+            }
             let redirect_url = redirect_url.to_string();
             pending.insert(state.clone(), Pending { nonce, verifier, redirect_url, started: Instant::now() });
         }
