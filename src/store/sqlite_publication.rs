@@ -118,12 +118,19 @@ impl Publication {
         Ok(())
     }
 
+    /// Renews the lease, and notes that the run is alive: while a large publication loads, its
+    /// connection takes the write lock again as soon as it commits a part, so another
+    /// connection's note (the run's heartbeat task) could wait past its busy timeout.
     fn renew(&self) -> Result<()> {
         let until = (chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECS))
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         self.conn.execute(
             "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
             params![self.lease, self.p.run_id, until],
+        )?;
+        self.conn.execute(
+            "UPDATE runs SET heartbeat_at = ?1 WHERE id = ?2 AND status = 'running'",
+            params![super::now(), self.p.run_id],
         )?;
         Ok(())
     }

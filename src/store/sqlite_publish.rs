@@ -156,9 +156,20 @@ mod tests {
         store.migrate().await.unwrap();
         let current = "SELECT COUNT(*) FROM records WHERE dataset = 'd' AND valid_to IS NULL";
 
-        // Version 1 in parts of 2 rows: committed parts are stored but not visible.
+        // Version 1 in parts of 2 rows: committed parts are stored but not visible; each part
+        // notes that the run is alive (from the connection that holds the write lock).
+        sqlx::query(
+            "INSERT INTO runs (id, pipeline, dataset, trigger_kind, started_at, status, input_path, heartbeat_at) \
+             VALUES ('run-1', 'd', 'd', 'manual', '2026-01-01T00:00:00.000000Z', 'running', '', '2026-01-01T00:00:00.000000Z')",
+        )
+        .execute(pool(&store))
+        .await
+        .unwrap();
         let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, 5, 0), 2).await.unwrap();
         v1.apply(changes(ChangeKind::Insert, &["a", "b", "c", "d", "e"])).await.unwrap();
+        let (beat,): (String,) =
+            sqlx::query_as("SELECT heartbeat_at FROM runs WHERE id = 'run-1'").fetch_one(pool(&store)).await.unwrap();
+        assert!(beat.as_str() > "2026-01-01T00:00:00.000000Z", "noted alive while loading: {beat}");
         assert_eq!(count(&store, "SELECT COUNT(*) FROM record_versions").await, 5, "the parts are committed");
         assert_eq!(count(&store, current).await, 0, "but not visible before the version is");
         v1.commit("sha").await.unwrap();
