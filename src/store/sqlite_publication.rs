@@ -1,7 +1,9 @@
 //! A SQLite publication's connection: record changes written through prepared statements, in
 //! one transaction or, for a large publication, in parts committed as they load (invisible until
-//! the version is current) and checkpointed meanwhile by a thread of its own; the lease that keeps
-//! other publications of the dataset out; the removal of a failed publication's parts.
+//! the version is current; each part's transaction begins when its first rows arrive, so other
+//! writers take the lock between parts) and checkpointed meanwhile by a thread of its own; the
+//! lease that keeps other publications of the dataset out; the removal of a failed
+//! publication's parts.
 
 use super::publish_tx::{self, PublishTx};
 use super::record_changes::{hash_text, ChangeChunks, ChangeKind};
@@ -151,6 +153,13 @@ impl Publication {
         let mut id = next_id(&self.conn)?;
         for chunk in chunks {
             let chunk = chunk.map_err(Error::Changes)?;
+            if self.conn.is_autocommit() {
+                // The next part: its transaction begins only now that its rows are here, so
+                // that other writers (the audit log, a run's heartbeat) get the lock meanwhile.
+                self.conn.execute_batch("BEGIN IMMEDIATE")?;
+                // Another dataset's publication may have added record data in between.
+                id = next_id(&self.conn)?;
+            }
             {
                 // Closes first: a key's new version is inserted open (valid_to NULL).
                 let mut close = self.conn.prepare_cached(CLOSE_ONE)?;
@@ -183,9 +192,7 @@ impl Publication {
             if self.parts && self.rows >= self.part_rows {
                 self.rows = 0;
                 self.renew()?;
-                self.conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
-                // Another dataset's publication may have added record data in between.
-                id = next_id(&self.conn)?;
+                self.conn.execute_batch("COMMIT")?;
                 if let Some(tx) = &self.checkpoints {
                     if tx.send(()).is_err() {
                         // The parts are still copied from the WAL at the commit.
@@ -201,6 +208,9 @@ impl Publication {
     /// Records the version, moves the dataset to it, releases the lease, commits.
     pub(super) fn commit(&mut self, manifest_sha256: &str) -> Result<()> {
         let (conn, p) = (&self.conn, &self.p);
+        if conn.is_autocommit() {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
         let now = super::now();
         let moved = conn.execute(
             publish_tx::MOVE_DATASET,
