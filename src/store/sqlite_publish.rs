@@ -231,6 +231,25 @@ mod tests {
         assert!(err.to_string().contains("run busy is publishing dataset 'd'"), "{err}");
     }
 
+    #[tokio::test]
+    async fn between_parts_another_connection_writes_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hub.db");
+        let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+        store.migrate().await.unwrap();
+        let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, 4, 0), 2).await.unwrap();
+        // Two whole parts: committed, and the next one not begun before its rows arrive.
+        v1.apply(changes(ChangeKind::Insert, &["a", "b", "c", "d"])).await.unwrap();
+        let other = rusqlite::Connection::open(&file).unwrap();
+        other.execute_batch("PRAGMA busy_timeout = 0;").unwrap();
+        other
+            .execute("INSERT INTO leases (name, holder, expires_at) VALUES ('other', 'x', '2026-01-01T00:00:00Z')", [])
+            .expect("the write lock is free between parts");
+        v1.apply(changes(ChangeKind::Insert, &[])).await.unwrap();
+        v1.commit("sha").await.unwrap();
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM records WHERE dataset = 'd' AND valid_to IS NULL").await, 4);
+    }
+
     fn now_minus_an_hour() -> String {
         (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
