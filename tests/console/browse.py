@@ -189,7 +189,10 @@ try:
     driver.get(base + "/runs?pipeline=enterprises")
     before = len(driver.find_elements(By.CSS_SELECTOR, "#run-list tbody tr"))
     Select(driver.find_element(By.ID, "run-pipeline")).select_by_value("enterprises")
-    driver.find_element(By.ID, "run-now").click()
+    button = driver.find_element(By.ID, "run-now")
+    button.click()
+    # The form's answer first: navigating at once could cancel its submission.
+    replaced(button)
     for _ in range(60):
         driver.get(base + "/runs?pipeline=enterprises")
         rows = driver.find_elements(By.CSS_SELECTOR, "#run-list tbody tr")
