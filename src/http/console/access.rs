@@ -98,24 +98,6 @@ pub(super) async fn access(State(state): State<AppState>, person: Person) -> Res
     render(&state, person, Outcome::default()).await
 }
 
-/// Writes the admin entry of an action; false (and logged) when the log cannot take it.
-pub(super) async fn logged(
-    state: &AppState,
-    person: &Person,
-    action: &str,
-    agency: &str,
-    detail: serde_json::Value,
-) -> bool {
-    let entry = crate::audit::admin_entry(&format!("user:{}", person.user), action, agency, detail);
-    match state.audit.append(entry).await {
-        Ok(_) => true,
-        Err(e) => {
-            tracing::error!(error = %e, "could not append to the audit log");
-            false
-        }
-    }
-}
-
 pub(super) fn problem(text: String) -> Outcome {
     Outcome { status: Some(StatusCode::BAD_REQUEST), problem: text, ..Outcome::default() }
 }
@@ -132,12 +114,12 @@ pub(super) async fn create_client(
     let agency = form.get("agency").cloned().unwrap_or_default();
     let outcome = match crate::access::create_client(&state.store, &agency).await {
         Ok((id, secret)) => {
-            match logged(&state, &person, "client create", &agency, serde_json::json!({ "client": id })).await {
-                true => Outcome { created: Some((id, secret)), ..Outcome::default() },
-                false => {
+            match person.log_action(&state, "client create", &agency, serde_json::json!({ "client": id })).await {
+                Ok(()) => Outcome { created: Some((id, secret)), ..Outcome::default() },
+                Err(r) => {
                     // Not logged, not shown: the client is revoked before anyone can use it.
                     let _ = state.store.revoke_client(&id).await;
-                    return server_error(&"the audit log cannot be written");
+                    return r;
                 }
             }
         }
@@ -177,9 +159,10 @@ pub(super) async fn add_grant(
     let outcome = match crate::access::add_grant(&state.store, request).await {
         Ok(g) => {
             let agency = state.store.client(&client).await.ok().flatten().map(|c| c.agency).unwrap_or_default();
-            if !logged(&state, &person, "grant add", &agency, serde_json::to_value(&g).unwrap_or_default()).await {
+            let detail = serde_json::to_value(&g).unwrap_or_default();
+            if let Err(r) = person.log_action(&state, "grant add", &agency, detail).await {
                 let _ = state.store.revoke_grant(&g.id).await;
-                return server_error(&"the audit log cannot be written");
+                return r;
             }
             let ends = g.until.as_deref().map(|u| format!(" → {u}")).unwrap_or_default();
             Outcome {
@@ -263,8 +246,8 @@ pub(super) async fn verify(
         Err(e) => (false, e.to_string()),
     };
     let detail = serde_json::json!({ "intact": verdict.0, "result": verdict.1 });
-    if !logged(&state, &person, "audit verify", "", detail).await {
-        return server_error(&"the audit log cannot be written");
+    if let Err(r) = person.log_action(&state, "audit verify", "", detail).await {
+        return r;
     }
     audit_page(&state, person, &HashMap::new(), Some(verdict)).await
 }

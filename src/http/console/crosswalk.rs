@@ -8,7 +8,7 @@ use super::{page, server_error, Person};
 use crate::store::{CatalogItem, CatalogRow, Successor};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 
@@ -102,15 +102,17 @@ pub(super) async fn crosswalk(
         None => Vec::new(),
     };
     let names: HashMap<&str, &str> = parent_names.iter().map(|p| (p.code.as_str(), p.name.as_str())).collect();
-    let mut parents: Vec<(String, String)> = on_day
+    // In code order (a set of codes), each with its name.
+    let parents: Vec<(String, String)> = on_day
         .iter()
         .filter_map(|i| i.parent_code.clone())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .map(|c| (names.get(c.as_str()).unwrap_or(&"").to_string(), c))
-        .map(|(name, code)| (code, name))
+        .map(|code| {
+            let name = names.get(code.as_str()).unwrap_or(&"").to_string();
+            (code, name)
+        })
         .collect();
-    parents.sort();
     let parent = q.get("parent").map(|p| p.trim().to_string()).unwrap_or_default();
     let old: Vec<CatalogItem> =
         on_day.into_iter().filter(|i| i.parent_code.as_deref() == Some(parent.as_str())).collect();
@@ -150,9 +152,7 @@ fn csv(id: &str, parent: &str, as_of: &str, rows: &[Crossing]) -> Response {
         Ok(b) => b,
         Err(e) => return server_error(&e.to_string()),
     };
-    let file = format!("attachment; filename=\"{id}-crosswalk-{parent}-{as_of}.csv\"");
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], bytes)
-        .into_response()
+    super::download(bytes, "text/csv; charset=utf-8", &format!("{id}-crosswalk-{parent}-{as_of}.csv"))
 }
 
 #[cfg(test)]

@@ -118,9 +118,27 @@ fn words(headers: &HeaderMap) -> &'static Words {
 
 /// `Set-Cookie` text: HttpOnly, SameSite=Strict, Secure when the hub is reached over HTTPS.
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    set_cookie_for(state, name, value, max_age, "Strict")
+}
+
+/// `Set-Cookie` text with the SameSite rule `same_site` (`Lax` for a cookie that must come
+/// back with a navigation from another site).
+fn set_cookie_for(state: &AppState, name: &str, value: &str, max_age: i64, same_site: &str) -> HeaderValue {
     let secure = if state.public_url.as_deref().is_some_and(|u| u.starts_with("https://")) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"))
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}"))
         .unwrap_or_else(|_| HeaderValue::from_static("lgsp_invalid=; Max-Age=0"))
+}
+
+/// A file to download: its bytes, media type and name (a name that cannot be a header value is
+/// left out rather than failing the answer).
+fn download(bytes: Vec<u8>, mime: &'static str, file_name: &str) -> Response {
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert("content-type", HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        h.insert("content-disposition", v);
+    }
+    r
 }
 
 /// A signed-in person, with what the role may open (for the menu).

@@ -10,7 +10,7 @@ use crate::quarantine::{text, Filter};
 use crate::store::VersionRow;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::collections::HashMap;
@@ -213,11 +213,5 @@ pub(super) async fn quarantine_csv(
         i.version = Some(row.version);
         i.rows = rows.len() as i64;
     }
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}-v{}-quarantine.csv\"", row.version)) {
-        h.insert("content-disposition", v);
-    }
-    r
+    super::download(bytes, "text/csv; charset=utf-8", &format!("{name}-v{}-quarantine.csv", row.version))
 }

@@ -9,7 +9,7 @@ use crate::console::Area;
 use crate::report;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 
@@ -108,11 +108,5 @@ pub(super) async fn download(
         Err(e) => return server_error(&e),
     };
     let name = format!("lgsp-{kind}-{}.{ext}", period.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert("content-type", HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert("content-disposition", v);
-    }
-    response
+    super::download(body, mime, &name)
 }

@@ -3,7 +3,7 @@
 //! effect.
 
 use super::super::AppState;
-use super::access::{logged, problem, render, Outcome};
+use super::access::{problem, render, Outcome};
 use super::{server_error, Person};
 use crate::console::Area;
 use axum::extract::{Path, State};
@@ -27,8 +27,10 @@ pub(super) async fn revoke_client(
         Err(e) => return server_error(&e),
     };
     // Logged first: no revocation without its entry.
-    if !logged(&state, &person, "client revoke", &client.agency, serde_json::json!({ "client": id })).await {
-        return server_error(&"the audit log cannot be written");
+    if let Err(r) =
+        person.log_action(&state, "client revoke", &client.agency, serde_json::json!({ "client": id })).await
+    {
+        return r;
     }
     let outcome = match state.store.revoke_client(&id).await {
         Ok(_) => Outcome { notice: format!("{}: {id}", person.w.revoked), ..Outcome::default() },
@@ -57,8 +59,8 @@ pub(super) async fn revoke_grant(
     let detail =
         serde_json::json!({ "grant": id, "client": grant.client_id, "dataset": grant.dataset, "scope": grant.scope });
     // Logged first: no revocation without its entry.
-    if !logged(&state, &person, "grant revoke", &agency, detail).await {
-        return server_error(&"the audit log cannot be written");
+    if let Err(r) = person.log_action(&state, "grant revoke", &agency, detail).await {
+        return r;
     }
     if let Err(e) = state.store.revoke_grant(&id).await {
         return server_error(&e);

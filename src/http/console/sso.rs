@@ -7,7 +7,7 @@
 use super::super::auth::AuditInfo;
 use super::super::AppState;
 use super::words::Words;
-use super::{cookie, page, set_cookie, words, SESSION_COOKIE};
+use super::{cookie, page, set_cookie, set_cookie_for, words, SESSION_COOKIE};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -35,9 +35,7 @@ fn refused(w: &'static Words, status: StatusCode, message: String) -> Response {
 /// The state cookie: SameSite=Lax, since the provider's redirect back is a navigation from
 /// another site (a Strict cookie would not come with it).
 fn state_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let strict = set_cookie(state, SSO_COOKIE, value, max_age);
-    let lax = strict.to_str().unwrap_or_default().replace("SameSite=Strict", "SameSite=Lax");
-    HeaderValue::from_str(&lax).unwrap_or(strict)
+    set_cookie_for(state, SSO_COOKIE, value, max_age, "Lax")
 }
 
 /// `GET /login/sso`.
