@@ -133,6 +133,12 @@ pub(crate) fn read_file(path: &Path, columns: Option<Vec<String>>, slice: Option
     Ok(ParquetReader::new(file).with_columns(columns).with_slice(slice).finish()?)
 }
 
+/// Rows in the file at `path` (from its footer).
+pub(crate) fn row_count(path: &Path) -> Result<usize> {
+    let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    Ok(ParquetReader::new(file).num_rows()?)
+}
+
 fn create(path: &Path) -> Result<File> {
     File::create(path).map_err(|source| Error::Io { path: path.into(), source })
 }

@@ -71,27 +71,12 @@ fn kind(e: Expr) -> Expr {
     e.cast(DataType::UInt32).alias(CHANGE)
 }
 
-/// Plans the version: `new` holds the surviving rows (key, `_row_hash`, `_run`, `_pos`) sorted
+/// Plans the version in memory, by a full join and a sort (the merge of
+/// [`super::survive`] does the same in bounded memory): `new` holds the surviving rows (key, `_row_hash`, `_run`, `_pos`) sorted
 /// by key (as deduplication leaves them), `prev`
 /// the previous snapshot's key and `_row_hash` columns in snapshot order (none for a first
 /// version), `held` the keys of quarantined rows (kept, not deleted, by a full extract).
 pub(crate) fn plan(
-    new: &DataFrame,
-    prev: Option<&DataFrame>,
-    key: &[String],
-    mode: ExtractMode,
-    held: &DataFrame,
-) -> PolarsResult<Plan> {
-    if let Some(prev) = prev {
-        if let Some(p) = super::plan_merge::plan(new, prev, key, mode, held)? {
-            return Ok(p);
-        }
-    }
-    by_join(new, prev, key, mode, held)
-}
-
-/// [`plan`] by a full join and a sort, for sides that cannot be merged.
-pub(super) fn by_join(
     new: &DataFrame,
     prev: Option<&DataFrame>,
     key: &[String],
@@ -283,41 +268,6 @@ mod tests {
         let p = plan(&new, Some(&prev), &["k".into()], ExtractMode::Full, &held).unwrap();
         assert_eq!((p.inserted, p.updated, p.deleted, p.kept, p.snapshot_rows), (0, 0, 1, 1, 2));
         assert_eq!(rows(&p), vec![(0, 0, true, NONE), (PREV, 1, true, NONE), (PREV, 2, false, DELETE)]);
-    }
-
-    #[test]
-    fn the_merge_and_the_join_plan_alike() {
-        let n = 3000;
-        let prev_keys: Vec<String> = (0..n).map(|i| format!("k{:05}", i * 2)).collect();
-        let prev = slim(&prev_keys.iter().map(|s| s.as_str()).collect::<Vec<_>>(), &(0..n as i64).collect::<Vec<_>>());
-        // Every third key dropped, every fifth changed, odd keys inserted between.
-        let mut keys = Vec::new();
-        let mut vals = Vec::new();
-        for i in 0..n {
-            if i % 3 != 0 {
-                keys.push(format!("k{:05}", i * 2));
-                vals.push(if i % 5 == 0 { i as i64 + 10_000 } else { i as i64 });
-            }
-            if i % 7 == 0 {
-                keys.push(format!("k{:05}", i * 2 + 1));
-                vals.push(50_000 + i as i64);
-            }
-        }
-        let new = slim(&keys.iter().map(|s| s.as_str()).collect::<Vec<_>>(), &vals);
-        let held = df!("k" => ["k00006", "k00012", "zz"]).unwrap();
-        for mode in [ExtractMode::Full, ExtractMode::Partial] {
-            let merged = crate::pipeline::plan_merge::plan(&new, &prev, &["k".into()], mode, &held)
-                .unwrap()
-                .expect("sorted sides merge");
-            let joined = by_join(&new, Some(&prev), &["k".into()], mode, &held).unwrap();
-            assert_eq!(rows(&merged), rows(&joined), "{mode:?}");
-            let counts = |p: &Plan| (p.inserted, p.updated, p.deleted, p.kept, p.snapshot_rows);
-            assert_eq!(counts(&merged), counts(&joined), "{mode:?}");
-        }
-        let unsorted = slim(&["b", "a"], &[1, 2]);
-        assert!(crate::pipeline::plan_merge::plan(&unsorted, &prev, &["k".into()], ExtractMode::Full, &held)
-            .unwrap()
-            .is_none());
     }
 
     #[test]

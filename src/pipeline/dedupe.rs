@@ -16,30 +16,40 @@ pub(crate) struct Deduped {
     pub(crate) collapsed: DataFrame,
 }
 
-/// Collapses `valid` on `key` by `rule`.
-pub(crate) fn dedupe(valid: DataFrame, key: &[String], rule: &SurvivorshipSpec) -> PolarsResult<Deduped> {
-    let mut by: Vec<Expr> = key.iter().map(|k| col(k.as_str())).collect();
+/// The order deduplication ranks rows in: the key, then the survivorship field and the line as
+/// `rule` wants them, nulls last, so that the first row of each key is the one that survives.
+/// Column names, and whether each is descending.
+pub(crate) fn order(key: &[String], rule: &SurvivorshipSpec) -> (Vec<String>, Vec<bool>) {
+    let mut by = key.to_vec();
     let mut desc = vec![false; key.len()];
     match (rule.rule, &rule.field) {
         (Survivorship::Latest, Some(f)) => {
-            by.push(col(f.as_str()));
+            by.push(f.clone());
             desc.push(true);
         }
         (Survivorship::Earliest, Some(f)) => {
-            by.push(col(f.as_str()));
+            by.push(f.clone());
             desc.push(false);
         }
         _ => {}
     }
-    by.push(col(LINE));
+    by.push(LINE.to_string());
     desc.push(rule.rule != Survivorship::First);
-    let n = by.len();
+    (by, desc)
+}
+
+/// Sort options for [`order`]'s columns.
+pub(crate) fn sort_options(desc: Vec<bool>) -> SortMultipleOptions {
+    let n = desc.len();
+    SortMultipleOptions::default().with_order_descending_multi(desc).with_nulls_last_multi(vec![true; n])
+}
+
+/// Collapses `valid` on `key` by `rule`.
+pub(crate) fn dedupe(valid: DataFrame, key: &[String], rule: &SurvivorshipSpec) -> PolarsResult<Deduped> {
+    let (by, desc) = order(key, rule);
     let sorted = valid
         .lazy()
-        .sort_by_exprs(
-            by,
-            SortMultipleOptions::default().with_order_descending_multi(desc).with_nulls_last_multi(vec![true; n]),
-        )
+        .sort_by_exprs(by.iter().map(|c| col(c.as_str())).collect::<Vec<_>>(), sort_options(desc))
         .collect()?;
     let first = first_of_group(&sorted, key)?;
     let rows = sorted.filter(&first)?;

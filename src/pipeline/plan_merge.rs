@@ -1,172 +1,177 @@
-//! The change plan of a version with a previous one, by a single merge of two key-sorted sides:
-//! the surviving new rows (sorted by deduplication) and the previous snapshot (written in key
-//! order). One pass, no hash table and no sort. When a key type has no cheap order here, or a
-//! side turns out not to be sorted, the caller falls back to its join.
+//! The change plan by a single merge of two key-sorted sides: the surviving new rows, given one
+//! at a time in key order, and the previous snapshot (written in key order), read a window at a
+//! time. No hash table, no sort, and memory for the plan alone. When the previous snapshot turns
+//! out not to be in key order (its key changed type since), the caller falls back to its join.
 
 use super::changes::{Plan, CHANGE, DELETE, INSERT, NONE, POSTIMAGE, PREIMAGE, PREV, SNAP};
+use super::order::{self, SortCol};
 use super::spec::ExtractMode;
 use super::spill::{POS, RUN};
-use super::transform::ROW_HASH;
+use super::window::{Step, Windows};
+use super::Result;
 use polars::prelude::*;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-/// One key column of one side, in a form that compares as Polars sorts it.
-enum KeyCol {
-    Str(StringChunked),
-    Int(Vec<Option<i64>>),
+/// What becomes of the previous records that have no new row.
+pub(crate) struct Rules {
+    /// Full extract: a missing key is deleted; partial: kept.
+    pub(crate) mode: ExtractMode,
+    /// Keys of quarantined rows, as text: kept by a full extract rather than deleted...
+    pub(crate) held: HashSet<Vec<String>>,
+    /// ... unless they are withdrawn (deleted, and counted).
+    pub(crate) withdraw: bool,
 }
 
-impl KeyCol {
-    fn of(c: &Column, as_type: &DataType) -> PolarsResult<Option<KeyCol>> {
-        let c = if c.dtype() == as_type { c.clone() } else { c.cast(as_type)? };
-        Ok(match as_type {
-            DataType::String => Some(KeyCol::Str(c.str()?.rechunk().into_owned())),
-            DataType::Int64 | DataType::Int32 | DataType::Date | DataType::Datetime(_, _) | DataType::Boolean => {
-                let ints = c.to_physical_repr().cast(&DataType::Int64)?;
-                Some(KeyCol::Int(ints.i64()?.iter().collect()))
-            }
-            _ => None,
-        })
-    }
-
-    /// Compares row `i` of `self` with row `j` of `other` (same type); nulls sort last.
-    fn cmp(&self, i: usize, other: &KeyCol, j: usize) -> Ordering {
-        fn nulls_last<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
-            match (a, b) {
-                (Some(a), Some(b)) => a.cmp(&b),
-                (None, None) => Ordering::Equal,
-                (None, _) => Ordering::Greater,
-                (_, None) => Ordering::Less,
-            }
-        }
-        match (self, other) {
-            (KeyCol::Str(a), KeyCol::Str(b)) => nulls_last(a.get(i), b.get(j)),
-            (KeyCol::Int(a), KeyCol::Int(b)) => nulls_last(a[i], b[j]),
-            _ => Ordering::Equal,
-        }
-    }
-
-    fn text(&self, i: usize) -> String {
-        match self {
-            KeyCol::Str(a) => a.get(i).unwrap_or("").to_string(),
-            KeyCol::Int(a) => a[i].map(|v| v.to_string()).unwrap_or_default(),
-        }
-    }
+/// The plan being made (see the module's note).
+pub(crate) struct Planner {
+    prev: Option<Windows>,
+    prev_step: Step,
+    nkey: usize,
+    rules: Rules,
+    run: Vec<u32>,
+    pos: Vec<u32>,
+    snap: Vec<bool>,
+    change: Vec<u32>,
+    counts: [usize; 5],
 }
 
-fn cmp_rows(a: &[KeyCol], i: usize, b: &[KeyCol], j: usize) -> Ordering {
-    a.iter().zip(b).map(|(x, y)| x.cmp(i, y, j)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
-}
+/// Indexes of the planner's counts.
+const INSERTED: usize = 0;
+const UPDATED: usize = 1;
+const DELETED: usize = 2;
+const KEPT: usize = 3;
+const WITHDRAWN: usize = 4;
 
-fn key_cols(df: &DataFrame, key: &[String], types: &[DataType]) -> PolarsResult<Option<Vec<KeyCol>>> {
-    let mut out = Vec::with_capacity(key.len());
-    for (k, t) in key.iter().zip(types) {
-        match KeyCol::of(df.column(k)?, t)? {
-            Some(c) => out.push(c),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(out))
-}
-
-fn text_key(cols: &[KeyCol], i: usize) -> Vec<String> {
-    cols.iter().map(|c| c.text(i)).collect()
-}
-
-/// The plan, or `None` when the sides cannot be merged (see the module's note).
-pub(crate) fn plan(
-    new: &DataFrame,
-    prev: &DataFrame,
-    key: &[String],
-    mode: ExtractMode,
-    held: &DataFrame,
-) -> PolarsResult<Option<Plan>> {
-    let types: Vec<DataType> =
-        key.iter().map(|k| new.column(k).map(|c| c.dtype().clone())).collect::<PolarsResult<_>>()?;
-    let (Some(a), Some(b)) = (key_cols(new, key, &types)?, key_cols(prev, key, &types)?) else {
-        return Ok(None);
-    };
-    // Each side's rows must come in strictly increasing key order.
-    let unsorted = |side: &[KeyCol], len: usize| (1..len).any(|k| cmp_rows(side, k - 1, side, k).is_ge());
-    if unsorted(&a, new.height()) || unsorted(&b, prev.height()) {
-        return Ok(None);
-    }
-    let held: HashSet<Vec<String>> = match held.height() > 0 && held.width() == key.len() {
-        true => match key_cols(held, key, &types)? {
-            Some(h) => (0..held.height()).map(|i| text_key(&h, i)).collect(),
-            None => return Ok(None),
-        },
-        false => HashSet::new(),
-    };
-    let (new_hash, prev_hash) = (new.column(ROW_HASH)?.u64()?.rechunk(), prev.column(ROW_HASH)?.u64()?.rechunk());
-    let (runs, poss) = (new.column(RUN)?.u32()?.rechunk(), new.column(POS)?.u32()?.rechunk());
-    let (n, m) = (new.height(), prev.height());
-    let cap = n + m / 16;
-    let (mut run, mut pos, mut snap, mut change) =
-        (Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap), Vec::with_capacity(cap));
-    let mut push = |r: u32, p: u32, s: bool, c: u32| {
-        run.push(r);
-        pos.push(p);
-        snap.push(s);
-        change.push(c);
-    };
-    let (mut inserted, mut updated, mut deleted, mut kept) = (0, 0, 0, 0);
-    let (mut i, mut j) = (0, 0);
-    while i < n || j < m {
-        let order = match (i < n, j < m) {
-            (true, true) => cmp_rows(&a, i, &b, j),
-            (true, false) => Ordering::Less,
-            _ => Ordering::Greater,
+impl Planner {
+    /// A plan against the previous snapshot `prev` (a reader of its key columns, the first
+    /// `nkey` sort columns of the new rows), or a first version's plan without it.
+    pub(crate) fn new(prev: Option<(Windows, Step)>, nkey: usize, rules: Rules, capacity: usize) -> Planner {
+        let (prev, prev_step) = match prev {
+            Some((w, step)) => (Some(w), step),
+            None => (None, Step::End),
         };
-        let new_row = || (runs.get(i).unwrap_or(0), poss.get(i).unwrap_or(0));
-        match order {
-            Ordering::Less => {
-                let (r, p) = new_row();
-                push(r, p, true, INSERT);
-                inserted += 1;
-                i += 1;
+        Planner {
+            prev,
+            prev_step,
+            nkey,
+            rules,
+            run: Vec::with_capacity(capacity),
+            pos: Vec::with_capacity(capacity),
+            snap: Vec::with_capacity(capacity),
+            change: Vec::with_capacity(capacity),
+            counts: [0; 5],
+        }
+    }
+
+    fn push(&mut self, run: u32, pos: u32, snap: bool, change: u32) {
+        self.run.push(run);
+        self.pos.push(pos);
+        self.snap.push(snap);
+        self.change.push(change);
+    }
+
+    /// Places the surviving new row `i` of `key` (its key columns) with its row hash, from
+    /// position `pos` of run `run`. `Ok(false)`: the previous snapshot is not in key order.
+    pub(crate) fn new_row(&mut self, key: &[SortCol], i: usize, hash: u64, run: u32, pos: u32) -> Result<bool> {
+        loop {
+            if self.prev_step == Step::Unsorted {
+                return Ok(false);
             }
-            Ordering::Greater => {
-                let keep = mode == ExtractMode::Partial || (!held.is_empty() && held.contains(&text_key(&b, j)));
-                match keep {
-                    true => {
-                        push(PREV, j as u32, true, NONE);
-                        kept += usize::from(mode == ExtractMode::Full);
+            let Some(prev) = self.prev.as_ref().filter(|_| self.prev_step == Step::Row) else {
+                self.push(run, pos, true, INSERT);
+                self.counts[INSERTED] += 1;
+                return Ok(true);
+            };
+            let j = prev.at;
+            match order::cmp_rows(&prev.cols[..self.nkey], j, key, i, &[]) {
+                Ordering::Less => self.previous_only()?,
+                Ordering::Equal => {
+                    let (prev_pos, same) = (prev.position() as u32, prev.hash[j] == hash);
+                    if same {
+                        self.push(run, pos, true, NONE);
+                    } else {
+                        self.push(PREV, prev_pos, false, PREIMAGE);
+                        self.push(run, pos, true, POSTIMAGE);
+                        self.counts[UPDATED] += 1;
                     }
-                    false => {
-                        push(PREV, j as u32, false, DELETE);
-                        deleted += 1;
-                    }
+                    self.advance_prev()?;
+                    return Ok(true);
                 }
-                j += 1;
-            }
-            Ordering::Equal => {
-                let (r, p) = new_row();
-                if new_hash.get(i) == prev_hash.get(j) {
-                    push(r, p, true, NONE);
-                } else {
-                    push(PREV, j as u32, false, PREIMAGE);
-                    push(r, p, true, POSTIMAGE);
-                    updated += 1;
+                Ordering::Greater => {
+                    self.push(run, pos, true, INSERT);
+                    self.counts[INSERTED] += 1;
+                    return Ok(true);
                 }
-                i += 1;
-                j += 1;
             }
         }
     }
-    let snapshot_rows = snap.iter().filter(|s| **s).count();
-    let rows = DataFrame::new(
-        run.len(),
-        vec![
-            Column::new(RUN.into(), run),
-            Column::new(POS.into(), pos),
-            Column::new(SNAP.into(), snap),
-            Column::new(CHANGE.into(), change),
-        ],
-    )?;
-    Ok(Some(Plan { rows, inserted, updated, deleted, kept, snapshot_rows }))
+
+    fn advance_prev(&mut self) -> Result<()> {
+        if let Some(prev) = self.prev.as_mut() {
+            self.prev_step = prev.advance()?;
+        }
+        Ok(())
+    }
+
+    /// The current previous row has no new row: kept, deleted or withdrawn.
+    fn previous_only(&mut self) -> Result<()> {
+        let Some(prev) = self.prev.as_ref() else { return Ok(()) };
+        let (j, at) = (prev.at, prev.position() as u32);
+        let held = !self.rules.held.is_empty()
+            && self.rules.held.contains(&prev.cols[..self.nkey].iter().map(|c| c.text(j)).collect::<Vec<_>>());
+        match (self.rules.mode, held, self.rules.withdraw) {
+            (ExtractMode::Partial, _, _) => self.push(PREV, at, true, NONE),
+            (ExtractMode::Full, true, false) => {
+                self.push(PREV, at, true, NONE);
+                self.counts[KEPT] += 1;
+            }
+            (ExtractMode::Full, held, _) => {
+                self.push(PREV, at, false, DELETE);
+                self.counts[DELETED] += 1;
+                self.counts[WITHDRAWN] += usize::from(held);
+            }
+        }
+        self.advance_prev()
+    }
+
+    /// The plan, and how many held keys were withdrawn; `None` when the previous snapshot is
+    /// not in key order.
+    pub(crate) fn finish(mut self) -> Result<Option<(Plan, usize)>> {
+        while self.prev.is_some() && self.prev_step == Step::Row {
+            self.previous_only()?;
+        }
+        if self.prev_step == Step::Unsorted {
+            return Ok(None);
+        }
+        let snapshot_rows = self.snap.iter().filter(|s| **s).count();
+        let rows = DataFrame::new(
+            self.run.len(),
+            vec![
+                Column::new(RUN.into(), self.run),
+                Column::new(POS.into(), self.pos),
+                Column::new(SNAP.into(), self.snap),
+                Column::new(CHANGE.into(), self.change),
+            ],
+        )?;
+        let c = self.counts;
+        let plan = Plan {
+            rows,
+            inserted: c[INSERTED],
+            updated: c[UPDATED],
+            deleted: c[DELETED],
+            kept: c[KEPT],
+            snapshot_rows,
+        };
+        Ok(Some((plan, c[WITHDRAWN])))
+    }
 }
 
-#[cfg(test)]
-mod tests;
+/// The held keys of `held` (typed as `types`) as text; `None` when a key type has no order here.
+pub(crate) fn held_keys(held: &DataFrame, key: &[String], types: &[DataType]) -> Result<Option<HashSet<Vec<String>>>> {
+    if held.height() == 0 || held.width() != key.len() {
+        return Ok(Some(HashSet::new()));
+    }
+    let Some(cols) = SortCol::all_of(held, key, types)? else { return Ok(None) };
+    Ok(Some((0..held.height()).map(|i| cols.iter().map(|c| c.text(i)).collect()).collect()))
+}

@@ -36,7 +36,8 @@ impl Spill {
         self.dir.path().join(name)
     }
 
-    fn run_path(&self, run: usize) -> PathBuf {
+    /// The file of run `run`.
+    pub(crate) fn run_path(&self, run: usize) -> PathBuf {
         self.file(&format!("run-{run:06}.parquet"))
     }
 
@@ -64,6 +65,40 @@ impl Spill {
     /// Number of runs.
     pub(crate) fn runs(&self) -> usize {
         self.runs
+    }
+
+    /// The columns `columns` (of `schema`) of every run's rows, with `_run` and `_pos`, leaving out the rows
+    /// `excluded` (run, position).
+    pub(crate) fn read_slim(
+        &self,
+        columns: &[String],
+        schema: &Schema,
+        excluded: &std::collections::HashSet<(u32, u32)>,
+    ) -> Result<DataFrame> {
+        let mut all: Option<DataFrame> = None;
+        for run in 0..self.runs {
+            let df = parquet_io::read_file(&self.run_path(run), Some(columns.to_vec()), None)?;
+            let mut df = slim(&df, columns, run)?;
+            if !excluded.is_empty() {
+                let pos = df.column(POS)?.u32()?;
+                let keep: BooleanChunked =
+                    pos.iter().map(|p| Some(!excluded.contains(&(run as u32, p.unwrap_or(0))))).collect();
+                df = df.filter(&keep)?;
+            }
+            match all.as_mut() {
+                Some(a) => {
+                    a.vstack_mut_owned(df)?;
+                }
+                None => all = Some(df),
+            }
+        }
+        match all {
+            Some(all) => Ok(all),
+            None => {
+                let fields = columns.iter().filter_map(|c| schema.get_field(c));
+                Ok(slim(&DataFrame::empty_with_schema(&Schema::from_iter(fields)), columns, 0)?)
+            }
+        }
     }
 
     /// A cursor on run `run`, giving its rows conformed to `schema`.

@@ -1,6 +1,7 @@
 //! The CPU-bound part of a run: read the source on one thread while workers normalize and
-//! validate its batches on the others. Each batch's valid rows are spilled to a temporary run
-//! file; memory keeps their slim columns, and the quarantine, in input order.
+//! validate its batches on the others. Each batch's valid rows are spilled, in deduplication's
+//! order, to a temporary run file; memory keeps the quarantine, in input order, and, for a
+//! pipeline with `unique` fields, their values.
 
 use super::extract::{CsvSource, ExtractInfo, RawRecord};
 use super::spec::{ExtractMode, PipelineSpec};
@@ -19,9 +20,10 @@ pub(crate) struct Staged {
     pub(crate) info: ExtractInfo,
     /// Data rows read.
     pub(crate) rows_read: u64,
-    /// Slim columns of the valid rows (see [`spill::slim_columns`], plus `_run`, `_pos`), in
-    /// input order.
-    pub(crate) valid: DataFrame,
+    /// Valid rows, `excluded` ones left out.
+    pub(crate) valid_rows: u64,
+    /// Spilled rows quarantined after all, by a `unique` rule (run, position).
+    pub(crate) excluded: std::collections::HashSet<(u32, u32)>,
     /// The valid rows in full, one run file per batch.
     pub(crate) spill: Spill,
     /// Schema of the valid rows in full (fields + `_line` + `_row_hash`).
@@ -52,7 +54,7 @@ pub(crate) fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
 }
 
 type Batch = (usize, Vec<RawRecord>);
-type Done = (usize, Result<BatchOut>);
+type Done = (usize, Result<(BatchOut, u64)>);
 
 /// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read,
 /// bytes read and bytes in all.
@@ -71,7 +73,8 @@ pub(crate) fn extract_transform(
     let plan = Arc::new(Plan::new(spec, source.positions(), source.header_len(), catalogs)?);
     let mut spill = Spill::new()?;
     let schema = plan.run(&[])?.valid.schema().clone();
-    let slim_columns = spill::slim_columns(spec);
+    let slim_columns = super::unique::columns(spec);
+    let order = super::dedupe::order(&spec.key, &spec.survivorship);
     let gated: Vec<&str> =
         spec.fields.iter().filter(|f| f.max_null_fraction.is_some()).map(|f| f.name.as_str()).collect();
     let null_counts: Vec<AtomicU64> = gated.iter().map(|_| AtomicU64::new(0)).collect();
@@ -82,9 +85,9 @@ pub(crate) fn extract_transform(
     let read = std::thread::scope(|scope| -> Result<()> {
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
-                let (rx, plan, spill, columns, key) = (rx.clone(), plan.clone(), &spill, &slim_columns, &spec.key);
+                let (rx, plan, spill, columns, order) = (rx.clone(), plan.clone(), &spill, &slim_columns, &order);
                 let nulls = Nulls { fields: &gated, counts: &null_counts };
-                scope.spawn(move || work(&rx, &plan, spill, columns, key, nulls))
+                scope.spawn(move || work(&rx, &plan, spill, columns, order, nulls))
             })
             .collect();
         let mut seq = 0;
@@ -119,28 +122,34 @@ pub(crate) fn extract_transform(
     let mut all = match done.is_empty() {
         true => {
             let mut none = plan.run(&[])?;
-            none.valid = spill::slim(&none.valid, &slim_columns, 0)?;
+            none.valid = for_unique(&none.valid, &slim_columns, 0)?;
             none
         }
         false => BatchOut { valid: DataFrame::empty(), quarantine: DataFrame::empty(), held: DataFrame::empty() },
     };
+    let mut valid_rows = 0;
     for (i, (_, res)) in done.into_iter().enumerate() {
-        let out = res?;
+        let (out, valid) = res?;
+        valid_rows += valid;
         if i == 0 {
             all = out;
         } else {
-            all.valid.vstack_mut_owned(out.valid)?;
+            if !slim_columns.is_empty() {
+                all.valid.vstack_mut_owned(out.valid)?;
+            }
             all.quarantine.vstack_mut_owned(out.quarantine)?;
             all.held.vstack_mut_owned(out.held)?;
         }
     }
-    let (valid, quarantine, held) = super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill, &schema)?;
+    let (excluded, quarantine, held) =
+        super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill, &schema)?;
+    let valid_rows = valid_rows - excluded.len() as u64;
     let nulls = gated
         .iter()
         .zip(&null_counts)
         .map(|(f, n)| (f.to_string(), n.load(std::sync::atomic::Ordering::Relaxed)))
         .collect();
-    Ok(Staged { info, rows_read, valid, spill, schema, quarantine, held, nulls })
+    Ok(Staged { info, rows_read, valid_rows, excluded, spill, schema, quarantine, held, nulls })
 }
 
 /// Counters of empty values of the fields with a null gate, shared by the workers.
@@ -165,7 +174,7 @@ fn work(
     plan: &Plan,
     spill: &Spill,
     columns: &[String],
-    key: &[String],
+    order: &(Vec<String>, Vec<bool>),
     nulls: Nulls<'_>,
 ) -> Vec<Done> {
     let mut out = Vec::new();
@@ -175,29 +184,37 @@ fn work(
             Err(_) => break,
         };
         match next {
-            Ok((seq, batch)) => out.push((seq, transform_and_spill(plan, &batch, seq, spill, columns, key, nulls))),
+            Ok((seq, batch)) => out.push((seq, transform_and_spill(plan, &batch, seq, spill, columns, order, nulls))),
             Err(_) => break,
         }
     }
     out
 }
 
-/// Transforms one batch, spills its valid rows sorted by key (ties in input order) and keeps
-/// their slim columns.
+/// The columns a `unique` rule needs of a batch's valid rows (none without such a rule).
+fn for_unique(valid: &DataFrame, columns: &[String], seq: usize) -> PolarsResult<DataFrame> {
+    match columns.is_empty() {
+        true => Ok(DataFrame::empty()),
+        false => spill::slim(valid, columns, seq),
+    }
+}
+
+/// Transforms one batch, spills its valid rows in deduplication's order and keeps the columns
+/// a `unique` rule needs; returns them with the number of valid rows.
 fn transform_and_spill(
     plan: &Plan,
     batch: &[RawRecord],
     seq: usize,
     spill: &Spill,
     columns: &[String],
-    key: &[String],
+    order: &(Vec<String>, Vec<bool>),
     nulls: Nulls<'_>,
-) -> Result<BatchOut> {
+) -> Result<(BatchOut, u64)> {
     let mut out = plan.run(batch)?;
     nulls.add(&out.valid);
-    out.valid =
-        out.valid.sort(key.iter().map(|k| k.as_str()), SortMultipleOptions::default().with_maintain_order(true))?;
+    out.valid = out.valid.sort(&order.0, super::dedupe::sort_options(order.1.clone()))?;
     spill.write(seq, &mut out.valid)?;
-    out.valid = spill::slim(&out.valid, columns, seq)?;
-    Ok(out)
+    let valid = out.valid.height() as u64;
+    out.valid = for_unique(&out.valid, columns, seq)?;
+    Ok((out, valid))
 }

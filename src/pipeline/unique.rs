@@ -1,15 +1,30 @@
 //! The `unique` rule: a value shared by rows of different business keys quarantines every row
 //! that carries it (a rule over the whole extract, so it runs after the row-by-row checks, on
-//! the slim columns; the full rows it quarantines are read back from the spill).
+//! the key and `unique` columns of every valid row; the full rows it quarantines are read back
+//! from the spill).
 
 use super::spec::{PipelineSpec, RuleSpec};
 use super::spill::{Spill, POS, RUN};
 use super::transform::{LINE, REASONS};
 use super::validate::Reason;
 use polars::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-/// Moves rows that break a `unique` rule from `valid` to `quarantine`; their keys go to `held`.
+/// The columns [`enforce`] needs of each valid row: the key and the `unique` fields (none when
+/// the pipeline has no `unique` rule).
+pub(crate) fn columns(spec: &PipelineSpec) -> Vec<String> {
+    let unique: Vec<String> =
+        spec.fields.iter().filter(|f| f.rules.contains(&RuleSpec::Unique)).map(|f| f.name.clone()).collect();
+    if unique.is_empty() {
+        return Vec::new();
+    }
+    let mut cols = spec.key.clone();
+    cols.extend(unique.into_iter().filter(|u| !spec.key.contains(u)));
+    cols
+}
+
+/// Finds the valid rows that break a `unique` rule (`valid`: [`columns`] with `_run` and
+/// `_pos`), adds them to `quarantine` and their keys to `held`; returns them (run, position).
 /// Every field's clashes are found on the same valid rows, so a row gets every reason it
 /// earns, whatever the order of the fields.
 pub(crate) fn enforce(
@@ -19,7 +34,7 @@ pub(crate) fn enforce(
     mut held: DataFrame,
     spill: &Spill,
     schema: &Schema,
-) -> super::Result<(DataFrame, DataFrame, DataFrame)> {
+) -> super::Result<(HashSet<(u32, u32)>, DataFrame, DataFrame)> {
     let keys: Vec<Expr> = spec.key.iter().map(|k| col(k.as_str())).collect();
     // (run, position) of each clashing row → its reasons, in spill order.
     let mut clashes: BTreeMap<(u32, u32), Vec<Reason>> = BTreeMap::new();
@@ -59,22 +74,21 @@ pub(crate) fn enforce(
         }
     }
     if clashes.is_empty() {
-        return Ok((valid, quarantine, held));
+        return Ok((HashSet::new(), quarantine, held));
     }
     let marks = DataFrame::new_infer_height(vec![
         Column::new(RUN.into(), clashes.keys().map(|k| k.0).collect::<Vec<u32>>()),
         Column::new(POS.into(), clashes.keys().map(|k| k.1).collect::<Vec<u32>>()),
     ])?;
     let on = || vec![col(RUN), col(POS)];
-    let bad = valid.clone().lazy().join(marks.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)).collect()?;
+    let bad = valid.lazy().join(marks.lazy(), on(), on(), JoinArgs::new(JoinType::Inner)).collect()?;
     let bad = bad.sort([RUN, POS], SortMultipleOptions::default())?;
-    let valid = valid.lazy().join(marks.lazy(), on(), on(), JoinArgs::new(JoinType::Anti)).collect()?;
     let full = full_rows(&bad, spill, schema)?;
     // Reasons are text fields only: encoding them cannot fail.
     let reasons = clashes.values().map(|r| serde_json::to_string(r).unwrap_or_default()).collect();
     quarantine.vstack_mut_owned(to_quarantine(spec, &full, reasons)?)?;
     held.vstack_mut_owned(bad.select(spec.key.iter().map(|k| k.as_str()))?)?;
-    Ok((valid, quarantine, held))
+    Ok((clashes.into_keys().collect(), quarantine, held))
 }
 
 /// The spilled rows of `bad` (sorted by run and position), in that order.
@@ -113,7 +127,7 @@ mod tests {
 
     /// Runs `enforce` on `full` (key `k`, its other columns the `unique` fields, then `_line`)
     /// spilled as one run, with an empty quarantine.
-    fn enforce_on(mut full: DataFrame) -> (DataFrame, DataFrame, DataFrame) {
+    fn enforce_on(mut full: DataFrame) -> (usize, DataFrame, DataFrame) {
         let names: Vec<String> = full.get_column_names().iter().map(|c| c.to_string()).collect();
         let fields: String = names
             .iter()
@@ -129,14 +143,16 @@ mod tests {
         empty.push(Column::new(REASONS.into(), Vec::<String>::new()));
         let quarantine = DataFrame::new_infer_height(empty).unwrap();
         let held = df!("k" => Vec::<String>::new()).unwrap();
-        enforce(&spec, valid, quarantine, held, &spill, full.schema()).unwrap()
+        let n = valid.height();
+        let (excluded, q, h) = enforce(&spec, valid, quarantine, held, &spill, full.schema()).unwrap();
+        (n - excluded.len(), q, h)
     }
 
     #[test]
     fn a_value_shared_by_two_keys_quarantines_both_rows() {
         let full = df!("k" => ["a", "b", "c", "c"], "email" => ["x@y.vn", "x@y.vn", "z@y.vn", "z@y.vn"], LINE => [2i64, 3, 4, 5]).unwrap();
         let (v, q, h) = enforce_on(full);
-        assert_eq!(v.height(), 2, "the same key twice is a duplicate, not a clash");
+        assert_eq!(v, 2, "the same key twice is a duplicate, not a clash");
         assert_eq!(q.height(), 2);
         assert_eq!(h.height(), 2);
         let reasons: String = q.column(REASONS).unwrap().str().unwrap().iter().flatten().collect();
@@ -150,7 +166,7 @@ mod tests {
         // a and b share an email; b and c share a phone; a and c share nothing.
         let full = df!("k" => ["a", "b", "c", "d"], "email" => ["x@y.vn", "x@y.vn", "c@y.vn", "d@y.vn"], "phone" => ["1", "2", "2", "4"], LINE => [2i64, 3, 4, 5]).unwrap();
         let (v, q, h) = enforce_on(full);
-        assert_eq!((v.height(), q.height(), h.height()), (1, 3, 3), "a, b and c go; d stays");
+        assert_eq!((v, q.height(), h.height()), (1, 3, 3), "a, b and c go; d stays");
         let reasons: Vec<&str> = q.column(REASONS).unwrap().str().unwrap().iter().flatten().collect();
         assert!(
             reasons[1].contains("\"field\":\"email\"") && reasons[1].contains("\"field\":\"phone\""),

@@ -4,11 +4,11 @@
 use super::RunReport;
 use crate::objects::Objects;
 use crate::outcome::{RunCounts, RunStatus};
-use crate::pipeline::changes::{self, Plan};
-use crate::pipeline::dedupe;
-use crate::pipeline::spec::{ExtractMode, OnQuarantinedKey, PipelineSpec};
+use crate::pipeline::changes::Plan;
+use crate::pipeline::spec::{ExtractMode, PipelineSpec};
 use crate::pipeline::stage::{self, Staged};
-use crate::pipeline::transform::{reason_counts, ROW_HASH};
+use crate::pipeline::survive;
+use crate::pipeline::transform::reason_counts;
 use crate::pipeline::version;
 use crate::pipeline::{Error, Result};
 use crate::source::Input;
@@ -17,8 +17,8 @@ use crate::versions::{InputInfo, Manifest};
 use polars::prelude::*;
 use std::time::{Duration, Instant};
 
-/// The previous version's snapshot, copied to a temporary file, and its key and row-hash columns.
-type Previous = (tempfile::TempPath, DataFrame);
+/// The previous version's snapshot, copied to a temporary file.
+type Previous = tempfile::TempPath;
 
 /// Runs `spec` on `input` as run `id`; returns the report and the stage timings.
 pub(super) async fn execute(
@@ -40,7 +40,7 @@ pub(super) async fn execute(
         version: current.as_ref().map(|v| v.version),
         counts: RunCounts {
             rows_read: staged.rows_read,
-            rows_valid: staged.valid.height() as u64,
+            rows_valid: staged.valid_rows,
             rows_quarantined: staged.quarantine.height() as u64,
             ..RunCounts::default()
         },
@@ -50,8 +50,7 @@ pub(super) async fn execute(
         ..RunReport::unchanged(spec, None)
     };
     crate::memory::release_free();
-    let prev_slim = prev.as_ref().map(|(_, slim)| slim.clone());
-    let (duplicates, plan, withdrawn) = plan_changes(spec, staged.valid, staged.held, prev_slim).await?;
+    let (duplicates, plan, withdrawn, staged, prev) = plan_changes(spec, staged, prev).await?;
     let t_changes = t0.elapsed();
     report.counts.duplicates_collapsed = duplicates.height() as u64;
     report.counts.inserted = plan.inserted as u64;
@@ -113,7 +112,7 @@ pub(super) async fn execute(
     let sources = version::Sources {
         spill: staged.spill,
         schema: staged.schema,
-        prev: prev.map(|(file, _)| file),
+        prev,
         plan,
         quarantine: staged.quarantine,
         duplicates,
@@ -163,27 +162,33 @@ async fn stage_input(
     Ok(staged)
 }
 
-/// Collapses exact duplicates, then plans the changes against the previous snapshot; returns
-/// the duplicates frame, the plan, and the keys withdrawn (quarantined, deleted).
-async fn plan_changes(
-    spec: &PipelineSpec,
-    valid: DataFrame,
-    held: DataFrame,
-    prev_slim: Option<DataFrame>,
-) -> Result<(DataFrame, Plan, usize)> {
+/// What the change plan gives: the collapsed duplicates, the plan, the keys withdrawn
+/// (quarantined, deleted), and the staged rows and previous snapshot it was made from.
+type Planned = (DataFrame, Plan, usize, Staged, Option<Previous>);
+
+/// Collapses exact duplicates, then plans the changes against the previous snapshot: by one
+/// merge of the spilled runs in bounded memory, or in memory when they cannot be merged.
+async fn plan_changes(spec: &PipelineSpec, staged: Staged, prev: Option<Previous>) -> Result<Planned> {
     let spec = spec.clone();
     tokio::task::spawn_blocking(move || -> Result<_> {
-        let deduped = dedupe::dedupe(valid, &spec.key, &spec.survivorship)?;
-        let mode = spec.effective_extract();
-        let withdraw = spec.on_quarantined_key == OnQuarantinedKey::Withdraw && mode == ExtractMode::Full;
-        let (held, withdrawn) = match withdraw {
-            true => (DataFrame::empty(), changes::held_and_gone(&deduped.rows, prev_slim.as_ref(), &spec.key, &held)?),
-            false => (held, 0),
+        let inputs = survive::Inputs {
+            spec: &spec,
+            spill: &staged.spill,
+            schema: &staged.schema,
+            prev: prev.as_deref(),
+            held: &staged.held,
+            excluded: &staged.excluded,
+            valid_rows: staged.valid_rows as usize,
         };
-        let plan = changes::plan(&deduped.rows, prev_slim.as_ref(), &spec.key, mode, &held)?;
-        drop(deduped.rows);
+        let (duplicates, plan, withdrawn) = match survive::plan(&inputs)? {
+            Some(m) => (m.collapsed, m.plan, m.withdrawn),
+            None => {
+                tracing::info!("the spilled rows cannot be merged in order: deduplicating in memory");
+                survive::in_memory(&inputs)?
+            }
+        };
         crate::memory::release_free();
-        Ok((deduped.collapsed, plan, withdrawn))
+        Ok((duplicates, plan, withdrawn, staged, prev))
     })
     .await
     .map_err(|e| Error::Task("change plan", e))?
@@ -266,8 +271,7 @@ async fn keep_quarantine(
     Ok(Some(path))
 }
 
-/// Copies the snapshot of the current version to a temporary file (removed when dropped) and
-/// reads its key and row-hash columns.
+/// Copies the snapshot of the current version to a temporary file (removed when dropped).
 async fn previous(objects: &Objects, v: &VersionRow, spec: &PipelineSpec) -> Result<Previous> {
     let unreadable =
         |message: String| Error::Previous { dataset: spec.dataset.to_string(), version: v.version, message };
@@ -277,10 +281,5 @@ async fn previous(objects: &Objects, v: &VersionRow, spec: &PipelineSpec) -> Res
     crate::objects::get_file(objects, &format!("{}/snapshot.parquet", v.prefix), &local)
         .await
         .map_err(|e| unreadable(e.to_string()))?;
-    let mut columns = spec.key.clone();
-    columns.push(ROW_HASH.to_string());
-    let path = local.to_path_buf();
-    let read = tokio::task::spawn_blocking(move || crate::parquet_io::read_file(&path, Some(columns), None));
-    let slim = read.await.map_err(|e| unreadable(e.to_string()))?.map_err(|e| unreadable(e.to_string()))?;
-    Ok((local, slim))
+    Ok(local)
 }
