@@ -14,13 +14,19 @@ use std::path::PathBuf;
 pub(crate) const RUN: &str = "_run";
 /// Column with the row's position inside its run.
 pub(crate) const POS: &str = "_pos";
-/// Rows per row group of a run, and rows a [`Cursor`] on a run holds at a time.
+/// Rows per row group of a run, and rows a [`Cursor`] on a run holds at a time, at most...
 pub(crate) const RUN_WINDOW: usize = 4096;
+/// ... and at least (a large input has many runs, all read at once when they are merged).
+const MIN_RUN_WINDOW: usize = 512;
+/// Rows of all runs' windows together, at most (about 100 MB of the usual rows), where
+/// [`MIN_RUN_WINDOW`] allows.
+const ALL_WINDOWS: usize = 256 * 1024;
 
 /// The temporary files of one pipeline run (removed when dropped).
 pub(crate) struct Spill {
     dir: tempfile::TempDir,
     runs: usize,
+    window: std::sync::OnceLock<usize>,
 }
 
 impl Spill {
@@ -28,7 +34,20 @@ impl Spill {
     pub(crate) fn new() -> Result<Spill> {
         let dir =
             crate::scratch::dir("spill").map_err(|e| scratch("creating a folder in", &crate::scratch::root(), e))?;
-        Ok(Spill { dir, runs: 0 })
+        Ok(Spill { dir, runs: 0, window: std::sync::OnceLock::new() })
+    }
+
+    /// Sizes the runs' row groups for about `runs` runs in all (call before the first run is
+    /// written; later calls change nothing).
+    pub(crate) fn expect_runs(&self, runs: usize) {
+        let fit = (ALL_WINDOWS / runs.max(1)).clamp(MIN_RUN_WINDOW, RUN_WINDOW);
+        // A power of two, so that windows of this size line up with the row groups.
+        let _ = self.window.set(1 << fit.ilog2());
+    }
+
+    /// Rows per row group of each run, and per window of a cursor on it.
+    pub(crate) fn window(&self) -> usize {
+        *self.window.get_or_init(|| RUN_WINDOW)
     }
 
     /// A path for a temporary file of this run.
@@ -47,8 +66,9 @@ impl Spill {
         // per page) or compressing costs more CPU than writing the bytes of a file read once.
         let writer = PageWriter::create(&self.run_path(run), df.schema(), &Options::SCRATCH, true)?;
         df.rechunk_mut_par();
-        for start in (0..df.height()).step_by(RUN_WINDOW) {
-            for batch in parquet_io::batches(&df.slice(start as i64, RUN_WINDOW)) {
+        let window = self.window();
+        for start in (0..df.height()).step_by(window) {
+            for batch in parquet_io::batches(&df.slice(start as i64, window)) {
                 let pages = writer.encode_batch(&batch)?;
                 writer.write(batch.rows, &pages.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
             }
@@ -103,7 +123,7 @@ impl Spill {
 
     /// A cursor on run `run`, giving its rows conformed to `schema`.
     pub(crate) fn cursor(&self, run: usize, schema: &Schema) -> Cursor {
-        Cursor::new(self.run_path(run), RUN_WINDOW, schema)
+        Cursor::new(self.run_path(run), self.window(), schema)
     }
 }
 
@@ -209,6 +229,20 @@ pub(crate) fn slim(valid: &DataFrame, columns: &[String], run: usize) -> PolarsR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_runs_get_smaller_windows_within_bounds() {
+        let sized = |runs| {
+            let spill = Spill::new().unwrap();
+            spill.expect_runs(runs);
+            spill.window()
+        };
+        assert_eq!(sized(1), RUN_WINDOW);
+        assert_eq!(sized(64), RUN_WINDOW);
+        assert_eq!(sized(153), 1024, "5M rows in batches of 32,768");
+        assert_eq!(sized(611), MIN_RUN_WINDOW, "20M rows");
+        assert_eq!(Spill::new().unwrap().window(), RUN_WINDOW, "unsized");
+    }
 
     #[test]
     fn a_cursor_reads_rows_across_windows_and_conforms_them() {

@@ -96,6 +96,9 @@ pub(crate) fn extract_transform(
                 Ok(Some(batch)) => {
                     rows_read += batch.len() as u64;
                     let (done, total) = source.progress();
+                    if seq == 0 {
+                        spill.expect_runs(total.div_ceil(done.max(1)) as usize);
+                    }
                     progress(rows_read, done, total);
                     if tx.send((seq, batch)).is_err() {
                         break Err(Error::Stopped("transform workers"));

@@ -54,7 +54,7 @@ pub(crate) fn plan(inp: &Inputs<'_>) -> Result<Option<Merged>> {
     let Some(types) = names.iter().map(|n| inp.schema.get(n).cloned()).collect::<Option<Vec<_>>>() else {
         return Ok(None);
     };
-    let layout = Arc::new(Layout { names, types: types.clone(), desc: desc.clone(), window: RUN_WINDOW });
+    let layout = Arc::new(Layout { names, types: types.clone(), desc: desc.clone(), window: inp.spill.window() });
     let mut readers = Vec::with_capacity(inp.spill.runs());
     let mut heap = Vec::with_capacity(inp.spill.runs());
     for r in 0..inp.spill.runs() {
