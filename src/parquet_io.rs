@@ -133,10 +133,38 @@ pub(crate) fn read_file(path: &Path, columns: Option<Vec<String>>, slice: Option
     Ok(ParquetReader::new(file).with_columns(columns).with_slice(slice).finish()?)
 }
 
-/// Rows in the file at `path` (from its footer).
-pub(crate) fn row_count(path: &Path) -> Result<usize> {
-    let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
-    Ok(ParquetReader::new(file).num_rows()?)
+/// A file read a slice of rows at a time: its footer is read once, and only the row groups a
+/// slice covers are decoded (by row group: decoding by column walks every row group before the
+/// slice, which makes reading a file window by window quadratic).
+pub(crate) struct Slices {
+    file: File,
+    metadata: FileMetadataRef,
+}
+
+impl Slices {
+    /// Opens the file at `path` and reads its footer.
+    pub(crate) fn open(path: &Path) -> Result<Slices> {
+        let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        let mut reader = ParquetReader::new(file);
+        let metadata = reader.get_metadata()?.clone();
+        let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        Ok(Slices { file, metadata })
+    }
+
+    /// Rows in the file.
+    pub(crate) fn rows(&self) -> usize {
+        self.metadata.num_rows
+    }
+
+    /// Reads `columns` (all when `None`) of `len` rows from row `start`.
+    pub(crate) fn read(&mut self, columns: Option<Vec<String>>, start: usize, len: usize) -> Result<DataFrame> {
+        let mut reader = ParquetReader::new(&mut self.file)
+            .with_columns(columns)
+            .with_slice(Some((start, len)))
+            .read_parallel(ParallelStrategy::RowGroups);
+        reader.set_metadata(self.metadata.clone());
+        Ok(reader.finish()?)
+    }
 }
 
 fn create(path: &Path) -> Result<File> {

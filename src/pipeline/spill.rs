@@ -132,6 +132,7 @@ impl Spill {
 /// Positions asked in increasing order read each window once.
 pub(crate) struct Cursor {
     path: PathBuf,
+    file: Option<parquet_io::Slices>,
     window: usize,
     schema: Schema,
     start: usize,
@@ -141,7 +142,7 @@ pub(crate) struct Cursor {
 impl Cursor {
     /// A cursor on `path` holding `window` rows at a time.
     pub(crate) fn new(path: PathBuf, window: usize, schema: &Schema) -> Cursor {
-        Cursor { path, window: window.max(1), schema: schema.clone(), start: 0, rows: DataFrame::empty() }
+        Cursor { path, file: None, window: window.max(1), schema: schema.clone(), start: 0, rows: DataFrame::empty() }
     }
 
     /// The rows at `positions`, in that order.
@@ -178,7 +179,11 @@ impl Cursor {
     }
 
     fn load(&mut self, start: usize) -> Result<()> {
-        let df = parquet_io::read_file(&self.path, None, Some((start, self.window)))?;
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(parquet_io::Slices::open(&self.path)?),
+        };
+        let df = file.read(None, start, self.window)?;
         let height = df.height();
         let columns = self
             .schema

@@ -34,7 +34,7 @@ pub(crate) struct Layout {
 
 /// A reader of one file (see the module's note).
 pub(crate) struct Windows {
-    path: PathBuf,
+    file: parquet_io::Slices,
     layout: std::sync::Arc<Layout>,
     total: usize,
     start: usize,
@@ -50,8 +50,9 @@ impl Windows {
     /// A reader on `path`, on its first row (or at its end); `None` when a sort column has no
     /// order here.
     pub(crate) fn open(path: PathBuf, layout: std::sync::Arc<Layout>) -> Result<Option<(Windows, Step)>> {
-        let total = parquet_io::row_count(&path)?;
-        let mut w = Windows { path, layout, total, start: 0, at: 0, cols: Vec::new(), hash: Vec::new() };
+        let file = parquet_io::Slices::open(&path)?;
+        let total = file.rows();
+        let mut w = Windows { file, layout, total, start: 0, at: 0, cols: Vec::new(), hash: Vec::new() };
         let step = match w.load(0)? {
             None => return Ok(None),
             Some(step) => step,
@@ -83,7 +84,7 @@ impl Windows {
         let layout = &self.layout;
         let mut columns = layout.names.clone();
         columns.push(ROW_HASH.to_string());
-        let df = parquet_io::read_file(&self.path, Some(columns), Some((start, layout.window)))?;
+        let df = self.file.read(Some(columns), start, layout.window)?;
         let Some(cols) = SortCol::all_of(&df, &layout.names, &layout.types)? else { return Ok(None) };
         let hash: Vec<u64> = df.column(ROW_HASH)?.u64()?.iter().map(|h| h.unwrap_or(0)).collect();
         if hash.is_empty() {
