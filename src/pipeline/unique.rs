@@ -23,6 +23,9 @@ pub(crate) fn columns(spec: &PipelineSpec) -> Vec<String> {
     cols
 }
 
+/// Rows that broke the rule (run, position), the quarantine and the held keys.
+pub(crate) type Enforced = (HashSet<(u32, u32)>, DataFrame, DataFrame);
+
 /// Finds the valid rows that break a `unique` rule (`valid`: [`columns`] with `_run` and
 /// `_pos`), adds them to `quarantine` and their keys to `held`; returns them (run, position).
 /// Every field's clashes are found on the same valid rows, so a row gets every reason it
@@ -34,7 +37,7 @@ pub(crate) fn enforce(
     mut held: DataFrame,
     spill: &Spill,
     schema: &Schema,
-) -> super::Result<(HashSet<(u32, u32)>, DataFrame, DataFrame)> {
+) -> super::Result<Enforced> {
     let keys: Vec<Expr> = spec.key.iter().map(|k| col(k.as_str())).collect();
     // (run, position) of each clashing row → its reasons, in spill order.
     let mut clashes: BTreeMap<(u32, u32), Vec<Reason>> = BTreeMap::new();
