@@ -54,7 +54,13 @@ pub(crate) fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
 }
 
 type Batch = (usize, Vec<RawRecord>);
-type Done = (usize, Result<(BatchOut, u64)>);
+type Done = (usize, Result<BatchOut>);
+/// What a worker spilled: the columns a `unique` rule needs of each of its runs, and its valid rows.
+type Spilled = Result<(Vec<DataFrame>, u64)>;
+
+/// Valid rows a worker gathers (from one batch or more) before it sorts and spills them as one
+/// run: fewer, larger runs make a cheaper merge.
+const RUN_ROWS: usize = 4 * super::extract::BATCH_ROWS;
 
 /// Reads `input` and transforms it with `workers` threads; `progress` is told of rows read,
 /// bytes read and bytes in all.
@@ -81,13 +87,16 @@ pub(crate) fn extract_transform(
     let (tx, rx) = mpsc::sync_channel::<Batch>(workers.max(1) * 2);
     let rx = Arc::new(Mutex::new(rx));
     let mut done: Vec<Done> = Vec::new();
+    let mut spilled: Vec<Spilled> = Vec::new();
+    let run_ids = std::sync::atomic::AtomicUsize::new(0);
     let mut rows_read = 0u64;
     let read = std::thread::scope(|scope| -> Result<()> {
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
-                let (rx, plan, spill, columns, order) = (rx.clone(), plan.clone(), &spill, &slim_columns, &order);
+                let (rx, plan) = (rx.clone(), plan.clone());
                 let nulls = Nulls { fields: &gated, counts: &null_counts };
-                scope.spawn(move || work(&rx, &plan, spill, columns, order, nulls))
+                let runs = Runs { spill: &spill, ids: &run_ids, columns: &slim_columns, order: &order };
+                scope.spawn(move || work(&rx, &plan, runs, nulls))
             })
             .collect();
         let mut seq = 0;
@@ -97,7 +106,8 @@ pub(crate) fn extract_transform(
                     rows_read += batch.len() as u64;
                     let (done, total) = source.progress();
                     if seq == 0 {
-                        spill.expect_runs(total.div_ceil(done.max(1)) as usize);
+                        let batches = total.div_ceil(done.max(1)) as usize;
+                        spill.expect_runs(batches.div_ceil(RUN_ROWS / super::extract::BATCH_ROWS) + workers);
                     }
                     progress(rows_read, done, total);
                     if tx.send((seq, batch)).is_err() {
@@ -111,7 +121,9 @@ pub(crate) fn extract_transform(
         };
         drop(tx);
         for h in handles {
-            done.extend(h.join().map_err(|_| Error::Stopped("transform worker (it panicked)"))?);
+            let (batches, runs) = h.join().map_err(|_| Error::Stopped("transform worker (it panicked)"))?;
+            done.extend(batches);
+            spilled.push(runs);
         }
         read
     });
@@ -121,7 +133,7 @@ pub(crate) fn extract_transform(
         return Err(named(super::extract::Error::NoRows { path: input.path.clone() }));
     }
     done.sort_by_key(|(seq, _)| *seq);
-    spill.set_runs(done.len());
+    spill.set_runs(run_ids.into_inner());
     let mut all = match done.is_empty() {
         true => {
             let mut none = plan.run(&[])?;
@@ -130,19 +142,32 @@ pub(crate) fn extract_transform(
         }
         false => BatchOut { valid: DataFrame::empty(), quarantine: DataFrame::empty(), held: DataFrame::empty() },
     };
-    let mut valid_rows = 0;
     for (i, (_, res)) in done.into_iter().enumerate() {
-        let (out, valid) = res?;
-        valid_rows += valid;
+        let out = res?;
         if i == 0 {
             all = out;
         } else {
-            if !slim_columns.is_empty() {
-                all.valid.vstack_mut_owned(out.valid)?;
-            }
             all.quarantine.vstack_mut_owned(out.quarantine)?;
             all.held.vstack_mut_owned(out.held)?;
         }
+    }
+    let mut valid_rows = 0;
+    let mut unique_rows: Option<DataFrame> = None;
+    for runs in spilled {
+        let (frames, valid) = runs?;
+        valid_rows += valid;
+        for f in frames {
+            match unique_rows.as_mut() {
+                Some(u) => drop(u.vstack_mut_owned(f)?),
+                None => unique_rows = Some(f),
+            }
+        }
+    }
+    if !slim_columns.is_empty() {
+        all.valid = match unique_rows {
+            Some(u) => u,
+            None => for_unique(&plan.run(&[])?.valid, &slim_columns, 0)?,
+        };
     }
     let (excluded, quarantine, held) =
         super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill, &schema)?;
@@ -172,26 +197,75 @@ impl Nulls<'_> {
     }
 }
 
-fn work(
-    rx: &Mutex<mpsc::Receiver<Batch>>,
-    plan: &Plan,
-    spill: &Spill,
-    columns: &[String],
-    order: &(Vec<String>, Vec<bool>),
-    nulls: Nulls<'_>,
-) -> Vec<Done> {
-    let mut out = Vec::new();
+/// Where and how a worker spills its runs.
+#[derive(Clone, Copy)]
+struct Runs<'a> {
+    spill: &'a Spill,
+    /// The next run's number, shared by the workers.
+    ids: &'a std::sync::atomic::AtomicUsize,
+    /// The columns a `unique` rule needs.
+    columns: &'a [String],
+    /// Deduplication's order.
+    order: &'a (Vec<String>, Vec<bool>),
+}
+
+impl Runs<'_> {
+    /// Sorts `parts` (valid rows of one batch or more) and spills them as one run; returns the
+    /// columns a `unique` rule needs of it and its rows.
+    fn spill(&self, parts: &mut Vec<DataFrame>) -> Result<(DataFrame, u64)> {
+        let mut rows = parts.drain(..);
+        let mut valid = rows.next().unwrap_or_default();
+        for p in rows {
+            valid.vstack_mut_owned(p)?;
+        }
+        let mut valid = valid.sort(&self.order.0, super::dedupe::sort_options(self.order.1.clone()))?;
+        let run = self.ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.spill.write(run, &mut valid)?;
+        Ok((for_unique(&valid, self.columns, run)?, valid.height() as u64))
+    }
+}
+
+/// Transforms batches until the channel closes: each batch's quarantine and held keys, and
+/// the runs spilled from its valid rows.
+fn work(rx: &Mutex<mpsc::Receiver<Batch>>, plan: &Plan, runs: Runs<'_>, nulls: Nulls<'_>) -> (Vec<Done>, Spilled) {
+    let (mut out, mut parts, mut pending) = (Vec::new(), Vec::new(), 0);
+    let (mut unique, mut valid) = (Vec::new(), 0);
+    let mut spill = |parts: &mut Vec<DataFrame>| -> Result<()> {
+        let (u, n) = runs.spill(parts)?;
+        if u.width() > 0 {
+            unique.push(u);
+        }
+        valid += n;
+        Ok(())
+    };
     loop {
         let next = match rx.lock() {
             Ok(guard) => guard.recv(),
             Err(_) => break,
         };
-        match next {
-            Ok((seq, batch)) => out.push((seq, transform_and_spill(plan, &batch, seq, spill, columns, order, nulls))),
-            Err(_) => break,
+        let Ok((seq, batch)) = next else { break };
+        match plan.run(&batch) {
+            Ok(mut batch_out) => {
+                nulls.add(&batch_out.valid);
+                pending += batch_out.valid.height();
+                parts.push(std::mem::take(&mut batch_out.valid));
+                out.push((seq, Ok(batch_out)));
+            }
+            Err(e) => out.push((seq, Err(e.into()))),
+        }
+        if pending >= RUN_ROWS {
+            if let Err(e) = spill(&mut parts) {
+                return (out, Err(e));
+            }
+            pending = 0;
         }
     }
-    out
+    if pending > 0 {
+        if let Err(e) = spill(&mut parts) {
+            return (out, Err(e));
+        }
+    }
+    (out, Ok((unique, valid)))
 }
 
 /// The columns a `unique` rule needs of a batch's valid rows (none without such a rule).
@@ -200,24 +274,4 @@ fn for_unique(valid: &DataFrame, columns: &[String], seq: usize) -> PolarsResult
         true => Ok(DataFrame::empty()),
         false => spill::slim(valid, columns, seq),
     }
-}
-
-/// Transforms one batch, spills its valid rows in deduplication's order and keeps the columns
-/// a `unique` rule needs; returns them with the number of valid rows.
-fn transform_and_spill(
-    plan: &Plan,
-    batch: &[RawRecord],
-    seq: usize,
-    spill: &Spill,
-    columns: &[String],
-    order: &(Vec<String>, Vec<bool>),
-    nulls: Nulls<'_>,
-) -> Result<(BatchOut, u64)> {
-    let mut out = plan.run(batch)?;
-    nulls.add(&out.valid);
-    out.valid = out.valid.sort(&order.0, super::dedupe::sort_options(order.1.clone()))?;
-    spill.write(seq, &mut out.valid)?;
-    let valid = out.valid.height() as u64;
-    out.valid = for_unique(&out.valid, columns, seq)?;
-    Ok((out, valid))
 }
