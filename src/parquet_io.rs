@@ -144,10 +144,8 @@ pub(crate) struct Slices {
 impl Slices {
     /// Opens the file at `path` and reads its footer.
     pub(crate) fn open(path: &Path) -> Result<Slices> {
-        let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
-        let mut reader = ParquetReader::new(file);
-        let metadata = reader.get_metadata()?.clone();
-        let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        let mut file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        let metadata = ParquetReader::new(&mut file).get_metadata()?.clone();
         Ok(Slices { file, metadata })
     }
 

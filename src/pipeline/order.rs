@@ -58,22 +58,15 @@ impl SortCol {
         Ok(Some(out))
     }
 
-    /// Compares row `i` of `self` with row `j` of `other` (same kind; nulls sort last).
-    pub(crate) fn cmp(&self, i: usize, other: &SortCol, j: usize) -> Ordering {
+    /// Compares row `i` of `self` with row `j` of `other` (same kind), values reversed when
+    /// `desc`; nulls sort last either way.
+    fn cmp(&self, i: usize, other: &SortCol, j: usize, desc: bool) -> Ordering {
+        let dir = |o: Ordering| if desc { o.reverse() } else { o };
         match (self, other) {
-            (SortCol::Str(a), SortCol::Str(b)) => nulls_last(a.get(i), b.get(j), Ord::cmp),
-            (SortCol::Int(a), SortCol::Int(b)) => nulls_last(a[i], b[j], |x, y| x.cmp(&y)),
-            (SortCol::Float(a), SortCol::Float(b)) => nulls_last(a[i], b[j], float_cmp),
+            (SortCol::Str(a), SortCol::Str(b)) => nulls_last(a.get(i), b.get(j), |x, y| dir(x.cmp(y))),
+            (SortCol::Int(a), SortCol::Int(b)) => nulls_last(a[i], b[j], |x, y| dir(x.cmp(&y))),
+            (SortCol::Float(a), SortCol::Float(b)) => nulls_last(a[i], b[j], |x, y| dir(float_cmp(x, y))),
             _ => Ordering::Equal,
-        }
-    }
-
-    /// Whether row `i` is null.
-    pub(crate) fn is_null(&self, i: usize) -> bool {
-        match self {
-            SortCol::Str(a) => a.get(i).is_none(),
-            SortCol::Int(a) => a[i].is_none(),
-            SortCol::Float(a) => a[i].is_none(),
         }
     }
 
@@ -120,14 +113,12 @@ fn float_cmp(a: f64, b: f64) -> Ordering {
 /// Compares row `i` of `a` with row `j` of `b` column by column; `desc[k]` reverses column `k`
 /// (nulls stay last), a column without a `desc` entry is ascending.
 pub(crate) fn cmp_rows(a: &[SortCol], i: usize, b: &[SortCol], j: usize, desc: &[bool]) -> Ordering {
-    for (k, (x, y)) in a.iter().zip(b).enumerate() {
-        let o = x.cmp(i, y, j);
-        if o.is_ne() {
-            let nulls = x.is_null(i) || y.is_null(j);
-            return if desc.get(k).copied().unwrap_or(false) && !nulls { o.reverse() } else { o };
-        }
-    }
-    Ordering::Equal
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .map(|(k, (x, y))| x.cmp(i, y, j, desc.get(k).copied().unwrap_or(false)))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
 }
 
 /// Whether rows `0..len` of `cols` come in increasing order (strictly, when `strict`).
@@ -178,8 +169,8 @@ mod tests {
     fn dates_and_datetimes_compare_by_value_and_lists_have_no_order() {
         let days = Column::new("d".into(), [Some(20_000i32), None, Some(-3)]).cast(&DataType::Date).unwrap();
         let d = SortCol::of(&days, &DataType::Date).unwrap().unwrap();
-        assert_eq!(d.cmp(2, &d, 0), Ordering::Less);
-        assert_eq!(d.cmp(1, &d, 0), Ordering::Greater, "null last");
+        assert_eq!(d.cmp(2, &d, 0, false), Ordering::Less);
+        assert_eq!(d.cmp(1, &d, 0, false), Ordering::Greater, "null last");
         assert_eq!(d.text(0), "20000");
         let list = Column::new("l".into(), [Series::new("".into(), [1i64])]);
         assert!(SortCol::of(&list, list.dtype()).unwrap().is_none());

@@ -135,11 +135,7 @@ pub(crate) fn extract_transform(
     done.sort_by_key(|(seq, _)| *seq);
     spill.set_runs(run_ids.into_inner());
     let mut all = match done.is_empty() {
-        true => {
-            let mut none = plan.run(&[])?;
-            none.valid = for_unique(&none.valid, &slim_columns, 0)?;
-            none
-        }
+        true => plan.run(&[])?,
         false => BatchOut { valid: DataFrame::empty(), quarantine: DataFrame::empty(), held: DataFrame::empty() },
     };
     for (i, (_, res)) in done.into_iter().enumerate() {
@@ -163,12 +159,10 @@ pub(crate) fn extract_transform(
             }
         }
     }
-    if !slim_columns.is_empty() {
-        all.valid = match unique_rows {
-            Some(u) => u,
-            None => for_unique(&plan.run(&[])?.valid, &slim_columns, 0)?,
-        };
-    }
+    all.valid = match unique_rows {
+        Some(u) => u,
+        None => for_unique(&plan.run(&[])?.valid, &slim_columns, 0)?,
+    };
     let (excluded, quarantine, held) =
         super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill, &schema)?;
     let valid_rows = valid_rows - excluded.len() as u64;

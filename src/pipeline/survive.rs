@@ -204,10 +204,42 @@ impl LastKey {
     }
 }
 
+/// One key column of the collapsed rows.
+enum Values {
+    Str(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+}
+
+impl Values {
+    /// Appends row `i` of `c` (a column of the kind this one was made for).
+    fn push(&mut self, c: &SortCol, i: usize) {
+        match (self, c) {
+            (Values::Str(v), SortCol::Str(b)) => v.push(b.get(i).map(str::to_string)),
+            (Values::Int(v), SortCol::Int(b)) => v.push(b[i]),
+            (Values::Float(v), SortCol::Float(b)) => v.push(b[i]),
+            _ => {}
+        }
+    }
+
+    fn column(self, name: &str, t: &DataType) -> PolarsResult<Column> {
+        let column = match self {
+            Values::Str(v) => Column::new(name.into(), v),
+            Values::Int(v) => Column::new(name.into(), v),
+            Values::Float(v) => Column::new(name.into(), v),
+        };
+        if column.dtype() == t {
+            Ok(column)
+        } else {
+            column.cast(t)
+        }
+    }
+}
+
 /// The collapsed rows gathered so far.
 #[derive(Default)]
 struct Collapsed {
-    keys: Vec<Vec<Owned>>,
+    keys: Vec<Values>,
     lines: Vec<i64>,
     kept: Vec<i64>,
 }
@@ -215,14 +247,15 @@ struct Collapsed {
 impl Collapsed {
     fn push(&mut self, key: &[SortCol], i: usize, line: i64, kept: i64) {
         if self.keys.is_empty() {
-            self.keys = key.iter().map(|_| Vec::new()).collect();
+            let like = |c: &SortCol| match c {
+                SortCol::Str(_) => Values::Str(Vec::new()),
+                SortCol::Int(_) => Values::Int(Vec::new()),
+                SortCol::Float(_) => Values::Float(Vec::new()),
+            };
+            self.keys = key.iter().map(like).collect();
         }
         for (values, c) in self.keys.iter_mut().zip(key) {
-            values.push(match c {
-                SortCol::Str(b) => Owned::Str(b.get(i).map(str::to_string)),
-                SortCol::Int(b) => Owned::Int(b[i]),
-                SortCol::Float(b) => Owned::Float(b[i]),
-            });
+            values.push(c, i);
         }
         self.lines.push(line);
         self.kept.push(kept);
@@ -231,24 +264,13 @@ impl Collapsed {
     /// The frame: key columns (typed as `types`), `_line` and `_kept_line` (typed as `line`).
     fn frame(self, key: &[String], types: &[DataType], line: &DataType) -> PolarsResult<DataFrame> {
         let n = self.lines.len();
+        let mut values = self.keys.into_iter();
         let mut columns = Vec::with_capacity(key.len() + 2);
-        for (k, (name, t)) in key.iter().zip(types).enumerate() {
-            let values = self.keys.get(k).map(Vec::as_slice).unwrap_or(&[]);
-            let column = match values.first() {
-                Some(Owned::Str(_)) | None if *t == DataType::String => Column::new(
-                    name.as_str().into(),
-                    values.iter().map(|v| if let Owned::Str(s) = v { s.clone() } else { None }).collect::<Vec<_>>(),
-                ),
-                Some(Owned::Float(_)) => Column::new(
-                    name.as_str().into(),
-                    values.iter().map(|v| if let Owned::Float(s) = v { *s } else { None }).collect::<Vec<_>>(),
-                ),
-                _ => Column::new(
-                    name.as_str().into(),
-                    values.iter().map(|v| if let Owned::Int(s) = v { *s } else { None }).collect::<Vec<_>>(),
-                ),
-            };
-            columns.push(if column.dtype() == t { column } else { column.cast(t)? });
+        for (name, t) in key.iter().zip(types) {
+            columns.push(match values.next() {
+                Some(v) => v.column(name, t)?,
+                None => Column::full_null(name.as_str().into(), 0, t),
+            });
         }
         columns.push(Column::new(LINE.into(), self.lines).cast(line)?);
         columns.push(Column::new(KEPT_LINE.into(), self.kept).cast(line)?);

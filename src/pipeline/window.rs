@@ -91,8 +91,7 @@ impl Windows {
             self.at = self.hash.len();
             return Ok(Some(Step::End));
         }
-        let strict = true;
-        let mut step = match order::sorted(&cols, &layout.desc, strict) {
+        let mut step = match order::sorted(&cols, &layout.desc, true) {
             true => Step::Row,
             false => Step::Unsorted,
         };
