@@ -20,18 +20,22 @@ const CLOSE_ONE: &str =
 /// appends without searching from the root) for many rows.
 const ROWS_PER_INSERT: usize = 64;
 
-/// `INSERT INTO record_data` of `n` rows with the ids given: `(id, data)` parameters.
+/// `INSERT OR FAIL INTO record_data` of `n` rows with the ids given: `(id, data)` parameters.
+/// `OR FAIL`: a multi-row statement that could fail part-way with `ABORT` (the default) keeps a
+/// statement journal of every page it changes, to undo its own rows; a failure here abandons
+/// the whole publication (rolled back, its parts removed), so nothing needs undoing by statement.
 fn insert_data(n: usize) -> String {
-    format!("INSERT INTO record_data (id, data) VALUES {}", vec!["(?, ?)"; n].join(", "))
+    format!("INSERT OR FAIL INTO record_data (id, data) VALUES {}", vec!["(?, ?)"; n].join(", "))
 }
 
-/// `INSERT INTO record_versions` of `n` rows of one dataset and version: `?1` the dataset, `?2`
-/// the version, then `(record_key, row_hash, data_id)` parameters.
+/// `INSERT OR FAIL INTO record_versions` of `n` rows of one dataset and version (`OR FAIL` as
+/// in [`insert_data`]): `?1` the dataset, `?2` the version, then `(record_key, row_hash,
+/// data_id)` parameters.
 fn insert_versions(n: usize) -> String {
     let rows: Vec<String> =
         (0..n).map(|i| format!("(?1, ?{}, ?2, ?{}, ?{})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i)).collect();
     format!(
-        "INSERT INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES {}",
+        "INSERT OR FAIL INTO record_versions (dataset, record_key, valid_from, row_hash, data_id) VALUES {}",
         rows.join(", ")
     )
 }
