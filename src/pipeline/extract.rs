@@ -6,7 +6,7 @@ mod hashing;
 mod lines;
 mod raw;
 
-pub(crate) use raw::RawRecord;
+pub(crate) use raw::{RawBatch, RawRecord};
 
 use crate::text::legacy::{self, Encoding};
 use hashing::Hashing;
@@ -122,6 +122,8 @@ pub(crate) struct CsvSource {
     /// record read starts.
     total: u64,
     done: u64,
+    /// Bytes of the last batch's fields (the next one is made as large).
+    batch_bytes: usize,
 }
 
 impl CsvSource {
@@ -212,6 +214,7 @@ impl CsvSource {
             broken_last: None,
             total,
             done: 0,
+            batch_bytes: 0,
         })
     }
 
@@ -237,8 +240,9 @@ impl CsvSource {
     }
 
     /// The next batch of at most `BATCH_ROWS` records; `None` at the end.
-    pub(crate) fn next_batch(&mut self) -> Result<Option<Vec<RawRecord>>> {
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
+    pub(crate) fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+        // Room for a batch like the last one, so that filling it does not grow it from empty.
+        let mut batch = RawBatch::with_capacity(BATCH_ROWS, self.batch_bytes + self.batch_bytes / 8, self.header.len());
         while batch.len() < BATCH_ROWS {
             let read = match &mut self.inner {
                 Inner::Utf8(r) => r.read_byte_record(&mut self.record),
@@ -254,24 +258,20 @@ impl CsvSource {
                     self.done = self.record.position().map_or(self.done, csv::Position::byte);
                     let last = self.record.get(self.record.len().saturating_sub(1)).unwrap_or_default();
                     self.broken_last = last.iter().any(|&b| b == b'\n' || b == b'\r').then_some(at);
-                    // The next record gets buffers the size of this one's, so that reading
-                    // it does not grow them from empty.
-                    let next = csv::ByteRecord::with_capacity(self.record.as_slice().len() + 64, self.record.len());
-                    let mut rec = RawRecord::checked(at, std::mem::replace(&mut self.record, next)).map_err(
-                        |(field, valid_up_to)| Error::Csv {
-                            path: self.path.clone(),
-                            line: at,
-                            message: not_utf8(&self.path, field, valid_up_to),
-                        },
-                    )?;
-                    if let Some(line) = self.line_column.and_then(|i| rec.get(i)?.parse().ok()) {
-                        rec.line = line;
-                    }
-                    batch.push(rec);
+                    let line = self
+                        .line_column
+                        .and_then(|i| std::str::from_utf8(self.record.get(i)?).ok()?.parse().ok())
+                        .unwrap_or(at);
+                    batch.push(line, &self.record).map_err(|(field, valid_up_to)| Error::Csv {
+                        path: self.path.clone(),
+                        line: at,
+                        message: not_utf8(&self.path, field, valid_up_to),
+                    })?;
                 }
                 Err(e) => return Err(csv_error(&self.path, &mut self.inner, e, self.encoding)),
             }
         }
+        self.batch_bytes = batch.bytes();
         Ok(if batch.is_empty() { None } else { Some(batch) })
     }
 

@@ -3,7 +3,7 @@
 //! order, to a temporary run file; memory keeps the quarantine, in input order, and, for a
 //! pipeline with `unique` fields, their values.
 
-use super::extract::{CsvSource, ExtractInfo, RawRecord};
+use super::extract::{CsvSource, ExtractInfo, RawBatch};
 use super::spec::{ExtractMode, PipelineSpec};
 use super::spill::{self, Spill};
 use super::transform::{BatchOut, Plan};
@@ -53,7 +53,7 @@ pub(crate) fn needed_columns(spec: &PipelineSpec) -> Vec<String> {
     column_map(spec).into_iter().map(|(c, _)| c).collect()
 }
 
-type Batch = (usize, Vec<RawRecord>);
+type Batch = (usize, RawBatch);
 type Done = (usize, Result<BatchOut>);
 /// What a worker spilled: the columns a `unique` rule needs of each of its runs, and its valid rows.
 type Spilled = Result<(Vec<DataFrame>, u64)>;
@@ -78,7 +78,7 @@ pub(crate) fn extract_transform(
     }
     let plan = Arc::new(Plan::new(spec, source.positions(), source.header_len(), catalogs)?);
     let mut spill = Spill::new()?;
-    let schema = plan.run(&[])?.valid.schema().clone();
+    let schema = plan.run(&RawBatch::default())?.valid.schema().clone();
     let slim_columns = super::unique::columns(spec);
     let order = super::dedupe::order(&spec.key, &spec.survivorship);
     let gated: Vec<&str> =
@@ -135,7 +135,7 @@ pub(crate) fn extract_transform(
     done.sort_by_key(|(seq, _)| *seq);
     spill.set_runs(run_ids.into_inner());
     let mut all = match done.is_empty() {
-        true => plan.run(&[])?,
+        true => plan.run(&RawBatch::default())?,
         false => BatchOut { valid: DataFrame::empty(), quarantine: DataFrame::empty(), held: DataFrame::empty() },
     };
     for (i, (_, res)) in done.into_iter().enumerate() {
@@ -161,7 +161,7 @@ pub(crate) fn extract_transform(
     }
     all.valid = match unique_rows {
         Some(u) => u,
-        None => for_unique(&plan.run(&[])?.valid, &slim_columns, 0)?,
+        None => for_unique(&plan.run(&RawBatch::default())?.valid, &slim_columns, 0)?,
     };
     let (excluded, quarantine, held) =
         super::unique::enforce(spec, all.valid, all.quarantine, all.held, &spill, &schema)?;

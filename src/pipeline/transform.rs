@@ -1,7 +1,7 @@
 //! Transform: normalize and validate batches of raw records in one pass per cell, building the
 //! valid rows and the quarantined rows as Polars frames.
 
-use super::extract::RawRecord;
+use super::extract::{RawBatch, RawRecord};
 use super::normalize::{self, Value};
 use super::spec::{DecimalMark, FieldSpec, FieldType, PipelineSpec};
 use super::validate::{self, CatalogCodes, FieldRules, Reason};
@@ -74,7 +74,7 @@ impl Plan {
     }
 
     /// Transforms one batch.
-    pub fn run(&self, batch: &[RawRecord]) -> PolarsResult<BatchOut> {
+    pub fn run(&self, batch: &RawBatch) -> PolarsResult<BatchOut> {
         let mut cols: Vec<Builder> = self.fields.iter().map(|f| Builder::new(f, batch.len())).collect();
         let mut held: Vec<Builder> = self.key.iter().map(|&i| Builder::new(&self.fields[i], 0)).collect();
         let mut lines = Vec::with_capacity(batch.len());
@@ -83,7 +83,7 @@ impl Plan {
         let mut values = Vec::with_capacity(self.fields.len());
         let mut reasons = Vec::new();
         let mut buf = Vec::with_capacity(256);
-        for rec in batch {
+        for rec in batch.iter() {
             values.clear();
             reasons.clear();
             if rec.len() != self.header_len {
@@ -125,7 +125,7 @@ impl Plan {
                 hashes.push(xxh3_64(&buf));
                 lines.push(rec.line as i64);
             } else {
-                q.push(self, rec, &reasons);
+                q.push(self, &rec, &reasons);
                 // A row with a column too many or too few still holds its key when the key
                 // cells read at their places are valid: a wrong key held keeps a record at most,
                 // a right key not held would delete one.
@@ -238,7 +238,7 @@ impl QuarantineBuilder {
         }
     }
 
-    fn push(&mut self, plan: &Plan, rec: &RawRecord, reasons: &[Reason]) {
+    fn push(&mut self, plan: &Plan, rec: &RawRecord<'_>, reasons: &[Reason]) {
         self.lines.push(rec.line as i64);
         for (b, f) in self.raw.iter_mut().zip(&plan.fields) {
             match rec.get(f.source_pos) {
