@@ -22,6 +22,7 @@ mod record_changes;
 mod records;
 mod retention;
 mod runs;
+mod sqlite_checkpoint;
 mod sqlite_publication;
 mod sqlite_publish;
 mod subjects;

@@ -250,6 +250,30 @@ mod tests {
         assert_eq!(count(&store, "SELECT COUNT(*) FROM records WHERE dataset = 'd' AND valid_to IS NULL").await, 4);
     }
 
+    #[tokio::test]
+    async fn the_wal_starts_over_during_a_long_load_instead_of_growing_by_every_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hub.db");
+        let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+        store.migrate().await.unwrap();
+        let keys: Vec<String> = (0..200).map(|i| format!("k{i:03}")).collect();
+        let wal = || std::fs::metadata(dir.path().join("hub.db-wal")).map(|m| m.len()).unwrap_or(0);
+        let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, keys.len() as u64, 0), 2).await.unwrap();
+        // Parts of two rows, each of which writes a few pages to the WAL.
+        let mut sizes = Vec::new();
+        for pair in keys.chunks(2) {
+            let pair: Vec<&str> = pair.iter().map(String::as_str).collect();
+            v1.apply(changes(ChangeKind::Insert, &pair)).await.unwrap();
+            sizes.push(wal());
+        }
+        v1.commit("sha").await.unwrap();
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM records WHERE dataset = 'd' AND valid_to IS NULL").await, 200);
+        // A hundred parts: the WAL holds a few of them at most (it starts over every four), as
+        // large after the last as after the ninth.
+        let (early, last) = (sizes[8], sizes[sizes.len() - 1]);
+        assert!(early > 0 && last <= early * 2, "WAL grew from {early} to {last} bytes: {sizes:?}");
+    }
+
     fn now_minus_an_hour() -> String {
         (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
