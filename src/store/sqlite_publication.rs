@@ -7,11 +7,10 @@
 
 use super::publish_tx::{self, PublishTx};
 use super::record_changes::{hash_text, ChangeChunks, ChangeKind};
-use super::sqlite_checkpoint::{checkpointer, Checkpoint};
+use super::sqlite_checkpoint::Checkpoints;
 use super::{Error, Result};
 use rusqlite::{params, OptionalExtension};
 use std::path::Path;
-use std::sync::mpsc;
 
 // On SQLite, `records` is a view over the version rows and the record data (migration 0008);
 // the publication writes both tables directly.
@@ -45,11 +44,6 @@ fn insert_versions(n: usize) -> String {
 /// they are copied from the WAL into the database (and synced) by a checkpointer thread while
 /// the next parts load, instead of all at once in the last commit.
 pub(super) const PART_ROWS: usize = 65_536;
-/// Parts after which the publication waits for the checkpoint thread to have copied everything
-/// before it begins the next part: the WAL then starts over from its beginning instead of growing
-/// by every part of the load (a whole first load twice over on disk: 4.2 GB at 5M rows, written
-/// back under the kernel's dirty-page limits).
-const RESTART_PARTS: usize = 4;
 /// How long a publication's lease lasts without being renewed (it is renewed at every part).
 const LEASE_SECS: i64 = 120;
 
@@ -66,11 +60,7 @@ pub(super) struct Publication {
     parts: bool,
     part_rows: usize,
     rows: usize,
-    checkpoints: Option<mpsc::Sender<Checkpoint>>,
-    /// Parts committed since the WAL last started over.
-    parts_done: usize,
-    /// The checkpoint to wait for before the next part begins.
-    restart: Option<mpsc::Receiver<()>>,
+    checkpoints: Option<Checkpoints>,
 }
 
 impl Publication {
@@ -87,12 +77,11 @@ impl Publication {
         // `lgsp serve` checkpoints on a task of its own; elsewhere a thread does, after each part.
         let parts = changes as usize > part_rows;
         let checkpoints = match parts && !serving {
-            true => Some(checkpointer(file)?),
+            true => Some(Checkpoints::start(file)?),
             false => None,
         };
         let lease = format!("publish:{}", p.dataset);
-        let publication =
-            Publication { conn, p, lease, parts, part_rows, rows: 0, checkpoints, parts_done: 0, restart: None };
+        let publication = Publication { conn, p, lease, parts, part_rows, rows: 0, checkpoints };
         publication.start()?;
         Ok(publication)
     }
@@ -153,7 +142,7 @@ impl Publication {
     }
 
     pub(super) fn apply(&mut self, chunks: ChangeChunks<'static>) -> Result<()> {
-        let p = self.p.clone();
+        let p = &self.p;
         let mut hex = [0u8; 16];
         let full = (insert_data(ROWS_PER_INSERT), insert_versions(ROWS_PER_INSERT));
         let sql = |n: usize| match n == ROWS_PER_INSERT {
@@ -171,10 +160,8 @@ impl Publication {
             if self.conn.is_autocommit() {
                 // The next part: its transaction begins only now that its rows are here, so
                 // that other writers (the audit log, a run's heartbeat) get the lock meanwhile.
-                // After a checkpoint of everything, its first write starts the WAL over (a
-                // stopped checkpoint thread has dropped its sender: nothing to wait for).
-                if let Some(wait) = self.restart.take() {
-                    let _ = wait.recv();
+                if let Some(c) = self.checkpoints.as_mut() {
+                    c.before_part();
                 }
                 self.conn.execute_batch("BEGIN IMMEDIATE")?;
                 // Another dataset's publication may have added record data in between.
@@ -213,32 +200,14 @@ impl Publication {
                 self.rows = 0;
                 self.renew()?;
                 self.conn.execute_batch("COMMIT")?;
-                self.checkpoint();
+                if self.checkpoints.as_mut().is_some_and(|c| !c.committed()) {
+                    // The parts are still copied from the WAL at the commit.
+                    tracing::warn!(dataset = %p.dataset, "the checkpoint thread has stopped");
+                    self.checkpoints = None;
+                }
             }
         }
         Ok(())
-    }
-
-    /// After a part's commit: has the checkpoint thread copy it into the database, and every
-    /// `RESTART_PARTS` parts has the next part wait until it has.
-    fn checkpoint(&mut self) {
-        let Some(tx) = &self.checkpoints else { return };
-        self.parts_done += 1;
-        let done = match self.parts_done >= RESTART_PARTS {
-            true => {
-                let (done, wait) = mpsc::sync_channel(1);
-                self.restart = Some(wait);
-                self.parts_done = 0;
-                Some(done)
-            }
-            false => None,
-        };
-        if tx.send(done).is_err() {
-            // The parts are still copied from the WAL at the commit.
-            tracing::warn!(dataset = %self.p.dataset, "the checkpoint thread has stopped");
-            self.checkpoints = None;
-            self.restart = None;
-        }
     }
 
     /// Records the version, moves the dataset to it, releases the lease, commits.

@@ -143,6 +143,15 @@ mod tests {
         }
     }
 
+    /// A migrated store in a folder of its own (removed when the folder is dropped).
+    async fn fresh_store() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hub.db");
+        let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+        store.migrate().await.unwrap();
+        (dir, file, store)
+    }
+
     async fn count(store: &Store, sql: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sql).fetch_one(pool(store)).await.unwrap();
         n
@@ -150,10 +159,7 @@ mod tests {
 
     #[tokio::test]
     async fn parts_stay_invisible_until_the_commit_and_an_abandoned_publication_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("hub.db");
-        let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_dir, file, store) = fresh_store().await;
         let current = "SELECT COUNT(*) FROM records WHERE dataset = 'd' AND valid_to IS NULL";
 
         // Version 1 in parts of 2 rows: committed parts are stored but not visible; each part
@@ -233,10 +239,7 @@ mod tests {
 
     #[tokio::test]
     async fn between_parts_another_connection_writes_without_waiting() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("hub.db");
-        let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_dir, file, store) = fresh_store().await;
         let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, 4, 0), 2).await.unwrap();
         // Two whole parts: committed, and the next one not begun before its rows arrive.
         v1.apply(changes(ChangeKind::Insert, &["a", "b", "c", "d"])).await.unwrap();
@@ -252,10 +255,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_wal_starts_over_during_a_long_load_instead_of_growing_by_every_part() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("hub.db");
-        let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
-        store.migrate().await.unwrap();
+        let (dir, file, store) = fresh_store().await;
         let keys: Vec<String> = (0..200).map(|i| format!("k{i:03}")).collect();
         let wal = || std::fs::metadata(dir.path().join("hub.db-wal")).map(|m| m.len()).unwrap_or(0);
         let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, keys.len() as u64, 0), 2).await.unwrap();
