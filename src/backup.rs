@@ -39,6 +39,7 @@ pub(crate) type Result<T> = std::result::Result<T, Error>;
 pub(crate) const TABLES: &[&str] = &[
     "datasets",
     "versions",
+    "record_layouts",
     "runs",
     "records",
     "catalogs",

@@ -142,6 +142,7 @@ fn a_client_gets_a_token_and_pulls_only_what_it_is_granted() {
         let rec = json(&body);
         assert_eq!(s, 200);
         assert_eq!(rec.as_object().map(|o| o.len()), Some(2), "{rec}");
+        assert_eq!(rec["ma_so_thue"], key.as_str(), "the record is named by its fields: {rec}");
         let (s, _, _) = curl(&["-H", &bearer, &format!("{base}/api/v1/datasets/enterprises/records/%27%20OR%201=1--")]);
         assert_eq!(s, 404, "SQL metacharacters are just a key");
 

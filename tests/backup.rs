@@ -7,6 +7,7 @@ use common::{repo, Hub};
 
 const TABLES: &[(&str, &str)] = &[
     ("versions", "dataset, version, row_count, inserted, updated, deleted, manifest_sha256"),
+    ("record_layouts", "dataset, version, fields"),
     ("records", "dataset, record_key, valid_from, valid_to, row_hash, data"),
     ("audit_log", "seq, {at}, kind, actor, action, prev_hash, hash"),
     ("grants", "id, client_id, dataset, scope, basis"),

@@ -37,10 +37,8 @@ fn a_steward_opens_an_entity_and_detaches_a_record_in_the_console() {
     assert!(page.contains(master.as_str()) && page.contains(key), "the entity and its records: {page}");
 
     // Its golden record, field by field: the published value, the record it came from and why.
-    let golden = hub.query(&format!(
-        "SELECT data FROM records WHERE dataset = 'person' AND record_key = '{master}' AND valid_to IS NULL"
-    ));
-    let golden: serde_json::Value = serde_json::from_str(golden.trim()).unwrap();
+    let golden =
+        hub.current_records(&format!("r.dataset = 'person' AND r.record_key = '{master}'")).swap_remove(0).data;
     for (column, rule) in [("ho_ten", "most_complete"), ("so_dien_thoai", "source_priority"), ("ma_xa", "most_recent")]
     {
         let value = golden[column].as_str().unwrap_or_default();

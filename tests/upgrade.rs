@@ -2,8 +2,9 @@
 //! (`tests/fixtures/upgrade/v0.1.0`, made by `scripts/upgrade_fixture.sh` with that release)
 //! holds two versions of the enterprises sample, the health facilities, a client with a grant,
 //! a console account and their audit entries. After `lgsp init`, every version, run and account
-//! reads back as it was, the audit chain still verifies, and the next run publishes on top; on
-//! PostgreSQL the columns are then of native types (timestamptz, jsonb, bigint).
+//! reads back as it was, the audit chain still verifies, and the next run publishes on top (its
+//! records beside the earlier release's, both read as objects); on PostgreSQL the columns are
+//! then of native types (timestamptz, jsonb, bigint).
 
 mod common;
 
@@ -49,6 +50,19 @@ fn upgrades_in_place(hub: &Hub, before: &[String]) {
     let now = versions(hub);
     assert_eq!(now.len(), 3, "{}: {now:?}", hub.kind());
     assert_eq!(&now[1..], before, "{}: older versions changed", hub.kind());
+    // Records the earlier release wrote (JSON objects) and the new version's (arrays of values
+    // under the version's field names) read back alike.
+    let forms = hub.query(
+        "SELECT SUBSTR(data, 1, 1), COUNT(*) FROM records WHERE dataset = 'enterprises' AND valid_to IS NULL GROUP BY 1 ORDER BY 1",
+    );
+    assert!(forms.contains("[|") && forms.contains("{|"), "{}: both forms are current: {forms}", hub.kind());
+    let records = hub.current_records("r.dataset = 'enterprises'");
+    let current = hub.query("SELECT COUNT(*) FROM records WHERE dataset = 'enterprises' AND valid_to IS NULL");
+    assert_eq!(records.len().to_string(), current, "{}", hub.kind());
+    assert!(records.len() > 100, "{}: {} records", hub.kind(), records.len());
+    for r in &records {
+        assert_eq!(r.data["ma_so_thue"], r.key.as_str(), "{}: {}", hub.kind(), r.data);
+    }
     let verified = hub.ok(&["audit", "verify"]);
     assert!(verified.contains("intact") || verified.contains("ok"), "{}: {verified}", hub.kind());
 }

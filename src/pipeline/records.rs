@@ -1,6 +1,7 @@
-//! Master-record JSON: each row of a frame written as one JSON object (field order kept), the
-//! form in which the store keeps record values. Written by hand from typed columns: this runs
-//! on every inserted row of a first load.
+//! Master-record data: each row of a frame written as one JSON array of its values, in field
+//! order, the form in which the store keeps record values (the field names are kept once per
+//! version, beside the records). Written by hand from typed columns: this runs on every inserted
+//! row of a first load.
 
 use polars::prelude::*;
 // Records are written into a `String` (`let _ = write!(out, ..)`), which cannot fail.
@@ -155,10 +156,9 @@ fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Writes the rows of a frame one after the other as JSON objects with the columns `fields`,
-/// in that order.
+/// Writes the rows of a frame one after the other as JSON arrays of the values of the columns
+/// `fields`, in that order.
 pub(crate) struct JsonRows<'a> {
-    names: Vec<String>,
     cells: Vec<Cells<'a>>,
 }
 
@@ -166,32 +166,21 @@ impl<'a> JsonRows<'a> {
     /// A writer at the first row of `df`.
     pub(crate) fn new(df: &'a DataFrame, fields: &[String]) -> PolarsResult<JsonRows<'a>> {
         let cells = fields.iter().map(|f| df.column(f).and_then(Cells::of)).collect::<PolarsResult<_>>()?;
-        let names = fields
-            .iter()
-            .map(|f| {
-                let mut n = String::new();
-                write_str(&mut n, f);
-                n
-            })
-            .collect();
-        Ok(JsonRows { names, cells })
+        Ok(JsonRows { cells })
     }
 
-    /// Appends the next row's object to `out`.
+    /// Appends the next row's array to `out`.
     pub(crate) fn write_next(&mut self, out: &mut String) {
-        out.push('{');
-        for (i, (name, c)) in self.names.iter().zip(self.cells.iter_mut()).enumerate() {
+        out.push('[');
+        for (i, c) in self.cells.iter_mut().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(name);
-            out.push(':');
             c.write_next(out);
         }
-        out.push('}');
+        out.push(']');
     }
 
-    /// Passes over the next row.
     pub(crate) fn skip(&mut self) {
         for c in &mut self.cells {
             c.skip();
@@ -224,7 +213,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_valid_json_with_typed_values() {
+    fn rows_are_json_arrays_of_typed_values_in_field_order() {
         let df = df!(
             "ten" => [Some("Công ty \"A\"\n"), None],
             "von" => [Some(5i64), Some(-1)],
@@ -233,9 +222,9 @@ mod tests {
         .unwrap();
         let rows = to_json_rows(&df, &["ten".into(), "von".into(), "ok".into()]).unwrap();
         let first: serde_json::Value = serde_json::from_str(&rows[0]).unwrap();
-        assert_eq!(first, serde_json::json!({"ten": "Công ty \"A\"\n", "von": 5, "ok": true}));
+        assert_eq!(first, serde_json::json!(["Công ty \"A\"\n", 5, true]));
         let second: serde_json::Value = serde_json::from_str(&rows[1]).unwrap();
-        assert_eq!(second, serde_json::json!({"ten": null, "von": -1, "ok": null}));
+        assert_eq!(second, serde_json::json!([null, -1, null]));
     }
 
     #[test]
@@ -258,8 +247,8 @@ mod tests {
         let at = Column::new("luc".into(), micros).cast(&DataType::Datetime(TimeUnit::Microseconds, None)).unwrap();
         let df = DataFrame::new(2, vec![day.new_from_index(0, 2), at]).unwrap();
         let rows = to_json_rows(&df, &["ngay".into(), "luc".into()]).unwrap();
-        assert_eq!(rows[0], r#"{"ngay":"2024-01-01","luc":"2024-01-01 10:00:00"}"#);
-        assert_eq!(rows[1], r#"{"ngay":"2024-01-01","luc":"2024-01-01 10:00:00.500"}"#);
+        assert_eq!(rows[0], r#"["2024-01-01","2024-01-01 10:00:00"]"#);
+        assert_eq!(rows[1], r#"["2024-01-01","2024-01-01 10:00:00.500"]"#);
     }
 
     #[test]

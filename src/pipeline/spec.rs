@@ -394,6 +394,11 @@ impl PipelineSpec {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The names of the fields, in order: the order of a record's values in the store.
+    pub(crate) fn field_names(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.name.clone()).collect()
+    }
+
     /// The extract mode in effect: an incremental source never infers deletes.
     pub(crate) fn effective_extract(&self) -> ExtractMode {
         if self.source.incremental() {

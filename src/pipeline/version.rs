@@ -167,7 +167,7 @@ fn merge(
     let mut runs: Vec<Cursor> = (0..spill.runs()).map(|r| spill.cursor(r, snap_schema)).collect();
     let mut previous =
         prev.map(|p| Cursor::new(p.to_path_buf(), spec.publish.row_group_size.max(RUN_WINDOW), snap_schema));
-    let fields: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
+    let fields = spec.field_names();
     let source = plan.rows.column(RUN)?.u32()?.rechunk();
     let pos = plan.rows.column(POS)?.u32()?.rechunk();
     let in_snapshot = plan.rows.column(SNAP)?.bool()?;

@@ -19,6 +19,7 @@ pub(crate) use placeholders::{ph, values_placeholders};
 mod pg_publish;
 mod publish_tx;
 mod record_changes;
+mod record_layout;
 mod records;
 mod retention;
 mod runs;
@@ -74,6 +75,9 @@ pub enum Error {
     /// A point in time given to the store is not RFC 3339 (nor a date).
     #[error("'{0}' is not a point in time: give RFC 3339 (2026-12-07T08:30:00+07:00) or a date (2026-12-07)")]
     Timestamp(String),
+    /// A stored record's data does not match the field names of its version.
+    #[error("record '{key}' of dataset '{dataset}' cannot be read: {message} (restore the store from a backup)")]
+    Record { dataset: String, key: String, message: String },
     /// The folder of the SQLite file cannot be created.
     #[error("store folder {}: {source}", path.display())]
     Folder { path: std::path::PathBuf, source: std::io::Error },

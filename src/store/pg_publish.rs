@@ -3,7 +3,9 @@
 //! streamed with `COPY records … FROM STDIN (FORMAT binary)`, without a parameter or a JSON
 //! value per row.
 
-use super::publish_tx::{insert_version_sql, sql_count, PublishTx, CURRENT_VERSION_OF, MOVE_DATASET, UPSERT_DATASET};
+use super::publish_tx::{
+    insert_version_sql, sql_count, PublishTx, CURRENT_VERSION_OF, MOVE_DATASET, UPSERT_DATASET, UPSERT_LAYOUT,
+};
 use super::record_changes::{hash_text, ChangeChunks, ChangeKind, RecordChanges};
 use super::{Error, Result};
 use sqlx::postgres::{PgPool, Postgres};
@@ -111,6 +113,7 @@ impl PgPublish {
             .bind(manifest_sha256)
             .execute(&mut *self.tx)
             .await?;
+        sqlx::query(UPSERT_LAYOUT).bind(&p.dataset).bind(p.version).bind(p.layout()).execute(&mut *self.tx).await?;
         self.tx.commit().await?;
         Ok(())
     }

@@ -29,6 +29,15 @@ pub struct PublishTx {
     pub counts: crate::outcome::RunCounts,
     /// Object-store prefix of the version's files.
     pub prefix: String,
+    /// The record fields, in the order each record's data (a JSON array) lists their values.
+    pub record_fields: Vec<String>,
+}
+
+impl PublishTx {
+    /// The record fields as stored in `record_layouts` (a JSON array of names).
+    pub(super) fn layout(&self) -> String {
+        serde_json::Value::from(self.record_fields.clone()).to_string()
+    }
 }
 
 /// The columns of `versions`, in the order rows are read and written.
@@ -47,6 +56,11 @@ pub(super) const MOVE_DATASET: &str = "UPDATE datasets SET current_version = $1,
      schema_json = $7, updated_at = $8 WHERE name = $9 AND current_version = $10";
 /// The dataset's current version (what a publication that could not move it found).
 pub(super) const CURRENT_VERSION_OF: &str = "SELECT current_version FROM datasets WHERE name = $1";
+
+/// Records (or, for a version number used again, replaces) the field names of a version's
+/// record data: `$1` dataset, `$2` version, `$3` the names as a JSON array.
+pub(super) const UPSERT_LAYOUT: &str = "INSERT INTO record_layouts (dataset, version, fields) VALUES ($1, $2, $3) \
+     ON CONFLICT (dataset, version) DO UPDATE SET fields = excluded.fields";
 
 /// The statement recording a published version (12 parameters, in `VERSION_COLUMNS` order).
 pub(super) fn insert_version_sql() -> String {

@@ -77,16 +77,18 @@ impl Store {
         Ok(super::on_db!(self, |pool| sqlx::query_as(&q).bind(dataset).bind(version).fetch_optional(pool).await)?)
     }
 
-    /// The current master record of `key`, as its JSON data.
+    /// The current master record of `key`, as a JSON object of its fields.
     pub(crate) async fn current_record(&self, dataset: &str, key: &str) -> Result<Option<String>> {
-        let row: Option<(String,)> = super::on_db!(self, |pool| sqlx::query_as(
-            "SELECT data FROM records WHERE dataset = $1 AND record_key = $2 AND valid_to IS NULL"
+        let row: Option<(String, Option<String>)> = super::on_db!(self, |pool| sqlx::query_as(
+            "SELECT r.data, l.fields FROM records r \
+             LEFT JOIN record_layouts l ON l.dataset = r.dataset AND l.version = r.valid_from \
+             WHERE r.dataset = $1 AND r.record_key = $2 AND r.valid_to IS NULL"
         )
         .bind(dataset)
         .bind(key)
         .fetch_optional(pool)
         .await)?;
-        Ok(row.map(|(d,)| d))
+        row.map(|(data, layout)| super::record_layout::record_object(dataset, key, data, layout.as_deref())).transpose()
     }
 
     /// Number of current master records of `dataset`.

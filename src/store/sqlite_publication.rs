@@ -253,6 +253,7 @@ impl Publication {
                 manifest_sha256
             ],
         )?;
+        conn.execute(publish_tx::UPSERT_LAYOUT, params![p.dataset, p.version, p.layout()])?;
         // Parts committed earlier are this publication's only while it still holds the lease.
         if self.parts
             && conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![self.lease, p.run_id])? != 1

@@ -122,6 +122,7 @@ mod tests {
             input_sha256: String::new(),
             counts: crate::outcome::RunCounts { inserted, updated, ..Default::default() },
             prefix: String::new(),
+            record_fields: vec!["k".into()],
         }
     }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod persons;
+pub mod records;
 
 use polars::prelude::*;
 use std::path::{Path, PathBuf};

@@ -251,6 +251,7 @@ fn publish_tx(spec: &PipelineSpec, manifest: &Manifest) -> PublishTx {
         input_sha256: manifest.input.sha256.clone(),
         counts: manifest.counts,
         prefix: crate::versions::version_prefix(&spec.dataset, manifest.version),
+        record_fields: spec.field_names(),
     }
 }
 
