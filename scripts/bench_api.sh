@@ -7,7 +7,7 @@ SECS="${1:-10}"; CONNS="${2:-16}"
 DIR="${BENCH_DIR:-/tmp/lgsp-bench-api}"
 rm -rf "$DIR"; mkdir -p "$DIR"
 cargo build --release --quiet
-LGSP="$PWD/target/release/lgsp"
+LGSP="${CARGO_TARGET_DIR:-$PWD/target}/release/lgsp"
 export LGSP_STORE_URL="sqlite://$DIR/hub.db" LGSP_OBJECT_STORE_URL="$DIR/store" RUST_LOG=error
 "$LGSP" init >/dev/null
 "$LGSP" run enterprises --input data/samples/enterprises_v1.csv >/dev/null
