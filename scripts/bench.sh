@@ -41,6 +41,8 @@ esac
 
 measure() { # label, command...
   local label="$1"; shift
+  # What earlier runs left in the page cache is written out first, not during this run.
+  sync
   /usr/bin/time -f "%e %M" -o "$BENCH_DIR/time.txt" "$@" >"$BENCH_DIR/out.txt" 2>"$BENCH_DIR/err.txt" || { cat "$BENCH_DIR/err.txt"; exit 1; }
   read -r wall kb < "$BENCH_DIR/time.txt"
   printf "| %-28s | %7.2f | %10.0f | %7.0f |\n" "$label" "$wall" "$(echo "$ROWS / $wall" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
