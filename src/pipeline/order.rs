@@ -5,10 +5,14 @@
 use polars::prelude::*;
 use std::cmp::Ordering;
 
+/// The Arrow array of a text column (one chunk): read by index without finding the chunk first,
+/// as merging compares millions of rows.
+pub(crate) type StrArray = <StringType as PolarsDataType>::Array;
+
 /// One column of a window, comparable row by row.
 pub(crate) enum SortCol {
     /// Text, compared by bytes.
-    Str(StringChunked),
+    Str(StrArray),
     /// Integers, and what is stored as one (dates, times, booleans).
     Int(Vec<Option<i64>>),
     /// Floating point and decimal numbers (NaN after every number).
@@ -21,7 +25,11 @@ impl SortCol {
     pub(crate) fn of(c: &Column, as_type: &DataType) -> PolarsResult<Option<SortCol>> {
         let c = if c.dtype() == as_type { c.clone() } else { c.cast(as_type)? };
         Ok(match as_type {
-            DataType::String => Some(SortCol::Str(c.str()?.rechunk().into_owned())),
+            DataType::String => {
+                let text = c.str()?.rechunk();
+                let one = text.downcast_iter().next().cloned();
+                Some(SortCol::Str(one.unwrap_or_else(|| StrArray::new_empty(ArrowDataType::Utf8View))))
+            }
             DataType::Int8
             | DataType::Int16
             | DataType::Int32
