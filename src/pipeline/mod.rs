@@ -19,6 +19,7 @@ pub(crate) mod spec;
 pub(crate) mod spill;
 pub(crate) mod stage;
 mod survive;
+mod tournament;
 pub(crate) mod transform;
 mod twin;
 pub(crate) mod unique;

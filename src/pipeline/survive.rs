@@ -12,6 +12,7 @@ use super::order::{self, SortCol};
 use super::plan_merge::{self, Planner, Rules};
 use super::spec::{ExtractMode, OnQuarantinedKey, PipelineSpec};
 use super::spill::{Spill, RUN_WINDOW};
+use super::tournament::Tournament;
 use super::transform::{LINE, ROW_HASH};
 use super::window::{Layout, Step, Windows};
 use super::Result;
@@ -56,18 +57,14 @@ pub(crate) fn plan(inp: &Inputs<'_>) -> Result<Option<Merged>> {
     };
     let layout = Arc::new(Layout { names, types: types.clone(), desc: desc.clone(), window: inp.spill.window() });
     let mut readers = Vec::with_capacity(inp.spill.runs());
-    let mut heap = Vec::with_capacity(inp.spill.runs());
+    let mut finished = Vec::with_capacity(inp.spill.runs());
     for r in 0..inp.spill.runs() {
         match Windows::open(inp.spill.run_path(r), layout.clone())? {
+            Some((_, Step::Unsorted)) | None => return Ok(None),
             Some((w, step)) => {
-                match step {
-                    Step::Row => heap.push(r),
-                    Step::End => {}
-                    Step::Unsorted => return Ok(None),
-                }
+                finished.push(step == Step::End);
                 readers.push(w);
             }
-            None => return Ok(None),
         }
     }
     let prev = match inp.prev {
@@ -89,13 +86,12 @@ pub(crate) fn plan(inp: &Inputs<'_>) -> Result<Option<Merged>> {
         let (x, y) = (&readers[a], &readers[b]);
         order::cmp_rows(&x.cols, x.at, &y.cols, y.at, &desc).then(a.cmp(&b)).is_lt()
     };
-    // A sorted list is a heap.
-    heap.sort_by(|a, b| if less(*a, *b, &readers) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater });
+    let mut runs = Tournament::new(finished, |a, b| less(a, b, &readers));
     let line = layout.names.len() - 1;
     let mut last = LastKey::default();
     let mut kept_line = 0;
     let mut collapsed = Collapsed::default();
-    while let Some(&r) = heap.first() {
+    while let Some(r) = runs.winner() {
         let w = &readers[r];
         let (i, pos) = (w.at, w.position() as u32);
         if inp.excluded.is_empty() || !inp.excluded.contains(&(r as u32, pos)) {
@@ -110,14 +106,12 @@ pub(crate) fn plan(inp: &Inputs<'_>) -> Result<Option<Merged>> {
                 }
             }
         }
-        match readers[r].advance()? {
-            Step::Row => {}
-            Step::End => {
-                heap.swap_remove(0);
-            }
+        let finished = match readers[r].advance()? {
+            Step::Row => false,
+            Step::End => true,
             Step::Unsorted => return Ok(None),
-        }
-        sift_down(&mut heap, |a, b| less(a, b, &readers));
+        };
+        runs.replay(finished, |a, b| less(a, b, &readers));
     }
     let Some((plan, withdrawn)) = planner.finish()? else { return Ok(None) };
     let line_type = inp.schema.get(LINE).cloned().unwrap_or(DataType::Int64);
@@ -146,23 +140,6 @@ pub(crate) fn in_memory(inp: &Inputs<'_>) -> Result<(DataFrame, Plan, usize)> {
     };
     let plan = changes::plan(&deduped.rows, prev_slim.as_ref(), &spec.key, mode, &held)?;
     Ok((deduped.collapsed, plan, withdrawn))
-}
-
-/// Restores the heap property from the top down.
-fn sift_down(heap: &mut [usize], less: impl Fn(usize, usize) -> bool) {
-    let (n, mut k) = (heap.len(), 0);
-    loop {
-        let l = 2 * k + 1;
-        if l >= n {
-            return;
-        }
-        let m = if l + 1 < n && less(heap[l + 1], heap[l]) { l + 1 } else { l };
-        if !less(heap[m], heap[k]) {
-            return;
-        }
-        heap.swap(k, m);
-        k = m;
-    }
 }
 
 /// One value of a key, owned (its buffer reused from key to key).
