@@ -181,6 +181,7 @@ impl<'a> JsonRows<'a> {
         out.push(']');
     }
 
+    /// Passes over the next row.
     pub(crate) fn skip(&mut self) {
         for c in &mut self.cells {
             c.skip();

@@ -17,7 +17,7 @@ impl Tournament {
     /// broken by the sources' numbers).
     pub(crate) fn new(done: Vec<bool>, less: impl Fn(usize, usize) -> bool) -> Tournament {
         let k = done.len();
-        let mut t = Tournament { k, losers: vec![0; k.max(1)], winner: 0, done };
+        let mut t = Tournament { k, losers: vec![0; k], winner: 0, done };
         // The winner of every node, from the leaves up.
         let mut winners = vec![0; 2 * k];
         for i in 0..k {
@@ -29,7 +29,8 @@ impl Tournament {
             winners[p] = w;
             t.losers[p] = l;
         }
-        t.winner = if k > 1 { winners[1] } else { 0 };
+        // The root (node 1 is leaf 0 itself when there is one source).
+        t.winner = winners.get(1).copied().unwrap_or(0);
         t
     }
 

@@ -38,6 +38,27 @@ impl PublishTx {
     pub(super) fn layout(&self) -> String {
         serde_json::Value::from(self.record_fields.clone()).to_string()
     }
+
+    /// For the store's tests: version `version` of dataset `d` (key field `k`, the only record
+    /// field) by run `run-<version>`, counting `inserted` and `updated` keys.
+    #[cfg(test)]
+    pub(super) fn test(version: i64, inserted: u64, updated: u64) -> PublishTx {
+        PublishTx {
+            dataset: "d".into(),
+            pipeline: "d".into(),
+            owner: "A".into(),
+            title: String::new(),
+            description: String::new(),
+            key_fields: "[\"k\"]".into(),
+            schema_json: "[]".into(),
+            version,
+            run_id: format!("run-{version}"),
+            input_sha256: String::new(),
+            counts: crate::outcome::RunCounts { inserted, updated, ..Default::default() },
+            prefix: String::new(),
+            record_fields: vec!["k".into()],
+        }
+    }
 }
 
 /// The columns of `versions`, in the order rows are read and written.

@@ -14,19 +14,20 @@ pub(crate) fn record_object(dataset: &str, key: &str, data: String, layout: Opti
     }
     let damaged = |message: String| Error::Record { dataset: dataset.into(), key: key.into(), message };
     let layout = layout.ok_or_else(|| damaged("its version recorded no field names".into()))?;
-    let names: Vec<String> =
+    // The names as written (JSON strings): copied into the object without decoding them.
+    let names: Vec<&RawValue> =
         serde_json::from_str(layout).map_err(|e| damaged(format!("the version's field names: {e}")))?;
     let values: Vec<&RawValue> = serde_json::from_str(&data).map_err(|e| damaged(format!("its data: {e}")))?;
     if values.len() != names.len() {
         return Err(damaged(format!("{} values for {} fields", values.len(), names.len())));
     }
-    let mut out = String::with_capacity(data.len() + layout.len() + 2 * names.len());
+    let mut out = String::with_capacity(data.len() + layout.len());
     out.push('{');
     for (i, (name, value)) in names.iter().zip(values).enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&serde_json::Value::from(name.as_str()).to_string());
+        out.push_str(name.get());
         out.push(':');
         out.push_str(value.get());
     }
@@ -73,21 +74,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("hub.db").display())).await.unwrap();
         store.migrate().await.unwrap();
-        let tx = PublishTx {
-            dataset: "d".into(),
-            pipeline: "d".into(),
-            owner: "A".into(),
-            title: String::new(),
-            description: String::new(),
-            key_fields: "[\"k\"]".into(),
-            schema_json: "[]".into(),
-            version: 1,
-            run_id: "run-1".into(),
-            input_sha256: String::new(),
-            counts: crate::outcome::RunCounts { inserted: 1, ..Default::default() },
-            prefix: String::new(),
-            record_fields: vec!["k".into(), "tên".into()],
-        };
+        let mut tx = PublishTx::test(1, 1, 0);
+        tx.record_fields = vec!["k".into(), "tên".into()];
         let mut changes = RecordChanges::default();
         changes.push(ChangeKind::Insert, 1, |k, d| {
             k.push('a');

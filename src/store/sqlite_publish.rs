@@ -108,24 +108,6 @@ mod tests {
     use super::*;
     use crate::store::{ChangeKind, RecordChanges, Store};
 
-    fn tx(version: i64, inserted: u64, updated: u64) -> PublishTx {
-        PublishTx {
-            dataset: "d".into(),
-            pipeline: "d".into(),
-            owner: "A".into(),
-            title: String::new(),
-            description: String::new(),
-            key_fields: "[\"k\"]".into(),
-            schema_json: "[]".into(),
-            version,
-            run_id: format!("run-{version}"),
-            input_sha256: String::new(),
-            counts: crate::outcome::RunCounts { inserted, updated, ..Default::default() },
-            prefix: String::new(),
-            record_fields: vec!["k".into()],
-        }
-    }
-
     fn changes(kind: ChangeKind, keys: &[&str]) -> ChangeChunks<'static> {
         let mut out = RecordChanges::default();
         for k in keys {
@@ -172,7 +154,7 @@ mod tests {
         .execute(pool(&store))
         .await
         .unwrap();
-        let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, 5, 0), 2).await.unwrap();
+        let v1 = SqlitePublish::begin_in_parts_of(&file, false, &PublishTx::test(1, 5, 0), 2).await.unwrap();
         v1.apply(changes(ChangeKind::Insert, &["a", "b", "c", "d", "e"])).await.unwrap();
         let (beat,): (String,) =
             sqlx::query_as("SELECT heartbeat_at FROM runs WHERE id = 'run-1'").fetch_one(pool(&store)).await.unwrap();
@@ -183,7 +165,7 @@ mod tests {
         assert_eq!(count(&store, current).await, 5);
 
         // Version 2 abandoned after its parts: nothing of it stays, not even its lease.
-        let v2 = SqlitePublish::begin_in_parts_of(&file, false, &tx(2, 0, 3), 2).await.unwrap();
+        let v2 = SqlitePublish::begin_in_parts_of(&file, false, &PublishTx::test(2, 0, 3), 2).await.unwrap();
         v2.apply(changes(ChangeKind::Update, &["a", "b", "c"])).await.unwrap();
         assert_eq!(count(&store, "SELECT COUNT(*) FROM record_versions").await, 8);
         assert_eq!(count(&store, current).await, 5, "closed rows still count as current");
@@ -215,7 +197,7 @@ mod tests {
             .execute(pool(&store))
             .await
             .unwrap();
-        let v2 = SqlitePublish::begin_in_parts_of(&file, false, &tx(2, 1, 0), 2).await.unwrap();
+        let v2 = SqlitePublish::begin_in_parts_of(&file, false, &PublishTx::test(2, 1, 0), 2).await.unwrap();
         v2.apply(changes(ChangeKind::Insert, &["f"])).await.unwrap();
         v2.commit("sha").await.unwrap();
         let keys: Vec<(String,)> =
@@ -234,14 +216,14 @@ mod tests {
         .execute(pool(&store))
         .await
         .unwrap();
-        let err = SqlitePublish::begin_in_parts_of(&file, false, &tx(3, 1, 0), 2).await.err().unwrap();
+        let err = SqlitePublish::begin_in_parts_of(&file, false, &PublishTx::test(3, 1, 0), 2).await.err().unwrap();
         assert!(err.to_string().contains("run busy is publishing dataset 'd'"), "{err}");
     }
 
     #[tokio::test]
     async fn between_parts_another_connection_writes_without_waiting() {
         let (_dir, file, store) = fresh_store().await;
-        let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, 4, 0), 2).await.unwrap();
+        let v1 = SqlitePublish::begin_in_parts_of(&file, false, &PublishTx::test(1, 4, 0), 2).await.unwrap();
         // Two whole parts: committed, and the next one not begun before its rows arrive.
         v1.apply(changes(ChangeKind::Insert, &["a", "b", "c", "d"])).await.unwrap();
         let other = rusqlite::Connection::open(&file).unwrap();
@@ -259,7 +241,8 @@ mod tests {
         let (dir, file, store) = fresh_store().await;
         let keys: Vec<String> = (0..200).map(|i| format!("k{i:03}")).collect();
         let wal = || std::fs::metadata(dir.path().join("hub.db-wal")).map(|m| m.len()).unwrap_or(0);
-        let v1 = SqlitePublish::begin_in_parts_of(&file, false, &tx(1, keys.len() as u64, 0), 2).await.unwrap();
+        let v1 =
+            SqlitePublish::begin_in_parts_of(&file, false, &PublishTx::test(1, keys.len() as u64, 0), 2).await.unwrap();
         // Parts of two rows, each of which writes a few pages to the WAL.
         let mut sizes = Vec::new();
         for pair in keys.chunks(2) {
