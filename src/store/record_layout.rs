@@ -21,6 +21,9 @@ pub(crate) fn record_object(dataset: &str, key: &str, data: String, layout: Opti
     if values.len() != names.len() {
         return Err(damaged(format!("{} values for {} fields", values.len(), names.len())));
     }
+    if let Some(name) = names.iter().find(|n| !n.get().starts_with('"')) {
+        return Err(damaged(format!("the version's field names: {} is not a name", name.get())));
+    }
     let mut out = String::with_capacity(data.len() + layout.len());
     out.push('{');
     for (i, (name, value)) in names.iter().zip(values).enumerate() {
@@ -66,6 +69,8 @@ mod tests {
         let err = record_object("dn", "k1", "[1]".into(), None).unwrap_err().to_string();
         assert!(err.contains("no field names"), "{err}");
         assert!(record_object("dn", "k1", "[1,".into(), Some(r#"["a"]"#)).is_err());
+        let err = record_object("dn", "k1", "[1]".into(), Some("[7]")).unwrap_err().to_string();
+        assert!(err.contains("7 is not a name"), "a layout of other values than names: {err}");
     }
 
     #[tokio::test]
