@@ -1,15 +1,21 @@
 //! The snapshot and the change set of a dataset's first version hold the same rows (every row
 //! is an insert): each row group's columns are encoded and compressed once and written to both
 //! files, the change set without `_row_hash` and with a `_change_type` column of `insert`.
+//! `write_files` writes a version's two files from the parts the merge sends: this way for a
+//! first version, through `RowGroups` for each file otherwise.
 
 use super::changes::{change_type, CHANGE_TYPE, INSERT};
-use super::row_groups::RowBuffer;
-use super::spec::PublishSpec;
+use super::row_groups::{RowBuffer, RowGroups};
+use super::spec::{PipelineSpec, PublishSpec};
 use super::transform::ROW_HASH;
 use super::{Error, Result};
 use crate::parquet_io::{self, CompressedPage, PageWriter};
 use polars::prelude::*;
 use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+/// The snapshot part and the change part (if any) of one merged chunk.
+pub(crate) type Parts = (DataFrame, Option<DataFrame>);
 
 /// Snapshot and change set written from the same row groups.
 pub(crate) struct TwinRowGroups {
@@ -74,6 +80,39 @@ impl TwinRowGroups {
         self.changes.finish()?;
         Ok(self.rows.rows)
     }
+}
+
+/// Writes the parts the merge sends into `snapshot.parquet` and `changes.parquet` (`paths`), of
+/// `schemas`; a first version's two files come from the same row groups. Returns their rows.
+pub(crate) fn write_files(
+    spec: &PipelineSpec,
+    paths: (PathBuf, PathBuf),
+    schemas: (&Schema, &Schema),
+    first: bool,
+    parts: Receiver<Parts>,
+) -> Result<(u64, u64)> {
+    let (snapshot_path, changes_path) = paths;
+    if first {
+        // A first version: every row is an insert, the change set is the snapshot.
+        let mut both = TwinRowGroups::create(snapshot_path, changes_path, schemas.0, &spec.publish)?;
+        for (snap_part, change_part) in parts {
+            if change_part.as_ref().map(|c| c.height()).unwrap_or(0) != snap_part.height() {
+                return Err(Error::Columns("a first version's changes differ from its snapshot"));
+            }
+            both.push(snap_part)?;
+        }
+        let rows = both.finish()?;
+        return Ok((rows, rows));
+    }
+    let mut snapshot = RowGroups::create(snapshot_path, schemas.0, &spec.publish)?;
+    let mut changes = RowGroups::create(changes_path, schemas.1, &spec.publish)?;
+    for (snap_part, change_part) in parts {
+        snapshot.push(snap_part)?;
+        if let Some(c) = change_part {
+            changes.push(c.drop(ROW_HASH)?)?;
+        }
+    }
+    Ok((snapshot.finish()?, changes.finish()?))
 }
 
 #[cfg(test)]

@@ -6,11 +6,10 @@
 //! current.
 
 use super::changes::{change_type, Plan, CHANGE, CHANGE_TYPE, DELETE, INSERT, NONE, POSTIMAGE, PREV, SNAP};
-use super::row_groups::RowGroups;
 use super::spec::{PipelineSpec, PublishSpec};
 use super::spill::{Cursor, Spill, POS, RUN, RUN_WINDOW};
 use super::transform::{LINE, ROW_HASH};
-use super::twin::TwinRowGroups;
+use super::twin::{write_files, Parts};
 use super::{Error, Result};
 use crate::objects::{self, Objects};
 use crate::store::{ChangeChunks, ChangeKind, PublishTx, RecordChanges, Store};
@@ -99,9 +98,6 @@ fn write_whole(spill: &Spill, name: &str, mut df: DataFrame, opts: &PublishSpec)
 /// Rows of the plan gathered at a time.
 const CHUNK: usize = 16_384;
 
-/// The snapshot part and the change part (if any) of one merged chunk.
-type Parts = (DataFrame, Option<DataFrame>);
-
 /// Streams the rows of the plan, in key order, into `snapshot.parquet` and `changes.parquet`
 /// of the spill folder (encoded on a thread of their own), and their record changes into
 /// `records`; returns the rows of each file.
@@ -122,29 +118,13 @@ fn stream(
     let (parts, parts_rx) = std::sync::mpsc::sync_channel::<Parts>(2);
     let schemas = (&snap_schema, &change_schema);
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> Result<(u64, u64)> {
-            if prev.is_none() {
-                // A first version: every row is an insert, the change set is the snapshot.
-                let mut both = TwinRowGroups::create(snapshot_path, changes_path, schemas.0, &spec.publish)?;
-                for (snap_part, change_part) in parts_rx {
-                    if change_part.as_ref().map(|c| c.height()).unwrap_or(0) != snap_part.height() {
-                        return Err(Error::Columns("a first version's changes differ from its snapshot"));
-                    }
-                    both.push(snap_part)?;
-                }
-                let rows = both.finish()?;
-                return Ok((rows, rows));
-            }
-            let mut snapshot = RowGroups::create(snapshot_path, schemas.0, &spec.publish)?;
-            let mut changes = RowGroups::create(changes_path, schemas.1, &spec.publish)?;
-            for (snap_part, change_part) in parts_rx {
-                snapshot.push(snap_part)?;
-                if let Some(c) = change_part {
-                    changes.push(c.drop(ROW_HASH)?)?;
-                }
-            }
-            Ok((snapshot.finish()?, changes.finish()?))
-        });
+        // Named, so that the Parquet writer's share of a run shows in `top -H` and profiles.
+        let writer = std::thread::Builder::new()
+            .name("version-files".into())
+            .spawn_scoped(scope, move || {
+                write_files(spec, (snapshot_path, changes_path), schemas, prev.is_none(), parts_rx)
+            })
+            .map_err(|_| Error::Stopped("Parquet writer (its thread did not start)"))?;
         let merged = merge(spec, spill, &snap_schema, prev, plan, records, parts);
         match (merged, writer.join()) {
             (_, Ok(Err(e))) | (Err(e), _) => Err(e),
