@@ -45,7 +45,7 @@ fresh_store() {
   case "$STORE" in
     sqlite) export LGSP_STORE_URL="sqlite://$BENCH_DIR/hub.db" ;;
     postgres)
-      psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+      psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
       psql "$ADMIN" -qc "CREATE DATABASE $DB"
       export LGSP_STORE_URL="${ADMIN%/*}/$DB" ;;
   esac
