@@ -6,8 +6,9 @@
 #   $LGSP_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432/postgres, in a database
 #   made for each pass and dropped after)
 # Each pass starts from an empty store and alternates hub and reference: hub v1, Polars v1, hub
-# v2, Polars v2. With --pairs P > 1 it ends with the median of each and the ratios of the medians
-# (one pass moves by ±10% on a 2-core virtual machine).
+# v2, Polars v2; each run's wall and CPU (user + system) time and peak memory. With --pairs P > 1
+# it ends with the medians and the ratios of the wall medians (one pass moves by ±10% on a 2-core
+# virtual machine).
 # Needs python3 with polars (pip install polars) for the reference, and ../shared/bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,16 +59,17 @@ measure() { # key, label, command...
   # pages too (its checkpoint would otherwise fall on the next run), not during this run.
   sync
   if [ "$STORE" = postgres ]; then psql "$ADMIN" -qc CHECKPOINT; fi
-  /usr/bin/time -f "%e %M" -o "$BENCH_DIR/time.txt" "$@" >"$BENCH_DIR/out.txt" 2>"$BENCH_DIR/err.txt" || { cat "$BENCH_DIR/err.txt"; exit 1; }
-  read -r wall kb < "$BENCH_DIR/time.txt"
-  echo "$key $wall $kb" >> "$BENCH_DIR/runs.txt"
-  printf "| %-28s | %7.2f | %10.0f | %7.0f |\n" "$label" "$wall" "$(echo "$ROWS / $wall" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
+  /usr/bin/time -f "%e %M %U %S" -o "$BENCH_DIR/time.txt" "$@" >"$BENCH_DIR/out.txt" 2>"$BENCH_DIR/err.txt" || { cat "$BENCH_DIR/err.txt"; exit 1; }
+  read -r wall kb user sys < "$BENCH_DIR/time.txt"
+  local cpu; cpu=$(echo "$user + $sys" | bc -l)
+  echo "$key $wall $kb $cpu" >> "$BENCH_DIR/runs.txt"
+  printf "| %-28s | %7.2f | %6.2f | %10.0f | %7.0f |\n" "$label" "$wall" "$cpu" "$(echo "$ROWS / $wall" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
 }
 
 csv_mib=$(du -m "$BENCH_DIR/v1-$ROWS.csv" | cut -f1)
 echo "rows: $ROWS, v1 CSV: ${csv_mib} MiB, machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB"
-echo "| job | wall s | rows/s | peak RSS MiB |"
-echo "|---|---|---|---|"
+echo "| job | wall s | CPU s | rows/s | peak RSS MiB |"
+echo "|---|---|---|---|---|"
 : > "$BENCH_DIR/runs.txt"
 for _ in $(seq 1 "$PAIRS"); do
   fresh_store
@@ -90,14 +92,15 @@ elif [ "$PAIRS" -gt 1 ]; then
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    key, wall, kb = line.split()
-    runs.setdefault(key, []).append((float(wall), int(kb) / 1024))
-med = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
-peak = {k: max(m for _, m in v) for k, v in runs.items()}
+    key, wall, kb, cpu = line.split()
+    runs.setdefault(key, []).append((float(wall), int(kb) / 1024, float(cpu)))
+med = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
+cpu = {k: statistics.median(r[2] for r in v) for k, v in runs.items()}
+peak = {k: max(r[1] for r in v) for k, v in runs.items()}
 print(f"\nmedians of {len(runs['hub_v1'])} passes:")
 for v in ("v1", "v2"):
-    print(f"  {v}: hub {med['hub_' + v]:.2f} s (peak {peak['hub_' + v]:.0f} MiB), "
-          f"polars {med['ref_' + v]:.2f} s (peak {peak['ref_' + v]:.0f} MiB), "
+    print(f"  {v}: hub {med['hub_' + v]:.2f} s (CPU {cpu['hub_' + v]:.2f} s, peak {peak['hub_' + v]:.0f} MiB), "
+          f"polars {med['ref_' + v]:.2f} s (CPU {cpu['ref_' + v]:.2f} s, peak {peak['ref_' + v]:.0f} MiB), "
           f"ratio {med['hub_' + v] / med['ref_' + v]:.2f}x")
 PY
 fi
