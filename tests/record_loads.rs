@@ -32,14 +32,7 @@ fn inputs(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     for i in ROWS..ROWS + 100 {
         v2.push_str(&format!("{i:08},Đơn vị mới {i}\n"));
     }
-    let spec = "id = \"units\"\nowner = \"000.00.00.H48\"\ndataset = \"units\"\nkey = [\"ma\"]\n\
-                [source]\nkind = \"csv\"\npath = \"v1.csv\"\n\
-                [[fields]]\nname = \"ma\"\nrequired = true\n[[fields]]\nname = \"ten\"\n";
-    let (p1, p2, toml) = (dir.join("v1.csv"), dir.join("v2.csv"), dir.join("units.toml"));
-    std::fs::write(&p1, v1).unwrap();
-    std::fs::write(&p2, v2).unwrap();
-    std::fs::write(&toml, spec).unwrap();
-    (toml, p1, p2)
+    common::units::write(dir, "", &v1, &v2)
 }
 
 fn count(hub: &Hub, filter: &str) -> usize {

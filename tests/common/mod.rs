@@ -4,6 +4,7 @@
 
 pub mod persons;
 pub mod records;
+pub mod units;
 
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
