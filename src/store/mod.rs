@@ -17,6 +17,7 @@ mod instant;
 mod placeholders;
 pub(crate) use placeholders::{ph, values_placeholders};
 mod pg_publish;
+mod pg_stage;
 mod publish_tx;
 mod record_changes;
 mod record_layout;

@@ -1,8 +1,9 @@
 //! A version's publication on PostgreSQL: one transaction on a native PostgreSQL connection,
 //! in which closed records are marked with one statement per chunk and new record versions are
 //! streamed with `COPY records … FROM STDIN (FORMAT binary)`, without a parameter or a JSON
-//! value per row.
+//! value per row. A dataset's first load fills its partition of its own instead (`pg_stage`).
 
+use super::pg_stage::Staged;
 use super::publish_tx::{
     insert_version_sql, sql_count, PublishTx, CURRENT_VERSION_OF, MOVE_DATASET, UPSERT_DATASET, UPSERT_LAYOUT,
 };
@@ -18,6 +19,8 @@ const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 pub(super) struct PgPublish {
     tx: Transaction<'static, Postgres>,
     p: Box<PublishTx>,
+    /// The copy streams of a first load.
+    staged: Option<Staged>,
 }
 
 impl PgPublish {
@@ -54,16 +57,36 @@ impl PgPublish {
             let (found,): (i64,) = sqlx::query_as(CURRENT_VERSION_OF).bind(&p.dataset).fetch_one(&mut *tx).await?;
             return Err(Error::Conflict { dataset: p.dataset.clone(), expected: p.version, found });
         }
-        Ok(PgPublish { tx, p: Box::new(p.clone()) })
+        let staged = match p.version {
+            1 => Staged::start(&mut tx, &p.dataset).await?,
+            _ => None,
+        };
+        Ok(PgPublish { tx, p: Box::new(p.clone()), staged })
     }
 
     /// Applies record changes: closes the current versions of updated and deleted keys, then
-    /// copies the new versions of inserted and updated keys in.
+    /// copies the new versions of inserted and updated keys in (a first load: into the dataset's
+    /// partition to be, attached at the end).
     pub(super) async fn apply(&mut self, changes: ChangeChunks<'static>) -> Result<()> {
         for chunk in changes {
             let chunk = chunk.map_err(Error::Changes)?;
-            self.close(&chunk).await?;
-            self.copy_in(&chunk).await?;
+            match self.staged.as_ref() {
+                Some(staged) => {
+                    if chunk.iter().any(|c| c.kind != ChangeKind::Insert) {
+                        return Err(Error::Changes("a first load changes a record that is not there".into()));
+                    }
+                    if let Some(data) = copy_data(&self.p, &chunk) {
+                        staged.send(&mut self.tx, data).await?;
+                    }
+                }
+                None => {
+                    self.close(&chunk).await?;
+                    self.copy_in(&chunk).await?;
+                }
+            }
+        }
+        if let Some(staged) = self.staged.take() {
+            staged.finish(&mut self.tx, &self.p.dataset).await?;
         }
         Ok(())
     }
