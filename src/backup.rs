@@ -280,6 +280,9 @@ pub async fn restore(store: &Store, objects: &Objects, from: &str) -> Result<Bac
                 }
                 q.execute(&mut *tx).await?;
             }
+            if t.name == "datasets" && store.is_postgres() {
+                sqlx::query(crate::store::PARTITION_EVERY_DATASET).execute(&mut *tx).await?;
+            }
         }
         tx.commit().await?;
         Ok::<_, Error>(())

@@ -74,6 +74,10 @@ fn a_restored_backup_has_the_same_versions_records_and_audit_chain() {
                 assert_eq!(&got, b, "[{k} → {f}] table {t} differs");
             }
             assert!(fresh.ok(&["audit", "verify"]).contains("intact"), "[{k} → {f}] the chain continues intact");
+            if f == "postgres" {
+                let stray = fresh.query("SELECT COUNT(*) FROM records_default");
+                assert_eq!(stray, "0", "[{k} → {f}] restored records go to their dataset's partition");
+            }
             assert_eq!(hub.ok(&["versions", "enterprises"]), fresh.ok(&["versions", "enterprises"]), "[{k} → {f}]");
             let csv = fresh.dir.path().join("snap.csv");
             fresh.ok(&["export", "enterprises", "--format", "csv", "--out", csv.to_str().unwrap()]);

@@ -2,8 +2,9 @@
 -- digits of the dataset name's SHA-256). A dataset's first load is copied into a table of its
 -- own without an index; its primary key is built once the rows are in, and the table becomes
 -- the dataset's partition in the transaction that makes the version current
--- (src/store/pg_stage.rs). Records of a dataset without a partition (restored from a backup)
--- go to records_default. Existing records move to their dataset's partition here.
+-- (src/store/pg_stage.rs). Records of a dataset without a partition go to records_default (a
+-- restore makes every dataset's partition first). Existing records move to their dataset's
+-- partition here.
 ALTER TABLE records RENAME TO records_before_partitions;
 ALTER TABLE records_before_partitions RENAME CONSTRAINT records_pkey TO records_before_partitions_pkey;
 

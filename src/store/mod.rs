@@ -18,6 +18,7 @@ mod placeholders;
 pub(crate) use placeholders::{ph, values_placeholders};
 mod pg_publish;
 mod pg_stage;
+pub(crate) use pg_stage::PARTITION_EVERY_DATASET;
 mod publish_tx;
 mod record_changes;
 mod record_layout;
