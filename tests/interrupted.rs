@@ -37,17 +37,8 @@ fn run_cmd(hub: &Hub, tmp: &Path, toml: &Path, input: &Path) -> Command {
 
 /// `lgsp ARGS` with its own TMPDIR and a one-second run lease.
 fn lgsp(hub: &Hub, tmp: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lgsp"));
-    c.args(args)
-        .current_dir(common::repo())
-        .env("LGSP_STORE_URL", &hub.store_url)
-        .env("LGSP_OBJECT_STORE_URL", hub.objects())
-        .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
-        .env("LGSP_RUN_LEASE_SECONDS", "1")
-        .env("TMPDIR", tmp)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut c = hub.command(args);
+    c.env("LGSP_RUN_LEASE_SECONDS", "1").env("TMPDIR", tmp).stdout(Stdio::null()).stderr(Stdio::null());
     c
 }
 

@@ -74,16 +74,8 @@ fn a_first_load_becomes_its_datasets_partition_and_later_versions_land_in_it() {
 
 /// `lgsp run` of `input` as a child process with a one-second run lease.
 fn run(hub: &Hub, toml: &str, input: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lgsp"));
-    c.args(["run", toml, "--input", input.to_str().unwrap(), "--json"])
-        .current_dir(common::repo())
-        .env("LGSP_STORE_URL", &hub.store_url)
-        .env("LGSP_OBJECT_STORE_URL", hub.objects())
-        .env("LGSP_AUDIT_KEY_FILE", hub.audit_key_file())
-        .env("LGSP_RUN_LEASE_SECONDS", "1")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut c = hub.command(&["run", toml, "--input", input.to_str().unwrap(), "--json"]);
+    c.env("LGSP_RUN_LEASE_SECONDS", "1").stdout(Stdio::null()).stderr(Stdio::null());
     c
 }
 

@@ -19,7 +19,7 @@ const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 pub(super) struct PgPublish {
     tx: Transaction<'static, Postgres>,
     p: Box<PublishTx>,
-    /// The copy streams of a first load.
+    /// A first load's table, filled in `tx` (none for a later version).
     staged: Option<Staged>,
 }
 

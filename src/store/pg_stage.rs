@@ -25,6 +25,8 @@ pub(crate) const PARTITION_EVERY_DATASET: &str = "DO $$ DECLARE d TEXT; BEGIN \
 /// A first load in progress: the dataset's table, filled in the publication's transaction.
 pub(super) struct Staged {
     table: String,
+    /// The statement that copies a chunk into the table.
+    copy: String,
 }
 
 /// The name of `dataset`'s partition of `records` (as migration 0024 names them).
@@ -62,16 +64,15 @@ impl Staged {
         ))
         .execute(&mut **tx)
         .await?;
-        Ok(Some(Staged { table }))
+        let copy = format!(
+            "COPY {table} (dataset, record_key, row_hash, data, valid_from) FROM STDIN (FORMAT binary, FREEZE)"
+        );
+        Ok(Some(Staged { table, copy }))
     }
 
     /// Copies one chunk's binary COPY data in.
     pub(super) async fn send(&self, tx: &mut Transaction<'static, Postgres>, data: Vec<u8>) -> Result<()> {
-        let copy = format!(
-            "COPY {} (dataset, record_key, row_hash, data, valid_from) FROM STDIN (FORMAT binary, FREEZE)",
-            self.table
-        );
-        let mut sink = tx.copy_in_raw(&copy).await?;
+        let mut sink = tx.copy_in_raw(&self.copy).await?;
         sink.send(data).await?;
         sink.finish().await?;
         Ok(())

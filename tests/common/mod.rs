@@ -104,19 +104,23 @@ impl Hub {
         self.dir.path().join("store")
     }
 
-    /// Runs `lgsp ARGS` from the repository root with this hub's settings.
-    pub fn lgsp(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_lgsp"))
-            .args(args)
+    /// `lgsp ARGS` from the repository root with this hub's settings, to be run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_lgsp"));
+        c.args(args)
             .current_dir(repo())
             .env("LGSP_STORE_URL", &self.store_url)
             .env("LGSP_OBJECT_STORE_URL", self.objects())
             .env("LGSP_AUDIT_KEY_FILE", self.audit_key_file())
             .env_remove("LGSP_AUDIT_KEY")
             .env_remove("LGSP_CONFIG")
-            .env("RUST_LOG", "error")
-            .output()
-            .expect("run lgsp")
+            .env("RUST_LOG", "error");
+        c
+    }
+
+    /// Runs `lgsp ARGS` from the repository root with this hub's settings.
+    pub fn lgsp(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run lgsp")
     }
 
     /// Runs `lgsp ARGS`, asserting success; returns stdout.
